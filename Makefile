@@ -1,0 +1,29 @@
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test test-all lint typecheck bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/admission demo
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2
+
+test-all: $(STAMP)
+	$(PY) -m pytest -n 2 -m ''
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check admission scanner_client tests bench
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache demo-venue

@@ -1,0 +1,3 @@
+"""admission: offline-first ticketing and admission control for venues."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,234 @@
+"""The HTTP contract of DESIGN.md as msgspec structs, shared by the service and the clients.
+
+Serials travel as strings: they are 63-bit and JavaScript numbers are not.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from admission.domain.model import (
+    Direction,
+    EventWindow,
+    GateInfo,
+    Reason,
+    TemplateKind,
+    TemplateRules,
+    TicketFacts,
+    ValidityMode,
+    Verdict,
+)
+
+Nonce = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+GateName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+RawCode = Annotated[str, msgspec.Meta(max_length=2000)]
+ScanSource = Literal["online", "offline", "import", "override"]
+TicketStatus = Literal["valid", "void"]
+BatchStatus = Literal["registered", "duplicate", "conflict"]
+MAX_BATCH = 5000
+
+
+# ------------------------------------------------------------------ scans ------------
+
+
+class ScanRequest(msgspec.Struct, kw_only=True):
+    code: RawCode
+    gate: GateName
+    nonce: Nonce
+    direction: Direction = Direction.IN
+    scanned_at: datetime | None = None
+
+
+class TicketSummary(msgspec.Struct, kw_only=True):
+    serial: str
+    number: str | None
+    template_id: int
+    template: str
+    event_id: int | None
+    status: TicketStatus
+    entries_left: int | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+
+
+class ScanResponse(msgspec.Struct, kw_only=True):
+    verdict: Verdict
+    reason: Reason
+    message: str
+    nonce: str
+    scanned_at: datetime
+    ticket: TicketSummary | None = None
+
+
+class BatchPassage(msgspec.Struct, kw_only=True):
+    nonce: Nonce
+    code: RawCode
+    gate: GateName
+    direction: Direction
+    scanned_at: datetime
+    local_verdict: Verdict
+    local_reason: Reason
+    override_reason: str | None = None  # set when a supervisor overrode the local verdict
+
+
+class BatchRequest(msgspec.Struct, kw_only=True):
+    device: Annotated[str, msgspec.Meta(max_length=100)]
+    passages: Annotated[list[BatchPassage], msgspec.Meta(max_length=MAX_BATCH)]
+
+
+class BatchResult(msgspec.Struct, kw_only=True):
+    nonce: str
+    status: BatchStatus
+    verdict: Verdict
+    reason: Reason
+
+
+class BatchResponse(msgspec.Struct, kw_only=True):
+    results: list[BatchResult]
+
+
+# ------------------------------------------------------------------ change feed ------
+
+ChangeKind = Literal["venue", "template", "event", "gate", "key", "ticket", "passage", "notice"]
+
+
+class Change(msgspec.Struct, kw_only=True):
+    seq: int
+    kind: ChangeKind
+    key: str
+    data: msgspec.Raw
+
+
+class ChangesPage(msgspec.Struct, kw_only=True):
+    cursor: int
+    more: bool
+    changes: list[Change]
+
+
+class VenueData(msgspec.Struct, kw_only=True):
+    name: str
+    timezone: str
+
+
+class TemplateData(msgspec.Struct, kw_only=True):
+    id: int
+    name: str
+    kind: TemplateKind
+    plu: str | None
+    price_cents: int
+    currency: str
+    validity_mode: ValidityMode
+    valid_from: datetime | None
+    valid_until: datetime | None
+    validity_days: int | None
+    allowed_zones: list[str]
+    allowed_gates: list[str]
+    max_entries: int | None
+    reentry_allowed: bool
+    fallback_template_id: int | None
+    active: bool
+    title: str
+    description: str
+    color: str
+
+    def rules(self) -> TemplateRules:
+        return TemplateRules(
+            template_id=self.id,
+            name=self.name,
+            kind=self.kind,
+            validity_mode=self.validity_mode,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            validity_days=self.validity_days,
+            allowed_zones=tuple(self.allowed_zones),
+            allowed_gates=tuple(self.allowed_gates),
+            max_entries=self.max_entries,
+            reentry_allowed=self.reentry_allowed,
+        )
+
+
+class EventData(msgspec.Struct, kw_only=True):
+    id: int
+    name: str
+    starts_at: datetime
+    ends_at: datetime
+    doors_open_minutes: int
+    capacity: int | None
+    template_ids: list[int]
+
+    def window(self) -> EventWindow:
+        return EventWindow(
+            event_id=self.id,
+            name=self.name,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            doors_open_minutes=self.doors_open_minutes,
+        )
+
+
+class GateData(msgspec.Struct, kw_only=True):
+    id: int
+    name: str
+    zone: str
+    from_zone: str | None
+    event_id: int | None
+
+    def info(self) -> GateInfo:
+        return GateInfo(name=self.name, zone=self.zone, from_zone=self.from_zone, event_id=self.event_id)
+
+
+class KeyData(msgspec.Struct, kw_only=True):
+    key_id: int
+    public_key: str  # raw Ed25519 public key, hex
+    device: str | None  # None: the service's own issuer key
+    revoked: bool
+
+
+class TicketData(msgspec.Struct, kw_only=True):
+    serial: str
+    number: str | None
+    template_id: int
+    event_id: int | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+    status: TicketStatus
+    void_reason: str | None
+    entries_carried: int
+    first_used_at: datetime | None
+
+    def facts(self, template: TemplateData, event: EventData | None) -> TicketFacts:
+        return TicketFacts(
+            serial=int(self.serial),
+            number=self.number,
+            template=template.rules(),
+            event=event.window() if event else None,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            void=self.status == "void",
+            void_reason=self.void_reason,
+            entries_carried=self.entries_carried,
+            first_used_at=self.first_used_at,
+        )
+
+
+class PassageData(msgspec.Struct, kw_only=True):
+    """An admitted passage; `annulled` passages no longer count."""
+
+    nonce: str
+    ticket_serial: str
+    gate: str
+    zone: str
+    from_zone: str | None
+    direction: Direction
+    scanned_at: datetime
+    annulled: bool = False
+
+
+class NoticeData(msgspec.Struct, kw_only=True):
+    id: int
+    message: str
+    ends_at: datetime | None
+    active: bool = True

@@ -1,0 +1,228 @@
+"""Ticket codes: the signed code (QR) and the ticket number (Code128, typed by hand).
+
+Both must survive keyboard-wedge scanners on non-US layouts, so the signed code uses an
+alphabet without letters that common layouts move (Y/Z on QWERTZ; A/Q, W/Z and M on AZERTY)
+and without the look-alikes I and O. Everything left is digits and upper-case letters, which
+also keeps the QR in its compact alphanumeric mode.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import struct
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import msgspec
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+ALPHABET = "0123456789BCDEFGHJKLNPRSTUVX"
+_BASE = len(ALPHABET)
+_INDEX = {symbol: value for value, symbol in enumerate(ALPHABET)}
+
+CODE_VERSION = 1
+_PAYLOAD = struct.Struct(">BHQIIII")  # version, key id, serial, template, event, from, until
+_SIGNATURE_BYTES = 64
+_SIGNED_BYTES = _PAYLOAD.size + _SIGNATURE_BYTES
+SIGNED_CODE_LENGTH = 152  # symbols needed for 91 bytes in base 28
+_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+
+TICKET_NUMBER_DIGITS = 12  # random digits; a Damm check digit follows
+TICKET_NUMBER_LENGTH = TICKET_NUMBER_DIGITS + 1
+
+# French and Belgian AZERTY type the digit row unshifted as these characters.
+_AZERTY_DIGITS = str.maketrans("&é\"'(-§è_!çà", "123456678890")
+_AIM_PREFIX = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
+_NOT_CODE_SYMBOL = re.compile(r"[^0-9A-Z]")
+
+
+class CodeError(ValueError):
+    """A scanned string that is not a valid ticket code (malformed or forged)."""
+
+
+class SignedTicket(msgspec.Struct, frozen=True):
+    """What a signed code states about its ticket, readable offline by any gate."""
+
+    key_id: int
+    serial: int
+    template_id: int
+    event_id: int | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+# ---------------------------------------------------------------- base 28 -------------
+
+
+def encode_symbols(data: bytes, length: int) -> str:
+    value = int.from_bytes(data, "big")
+    symbols = []
+    for _ in range(length):
+        value, digit = divmod(value, _BASE)
+        symbols.append(ALPHABET[digit])
+    if value:
+        raise ValueError("data does not fit the requested length")
+    return "".join(reversed(symbols))
+
+
+def decode_symbols(text: str, size: int) -> bytes:
+    value = 0
+    for symbol in text:
+        digit = _INDEX.get(symbol)
+        if digit is None:
+            raise CodeError(f"character {symbol!r} is not part of a ticket code")
+        value = value * _BASE + digit
+    try:
+        return value.to_bytes(size, "big")
+    except OverflowError as exc:
+        raise CodeError("code is out of range") from exc
+
+
+# ---------------------------------------------------------------- signed code ---------
+
+
+def _to_minutes(moment: datetime | None) -> int:
+    if moment is None:
+        return 0
+    return max(1, int((moment - _EPOCH).total_seconds() // 60))
+
+
+def _from_minutes(minutes: int) -> datetime | None:
+    if minutes == 0:
+        return None
+    return datetime.fromtimestamp(_EPOCH.timestamp() + minutes * 60, tz=UTC)
+
+
+def sign_ticket(ticket: SignedTicket, private_key: Ed25519PrivateKey) -> str:
+    payload = _PAYLOAD.pack(
+        CODE_VERSION,
+        ticket.key_id,
+        ticket.serial,
+        ticket.template_id,
+        ticket.event_id or 0,
+        _to_minutes(ticket.valid_from),
+        _to_minutes(ticket.valid_until),
+    )
+    return encode_symbols(payload + private_key.sign(payload), SIGNED_CODE_LENGTH)
+
+
+def read_signed_code(code: str) -> tuple[SignedTicket, bytes, bytes]:
+    """Unpack a signed code without checking the signature: (ticket, payload, signature)."""
+    if len(code) != SIGNED_CODE_LENGTH:
+        raise CodeError("code has the wrong length")
+    raw = decode_symbols(code, _SIGNED_BYTES)
+    payload, signature = raw[: _PAYLOAD.size], raw[_PAYLOAD.size :]
+    version, key_id, serial, template_id, event_id, valid_from, valid_until = _PAYLOAD.unpack(
+        payload
+    )
+    if version != CODE_VERSION:
+        raise CodeError(f"unknown code version {version}")
+    ticket = SignedTicket(
+        key_id=key_id,
+        serial=serial,
+        template_id=template_id,
+        event_id=event_id or None,
+        valid_from=_from_minutes(valid_from),
+        valid_until=_from_minutes(valid_until),
+    )
+    return ticket, payload, signature
+
+
+def verify_signed_code(code: str, public_keys: Mapping[int, Ed25519PublicKey]) -> SignedTicket:
+    """The ticket a signed code states, or CodeError if it is malformed or forged."""
+    ticket, payload, signature = read_signed_code(code)
+    key = public_keys.get(ticket.key_id)
+    if key is None:
+        raise CodeError(f"code is signed with unknown key {ticket.key_id}")
+    try:
+        key.verify(signature, payload)
+    except InvalidSignature as exc:
+        raise CodeError("code signature does not match: forged or damaged") from exc
+    return ticket
+
+
+def new_serial() -> int:
+    """A random 63-bit serial (fits a signed BIGINT column; never guessable)."""
+    return secrets.randbits(63) or 1
+
+
+# ---------------------------------------------------------------- ticket number -------
+
+_DAMM = (
+    (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
+    (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
+    (4, 2, 0, 6, 8, 7, 1, 3, 5, 9),
+    (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
+    (6, 1, 2, 3, 0, 4, 5, 9, 7, 8),
+    (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
+    (5, 8, 6, 9, 7, 2, 0, 1, 3, 4),
+    (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
+    (9, 4, 3, 8, 6, 1, 7, 2, 0, 5),
+    (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
+)
+
+
+def damm_check_digit(digits: str) -> str:
+    """Damm's check digit: catches every single-digit error and adjacent transposition."""
+    interim = 0
+    for digit in digits:
+        interim = _DAMM[interim][int(digit)]
+    return str(interim)
+
+
+def new_ticket_number() -> str:
+    body = f"{secrets.randbelow(10**TICKET_NUMBER_DIGITS):0{TICKET_NUMBER_DIGITS}d}"
+    return body + damm_check_digit(body)
+
+
+def is_valid_ticket_number(number: str) -> bool:
+    return (
+        len(number) == TICKET_NUMBER_LENGTH
+        and number.isdigit()
+        and damm_check_digit(number) == "0"
+    )
+
+
+def format_ticket_number(number: str) -> str:
+    """Groups of four for people reading it aloud or typing it."""
+    return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
+
+
+# ---------------------------------------------------------------- scanner input -------
+
+
+class ScannedCode(msgspec.Struct, frozen=True):
+    kind: str  # "signed" or "number"
+    value: str
+
+
+def normalise_scan(raw: str) -> str:
+    """What a scanner typed, cleaned of layout quirks, prefixes, suffixes and noise."""
+    text = "".join(ch for ch in raw if ch.isprintable()).strip()
+    text = _AIM_PREFIX.sub("", text)
+    if "/" in text:  # a URL or path wrapped around the code: keep the last segment
+        text = text.rstrip("/").rsplit("/", 1)[-1]
+    text = text.translate(_AZERTY_DIGITS).upper()
+    return _NOT_CODE_SYMBOL.sub("", text)
+
+
+def classify_scan(raw: str) -> ScannedCode:
+    """Normalise and recognise a scan, or CodeError saying why it is not a ticket code."""
+    if len(raw) > 4 * SIGNED_CODE_LENGTH:
+        raise CodeError("input is far too long to be a ticket code")
+    text = normalise_scan(raw)
+    if not text:
+        raise CodeError("nothing that looks like a ticket code was scanned")
+    if len(text) == SIGNED_CODE_LENGTH:
+        return ScannedCode(kind="signed", value=text)
+    if text.isdigit() and len(text) == TICKET_NUMBER_LENGTH:
+        if not is_valid_ticket_number(text):
+            raise CodeError("ticket number check digit is wrong: mistyped or damaged")
+        return ScannedCode(kind="number", value=text)
+    raise CodeError("not a ticket code: wrong length or characters")
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,199 @@
+"""The verdict rules: one pure function used by the service and by every gate, online or not.
+
+Entries are counted per zone: a ticket that allows one entry may enter each zone it is valid
+for once. Entering zone B through a gate whose `from_zone` is A counts as leaving A.
+Exits are always admitted for a known ticket: nobody is kept inside by a scanner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from admission.domain.model import (
+    AdmittedPassage,
+    Decision,
+    Direction,
+    GateInfo,
+    Reason,
+    TicketFacts,
+    ValidityMode,
+    Verdict,
+)
+
+
+class ZoneHistory(msgspec.Struct, kw_only=True):
+    """A ticket's admitted passages replayed for one zone, in time order."""
+
+    entries_used: int = 0
+    inside: bool = False
+    exited_since_entry: bool = False
+    last_entry: AdmittedPassage | None = None
+    first_entry_at: datetime | None = None
+
+
+def replay_zone(passages: Sequence[AdmittedPassage], zone: str, reentry_allowed: bool) -> ZoneHistory:
+    history = ZoneHistory()
+    for passage in sorted(passages, key=lambda p: p.scanned_at):
+        if enters_zone(passage, zone):
+            free_reentry = reentry_allowed and history.exited_since_entry and not history.inside
+            if not free_reentry:
+                history.entries_used += 1
+            history.inside = True
+            history.exited_since_entry = False
+            history.last_entry = passage
+            if history.first_entry_at is None:
+                history.first_entry_at = passage.scanned_at
+        elif leaves_zone(passage, zone) and history.last_entry is not None:
+            history.inside = False
+            history.exited_since_entry = True
+    return history
+
+
+def enters_zone(passage: AdmittedPassage, zone: str) -> bool:
+    if passage.direction is Direction.IN:
+        return passage.zone == zone
+    return passage.from_zone == zone
+
+
+def leaves_zone(passage: AdmittedPassage, zone: str) -> bool:
+    if passage.direction is Direction.OUT:
+        return passage.zone == zone
+    return passage.from_zone == zone
+
+
+def first_use(ticket: TicketFacts, passages: Sequence[AdmittedPassage]) -> datetime | None:
+    entries = [p.scanned_at for p in passages if p.direction is Direction.IN]
+    candidates = [*entries, *([ticket.first_used_at] if ticket.first_used_at else [])]
+    return min(candidates) if candidates else None
+
+
+def end_of_local_day(moment: datetime, days: int, tz: ZoneInfo) -> datetime:
+    """The instant the venue's day `days - 1` days after `moment` ends (N-day tickets)."""
+    last_day: date = moment.astimezone(tz).date() + timedelta(days=max(days, 1))
+    return datetime.combine(last_day, time.min, tzinfo=tz)
+
+
+def local_clock(moment: datetime, tz: ZoneInfo, reference: datetime) -> str:
+    local = moment.astimezone(tz)
+    if local.date() == reference.astimezone(tz).date():
+        return local.strftime("%H:%M")
+    return local.strftime("%d %b %H:%M")
+
+
+def reject(reason: Reason, message: str) -> Decision:
+    return Decision(verdict=Verdict.REJECT, reason=reason, message=message)
+
+
+def reject_invalid(message: str = "Not a valid ticket") -> Decision:
+    return reject(Reason.INVALID, message)
+
+
+def decide(
+    ticket: TicketFacts,
+    passages: Sequence[AdmittedPassage],
+    gate: GateInfo,
+    direction: Direction,
+    at: datetime,
+    tz: ZoneInfo,
+) -> Decision:
+    """ADMIT or REJECT `ticket` at `gate` at instant `at`, given its admitted passages."""
+    if direction is Direction.OUT:
+        return Decision(verdict=Verdict.ADMIT, reason=Reason.OK, message="Exit")
+    return (
+        _check_status(ticket)
+        or _check_place(ticket, gate)
+        or _check_event(ticket, at, tz)
+        or _check_validity(ticket, passages, at, tz)
+        or _check_entries(ticket, passages, gate, at, tz)
+    )
+
+
+def _check_status(ticket: TicketFacts) -> Decision | None:
+    if ticket.void:
+        return reject(Reason.VOID, f"Ticket is void: {ticket.void_reason or 'revoked'}")
+    return None
+
+
+def _check_place(ticket: TicketFacts, gate: GateInfo) -> Decision | None:
+    if gate.event_id is not None and ticket.event is not None and ticket.event.event_id != gate.event_id:
+        return reject(Reason.WRONG_EVENT, f"Ticket is for another event: {ticket.event.name}")
+    rules = ticket.template
+    if rules.allowed_zones and gate.zone not in rules.allowed_zones:
+        return reject(Reason.WRONG_GATE, f"Not valid for {gate.zone}: use {', '.join(rules.allowed_zones)}")
+    if rules.allowed_gates and gate.name not in rules.allowed_gates:
+        return reject(Reason.WRONG_GATE, f"Not valid at {gate.name}: use {', '.join(rules.allowed_gates)}")
+    return None
+
+
+def _check_event(ticket: TicketFacts, at: datetime, tz: ZoneInfo) -> Decision | None:
+    event = ticket.event
+    if event is None:
+        return None
+    today = at.astimezone(tz).date()
+    first_day = event.starts_at.astimezone(tz).date()
+    last_day = (event.ends_at - timedelta(microseconds=1)).astimezone(tz).date()
+    if not first_day <= today <= last_day:
+        when = event.starts_at.astimezone(tz).strftime("%a %d %b %Y %H:%M")
+        return reject(Reason.EVENT_NOT_TODAY, f"{event.name} is on {when}, not today")
+    doors = event.starts_at - timedelta(minutes=event.doors_open_minutes)
+    if at < doors:
+        return reject(Reason.NOT_YET_VALID, f"Doors open at {doors.astimezone(tz):%H:%M}")
+    if at >= event.ends_at:
+        return reject(Reason.EXPIRED, f"{event.name} ended at {event.ends_at.astimezone(tz):%H:%M}")
+    return None
+
+
+def _check_validity(
+    ticket: TicketFacts, passages: Sequence[AdmittedPassage], at: datetime, tz: ZoneInfo
+) -> Decision | None:
+    if ticket.valid_from is not None and at < ticket.valid_from:
+        return reject(Reason.NOT_YET_VALID, f"Valid from {local_clock(ticket.valid_from, tz, at)}")
+    if ticket.valid_until is not None and at >= ticket.valid_until:
+        return reject(Reason.EXPIRED, f"Expired at {local_clock(ticket.valid_until, tz, at)}")
+    rules = ticket.template
+    if rules.validity_mode is ValidityMode.DAYS_FROM_FIRST_USE and rules.validity_days:
+        used = first_use(ticket, passages)
+        if used is not None:
+            until = end_of_local_day(used, rules.validity_days, tz)
+            if at >= until:
+                return reject(Reason.EXPIRED, f"Expired at {local_clock(until, tz, at)}")
+    return None
+
+
+def _check_entries(
+    ticket: TicketFacts,
+    passages: Sequence[AdmittedPassage],
+    gate: GateInfo,
+    at: datetime,
+    tz: ZoneInfo,
+) -> Decision:
+    rules = ticket.template
+    history = replay_zone(passages, gate.zone, rules.reentry_allowed)
+    used = history.entries_used + ticket.entries_carried
+    limit = rules.max_entries
+    if rules.reentry_allowed and history.exited_since_entry and not history.inside:
+        left = None if limit is None else max(limit - used, 0)
+        return Decision(verdict=Verdict.ADMIT, reason=Reason.OK, message="Re-entry", entries_left=left, reentry=True)
+    if limit is not None and used >= limit:
+        return _reject_used_up(history, limit, at, tz)
+    left = None if limit is None else limit - used - 1
+    message = "Welcome" if left is None or left == 0 else f"Welcome: {left} entries left"
+    return Decision(verdict=Verdict.ADMIT, reason=Reason.OK, message=message, entries_left=left)
+
+
+def _reject_used_up(history: ZoneHistory, limit: int, at: datetime, tz: ZoneInfo) -> Decision:
+    if limit > 1:
+        return reject(Reason.ENTRIES_EXHAUSTED, f"All {limit} entries used")
+    last = history.last_entry
+    if history.exited_since_entry:
+        return reject(Reason.REENTRY_NOT_ALLOWED, "Left already: re-entry is not allowed")
+    if last is None:  # every entry was used on the ticket this one replaced
+        return reject(Reason.ALREADY_USED, "Already used (before the ticket was reissued)")
+    return reject(
+        Reason.ALREADY_USED,
+        f"Already used at {last.gate_name} at {local_clock(last.scanned_at, tz, at)}",
+    )
