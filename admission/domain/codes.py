@@ -92,7 +92,10 @@ def _to_minutes(moment: datetime | None) -> int:
 def _from_minutes(minutes: int) -> datetime | None:
     if minutes == 0:
         return None
-    return datetime.fromtimestamp(_EPOCH.timestamp() + minutes * 60, tz=UTC)
+    try:
+        return datetime.fromtimestamp(_EPOCH.timestamp() + minutes * 60, tz=UTC)
+    except (ValueError, OverflowError, OSError) as exc:  # beyond year 9999: forged or damaged
+        raise CodeError("code states a date out of range") from exc
 
 
 def sign_ticket(ticket: SignedTicket, private_key: Ed25519PrivateKey) -> str:
@@ -180,6 +183,7 @@ def new_ticket_number() -> str:
 def is_valid_ticket_number(number: str) -> bool:
     return (
         len(number) == TICKET_NUMBER_LENGTH
+        and number.isascii()  # str.isdigit() also accepts "²" and other scripts' digits
         and number.isdigit()
         and damm_check_digit(number) == "0"
     )

@@ -8,7 +8,7 @@ Exits are always admitted for a known ticket: nobody is kept inside by a scanner
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -133,13 +133,15 @@ def _check_event(ticket: TicketFacts, at: datetime, tz: ZoneInfo) -> Decision | 
     event = ticket.event
     if event is None:
         return None
+    # Arithmetic in UTC: on a datetime in the venue's ZoneInfo, `- timedelta` is wall-clock
+    # arithmetic and would shift the doors by an hour on a DST night.
+    doors = event.starts_at.astimezone(UTC) - timedelta(minutes=event.doors_open_minutes)
     today = at.astimezone(tz).date()
-    first_day = event.starts_at.astimezone(tz).date()
-    last_day = (event.ends_at - timedelta(microseconds=1)).astimezone(tz).date()
+    first_day = min(doors, event.starts_at).astimezone(tz).date()  # doors may open the evening before
+    last_day = (event.ends_at.astimezone(UTC) - timedelta(microseconds=1)).astimezone(tz).date()
     if not first_day <= today <= last_day:
         when = event.starts_at.astimezone(tz).strftime("%a %d %b %Y %H:%M")
         return reject(Reason.EVENT_NOT_TODAY, f"{event.name} is on {when}, not today")
-    doors = event.starts_at - timedelta(minutes=event.doors_open_minutes)
     if at < doors:
         return reject(Reason.NOT_YET_VALID, f"Doors open at {doors.astimezone(tz):%H:%M}")
     if at >= event.ends_at:
@@ -177,7 +179,9 @@ def _check_entries(
     limit = rules.max_entries
     if rules.reentry_allowed and history.exited_since_entry and not history.inside:
         left = None if limit is None else max(limit - used, 0)
-        return Decision(verdict=Verdict.ADMIT, reason=Reason.OK, message="Re-entry", entries_left=left, reentry=True)
+        return Decision(
+            verdict=Verdict.ADMIT, reason=Reason.OK, message="Re-entry", entries_left=left, reentry=True
+        )
     if limit is not None and used >= limit:
         return _reject_used_up(history, limit, at, tz)
     left = None if limit is None else limit - used - 1
