@@ -25,7 +25,7 @@ from admission.domain.model import (
 Nonce = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 GateName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 RawCode = Annotated[str, msgspec.Meta(max_length=2000)]
-ScanSource = Literal["online", "offline", "import", "override"]
+ScanSource = Literal["online", "offline", "import", "override", "auto_exit"]
 TicketStatus = Literal["valid", "void"]
 BatchStatus = Literal["registered", "duplicate", "conflict"]
 MAX_BATCH = 5000

@@ -1,0 +1,92 @@
+"""The Litestar application: one per service worker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from admission import __version__
+from admission.api.auth import PUBLIC_PATHS, TokenAuthMiddleware
+from admission.api.controllers.catalog import (
+    EventController,
+    GateController,
+    TemplateController,
+    VenueController,
+)
+from admission.api.controllers.devices import DeviceController
+from admission.api.controllers.scans import ScanController
+from admission.api.controllers.tickets import TicketController
+from admission.api.problems import EXCEPTION_HANDLERS, problem_plugin
+from admission.api.state import Runtime
+from admission.config import Settings
+from admission.db.engine import Database
+from admission.services.devices import TokenAuthenticator
+from admission.services.feed import ChangeNotifier
+from admission.services.keys import KeyRing
+
+CONTROLLERS = [
+    VenueController,
+    TemplateController,
+    EventController,
+    GateController,
+    DeviceController,
+    TicketController,
+    ScanController,
+]
+
+
+@get("/health", exclude_from_auth=True, include_in_schema=False)
+async def health() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="admission",
+        version=__version__,
+        description="Offline-first ticketing and admission control. Every call needs a bearer token.",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin()],
+        components=Components(
+            security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="device token")}
+        ),
+        security=[{"bearer": []}],
+    )
+
+
+def create_app(settings: Settings, extra_route_handlers: list[object] | None = None) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        async with db.read_session() as session:
+            keys = await KeyRing.load(session, settings.data_dir)
+        notifier = ChangeNotifier(db)
+        await notifier.start()
+        app.state.runtime = Runtime(
+            settings=settings, db=db, keys=keys, notifier=notifier, tokens=TokenAuthenticator(settings.token_cache_seconds)
+        )
+        try:
+            yield
+        finally:
+            await notifier.stop()
+            await db.dispose()
+
+    logging.getLogger("admission").setLevel(logging.INFO)
+    return Litestar(
+        route_handlers=[health, *CONTROLLERS, *(extra_route_handlers or [])],  # type: ignore[list-item]
+        lifespan=[lifespan],
+        state=State(),
+        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
+        plugins=[problem_plugin()],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        openapi_config=openapi_config(),
+        request_max_body_size=20 * 1024 * 1024,
+    )

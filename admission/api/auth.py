@@ -1,0 +1,40 @@
+"""Bearer-token authentication (a middleware, so guards can see the caller) and role guards."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from admission.services.devices import Principal, Role
+
+Guard = Callable[[ASGIConnection, BaseRouteHandler], None]  # type: ignore[type-arg]
+PUBLIC_PATHS = ["^/schema", "^/health$", "^/dashboard"]
+
+
+class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:  # type: ignore[type-arg]
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthorizedException("send 'Authorization: Bearer <token>'; tokens come from `admission tokens`")
+        runtime = connection.app.state.runtime
+        async with runtime.db.read_session() as session:
+            principal = await runtime.tokens.authenticate(session, token.strip())
+        if principal is None:
+            raise NotAuthorizedException("this token is unknown or revoked")
+        return AuthenticationResult(user=principal, auth=None)
+
+
+def allow(*roles: Role) -> Guard:
+    """A guard admitting the given roles; admin may always pass."""
+
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+        user = connection.user
+        if not isinstance(user, Principal) or (user.role != "admin" and user.role not in roles):
+            raise PermissionDeniedException(f"this needs one of the roles: admin, {', '.join(roles)}")
+
+    return guard

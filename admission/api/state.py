@@ -1,0 +1,38 @@
+"""What one service worker holds while it runs, reachable from every request."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import Request
+
+from admission.config import Settings
+from admission.db.engine import Database
+from admission.services.devices import Principal, TokenAuthenticator
+from admission.services.feed import ChangeNotifier
+from admission.services.keys import KeyRing
+
+
+class Runtime(msgspec.Struct, kw_only=True):
+    settings: Settings
+    db: Database
+    keys: KeyRing
+    notifier: ChangeNotifier
+    tokens: TokenAuthenticator
+
+
+def runtime(request: Request) -> Runtime:  # type: ignore[type-arg]
+    value = request.app.state.runtime
+    assert isinstance(value, Runtime)
+    return value
+
+
+def principal(request: Request) -> Principal:  # type: ignore[type-arg]
+    user = request.user
+    assert isinstance(user, Principal)
+    return user
+
+
+def venue_zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)

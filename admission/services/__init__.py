@@ -1,0 +1,1 @@
+"""Use cases of the service: they combine the pure domain rules with storage."""

@@ -1,0 +1,301 @@
+"""The venue's catalogue: venue settings, ticket templates, events and gates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admission.contract import EventData, GateData, TemplateData, VenueData
+from admission.db.models import Event, Gate, Template, Venue, event_templates
+from admission.domain.model import EventWindow, TemplateKind, ValidityMode
+from admission.services import feed
+from admission.services.errors import ConflictError, InvalidRequestError, NotFoundError
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+ZoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class VenueIn(msgspec.Struct, kw_only=True):
+    name: Name
+    timezone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    annul_window_seconds: Annotated[int, msgspec.Meta(ge=0, le=3600)] = 30
+
+
+class TemplateIn(msgspec.Struct, kw_only=True):
+    name: Name
+    kind: TemplateKind = TemplateKind.ENTRY
+    plu: Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[0-9A-Za-z-]+$")] | None = None
+    price_cents: Annotated[int, msgspec.Meta(ge=0)] = 0
+    currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] = "EUR"
+    validity_mode: ValidityMode = ValidityMode.FIXED
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    validity_days: Annotated[int, msgspec.Meta(ge=1, le=3660)] | None = None
+    allowed_zones: list[ZoneName] = []
+    allowed_gates: list[ZoneName] = []
+    max_entries: Annotated[int, msgspec.Meta(ge=1)] | None = 1
+    reentry_allowed: bool = False
+    fallback_template_id: int | None = None
+    active: bool = True
+    title: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    color: Color = "#1f6feb"
+
+
+class EventIn(msgspec.Struct, kw_only=True):
+    name: Name
+    starts_at: datetime
+    ends_at: datetime
+    doors_open_minutes: Annotated[int, msgspec.Meta(ge=0, le=24 * 60)] = 60
+    capacity: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    template_ids: list[int] = []
+
+
+class GateIn(msgspec.Struct, kw_only=True):
+    name: ZoneName
+    zone: ZoneName
+    from_zone: ZoneName | None = None
+    event_id: int | None = None
+
+
+def _require_aware(*moments: datetime | None) -> None:
+    if any(m is not None and m.tzinfo is None for m in moments):
+        raise InvalidRequestError("times must carry a UTC offset, e.g. 2026-06-01T10:00:00+02:00")
+
+
+# ------------------------------------------------------------------ venue ------------
+
+
+def venue_data(venue: Venue) -> VenueData:
+    return VenueData(name=venue.name, timezone=venue.timezone)
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidRequestError(f"unknown time zone {name!r}: use an IANA name like Europe/Berlin") from exc
+
+
+async def get_venue(session: AsyncSession) -> Venue:
+    venue = await session.get(Venue, 1)
+    if venue is None:
+        raise NotFoundError("the venue is not set up: run `admission init`")
+    return venue
+
+
+async def save_venue(session: AsyncSession, data: VenueIn) -> Venue:
+    check_timezone(data.timezone)
+    venue = await session.get(Venue, 1)
+    if venue is None:
+        venue = Venue(id=1, name=data.name, timezone=data.timezone, settings={})
+        session.add(venue)
+    venue.name, venue.timezone = data.name, data.timezone
+    venue.annul_window_seconds = data.annul_window_seconds
+    await feed.emit(session, "venue", "1", venue_data(venue))
+    return venue
+
+
+# ------------------------------------------------------------------ templates --------
+
+
+def template_data(t: Template) -> TemplateData:
+    return TemplateData(
+        id=t.id,
+        name=t.name,
+        kind=TemplateKind(t.kind),
+        plu=t.plu,
+        price_cents=t.price_cents,
+        currency=t.currency,
+        validity_mode=ValidityMode(t.validity_mode),
+        valid_from=t.valid_from,
+        valid_until=t.valid_until,
+        validity_days=t.validity_days,
+        allowed_zones=list(t.allowed_zones),
+        allowed_gates=list(t.allowed_gates),
+        max_entries=t.max_entries,
+        reentry_allowed=t.reentry_allowed,
+        fallback_template_id=t.fallback_template_id,
+        active=t.active,
+        title=t.title,
+        description=t.description,
+        color=t.color,
+    )
+
+
+async def _check_template(session: AsyncSession, data: TemplateIn, own_id: int | None) -> None:
+    _require_aware(data.valid_from, data.valid_until)
+    if data.valid_from and data.valid_until and data.valid_from >= data.valid_until:
+        raise InvalidRequestError("valid_from must be before valid_until")
+    if data.validity_mode is not ValidityMode.FIXED and not data.validity_days:
+        raise InvalidRequestError(f"validity_mode {data.validity_mode} needs validity_days")
+    if data.fallback_template_id is not None:
+        fallback = await session.get(Template, data.fallback_template_id)
+        if fallback is None or fallback.id == own_id:
+            raise InvalidRequestError(f"fallback template {data.fallback_template_id} does not exist")
+        if fallback.kind != TemplateKind.ENTRY:
+            raise InvalidRequestError("a fallback template must be an entry (non-event) template")
+    duplicate = await session.scalar(
+        select(Template.id).where((Template.name == data.name) | (Template.plu == data.plu))
+    )
+    if duplicate is not None and duplicate != own_id:
+        raise ConflictError(f"a template with name {data.name!r} or PLU {data.plu!r} exists already")
+
+
+async def create_template(session: AsyncSession, data: TemplateIn) -> Template:
+    await _check_template(session, data, None)
+    template = Template(**msgspec.structs.asdict(data), created_at=datetime.now(UTC))
+    session.add(template)
+    await session.flush()
+    await feed.emit(session, "template", str(template.id), template_data(template))
+    return template
+
+
+async def update_template(session: AsyncSession, template_id: int, data: TemplateIn) -> Template:
+    template = await get_template(session, template_id)
+    await _check_template(session, data, template_id)
+    for field, value in msgspec.structs.asdict(data).items():
+        setattr(template, field, value)
+    await feed.emit(session, "template", str(template.id), template_data(template))
+    return template
+
+
+async def get_template(session: AsyncSession, template_id: int) -> Template:
+    template = await session.get(Template, template_id)
+    if template is None:
+        raise NotFoundError(f"template {template_id} does not exist")
+    return template
+
+
+async def list_templates(session: AsyncSession, plu: str | None = None, query: str | None = None) -> list[Template]:
+    statement = select(Template).order_by(Template.id)
+    if plu:
+        statement = statement.where(Template.plu == plu)
+    if query:
+        statement = statement.where(Template.name.ilike(f"%{query}%"))
+    return list((await session.scalars(statement)).all())
+
+
+# ------------------------------------------------------------------ events -----------
+
+
+def event_window(event: Event) -> EventWindow:
+    return EventWindow(
+        event_id=event.id,
+        name=event.name,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        doors_open_minutes=event.doors_open_minutes,
+    )
+
+
+async def event_data(session: AsyncSession, event: Event) -> EventData:
+    ids = (
+        await session.scalars(
+            select(event_templates.c.template_id).where(event_templates.c.event_id == event.id)
+        )
+    ).all()
+    return EventData(
+        id=event.id,
+        name=event.name,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        doors_open_minutes=event.doors_open_minutes,
+        capacity=event.capacity,
+        template_ids=sorted(ids),
+    )
+
+
+async def _link_templates(session: AsyncSession, event: Event, template_ids: list[int]) -> None:
+    for template_id in template_ids:
+        template = await get_template(session, template_id)
+        if template.kind != TemplateKind.EVENT:
+            raise InvalidRequestError(f"template {template.name!r} is an entry template, not an event template")
+    await session.execute(delete(event_templates).where(event_templates.c.event_id == event.id))
+    if template_ids:
+        await session.execute(
+            insert(event_templates), [{"event_id": event.id, "template_id": t} for t in set(template_ids)]
+        )
+
+
+def _check_event(data: EventIn) -> None:
+    _require_aware(data.starts_at, data.ends_at)
+    if data.starts_at >= data.ends_at:
+        raise InvalidRequestError("an event must end after it starts")
+
+
+async def create_event(session: AsyncSession, data: EventIn) -> Event:
+    _check_event(data)
+    event = Event(
+        name=data.name,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        doors_open_minutes=data.doors_open_minutes,
+        capacity=data.capacity,
+        sold=0,
+        created_at=datetime.now(UTC),
+    )
+    session.add(event)
+    await session.flush()
+    await _link_templates(session, event, data.template_ids)
+    await feed.emit(session, "event", str(event.id), await event_data(session, event))
+    return event
+
+
+async def update_event(session: AsyncSession, event_id: int, data: EventIn) -> Event:
+    _check_event(data)
+    event = await get_event(session, event_id)
+    if data.capacity is not None and data.capacity < event.sold:
+        raise ConflictError(f"{event.sold} tickets are sold already: capacity cannot go below that")
+    event.name, event.starts_at, event.ends_at = data.name, data.starts_at, data.ends_at
+    event.doors_open_minutes, event.capacity = data.doors_open_minutes, data.capacity
+    await _link_templates(session, event, data.template_ids)
+    await feed.emit(session, "event", str(event.id), await event_data(session, event))
+    return event
+
+
+async def get_event(session: AsyncSession, event_id: int) -> Event:
+    event = await session.get(Event, event_id)
+    if event is None:
+        raise NotFoundError(f"event {event_id} does not exist")
+    return event
+
+
+async def list_events(session: AsyncSession) -> list[Event]:
+    return list((await session.scalars(select(Event).order_by(Event.starts_at))).all())
+
+
+# ------------------------------------------------------------------ gates ------------
+
+
+def gate_data(gate: Gate) -> GateData:
+    return GateData(id=gate.id, name=gate.name, zone=gate.zone, from_zone=gate.from_zone, event_id=gate.event_id)
+
+
+async def create_gate(session: AsyncSession, data: GateIn) -> Gate:
+    if await session.scalar(select(Gate.id).where(Gate.name == data.name)) is not None:
+        raise ConflictError(f"gate {data.name!r} exists already")
+    if data.event_id is not None:
+        await get_event(session, data.event_id)
+    gate = Gate(**msgspec.structs.asdict(data))
+    session.add(gate)
+    await session.flush()
+    await feed.emit(session, "gate", str(gate.id), gate_data(gate))
+    return gate
+
+
+async def gate_by_name(session: AsyncSession, name: str) -> Gate:
+    gate = await session.scalar(select(Gate).where(Gate.name == name))
+    if gate is None:
+        raise InvalidRequestError(f"unknown gate {name!r}: gates are set up by an admin under /api/v1/gates")
+    return gate
+
+
+async def list_gates(session: AsyncSession) -> list[Gate]:
+    return list((await session.scalars(select(Gate).order_by(Gate.id))).all())

@@ -1,0 +1,175 @@
+"""Devices and their bearer tokens. Tokens are shown once and stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+import msgspec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admission.db.models import Device, Gate, IssuerKey, Token
+from admission.services import keys
+from admission.services.errors import ConflictError, InvalidRequestError, NotFoundError
+
+Role = Literal["admin", "box_office", "gate", "viewer"]
+ROLES: tuple[Role, ...] = ("admin", "box_office", "gate", "viewer")
+TOKEN_PREFIX = "adm_"
+
+
+class DeviceIn(msgspec.Struct, kw_only=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
+    role: Role
+    gate: str | None = None
+    # box-office devices sign tickets they sell offline; gates learn this key from the feed
+    signing_public_key: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")] | None = None
+
+
+class DeviceOut(msgspec.Struct, kw_only=True):
+    id: int
+    name: str
+    role: str
+    gate: str | None
+    created_at: datetime
+    revoked: bool
+    key_id: int | None = None
+
+
+class IssuedToken(msgspec.Struct, kw_only=True):
+    device: DeviceOut
+    token: str  # shown once
+
+
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    device_id: int
+    device_name: str
+    role: Role
+    gate: str | None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+async def device_out(session: AsyncSession, device: Device) -> DeviceOut:
+    gate = await session.get(Gate, device.gate_id) if device.gate_id else None
+    key_id = await session.scalar(select(IssuerKey.key_id).where(IssuerKey.device_id == device.id))
+    return DeviceOut(
+        id=device.id,
+        name=device.name,
+        role=device.role,
+        gate=gate.name if gate else None,
+        created_at=device.created_at,
+        revoked=device.revoked_at is not None,
+        key_id=key_id,
+    )
+
+
+async def add_token(session: AsyncSession, device: Device) -> str:
+    if device.revoked_at is not None:
+        raise ConflictError(f"device {device.name!r} is revoked")
+    token = new_token()
+    session.add(
+        Token(device_id=device.id, token_hash=hash_token(token), prefix=token[:10], created_at=datetime.now(UTC))
+    )
+    await session.flush()
+    return token
+
+
+async def create_device(session: AsyncSession, data: DeviceIn) -> IssuedToken:
+    if await session.scalar(select(Device.id).where(Device.name == data.name)) is not None:
+        raise ConflictError(f"device {data.name!r} exists already")
+    gate_id = None
+    if data.gate is not None:
+        gate_id = await session.scalar(select(Gate.id).where(Gate.name == data.gate))
+        if gate_id is None:
+            raise InvalidRequestError(f"unknown gate {data.gate!r}")
+    device = Device(name=data.name, role=data.role, gate_id=gate_id, created_at=datetime.now(UTC))
+    session.add(device)
+    await session.flush()
+    if data.signing_public_key:
+        if data.role != "box_office":
+            raise InvalidRequestError("only box_office devices sign tickets")
+        public = Ed25519PublicKey.from_public_bytes(bytes.fromhex(data.signing_public_key))
+        await keys.register_public_key(session, public, device.id, device.name)
+    token = await add_token(session, device)
+    return IssuedToken(device=await device_out(session, device), token=token)
+
+
+async def get_device(session: AsyncSession, device_id: int) -> Device:
+    device = await session.get(Device, device_id)
+    if device is None:
+        raise NotFoundError(f"device {device_id} does not exist")
+    return device
+
+
+async def revoke_device(session: AsyncSession, device_id: int) -> Device:
+    """Revoke the device, every token it holds and its signing key."""
+    device = await get_device(session, device_id)
+    now = datetime.now(UTC)
+    device.revoked_at = device.revoked_at or now
+    await session.execute(
+        update(Token).where(Token.device_id == device_id, Token.revoked_at.is_(None)).values(revoked_at=now)
+    )
+    key = await session.scalar(select(IssuerKey).where(IssuerKey.device_id == device_id))
+    if key is not None and key.revoked_at is None:
+        key.revoked_at = now
+        await keys.feed.emit(session, "key", str(key.key_id), keys.key_data(key, device.name))
+    return device
+
+
+async def revoke_token(session: AsyncSession, token_id: int) -> None:
+    token = await session.get(Token, token_id)
+    if token is None:
+        raise NotFoundError(f"token {token_id} does not exist")
+    token.revoked_at = token.revoked_at or datetime.now(UTC)
+
+
+async def list_devices(session: AsyncSession) -> list[DeviceOut]:
+    devices = (await session.scalars(select(Device).order_by(Device.id))).all()
+    return [await device_out(session, d) for d in devices]
+
+
+class TokenAuthenticator:
+    """Resolves bearer tokens, caching answers briefly so scans do not pay a query each.
+
+    Revocation reaches this worker at once and other workers within `ttl` seconds.
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._cache: dict[str, tuple[float, Principal | None]] = {}
+
+    def forget(self) -> None:
+        self._cache.clear()
+
+    async def authenticate(self, session: AsyncSession, token: str) -> Principal | None:
+        digest = hash_token(token)
+        cached = self._cache.get(digest)
+        now = time.monotonic()
+        if cached and cached[0] > now:
+            return cached[1]
+        row = (
+            await session.execute(
+                select(Device.id, Device.name, Device.role, Gate.name)
+                .join(Token, Token.device_id == Device.id)
+                .outerjoin(Gate, Gate.id == Device.gate_id)
+                .where(Token.token_hash == digest, Token.revoked_at.is_(None), Device.revoked_at.is_(None))
+            )
+        ).first()
+        principal = None
+        if row is not None:
+            principal = Principal(device_id=row[0], device_name=row[1], role=row[2], gate=row[3])
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[digest] = (now + self.ttl, principal)
+        return principal

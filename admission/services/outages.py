@@ -1,0 +1,76 @@
+"""Outage log: offline periods reported by gate and box-office clients."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admission.db.models import Device, Outage
+from admission.services.devices import Principal
+from admission.services.errors import InvalidRequestError
+
+
+class OutageIn(msgspec.Struct, kw_only=True):
+    client_ref: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    started_at: datetime
+    ended_at: datetime | None = None
+    passages_offline: Annotated[int, msgspec.Meta(ge=0)] = 0
+    sales_offline: Annotated[int, msgspec.Meta(ge=0)] = 0
+    registered_at: datetime | None = None
+    note: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+
+
+class OutageOut(msgspec.Struct, kw_only=True):
+    id: int
+    device: str
+    started_at: datetime
+    ended_at: datetime | None
+    duration_seconds: float | None
+    passages_offline: int
+    sales_offline: int
+    registered_at: datetime | None
+    note: str | None
+
+
+def outage_out(outage: Outage, device_name: str) -> OutageOut:
+    duration = (outage.ended_at - outage.started_at).total_seconds() if outage.ended_at else None
+    return OutageOut(
+        id=outage.id,
+        device=device_name,
+        started_at=outage.started_at,
+        ended_at=outage.ended_at,
+        duration_seconds=duration,
+        passages_offline=outage.passages_offline,
+        sales_offline=outage.sales_offline,
+        registered_at=outage.registered_at,
+        note=outage.note,
+    )
+
+
+async def record_outage(session: AsyncSession, principal: Principal, data: OutageIn) -> OutageOut:
+    """Create or update (by the device's own reference) an outage; re-posting is harmless."""
+    if any(m is not None and m.tzinfo is None for m in (data.started_at, data.ended_at, data.registered_at)):
+        raise InvalidRequestError("times must carry a UTC offset")
+    if data.ended_at is not None and data.ended_at < data.started_at:
+        raise InvalidRequestError("an outage cannot end before it starts")
+    ref = f"{principal.device_id}:{data.client_ref}"
+    outage = await session.scalar(select(Outage).where(Outage.client_ref == ref))
+    if outage is None:
+        outage = Outage(client_ref=ref, device_id=principal.device_id, received_at=datetime.now(UTC))
+        session.add(outage)
+    outage.started_at, outage.ended_at = data.started_at, data.ended_at
+    outage.passages_offline, outage.sales_offline = data.passages_offline, data.sales_offline
+    outage.registered_at, outage.note = data.registered_at, data.note
+    await session.flush()
+    return outage_out(outage, principal.device_name)
+
+
+async def list_outages(session: AsyncSession) -> list[OutageOut]:
+    rows = await session.execute(
+        select(Outage, Device.name).join(Device, Device.id == Outage.device_id).order_by(Outage.started_at.desc())
+    )
+    return [outage_out(outage, name) for outage, name in rows]

@@ -1,0 +1,499 @@
+"""Scans: online validation and registration, offline batches, annulment, occupancy.
+
+Every scan is stored as a fact, rejected ones too. A nonce is registered once: a repeated
+nonce gets the first answer back and registers nothing. Each decision and its record share a
+transaction in which the ticket is locked (SELECT ... FOR UPDATE on PostgreSQL, BEGIN
+IMMEDIATE on SQLite), so two gates can never both admit a single-entry ticket online.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import msgspec
+from sqlalchemy import case, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admission.contract import (
+    BatchPassage,
+    BatchRequest,
+    BatchResponse,
+    BatchResult,
+    PassageData,
+    ScanRequest,
+    ScanResponse,
+    TicketSummary,
+)
+from admission.db.models import Event, Gate, Scan, Template, Ticket
+from admission.domain import codes
+from admission.domain.codes import CodeError
+from admission.domain.model import (
+    AdmittedPassage,
+    Decision,
+    Direction,
+    GateInfo,
+    Reason,
+    TicketFacts,
+    Verdict,
+)
+from admission.domain.rules import decide, reject_invalid
+from admission.services import catalog, feed, tickets
+from admission.services.devices import Principal
+from admission.services.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
+from admission.services.keys import KeyRing
+
+CLOCK_SKEW_ALLOWED = timedelta(minutes=10)
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(ScanResponse)
+
+
+def gate_info(gate: Gate) -> GateInfo:
+    return GateInfo(name=gate.name, zone=gate.zone, from_zone=gate.from_zone, event_id=gate.event_id)
+
+
+def check_scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
+    if scanned_at is None:
+        return now
+    if scanned_at.tzinfo is None:
+        raise InvalidRequestError("scanned_at must carry a UTC offset")
+    if scanned_at > now + CLOCK_SKEW_ALLOWED:
+        raise InvalidRequestError("scanned_at is in the future: check the device clock")
+    return scanned_at
+
+
+def summary(ticket: Ticket, facts: TicketFacts, decision: Decision) -> TicketSummary:
+    return TicketSummary(
+        serial=str(ticket.serial),
+        number=ticket.number,
+        template_id=ticket.template_id,
+        template=facts.template.name,
+        event_id=ticket.event_id,
+        status="void" if ticket.status == "void" else "valid",
+        entries_left=decision.entries_left,
+        valid_from=ticket.valid_from,
+        valid_until=ticket.valid_until,
+    )
+
+
+class ScanFact(msgspec.Struct, kw_only=True):
+    """Everything stored for one scan."""
+
+    nonce: str
+    code: str
+    ticket: Ticket | None
+    facts: TicketFacts | None
+    gate: Gate
+    direction: Direction
+    decision: Decision
+    source: str
+    scanned_at: datetime
+    received_at: datetime
+    device_id: int | None
+    local_verdict: Verdict | None = None
+    local_reason: Reason | None = None
+    override_reason: str | None = None
+    conflict: bool = False
+
+    def answer(self) -> ScanResponse:
+        ticket_summary = None
+        if self.ticket is not None and self.facts is not None:
+            ticket_summary = summary(self.ticket, self.facts, self.decision)
+        return ScanResponse(
+            verdict=self.decision.verdict,
+            reason=self.decision.reason,
+            message=self.decision.message,
+            nonce=self.nonce,
+            scanned_at=self.scanned_at,
+            ticket=ticket_summary,
+        )
+
+    def row(self) -> dict[str, object]:
+        return {
+            "nonce": self.nonce,
+            "code": self.code[:2000],
+            "ticket_serial": self.ticket.serial if self.ticket else None,
+            "device_id": self.device_id,
+            "gate": self.gate.name,
+            "zone": self.gate.zone,
+            "from_zone": self.gate.from_zone,
+            "direction": self.direction.value,
+            "verdict": self.decision.verdict.value,
+            "reason": self.decision.reason.value,
+            "message": self.decision.message[:300],
+            "source": self.source,
+            "scanned_at": self.scanned_at,
+            "received_at": self.received_at,
+            "local_verdict": self.local_verdict.value if self.local_verdict else None,
+            "local_reason": self.local_reason.value if self.local_reason else None,
+            "override_reason": self.override_reason,
+            "conflict": self.conflict,
+            "answer": _encoder.encode(self.answer()).decode(),
+        }
+
+    def passage(self) -> PassageData | None:
+        if self.ticket is None or self.decision.verdict is not Verdict.ADMIT:
+            return None
+        return PassageData(
+            nonce=self.nonce,
+            ticket_serial=str(self.ticket.serial),
+            gate=self.gate.name,
+            zone=self.gate.zone,
+            from_zone=self.gate.from_zone,
+            direction=self.direction,
+            scanned_at=self.scanned_at,
+        )
+
+    def admitted_passage(self) -> AdmittedPassage:
+        return AdmittedPassage(
+            gate_name=self.gate.name,
+            zone=self.gate.zone,
+            from_zone=self.gate.from_zone,
+            direction=self.direction,
+            scanned_at=self.scanned_at,
+        )
+
+
+async def record_scans(session: AsyncSession, facts: Sequence[ScanFact]) -> None:
+    if not facts:
+        return
+    await session.execute(insert(Scan), [f.row() for f in facts])
+    passages = [p for p in (f.passage() for f in facts) if p is not None]
+    await feed.emit_many(session, [("passage", p.nonce, p) for p in passages])
+
+
+async def previous_answer(session: AsyncSession, nonce: str) -> ScanResponse | None:
+    answer = await session.scalar(select(Scan.answer).where(Scan.nonce == nonce))
+    return _decoder.decode(answer) if answer is not None else None
+
+
+# ------------------------------------------------------------------ online -----------
+
+
+async def scan_online(
+    session: AsyncSession, ring: KeyRing, tz: ZoneInfo, principal: Principal, request: ScanRequest
+) -> ScanResponse:
+    previous = await previous_answer(session, request.nonce)
+    if previous is not None:
+        return previous
+    now = datetime.now(UTC)
+    at = check_scan_time(request.scanned_at, now)
+    gate = await catalog.gate_by_name(session, request.gate)
+    resolved = await tickets.resolve_code(session, ring, request.code, lock=True)
+    if resolved.ticket is None or resolved.facts is None:
+        decision = reject_invalid(resolved.error or "Not a valid ticket")
+    else:
+        passages = await tickets.admitted_passages(session, resolved.ticket.serial)
+        decision = decide(resolved.facts, passages, gate_info(gate), request.direction, at, tz)
+    fact = ScanFact(
+        nonce=request.nonce,
+        code=request.code,
+        ticket=resolved.ticket,
+        facts=resolved.facts,
+        gate=gate,
+        direction=request.direction,
+        decision=decision,
+        source="online",
+        scanned_at=at,
+        received_at=now,
+        device_id=principal.device_id,
+    )
+    await record_scans(session, [fact])
+    return fact.answer()
+
+
+# ------------------------------------------------------------------ batches ----------
+
+
+class TicketIndex:
+    """The tickets, rules and admitted passages a batch needs, loaded in a few queries."""
+
+    def __init__(self) -> None:
+        self.by_number: dict[str, Ticket] = {}
+        self.by_serial: dict[int, Ticket] = {}
+        self.facts: dict[int, TicketFacts] = {}
+        self.passages: dict[int, list[AdmittedPassage]] = defaultdict(list)
+
+    async def load(self, session: AsyncSession, raw_codes: Iterable[str]) -> None:
+        numbers, serials = set(), set()
+        for raw in raw_codes:
+            try:
+                scanned = codes.classify_scan(raw)
+                if scanned.kind == "number":
+                    numbers.add(scanned.value)
+                else:
+                    serials.add(codes.read_signed_code(scanned.value)[0].serial)
+            except CodeError:
+                continue
+        statement = (
+            select(Ticket)
+            .where(Ticket.number.in_(numbers) | Ticket.serial.in_(serials))
+            .order_by(Ticket.serial)
+            .with_for_update()
+        )
+        for ticket in (await session.scalars(statement)).all():
+            self.add(ticket)
+        await self._load_rules(session)
+        await self._load_passages(session)
+
+    def add(self, ticket: Ticket) -> None:
+        self.by_serial[ticket.serial] = ticket
+        if ticket.number:
+            self.by_number[ticket.number] = ticket
+
+    async def _load_rules(self, session: AsyncSession) -> None:
+        templates = {t.id: catalog.template_data(t) for t in (await session.scalars(select(Template))).all()}
+        event_ids = {t.event_id for t in self.by_serial.values() if t.event_id}
+        events = {
+            e.id: catalog.event_window(e)
+            for e in (await session.scalars(select(Event).where(Event.id.in_(event_ids)))).all()
+        }
+        for serial, ticket in self.by_serial.items():
+            facts = tickets.ticket_data(ticket).facts(templates[ticket.template_id], None)
+            event = events.get(ticket.event_id) if ticket.event_id else None
+            self.facts[serial] = msgspec.structs.replace(facts, event=event)
+
+    async def _load_passages(self, session: AsyncSession) -> None:
+        serials = list(self.by_serial)
+        for start in range(0, len(serials), 5000):
+            rows = await session.execute(
+                select(Scan.ticket_serial, Scan.gate, Scan.zone, Scan.from_zone, Scan.direction, Scan.scanned_at)
+                .where(
+                    Scan.ticket_serial.in_(serials[start : start + 5000]),
+                    Scan.verdict == "admit",
+                    Scan.annulled_at.is_(None),
+                )
+            )
+            for serial, g, z, f, d, at in rows:
+                self.passages[serial].append(
+                    AdmittedPassage(gate_name=g, zone=z, from_zone=f, direction=Direction(d), scanned_at=at)
+                )
+
+    def find(self, raw: str) -> Ticket | None:
+        scanned = codes.classify_scan(raw)
+        if scanned.kind == "number":
+            return self.by_number.get(scanned.value)
+        ticket = self.by_serial.get(codes.read_signed_code(scanned.value)[0].serial)
+        if ticket is not None and ticket.code != scanned.value:
+            raise CodeError("code does not match the ticket issued with this serial")
+        return ticket
+
+
+async def register_batch(
+    session: AsyncSession, ring: KeyRing, tz: ZoneInfo, principal: Principal, request: BatchRequest
+) -> BatchResponse:
+    if request.device != principal.device_name:
+        raise ForbiddenError(f"this token belongs to device {principal.device_name!r}, not {request.device!r}")
+    now = datetime.now(UTC)
+    for passage in request.passages:
+        check_scan_time(passage.scanned_at, now)
+    known = await _known_answers(session, [p.nonce for p in request.passages])
+    gates = {g.name: g for g in (await session.scalars(select(Gate))).all()}
+    index = TicketIndex()
+    await index.load(session, (p.code for p in request.passages if p.nonce not in known))
+    results: dict[str, BatchResult] = {}
+    facts: list[ScanFact] = []
+    for passage in sorted(request.passages, key=lambda p: p.scanned_at):
+        if passage.nonce in known or passage.nonce in results:
+            verdict, reason = known.get(passage.nonce) or (results[passage.nonce].verdict, results[passage.nonce].reason)
+            results.setdefault(passage.nonce, BatchResult(nonce=passage.nonce, status="duplicate", verdict=verdict, reason=reason))
+            continue
+        fact = await _judge_offline_passage(session, ring, tz, principal, index, gates, passage, now)
+        facts.append(fact)
+        if fact.ticket is not None and fact.decision.verdict is Verdict.ADMIT:
+            index.passages[fact.ticket.serial].append(fact.admitted_passage())
+        status = "conflict" if fact.conflict else "registered"
+        results[passage.nonce] = BatchResult(
+            nonce=passage.nonce, status=status, verdict=fact.decision.verdict, reason=fact.decision.reason
+        )
+    await record_scans(session, facts)
+    return BatchResponse(results=[results[p.nonce] for p in request.passages])
+
+
+async def _known_answers(session: AsyncSession, nonces: list[str]) -> dict[str, tuple[Verdict, Reason]]:
+    known: dict[str, tuple[Verdict, Reason]] = {}
+    for start in range(0, len(nonces), 5000):
+        rows = await session.execute(
+            select(Scan.nonce, Scan.verdict, Scan.reason).where(Scan.nonce.in_(nonces[start : start + 5000]))
+        )
+        known.update({n: (Verdict(v), Reason(r)) for n, v, r in rows})
+    return known
+
+
+async def _judge_offline_passage(
+    session: AsyncSession,
+    ring: KeyRing,
+    tz: ZoneInfo,
+    principal: Principal,
+    index: TicketIndex,
+    gates: dict[str, Gate],
+    passage: BatchPassage,
+    now: datetime,
+) -> ScanFact:
+    """The fact to store for a passage decided at an offline gate.
+
+    The gate's verdict is what happened: the person went through or did not. The service
+    judges it again with everything it knows; when the gate admitted someone the service
+    would have rejected, the passage is registered as admitted and flagged as a conflict.
+    """
+    gate = gates.get(passage.gate) or Gate(name=passage.gate, zone="unknown", from_zone=None, event_id=None)
+    ticket, facts, server = await _server_view(session, ring, tz, index, gate, passage)
+    local = Decision(verdict=passage.local_verdict, reason=passage.local_reason, message="")
+    source = "override" if passage.override_reason else "offline"
+    conflict = False
+    if passage.override_reason or passage.local_verdict is Verdict.REJECT:
+        message = f"Supervisor override: {passage.override_reason}" if passage.override_reason else server.message
+        decision = Decision(verdict=local.verdict, reason=local.reason, message=message)
+    elif server.admitted and passage.gate in gates:
+        decision = server
+    else:
+        conflict = True
+        decision = Decision(
+            verdict=Verdict.ADMIT, reason=server.reason, message=f"Admitted offline, but: {server.message}"
+        )
+    return ScanFact(
+        nonce=passage.nonce,
+        code=passage.code,
+        ticket=ticket,
+        facts=facts,
+        gate=gate,
+        direction=passage.direction,
+        decision=decision,
+        source=source,
+        scanned_at=passage.scanned_at,
+        received_at=now,
+        device_id=principal.device_id,
+        local_verdict=passage.local_verdict,
+        local_reason=passage.local_reason,
+        override_reason=passage.override_reason,
+        conflict=conflict,
+    )
+
+
+async def _server_view(
+    session: AsyncSession,
+    ring: KeyRing,
+    tz: ZoneInfo,
+    index: TicketIndex,
+    gate: Gate,
+    passage: BatchPassage,
+) -> tuple[Ticket | None, TicketFacts | None, Decision]:
+    try:
+        ticket = index.find(passage.code)
+    except CodeError as exc:
+        return None, None, reject_invalid(f"Not a valid ticket: {exc}")
+    if ticket is None:  # sold offline, or unknown: resolve one by one (rare)
+        resolved = await tickets.resolve_code(session, ring, passage.code, lock=True)
+        if resolved.ticket is None or resolved.facts is None:
+            return None, None, reject_invalid(resolved.error or "Not a valid ticket")
+        ticket = resolved.ticket
+        index.add(ticket)
+        index.facts[ticket.serial] = resolved.facts
+        index.passages[ticket.serial] = await tickets.admitted_passages(session, ticket.serial)
+    facts = index.facts[ticket.serial]
+    decision = decide(facts, index.passages[ticket.serial], gate_info(gate), passage.direction, passage.scanned_at, tz)
+    return ticket, facts, decision
+
+
+# ------------------------------------------------------------------ annul ------------
+
+
+async def annul_passage(session: AsyncSession, principal: Principal, nonce: str, window_seconds: int) -> Scan:
+    """The turnstile did not turn: the gate takes its own passage back, shortly after."""
+    scan = await session.scalar(select(Scan).where(Scan.nonce == nonce).with_for_update())
+    if scan is None:
+        raise NotFoundError(f"no scan with nonce {nonce!r}")
+    if principal.role != "admin" and scan.device_id != principal.device_id:
+        raise ForbiddenError("a gate can annul only its own passages")
+    if scan.annulled_at is not None:
+        raise ConflictError("this passage is annulled already")
+    if scan.verdict != "admit" or scan.ticket_serial is None:
+        raise ConflictError("only admitted passages can be annulled")
+    now = datetime.now(UTC)
+    if now - scan.received_at > timedelta(seconds=window_seconds):
+        raise ConflictError(f"too late: a passage can be annulled within {window_seconds} s")
+    scan.annulled_at = now
+    data = PassageData(
+        nonce=scan.nonce,
+        ticket_serial=str(scan.ticket_serial),
+        gate=scan.gate,
+        zone=scan.zone,
+        from_zone=scan.from_zone,
+        direction=Direction(scan.direction),
+        scanned_at=scan.scanned_at,
+        annulled=True,
+    )
+    await feed.emit(session, "passage", scan.nonce, data)
+    return scan
+
+
+# ------------------------------------------------------------------ occupancy --------
+
+
+def _admitted_after(since: datetime | None) -> list[object]:
+    conditions: list[object] = [Scan.verdict == "admit", Scan.annulled_at.is_(None), Scan.ticket_serial.is_not(None)]
+    if since is not None:
+        conditions.append(Scan.scanned_at >= since)
+    return conditions
+
+
+async def occupancy(session: AsyncSession, until: datetime | None = None) -> dict[str, int]:
+    """People inside each zone: entries into it minus exits from it (never below zero)."""
+    conditions = _admitted_after(None)
+    if until is not None:
+        conditions.append(Scan.scanned_at < until)
+    into = case((Scan.direction == "in", 1), else_=-1)
+    rows = await session.execute(select(Scan.zone, func.sum(into)).where(*conditions).group_by(Scan.zone))
+    totals: dict[str, int] = defaultdict(int)
+    for zone, count in rows:
+        totals[zone] += int(count)
+    rows = await session.execute(
+        select(Scan.from_zone, func.sum(-into))
+        .where(*conditions, Scan.from_zone.is_not(None))
+        .group_by(Scan.from_zone)
+    )
+    for zone, count in rows:
+        totals[zone] += int(count)
+    return {zone: max(count, 0) for zone, count in sorted(totals.items())}
+
+
+async def auto_exit(session: AsyncSession, at: datetime, device_id: int | None) -> int:
+    """Nightly reset: record an exit for every ticket still inside a zone. Returns the count."""
+    rows = await session.execute(
+        select(Scan.ticket_serial, Scan.zone, Scan.from_zone, Scan.direction)
+        .where(*_admitted_after(None), Scan.scanned_at <= at)
+        .order_by(Scan.scanned_at)
+    )
+    inside: dict[tuple[int, str], int] = defaultdict(int)
+    for serial, zone, from_zone, direction in rows:
+        step = 1 if direction == "in" else -1
+        inside[(serial, zone)] += step
+        if from_zone:
+            inside[(serial, from_zone)] -= step
+    gates = {g.zone: g for g in (await session.scalars(select(Gate).where(Gate.from_zone.is_(None)))).all()}
+    facts = []
+    for (serial, zone), count in sorted(inside.items()):
+        if count <= 0:
+            continue
+        gate = gates.get(zone) or Gate(name="auto-exit", zone=zone, from_zone=None, event_id=None)
+        ticket = await session.get(Ticket, serial)
+        exit_decision = Decision(verdict=Verdict.ADMIT, reason=Reason.OK, message="Automatic exit at closing")
+        facts.append(
+            ScanFact(
+                nonce=f"auto-exit-{at.isoformat()}-{serial}-{zone}",
+                code=ticket.number or ticket.code if ticket else "",
+                ticket=ticket,
+                facts=None,
+                gate=gate,
+                direction=Direction.OUT,
+                decision=exit_decision,
+                source="auto_exit",
+                scanned_at=at,
+                received_at=datetime.now(UTC),
+                device_id=device_id,
+            )
+        )
+    await record_scans(session, facts)
+    return len(facts)

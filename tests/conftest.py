@@ -1,0 +1,34 @@
+"""Shared fixtures: a fresh, migrated database per test on SQLite or, when
+ADMISSION_TEST_DATABASE_URL is set, on PostgreSQL too (tests run once per backend)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.databases import fresh_database
+
+PG_URL = os.environ.get("ADMISSION_TEST_DATABASE_URL")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database on each configured backend."""
+    with fresh_database(request.param, tmp_path, WORKER, PG_URL) as url:
+        yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
+    with fresh_database("sqlite", tmp_path, WORKER, None) as url:
+        yield url
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
