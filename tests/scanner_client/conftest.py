@@ -1,0 +1,32 @@
+"""Fixtures for the scanner client tests (see client_support.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from client_support import VenueSnapshot, enrolled_settings
+
+from scanner_client.config import open_store
+from scanner_client.store import Store
+
+
+@pytest.fixture
+def venue() -> VenueSnapshot:
+    return VenueSnapshot()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "scanner"
+
+
+@pytest.fixture
+def store(data_dir: Path, venue: VenueSnapshot) -> Iterator[Store]:
+    """A store enrolled at gate Main with the venue snapshot applied."""
+    store = open_store(data_dir)
+    enrolled_settings().save(store)
+    venue.apply(store)
+    yield store
+    store.close()
