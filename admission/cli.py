@@ -74,7 +74,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["ADMISSION_DATABASE_URL"] = settings.database_url
     os.environ["ADMISSION_DATA_DIR"] = str(settings.data_dir.resolve())
     if args.workers > 1 and settings.database_url.startswith("sqlite"):
-        errors.print("[yellow]Several workers on SQLite work, but writes queue up: use PostgreSQL for more.[/]")
+        errors.print(
+            "[yellow]Several workers on SQLite work, but writes queue up: use PostgreSQL for more.[/]"
+        )
     uvicorn.run(
         "admission.api.asgi:create",
         factory=True,
@@ -164,7 +166,7 @@ def print_demo_guide(folder: Path, venue: Any, base: str) -> None:
     console.print("Or scan from the command line:")
     console.print(
         f"  curl -s -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
-        f"-d '{{\"code\": \"{first.number}\", \"gate\": \"{gate}\", \"nonce\": \"demo-1\"}}' {base}/api/v1/scans"
+        f'-d \'{{"code": "{first.number}", "gate": "{gate}", "nonce": "demo-1"}}\' {base}/api/v1/scans'
     )
 
 
@@ -191,7 +193,14 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
     rows = run(with_session(settings_from(args), devices.list_devices))
     table = Table("id", "device", "role", "gate", "created", "revoked", title="Devices")
     for d in rows:
-        table.add_row(str(d.id), d.name, d.role, d.gate or "", f"{d.created_at:%Y-%m-%d %H:%M}", "yes" if d.revoked else "")
+        table.add_row(
+            str(d.id),
+            d.name,
+            d.role,
+            d.gate or "",
+            f"{d.created_at:%Y-%m-%d %H:%M}",
+            "yes" if d.revoked else "",
+        )
     console.print(table)
     return 0
 
@@ -218,7 +227,13 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     table = Table("key id", "owner", "public key", "created", "revoked", title="Issuer keys")
     for key in run(with_session(settings_from(args), work)):
         owner = f"device {key.device_id}" if key.device_id else "service"
-        table.add_row(str(key.key_id), owner, key.public_key[:16] + "…", f"{key.created_at:%Y-%m-%d}", "yes" if key.revoked_at else "")
+        table.add_row(
+            str(key.key_id),
+            owner,
+            key.public_key[:16] + "…",
+            f"{key.created_at:%Y-%m-%d}",
+            "yes" if key.revoked_at else "",
+        )
     console.print(table)
     return 0
 
@@ -277,20 +292,31 @@ def cmd_issue(args: argparse.Namespace) -> int:
 
 
 def add_database_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--database-url", help="SQLAlchemy URL (default: $ADMISSION_DATABASE_URL or SQLite in --data-dir)")
-    parser.add_argument("--data-dir", help="folder of the issuer keys and default database (default: $ADMISSION_DATA_DIR or .)")
+    parser.add_argument(
+        "--database-url", help="SQLAlchemy URL (default: $ADMISSION_DATABASE_URL or SQLite in --data-dir)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        help="folder of the issuer keys and default database (default: $ADMISSION_DATA_DIR or .)",
+    )
 
 
 def add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8700)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
-    parser.add_argument("--access-log", action="store_true", help="log every request (tokens are never logged)")
+    parser.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    parser.add_argument(
+        "--access-log", action="store_true", help="log every request (tokens are never logged)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="admission", description="Offline-first ticketing and admission control")
+    parser = argparse.ArgumentParser(
+        prog="admission", description="Offline-first ticketing and admission control"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     init = commands.add_parser("init", help="create the database, issuer key and first admin token")

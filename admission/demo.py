@@ -57,52 +57,88 @@ async def seed_demo(
             day = await catalog.create_template(
                 session,
                 TemplateIn(
-                    name="Day ticket", plu="100", price_cents=2500, title="Zoo day ticket",
-                    description="One entry, any day this year.", color="#2e7d32", reentry_allowed=True,
+                    name="Day ticket",
+                    plu="100",
+                    price_cents=2500,
+                    title="Zoo day ticket",
+                    description="One entry, any day this year.",
+                    color="#2e7d32",
+                    reentry_allowed=True,
                 ),
             )
             await catalog.create_template(
                 session,
                 TemplateIn(
-                    name="10-visit card", plu="110", price_cents=18000, max_entries=10,
-                    validity_mode=ValidityMode.DAYS_FROM_SALE, validity_days=365, title="10 visits", color="#6a1b9a",
+                    name="10-visit card",
+                    plu="110",
+                    price_cents=18000,
+                    max_entries=10,
+                    validity_mode=ValidityMode.DAYS_FROM_SALE,
+                    validity_days=365,
+                    title="10 visits",
+                    color="#6a1b9a",
                 ),
             )
             await catalog.create_template(
                 session,
                 TemplateIn(
-                    name="Weekend pass", plu="120", price_cents=4000, max_entries=None,
-                    validity_mode=ValidityMode.DAYS_FROM_FIRST_USE, validity_days=2, reentry_allowed=True,
-                    title="Two days, unlimited entries", color="#ef6c00",
+                    name="Weekend pass",
+                    plu="120",
+                    price_cents=4000,
+                    max_entries=None,
+                    validity_mode=ValidityMode.DAYS_FROM_FIRST_USE,
+                    validity_days=2,
+                    reentry_allowed=True,
+                    title="Two days, unlimited entries",
+                    color="#ef6c00",
                 ),
             )
             concert_fallback = await catalog.create_template(
                 session,
                 TemplateIn(
-                    name="Concert entry (fallback)", plu="201", price_cents=3500, allowed_zones=["arena"],
-                    title="Evening concert", description="Sold while event sales are offline.", color="#c62828",
+                    name="Concert entry (fallback)",
+                    plu="201",
+                    price_cents=3500,
+                    allowed_zones=["arena"],
+                    title="Evening concert",
+                    description="Sold while event sales are offline.",
+                    color="#c62828",
                 ),
             )
             concert = await catalog.create_template(
                 session,
                 TemplateIn(
-                    name="Concert ticket", kind=TemplateKind.EVENT, plu="200", price_cents=3500, allowed_zones=["arena"],
-                    fallback_template_id=concert_fallback.id, title="Evening concert", color="#c62828",
+                    name="Concert ticket",
+                    kind=TemplateKind.EVENT,
+                    plu="200",
+                    price_cents=3500,
+                    allowed_zones=["arena"],
+                    fallback_template_id=concert_fallback.id,
+                    title="Evening concert",
+                    color="#c62828",
                 ),
             )
             today = datetime.now(tz).replace(hour=19, minute=0, second=0, microsecond=0)
             event = await catalog.create_event(
                 session,
                 EventIn(
-                    name="Evening concert", starts_at=today, ends_at=today + timedelta(hours=3),
-                    doors_open_minutes=90, capacity=500, template_ids=[concert.id],
+                    name="Evening concert",
+                    starts_at=today,
+                    ends_at=today + timedelta(hours=3),
+                    doors_open_minutes=90,
+                    capacity=500,
+                    template_ids=[concert.id],
                 ),
             )
             await catalog.create_gate(session, GateIn(name="Main gate", zone="zoo"))
             await catalog.create_gate(session, GateIn(name="North gate", zone="zoo"))
             await catalog.create_gate(session, GateIn(name="Arena door", zone="arena", from_zone="zoo"))
             gate_tokens = {}
-            for device, gate in (("gate-main", "Main gate"), ("gate-north", "North gate"), ("gate-arena", "Arena door")):
+            for device, gate in (
+                ("gate-main", "Main gate"),
+                ("gate-north", "North gate"),
+                ("gate-arena", "Arena door"),
+            ):
                 issued = await devices.create_device(session, DeviceIn(name=device, role="gate", gate=gate))
                 gate_tokens[gate] = issued.token
             box = await devices.create_device(session, DeviceIn(name="box-office-1", role="box_office"))
@@ -118,11 +154,14 @@ async def seed_demo(
         for template_id, event_id, name in requests:
             async with db.session() as session:
                 batch = await tickets.issue_tickets(
-                    session, ring, tz,
+                    session,
+                    ring,
+                    tz,
                     IssueRequest(template_id=template_id, event_id=event_id, count=tickets_per_template),
                 )
             issued_tickets += [
-                DemoTicket(template=name, number=t.number or "", code=t.code, serial=str(t.serial)) for t in batch
+                DemoTicket(template=name, number=t.number or "", code=t.code, serial=str(t.serial))
+                for t in batch
             ]
             if progress:
                 progress(len(batch))

@@ -56,7 +56,9 @@ def openapi_config() -> OpenAPIConfig:
         path="/schema",
         render_plugins=[ScalarRenderPlugin()],
         components=Components(
-            security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="device token")}
+            security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", description="device token")
+            }
         ),
         security=[{"bearer": []}],
     )
@@ -71,7 +73,11 @@ def create_app(settings: Settings, extra_route_handlers: list[object] | None = N
         notifier = ChangeNotifier(db)
         await notifier.start()
         app.state.runtime = Runtime(
-            settings=settings, db=db, keys=keys, notifier=notifier, tokens=TokenAuthenticator(settings.token_cache_seconds)
+            settings=settings,
+            db=db,
+            keys=keys,
+            notifier=notifier,
+            tokens=TokenAuthenticator(settings.token_cache_seconds),
         )
         try:
             yield

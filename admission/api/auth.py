@@ -11,16 +11,18 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from admission.services.devices import Principal, Role
 
-Guard = Callable[[ASGIConnection, BaseRouteHandler], None]  # type: ignore[type-arg]
+Guard = Callable[[ASGIConnection, BaseRouteHandler], None]
 PUBLIC_PATHS = ["^/schema", "^/health$", "^/dashboard"]
 
 
 class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
-    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:  # type: ignore[type-arg]
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthorizedException("send 'Authorization: Bearer <token>'; tokens come from `admission tokens`")
+            raise NotAuthorizedException(
+                "send 'Authorization: Bearer <token>'; tokens come from `admission tokens`"
+            )
         runtime = connection.app.state.runtime
         async with runtime.db.read_session() as session:
             principal = await runtime.tokens.authenticate(session, token.strip())
@@ -32,7 +34,7 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
 def allow(*roles: Role) -> Guard:
     """A guard admitting the given roles; admin may always pass."""
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:  # type: ignore[type-arg]
+    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         user = connection.user
         if not isinstance(user, Principal) or (user.role != "admin" and user.role not in roles):
             raise PermissionDeniedException(f"this needs one of the roles: admin, {', '.join(roles)}")

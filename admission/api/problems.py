@@ -30,13 +30,15 @@ def from_integrity_error(_: IntegrityError) -> ProblemDetailsException:
     return _problem(409, "Conflict", "this conflicts with existing data (a duplicate?): nothing was changed")
 
 
-def busy_database(request: Request, exc: OperationalError) -> Response:  # type: ignore[type-arg]
+def busy_database(request: Request, exc: OperationalError) -> Response:
     log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
     body = {"title": "Service busy", "status": 503, "detail": "the database is busy: try again in a moment"}
-    return Response(body, status_code=503, media_type="application/problem+json", headers={"Retry-After": "1"})
+    return Response(
+        body, status_code=503, media_type="application/problem+json", headers={"Retry-After": "1"}
+    )
 
 
-def unexpected(request: Request, exc: Exception) -> Response:  # type: ignore[type-arg]
+def unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
     body = {"title": "Internal error", "status": 500, "detail": "the service failed: nothing was changed"}
     return Response(body, status_code=500, media_type="application/problem+json")
@@ -47,8 +49,8 @@ def problem_plugin() -> ProblemDetailsPlugin:
         ProblemDetailsConfig(
             enable_for_all_http_exceptions=True,
             exception_to_problem_detail_map={
-                ServiceError: from_service_error,  # type: ignore[dict-item]
-                IntegrityError: from_integrity_error,  # type: ignore[dict-item]
+                ServiceError: from_service_error,
+                IntegrityError: from_integrity_error,
             },
         )
     )

@@ -22,13 +22,13 @@ class Runtime(msgspec.Struct, kw_only=True):
     tokens: TokenAuthenticator
 
 
-def runtime(request: Request) -> Runtime:  # type: ignore[type-arg]
+def runtime(request: Request) -> Runtime:
     value = request.app.state.runtime
     assert isinstance(value, Runtime)
     return value
 
 
-def principal(request: Request) -> Principal:  # type: ignore[type-arg]
+def principal(request: Request) -> Principal:
     user = request.user
     assert isinstance(user, Principal)
     return user

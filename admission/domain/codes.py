@@ -117,9 +117,7 @@ def read_signed_code(code: str) -> tuple[SignedTicket, bytes, bytes]:
         raise CodeError("code has the wrong length")
     raw = decode_symbols(code, _SIGNED_BYTES)
     payload, signature = raw[: _PAYLOAD.size], raw[_PAYLOAD.size :]
-    version, key_id, serial, template_id, event_id, valid_from, valid_until = _PAYLOAD.unpack(
-        payload
-    )
+    version, key_id, serial, template_id, event_id, valid_from, valid_until = _PAYLOAD.unpack(payload)
     if version != CODE_VERSION:
         raise CodeError(f"unknown code version {version}")
     ticket = SignedTicket(

@@ -173,7 +173,9 @@ async def get_template(session: AsyncSession, template_id: int) -> Template:
     return template
 
 
-async def list_templates(session: AsyncSession, plu: str | None = None, query: str | None = None) -> list[Template]:
+async def list_templates(
+    session: AsyncSession, plu: str | None = None, query: str | None = None
+) -> list[Template]:
     statement = select(Template).order_by(Template.id)
     if plu:
         statement = statement.where(Template.plu == plu)
@@ -216,7 +218,9 @@ async def _link_templates(session: AsyncSession, event: Event, template_ids: lis
     for template_id in template_ids:
         template = await get_template(session, template_id)
         if template.kind != TemplateKind.EVENT:
-            raise InvalidRequestError(f"template {template.name!r} is an entry template, not an event template")
+            raise InvalidRequestError(
+                f"template {template.name!r} is an entry template, not an event template"
+            )
     await session.execute(delete(event_templates).where(event_templates.c.event_id == event.id))
     if template_ids:
         await session.execute(
@@ -275,7 +279,9 @@ async def list_events(session: AsyncSession) -> list[Event]:
 
 
 def gate_data(gate: Gate) -> GateData:
-    return GateData(id=gate.id, name=gate.name, zone=gate.zone, from_zone=gate.from_zone, event_id=gate.event_id)
+    return GateData(
+        id=gate.id, name=gate.name, zone=gate.zone, from_zone=gate.from_zone, event_id=gate.event_id
+    )
 
 
 async def create_gate(session: AsyncSession, data: GateIn) -> Gate:

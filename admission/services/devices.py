@@ -6,7 +6,7 @@ import hashlib
 import secrets
 import time
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -79,7 +79,9 @@ async def add_token(session: AsyncSession, device: Device) -> str:
         raise ConflictError(f"device {device.name!r} is revoked")
     token = new_token()
     session.add(
-        Token(device_id=device.id, token_hash=hash_token(token), prefix=token[:10], created_at=datetime.now(UTC))
+        Token(
+            device_id=device.id, token_hash=hash_token(token), prefix=token[:10], created_at=datetime.now(UTC)
+        )
     )
     await session.flush()
     return token
@@ -168,7 +170,7 @@ class TokenAuthenticator:
         ).first()
         principal = None
         if row is not None:
-            principal = Principal(device_id=row[0], device_name=row[1], role=row[2], gate=row[3])
+            principal = Principal(device_id=row[0], device_name=row[1], role=cast(Role, row[2]), gate=row[3])
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[digest] = (now + self.ttl, principal)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from sqlalchemy import func, insert, select, text
@@ -56,14 +56,14 @@ async def read_page(session: AsyncSession, since: int, limit: int) -> ChangesPag
     more = len(rows) > limit
     rows = rows[:limit]
     changes = [
-        ChangeOut(seq=seq, kind=kind, key=key, data=msgspec.Raw(data.encode()))
+        ChangeOut(seq=seq, kind=cast(ChangeKind, kind), key=key, data=msgspec.Raw(data.encode()))
         for seq, kind, key, data in rows
     ]
     return ChangesPage(cursor=rows[-1][0] if rows else since, more=more, changes=changes)
 
 
 async def latest_seq(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.coalesce(func.max(Change.seq), 0))))
+    return int(await session.scalar(select(func.coalesce(func.max(Change.seq), 0))) or 0)
 
 
 class ChangeNotifier:
@@ -111,10 +111,10 @@ class ChangeNotifier:
                 self._grown.set()
                 self._grown = asyncio.Event()
 
-    async def wait_beyond(self, cursor: int, timeout: float) -> None:
-        """Return once the feed holds a change after `cursor`, or after `timeout` seconds."""
+    async def wait_beyond(self, cursor: int, seconds: float) -> None:
+        """Return once the feed holds a change after `cursor`, or after `seconds` seconds."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + seconds
         while self.latest <= cursor:
             remaining = deadline - loop.time()
             if remaining <= 0:

@@ -49,7 +49,7 @@ def key_data(row: IssuerKey, device_name: str | None = None) -> KeyData:
 
 
 async def next_key_id(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.coalesce(func.max(IssuerKey.key_id), 0)))) + 1
+    return int(await session.scalar(select(func.coalesce(func.max(IssuerKey.key_id), 0))) or 0) + 1
 
 
 async def register_public_key(

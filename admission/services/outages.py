@@ -71,6 +71,8 @@ async def record_outage(session: AsyncSession, principal: Principal, data: Outag
 
 async def list_outages(session: AsyncSession) -> list[OutageOut]:
     rows = await session.execute(
-        select(Outage, Device.name).join(Device, Device.id == Outage.device_id).order_by(Outage.started_at.desc())
+        select(Outage, Device.name)
+        .join(Device, Device.id == Outage.device_id)
+        .order_by(Outage.started_at.desc())
     )
     return [outage_out(outage, name) for outage, name in rows]

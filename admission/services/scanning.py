@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import ColumnElement, case, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import (
@@ -22,6 +22,7 @@ from admission.contract import (
     BatchRequest,
     BatchResponse,
     BatchResult,
+    BatchStatus,
     PassageData,
     ScanRequest,
     ScanResponse,
@@ -259,15 +260,16 @@ class TicketIndex:
         serials = list(self.by_serial)
         for start in range(0, len(serials), 5000):
             rows = await session.execute(
-                select(Scan.ticket_serial, Scan.gate, Scan.zone, Scan.from_zone, Scan.direction, Scan.scanned_at)
-                .where(
+                select(
+                    Scan.ticket_serial, Scan.gate, Scan.zone, Scan.from_zone, Scan.direction, Scan.scanned_at
+                ).where(
                     Scan.ticket_serial.in_(serials[start : start + 5000]),
                     Scan.verdict == "admit",
                     Scan.annulled_at.is_(None),
                 )
             )
             for serial, g, z, f, d, at in rows:
-                self.passages[serial].append(
+                self.passages[int(serial or 0)].append(
                     AdmittedPassage(gate_name=g, zone=z, from_zone=f, direction=Direction(d), scanned_at=at)
                 )
 
@@ -285,7 +287,9 @@ async def register_batch(
     session: AsyncSession, ring: KeyRing, tz: ZoneInfo, principal: Principal, request: BatchRequest
 ) -> BatchResponse:
     if request.device != principal.device_name:
-        raise ForbiddenError(f"this token belongs to device {principal.device_name!r}, not {request.device!r}")
+        raise ForbiddenError(
+            f"this token belongs to device {principal.device_name!r}, not {request.device!r}"
+        )
     now = datetime.now(UTC)
     for passage in request.passages:
         check_scan_time(passage.scanned_at, now)
@@ -297,14 +301,20 @@ async def register_batch(
     facts: list[ScanFact] = []
     for passage in sorted(request.passages, key=lambda p: p.scanned_at):
         if passage.nonce in known or passage.nonce in results:
-            verdict, reason = known.get(passage.nonce) or (results[passage.nonce].verdict, results[passage.nonce].reason)
-            results.setdefault(passage.nonce, BatchResult(nonce=passage.nonce, status="duplicate", verdict=verdict, reason=reason))
+            verdict, reason = known.get(passage.nonce) or (
+                results[passage.nonce].verdict,
+                results[passage.nonce].reason,
+            )
+            results.setdefault(
+                passage.nonce,
+                BatchResult(nonce=passage.nonce, status="duplicate", verdict=verdict, reason=reason),
+            )
             continue
         fact = await _judge_offline_passage(session, ring, tz, principal, index, gates, passage, now)
         facts.append(fact)
         if fact.ticket is not None and fact.decision.verdict is Verdict.ADMIT:
             index.passages[fact.ticket.serial].append(fact.admitted_passage())
-        status = "conflict" if fact.conflict else "registered"
+        status: BatchStatus = "conflict" if fact.conflict else "registered"
         results[passage.nonce] = BatchResult(
             nonce=passage.nonce, status=status, verdict=fact.decision.verdict, reason=fact.decision.reason
         )
@@ -344,7 +354,9 @@ async def _judge_offline_passage(
     source = "override" if passage.override_reason else "offline"
     conflict = False
     if passage.override_reason or passage.local_verdict is Verdict.REJECT:
-        message = f"Supervisor override: {passage.override_reason}" if passage.override_reason else server.message
+        message = (
+            f"Supervisor override: {passage.override_reason}" if passage.override_reason else server.message
+        )
         decision = Decision(verdict=local.verdict, reason=local.reason, message=message)
     elif server.admitted and passage.gate in gates:
         decision = server
@@ -393,7 +405,9 @@ async def _server_view(
         index.facts[ticket.serial] = resolved.facts
         index.passages[ticket.serial] = await tickets.admitted_passages(session, ticket.serial)
     facts = index.facts[ticket.serial]
-    decision = decide(facts, index.passages[ticket.serial], gate_info(gate), passage.direction, passage.scanned_at, tz)
+    decision = decide(
+        facts, index.passages[ticket.serial], gate_info(gate), passage.direction, passage.scanned_at, tz
+    )
     return ticket, facts, decision
 
 
@@ -432,8 +446,12 @@ async def annul_passage(session: AsyncSession, principal: Principal, nonce: str,
 # ------------------------------------------------------------------ occupancy --------
 
 
-def _admitted_after(since: datetime | None) -> list[object]:
-    conditions: list[object] = [Scan.verdict == "admit", Scan.annulled_at.is_(None), Scan.ticket_serial.is_not(None)]
+def _admitted_after(since: datetime | None) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        Scan.verdict == "admit",
+        Scan.annulled_at.is_(None),
+        Scan.ticket_serial.is_not(None),
+    ]
     if since is not None:
         conditions.append(Scan.scanned_at >= since)
     return conditions
@@ -449,13 +467,13 @@ async def occupancy(session: AsyncSession, until: datetime | None = None) -> dic
     totals: dict[str, int] = defaultdict(int)
     for zone, count in rows:
         totals[zone] += int(count)
-    rows = await session.execute(
+    from_rows = await session.execute(
         select(Scan.from_zone, func.sum(-into))
         .where(*conditions, Scan.from_zone.is_not(None))
         .group_by(Scan.from_zone)
     )
-    for zone, count in rows:
-        totals[zone] += int(count)
+    for from_zone, count in from_rows:
+        totals[str(from_zone)] += int(count)
     return {zone: max(count, 0) for zone, count in sorted(totals.items())}
 
 
@@ -469,9 +487,9 @@ async def auto_exit(session: AsyncSession, at: datetime, device_id: int | None) 
     inside: dict[tuple[int, str], int] = defaultdict(int)
     for serial, zone, from_zone, direction in rows:
         step = 1 if direction == "in" else -1
-        inside[(serial, zone)] += step
+        inside[(int(serial or 0), zone)] += step
         if from_zone:
-            inside[(serial, from_zone)] -= step
+            inside[(int(serial or 0), from_zone)] -= step
     gates = {g.zone: g for g in (await session.scalars(select(Gate).where(Gate.from_zone.is_(None)))).all()}
     facts = []
     for (serial, zone), count in sorted(inside.items()):

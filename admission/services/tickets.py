@@ -258,7 +258,9 @@ async def _register_offline_sold(session: AsyncSession, ring: KeyRing, code: str
         await ring.reload_public(session)  # a device enrolled after this worker started
         signed = codes.verify_signed_code(code, ring.public)
     template = await session.get(Template, signed.template_id)
-    if template is None or (signed.event_id is not None and await session.get(Event, signed.event_id) is None):
+    if template is None or (
+        signed.event_id is not None and await session.get(Event, signed.event_id) is None
+    ):
         return None
     ticket = Ticket(
         serial=signed.serial,
@@ -312,7 +314,9 @@ async def get_ticket(session: AsyncSession, ref: str, *, lock: bool = False) -> 
 async def ticket_detail(session: AsyncSession, ticket: Ticket, tz: ZoneInfo) -> TicketDetail:
     template = await catalog.get_template(session, ticket.template_id)
     scans = (
-        await session.scalars(select(Scan).where(Scan.ticket_serial == ticket.serial).order_by(Scan.scanned_at))
+        await session.scalars(
+            select(Scan).where(Scan.ticket_serial == ticket.serial).order_by(Scan.scanned_at)
+        )
     ).all()
     facts = await ticket_facts(session, ticket)
     passages = await admitted_passages(session, ticket.serial)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.api.auth import allow
 from admission.api.state import runtime
 from admission.contract import EventData, GateData, TemplateData, VenueData
+from admission.db.models import Event
 from admission.services import catalog
 from admission.services.catalog import EventIn, GateIn, TemplateIn, VenueIn
 
@@ -19,12 +21,12 @@ class VenueController(Controller):
     tags = ["catalogue"]
 
     @get(guards=[READERS])
-    async def show_venue(self, request: Request) -> VenueData:  # type: ignore[type-arg]
+    async def show_venue(self, request: Request) -> VenueData:
         async with runtime(request).db.read_session() as session:
             return catalog.venue_data(await catalog.get_venue(session))
 
     @put(guards=[allow()])
-    async def update_venue(self, request: Request, data: JSONBody[VenueIn]) -> VenueData:  # type: ignore[type-arg]
+    async def update_venue(self, request: Request, data: JSONBody[VenueIn]) -> VenueData:
         async with runtime(request).db.session() as session:
             venue = catalog.venue_data(await catalog.save_venue(session, data))
         runtime(request).notifier.poke()
@@ -37,18 +39,21 @@ class TemplateController(Controller):
 
     @get(guards=[READERS])
     async def list_templates(
-        self, request: Request, plu: FromQuery[str | None] = None, q: FromQuery[str | None] = None  # type: ignore[type-arg]
+        self,
+        request: Request,
+        plu: FromQuery[str | None] = None,
+        q: FromQuery[str | None] = None,
     ) -> list[TemplateData]:
         async with runtime(request).db.read_session() as session:
             return [catalog.template_data(t) for t in await catalog.list_templates(session, plu, q)]
 
     @get("/{template_id:int}", guards=[READERS])
-    async def show_template(self, request: Request, template_id: FromPath[int]) -> TemplateData:  # type: ignore[type-arg]
+    async def show_template(self, request: Request, template_id: FromPath[int]) -> TemplateData:
         async with runtime(request).db.read_session() as session:
             return catalog.template_data(await catalog.get_template(session, template_id))
 
     @post(guards=[allow()])
-    async def create_template(self, request: Request, data: JSONBody[TemplateIn]) -> TemplateData:  # type: ignore[type-arg]
+    async def create_template(self, request: Request, data: JSONBody[TemplateIn]) -> TemplateData:
         async with runtime(request).db.session() as session:
             template = catalog.template_data(await catalog.create_template(session, data))
         runtime(request).notifier.poke()
@@ -56,7 +61,10 @@ class TemplateController(Controller):
 
     @put("/{template_id:int}", guards=[allow()])
     async def update_template(
-        self, request: Request, template_id: FromPath[int], data: JSONBody[TemplateIn]  # type: ignore[type-arg]
+        self,
+        request: Request,
+        template_id: FromPath[int],
+        data: JSONBody[TemplateIn],
     ) -> TemplateData:
         async with runtime(request).db.session() as session:
             template = catalog.template_data(await catalog.update_template(session, template_id, data))
@@ -74,17 +82,17 @@ class EventController(Controller):
     tags = ["catalogue"]
 
     @get(guards=[READERS])
-    async def list_events(self, request: Request) -> list[EventOut]:  # type: ignore[type-arg]
+    async def list_events(self, request: Request) -> list[EventOut]:
         async with runtime(request).db.read_session() as session:
             return [await _event_out(session, e) for e in await catalog.list_events(session)]
 
     @get("/{event_id:int}", guards=[READERS])
-    async def show_event(self, request: Request, event_id: FromPath[int]) -> EventOut:  # type: ignore[type-arg]
+    async def show_event(self, request: Request, event_id: FromPath[int]) -> EventOut:
         async with runtime(request).db.read_session() as session:
             return await _event_out(session, await catalog.get_event(session, event_id))
 
     @post(guards=[allow()])
-    async def create_event(self, request: Request, data: JSONBody[EventIn]) -> EventOut:  # type: ignore[type-arg]
+    async def create_event(self, request: Request, data: JSONBody[EventIn]) -> EventOut:
         async with runtime(request).db.session() as session:
             event = await _event_out(session, await catalog.create_event(session, data))
         runtime(request).notifier.poke()
@@ -92,7 +100,10 @@ class EventController(Controller):
 
     @put("/{event_id:int}", guards=[allow()])
     async def update_event(
-        self, request: Request, event_id: FromPath[int], data: JSONBody[EventIn]  # type: ignore[type-arg]
+        self,
+        request: Request,
+        event_id: FromPath[int],
+        data: JSONBody[EventIn],
     ) -> EventOut:
         async with runtime(request).db.session() as session:
             event = await _event_out(session, await catalog.update_event(session, event_id, data))
@@ -100,10 +111,12 @@ class EventController(Controller):
         return event
 
 
-async def _event_out(session, event) -> EventOut:  # type: ignore[no-untyped-def]
+async def _event_out(session: AsyncSession, event: Event) -> EventOut:
     data = await catalog.event_data(session, event)
     remaining = None if event.capacity is None else max(event.capacity - event.sold, 0)
-    return EventOut(**{f: getattr(data, f) for f in data.__struct_fields__}, sold=event.sold, remaining=remaining)
+    return EventOut(
+        **{f: getattr(data, f) for f in data.__struct_fields__}, sold=event.sold, remaining=remaining
+    )
 
 
 class GateController(Controller):
@@ -111,12 +124,12 @@ class GateController(Controller):
     tags = ["catalogue"]
 
     @get(guards=[READERS])
-    async def list_gates(self, request: Request) -> list[GateData]:  # type: ignore[type-arg]
+    async def list_gates(self, request: Request) -> list[GateData]:
         async with runtime(request).db.read_session() as session:
             return [catalog.gate_data(g) for g in await catalog.list_gates(session)]
 
     @post(guards=[allow()])
-    async def create_gate(self, request: Request, data: JSONBody[GateIn]) -> GateData:  # type: ignore[type-arg]
+    async def create_gate(self, request: Request, data: JSONBody[GateIn]) -> GateData:
         async with runtime(request).db.session() as session:
             gate = catalog.gate_data(await catalog.create_gate(session, data))
         runtime(request).notifier.poke()

@@ -46,7 +46,7 @@ class ScanController(Controller):
     tags = ["scanning"]
 
     @post("/scans", guards=[GATES], status_code=200)
-    async def scan(self, request: Request, data: JSONBody[ScanRequest]) -> ScanResponse:  # type: ignore[type-arg]
+    async def scan(self, request: Request, data: JSONBody[ScanRequest]) -> ScanResponse:
         rt = runtime(request)
         try:
             async with rt.db.session() as session:
@@ -62,7 +62,7 @@ class ScanController(Controller):
         return answer
 
     @post("/passages/batch", guards=[GATES], status_code=200)
-    async def batch(self, request: Request, data: JSONBody[BatchRequest]) -> BatchResponse:  # type: ignore[type-arg]
+    async def batch(self, request: Request, data: JSONBody[BatchRequest]) -> BatchResponse:
         rt = runtime(request)
         for attempt in (1, 2):  # a concurrent re-send of the same batch: the retry sees duplicates
             try:
@@ -77,7 +77,7 @@ class ScanController(Controller):
         return answer
 
     @post("/scans/{nonce:str}/annul", guards=[GATES], status_code=200)
-    async def annul(self, request: Request, nonce: FromPath[str]) -> AnnulResponse:  # type: ignore[type-arg]
+    async def annul(self, request: Request, nonce: FromPath[str]) -> AnnulResponse:
         rt = runtime(request)
         async with rt.db.session() as session:
             window = (await catalog.get_venue(session)).annul_window_seconds
@@ -89,7 +89,7 @@ class ScanController(Controller):
     @get("/sync/changes", guards=[allow("gate", "box_office")])
     async def changes(
         self,
-        request: Request,  # type: ignore[type-arg]
+        request: Request,
         since: Annotated[FromQuery[int], msgspec.Meta(ge=0)] = 0,
         limit: Annotated[FromQuery[int], msgspec.Meta(ge=1, le=MAX_PAGE)] = 1000,
         wait: Annotated[FromQuery[float], msgspec.Meta(ge=0, le=MAX_WAIT_SECONDS)] = 0,
@@ -101,12 +101,12 @@ class ScanController(Controller):
             return await feed.read_page(session, since, limit)
 
     @get("/occupancy", guards=[allow("viewer", "gate", "box_office")])
-    async def occupancy(self, request: Request) -> Occupancy:  # type: ignore[type-arg]
+    async def occupancy(self, request: Request) -> Occupancy:
         async with runtime(request).db.read_session() as session:
             return Occupancy(at=datetime.now(UTC), zones=await scanning.occupancy(session))
 
     @post("/occupancy/auto-exit", guards=[allow()], status_code=200)
-    async def auto_exit(self, request: Request, data: JSONBody[AutoExitRequest]) -> AutoExitResponse:  # type: ignore[type-arg]
+    async def auto_exit(self, request: Request, data: JSONBody[AutoExitRequest]) -> AutoExitResponse:
         rt = runtime(request)
         at = data.at or datetime.now(UTC)
         if at.tzinfo is None:
@@ -117,11 +117,11 @@ class ScanController(Controller):
         return AutoExitResponse(exits_recorded=count)
 
     @post("/outages", guards=[allow("gate", "box_office")], status_code=201)
-    async def report_outage(self, request: Request, data: JSONBody[OutageIn]) -> OutageOut:  # type: ignore[type-arg]
+    async def report_outage(self, request: Request, data: JSONBody[OutageIn]) -> OutageOut:
         async with runtime(request).db.session() as session:
             return await outages.record_outage(session, principal(request), data)
 
     @get("/outages", guards=[allow("viewer")])
-    async def list_outages(self, request: Request) -> list[OutageOut]:  # type: ignore[type-arg]
+    async def list_outages(self, request: Request) -> list[OutageOut]:
         async with runtime(request).db.read_session() as session:
             return await outages.list_outages(session)

@@ -22,22 +22,24 @@ class TicketController(Controller):
     tags = ["tickets"]
 
     @post("/issue", guards=[SELLERS])
-    async def issue(self, request: Request, data: JSONBody[IssueRequest]) -> list[TicketOut]:  # type: ignore[type-arg]
+    async def issue(self, request: Request, data: JSONBody[IssueRequest]) -> list[TicketOut]:
         rt = runtime(request)
         async with rt.db.session() as session:
             tz = ZoneInfo((await catalog.get_venue(session)).timezone)
-            issued = await tickets.issue_tickets(session, rt.keys, tz, data, issued_by=principal(request).device_id)
+            issued = await tickets.issue_tickets(
+                session, rt.keys, tz, data, issued_by=principal(request).device_id
+            )
         rt.notifier.poke()
         return [tickets.ticket_out(t) for t in issued]
 
     @get("/{ref:str}", guards=[allow("box_office", "viewer")])
-    async def look_up(self, request: Request, ref: FromPath[str]) -> TicketDetail:  # type: ignore[type-arg]
+    async def look_up(self, request: Request, ref: FromPath[str]) -> TicketDetail:
         async with runtime(request).db.read_session() as session:
             tz = ZoneInfo((await catalog.get_venue(session)).timezone)
             return await tickets.ticket_detail(session, await tickets.get_ticket(session, ref), tz)
 
     @post("/{ref:str}/void", guards=[SELLERS], status_code=200)
-    async def void(self, request: Request, ref: FromPath[str], data: JSONBody[VoidRequest]) -> TicketOut:  # type: ignore[type-arg]
+    async def void(self, request: Request, ref: FromPath[str], data: JSONBody[VoidRequest]) -> TicketOut:
         rt = runtime(request)
         async with rt.db.session() as session:
             ticket = tickets.ticket_out(await tickets.void_ticket(session, ref, data.reason))
@@ -45,7 +47,7 @@ class TicketController(Controller):
         return ticket
 
     @post("/{ref:str}/reissue", guards=[SELLERS], status_code=201)
-    async def reissue(self, request: Request, ref: FromPath[str]) -> TicketOut:  # type: ignore[type-arg]
+    async def reissue(self, request: Request, ref: FromPath[str]) -> TicketOut:
         rt = runtime(request)
         async with rt.db.session() as session:
             ticket = await tickets.reissue_ticket(session, rt.keys, ref, principal(request).device_id)
@@ -56,7 +58,7 @@ class TicketController(Controller):
     @get("/{ref:str}/barcode", guards=[allow("box_office", "viewer")])
     async def barcode(
         self,
-        request: Request,  # type: ignore[type-arg]
+        request: Request,
         ref: FromPath[str],
         kind: FromQuery[str] = "qr",
         format: FromQuery[str] = "svg",
@@ -80,7 +82,7 @@ class TicketController(Controller):
     @get("/{ref:str}/print", guards=[allow("box_office", "viewer")])
     async def printable(
         self,
-        request: Request,  # type: ignore[type-arg]
+        request: Request,
         ref: FromPath[str],
         format: FromQuery[str] = "html",
     ) -> Response[bytes]:
