@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from admission.demo import DemoVenue
 from tests.support.databases import fresh_database
+from tests.support.live_server import LiveServer, running_server
+from tests.support.venues import seed
 
 PG_URL = os.environ.get("ADMISSION_TEST_DATABASE_URL")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
@@ -32,3 +35,16 @@ def sqlite_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+def demo_venue(database_url: str, tmp_path: Path) -> DemoVenue:
+    """A seeded demo venue (5 tickets per template) on each configured backend."""
+    return seed(database_url, tmp_path)
+
+
+@pytest.fixture
+def live_server(demo_venue: DemoVenue) -> Iterator[LiveServer]:
+    """The real service process on a loopback port, serving the demo venue."""
+    with running_server(demo_venue) as server:
+        yield server

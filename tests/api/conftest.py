@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 
 from admission.demo import DemoVenue
-from tests.support.venues import api_client, seed
+from tests.support.venues import api_client
 
 
 @pytest.fixture
-def venue(database_url: str, tmp_path: Path) -> DemoVenue:
-    return seed(database_url, tmp_path)
+def venue(demo_venue: DemoVenue) -> DemoVenue:
+    return demo_venue
 
 
 @pytest.fixture
