@@ -1,0 +1,1 @@
+"""Secondary screens of the gate app: unsynced passages and conflicts, supervisor override."""
