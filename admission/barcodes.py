@@ -242,8 +242,9 @@ class PrintableTicket(msgspec.Struct, frozen=True, kw_only=True):
     event_start: str | None = None
     validity: str = ""
     price: str = ""
-    ticket_number: str
     signed_code: str
+    # None (or ""): a ticket sold offline by a box office has only its signed code: QR only.
+    ticket_number: str | None = None
 
 
 _HEX_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
@@ -326,7 +327,7 @@ $description
 </section>
 <section class="codes">
 <div class="qr" role="img" aria-label="QR code">$qr</div>
-<div class="code128" role="img" aria-label="Ticket number $number">$code128</div>
+$code128
 </section>
 </main>
 </body>
@@ -359,10 +360,17 @@ def render_ticket_html(t: PrintableTicket) -> str:
         validity=_paragraph("validity", t.validity),
         price=_paragraph("price", t.price),
         description=_paragraph("description", t.description),
-        number=html.escape(format_ticket_number(t.ticket_number)),
         qr=_inline_svg(qr_svg(t.signed_code)),
-        code128=_inline_svg(code128_svg(t.ticket_number)),
+        code128=_code128_html(t.ticket_number),
     )
+
+
+def _code128_html(number: str | None) -> str:
+    if not number:
+        return ""
+    label = html.escape(format_ticket_number(number))
+    svg = _inline_svg(code128_svg(number))
+    return f'<div class="code128" role="img" aria-label="Ticket number {label}">{svg}</div>'
 
 
 # ------------------------------------------------------------- image (PNG, PDF)
@@ -454,9 +462,11 @@ def _compose_ticket(t: PrintableTicket) -> Image.Image:
     draw = ImageDraw.Draw(page)
 
     # Barcodes first, from the bottom up: they must always fit, text takes what is left.
-    code128 = _code128_image(t.ticket_number, _TICKET_CODE128_MODULE_PX)
-    code128_top = height - _MARGIN_PX - code128.height
-    page.paste(code128, ((width - code128.width) // 2, code128_top))
+    code128_top = height - _MARGIN_PX + _GAP_PX  # no number (QR only): the QR sits at the bottom
+    if t.ticket_number:
+        code128 = _code128_image(t.ticket_number, _TICKET_CODE128_MODULE_PX)
+        code128_top = height - _MARGIN_PX - code128.height
+        page.paste(code128, ((width - code128.width) // 2, code128_top))
     symbol = _qr(t.signed_code)
     modules = symbol.to_image(scale=1).shape[0]  # side length including the quiet zone
     qr = _qr_image(symbol, max(3, _QR_TARGET_PX // modules))

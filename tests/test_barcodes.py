@@ -360,3 +360,17 @@ def test_ticket_html_is_self_contained_and_its_inline_svgs_decode() -> None:
     assert len(svgs) == 2
     found = set().union(*(_found(_rasterise_svg(svg)) for svg in svgs))
     assert found == {(ticket.signed_code, "QRCode"), (ticket.ticket_number, "Code128")}
+
+
+def test_ticket_without_a_number_renders_qr_only() -> None:
+    # Tickets sold offline by a box office carry only their signed code: no Code128, no number text.
+    for missing in (None, ""):
+        ticket = _ticket(ticket_number=missing)
+        assert _found(barcodes.render_ticket_png(ticket)) == {(ticket.signed_code, "QRCode")}
+        pdf = barcodes.render_ticket_pdf(ticket)
+        jpeg = pdf[pdf.index(b"\xff\xd8\xff") : pdf.rindex(b"\xff\xd9") + 2]
+        assert _found(jpeg) == {(ticket.signed_code, "QRCode")}
+        page = barcodes.render_ticket_html(ticket)
+        svgs = re.findall(r"<svg.*?</svg>", page, flags=re.DOTALL)
+        assert len(svgs) == 1 and "Ticket number" not in page
+        assert _found(_rasterise_svg(svgs[0])) == {(ticket.signed_code, "QRCode")}
