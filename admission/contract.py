@@ -22,8 +22,9 @@ from admission.domain.model import (
     Verdict,
 )
 
-Nonce = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-GateName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+# No NUL characters: PostgreSQL cannot store them in text, and no scanner sends them in these.
+Nonce = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\x00]+$")]
+GateName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\x00]+$")]
 RawCode = Annotated[str, msgspec.Meta(max_length=2000)]
 ScanSource = Literal["online", "offline", "import", "override", "auto_exit"]
 TicketStatus = Literal["valid", "void"]

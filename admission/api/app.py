@@ -22,6 +22,7 @@ from admission.api.controllers.catalog import (
     VenueController,
 )
 from admission.api.controllers.devices import DeviceController
+from admission.api.controllers.sales import SalesController
 from admission.api.controllers.scans import ScanController
 from admission.api.controllers.tickets import TicketController
 from admission.api.problems import EXCEPTION_HANDLERS, problem_plugin
@@ -40,6 +41,7 @@ CONTROLLERS = [
     DeviceController,
     TicketController,
     ScanController,
+    SalesController,
 ]
 
 

@@ -37,6 +37,8 @@ def allow(*roles: Role) -> Guard:
     def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         user = connection.user
         if not isinstance(user, Principal) or (user.role != "admin" and user.role not in roles):
-            raise PermissionDeniedException(f"this needs one of the roles: admin, {', '.join(roles)}")
+            raise PermissionDeniedException(
+                f"this needs a token with the role {' or '.join(('admin', *roles))}"
+            )
 
     return guard

@@ -11,50 +11,50 @@ from litestar.plugins.problem_details import (
     ProblemDetailsException,
     ProblemDetailsPlugin,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from admission.services.errors import ServiceError
 
 log = logging.getLogger("admission.api")
 
 
-def _problem(status: int, title: str, detail: str) -> ProblemDetailsException:
-    return ProblemDetailsException(status_code=status, title=title, detail=detail)
-
-
 def from_service_error(exc: ServiceError) -> ProblemDetailsException:
-    return _problem(exc.status, exc.title, exc.detail)
+    return ProblemDetailsException(status_code=exc.status, title=exc.title, detail=exc.detail)
 
 
-def from_integrity_error(_: IntegrityError) -> ProblemDetailsException:
-    return _problem(409, "Conflict", "this conflicts with existing data (a duplicate?): nothing was changed")
+def _problem_response(
+    status: int, title: str, detail: str, headers: dict[str, str] | None = None
+) -> Response:
+    body = {"title": title, "status": status, "detail": detail}
+    return Response(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
-def busy_database(request: Request, exc: OperationalError) -> Response:
-    log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
-    body = {"title": "Service busy", "status": 503, "detail": "the database is busy: try again in a moment"}
-    return Response(
-        body, status_code=503, media_type="application/problem+json", headers={"Retry-After": "1"}
-    )
+def database_error(request: Request, exc: DBAPIError) -> Response:
+    """Database refusals caused by the caller's input are 4xx; a busy database is 503."""
+    message = str(exc.orig).lower()
+    if "invalid byte sequence" in message or "character not in repertoire" in message:
+        return _problem_response(400, "Bad request", "text must not contain NUL characters")
+    if isinstance(exc, IntegrityError):
+        return _problem_response(409, "Conflict", "this conflicts with existing data: nothing was changed")
+    if isinstance(exc, OperationalError):
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+        return _problem_response(503, "Service busy", "the database is busy: try again", {"Retry-After": "1"})
+    return unexpected(request, exc)
 
 
 def unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    body = {"title": "Internal error", "status": 500, "detail": "the service failed: nothing was changed"}
-    return Response(body, status_code=500, media_type="application/problem+json")
+    return _problem_response(500, "Internal error", "the service failed: nothing was changed")
 
 
 def problem_plugin() -> ProblemDetailsPlugin:
     return ProblemDetailsPlugin(
         ProblemDetailsConfig(
             enable_for_all_http_exceptions=True,
-            exception_to_problem_detail_map={
-                ServiceError: from_service_error,
-                IntegrityError: from_integrity_error,
-            },
+            exception_to_problem_detail_map={ServiceError: from_service_error},
         )
     )
 
 
-EXCEPTION_HANDLERS = {OperationalError: busy_database, Exception: unexpected}
+EXCEPTION_HANDLERS = {DBAPIError: database_error, Exception: unexpected}
 __all__ = ["EXCEPTION_HANDLERS", "HTTPException", "problem_plugin"]

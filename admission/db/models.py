@@ -213,7 +213,7 @@ class Change(Base):
     __tablename__ = "changes"
     seq: Mapped[int] = mapped_column(AutoId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
-    key: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(120))
     data: Mapped[str] = mapped_column(Text)
 
 

@@ -16,8 +16,9 @@ from admission.domain.model import EventWindow, TemplateKind, ValidityMode
 from admission.services import feed
 from admission.services.errors import ConflictError, InvalidRequestError, NotFoundError
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-ZoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+NO_NUL = r"^[^\x00]+$"  # the same rule on every backend: PostgreSQL cannot store NUL in text
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
+ZoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=NO_NUL)]
 Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
 
 
@@ -141,11 +142,13 @@ async def _check_template(session: AsyncSession, data: TemplateIn, own_id: int |
             raise InvalidRequestError(f"fallback template {data.fallback_template_id} does not exist")
         if fallback.kind != TemplateKind.ENTRY:
             raise InvalidRequestError("a fallback template must be an entry (non-event) template")
-    duplicate = await session.scalar(
-        select(Template.id).where((Template.name == data.name) | (Template.plu == data.plu))
-    )
-    if duplicate is not None and duplicate != own_id:
-        raise ConflictError(f"a template with name {data.name!r} or PLU {data.plu!r} exists already")
+    same_name = await session.scalar(select(Template.id).where(Template.name == data.name))
+    if same_name is not None and same_name != own_id:
+        raise ConflictError(f"a template named {data.name!r} exists already")
+    if data.plu is not None:
+        same_plu = await session.scalar(select(Template.id).where(Template.plu == data.plu))
+        if same_plu is not None and same_plu != own_id:
+            raise ConflictError(f"PLU {data.plu!r} belongs to another template already")
 
 
 async def create_template(session: AsyncSession, data: TemplateIn) -> Template:

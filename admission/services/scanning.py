@@ -8,6 +8,7 @@ IMMEDIATE on SQLite), so two gates can never both admit a single-entry ticket on
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -49,6 +50,11 @@ from admission.services.keys import KeyRing
 CLOCK_SKEW_ALLOWED = timedelta(minutes=10)
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(ScanResponse)
+
+
+def printable_code(raw: str) -> str:
+    """The scanned text as stored: NUL is the one character PostgreSQL text cannot hold."""
+    return raw.replace("\x00", "\ufffd")[:2000]
 
 
 def gate_info(gate: Gate) -> GateInfo:
@@ -114,7 +120,7 @@ class ScanFact(msgspec.Struct, kw_only=True):
     def row(self) -> dict[str, object]:
         return {
             "nonce": self.nonce,
-            "code": self.code[:2000],
+            "code": printable_code(self.code),
             "ticket_serial": self.ticket.serial if self.ticket else None,
             "device_id": self.device_id,
             "gate": self.gate.name,
@@ -477,6 +483,10 @@ async def occupancy(session: AsyncSession, until: datetime | None = None) -> dic
     return {zone: max(count, 0) for zone, count in sorted(totals.items())}
 
 
+def zone_tag(zone: str) -> str:
+    return hashlib.sha256(zone.encode()).hexdigest()[:10]
+
+
 async def auto_exit(session: AsyncSession, at: datetime, device_id: int | None) -> int:
     """Nightly reset: record an exit for every ticket still inside a zone. Returns the count."""
     rows = await session.execute(
@@ -500,7 +510,7 @@ async def auto_exit(session: AsyncSession, at: datetime, device_id: int | None) 
         exit_decision = Decision(verdict=Verdict.ADMIT, reason=Reason.OK, message="Automatic exit at closing")
         facts.append(
             ScanFact(
-                nonce=f"auto-exit-{at.isoformat()}-{serial}-{zone}",
+                nonce=f"auto-exit-{int(at.timestamp())}-{serial}-{zone_tag(zone)}",
                 code=ticket.number or ticket.code if ticket else "",
                 ticket=ticket,
                 facts=None,

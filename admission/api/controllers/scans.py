@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody, Parameter
 from sqlalchemy.exc import IntegrityError
 
 from admission.api.auth import allow
@@ -90,9 +90,11 @@ class ScanController(Controller):
     async def changes(
         self,
         request: Request,
-        since: Annotated[FromQuery[int], msgspec.Meta(ge=0)] = 0,
-        limit: Annotated[FromQuery[int], msgspec.Meta(ge=1, le=MAX_PAGE)] = 1000,
-        wait: Annotated[FromQuery[float], msgspec.Meta(ge=0, le=MAX_WAIT_SECONDS)] = 0,
+        since: Annotated[
+            int, Parameter(ge=0, description="cursor of the last change you hold; 0: snapshot")
+        ] = 0,
+        limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 1000,
+        wait: Annotated[float, Parameter(ge=0, le=MAX_WAIT_SECONDS, description="long-poll seconds")] = 0,
     ) -> ChangesPage:
         rt = runtime(request)
         if wait > 0:
