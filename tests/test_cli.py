@@ -1,0 +1,76 @@
+"""The `admission` CLI: set-up, tokens, OpenAPI, demo; errors exit non-zero with a message."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from admission.cli import main
+
+
+def init(tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'venue.db'}"
+    code = main(["init", "--database-url", url, "--data-dir", str(tmp_path / "data"), *extra])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_init_creates_key_and_shows_admin_token_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = init(tmp_path, capsys, "--venue", "Zoo", "--timezone", "Europe/Oslo")
+    assert code == 0
+    key = tmp_path / "data" / "keys" / "issuer-1.pem"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    token = next(word for word in out.split() if word.startswith("adm_"))
+    with sqlite3.connect(tmp_path / "venue.db") as db:
+        stored = [row[0] for row in db.execute("SELECT token_hash FROM tokens")]
+        venue = db.execute("SELECT name, timezone FROM venue").fetchone()
+    assert token not in stored and len(stored) == 1  # only the hash is kept
+    assert venue == ("Zoo", "Europe/Oslo")
+
+
+def test_second_init_refuses_with_a_clear_message(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert init(tmp_path, capsys)[0] == 0
+    code, _, err = init(tmp_path, capsys)
+    assert code == 2 and "set up already" in err
+
+
+def test_unknown_time_zone_is_a_cli_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = init(tmp_path, capsys, "--timezone", "Mars/Olympus")
+    assert code == 2 and "unknown time zone" in err
+
+
+def test_tokens_create_list_and_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    init(tmp_path, capsys)
+    db = ["--database-url", f"sqlite+aiosqlite:///{tmp_path / 'venue.db'}"]
+    assert main(["tokens", "create", "--name", "gate-1", "--role", "gate", *db]) == 0
+    assert "adm_" in capsys.readouterr().out
+    assert main(["tokens", "list", *db]) == 0
+    assert "gate-1" in capsys.readouterr().out
+    assert main(["tokens", "revoke", "2", *db]) == 0
+    assert main(["tokens", "revoke", "99", *db]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_openapi_documents_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["openapi"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    for path in ("/api/v1/scans", "/api/v1/passages/batch", "/api/v1/sync/changes", "/api/v1/tickets/issue"):
+        assert path in document["paths"]
+
+
+def test_demo_sets_up_a_venue_with_tickets_and_barcodes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "demo"
+    assert main(["demo", "--dir", str(folder), "--tickets", "2", "--no-serve"]) == 0
+    out = capsys.readouterr().out
+    assert "scanner-client enroll" in out
+    lines = (folder / "tickets.csv").read_text().splitlines()
+    assert len(lines) == 1 + 8
+    number = lines[1].split(",")[1]
+    assert (folder / "tickets" / f"{number}-qr.png").exists()
+    tokens = json.loads((folder / "tokens.json").read_text())
+    assert set(tokens) == {"admin", "gates", "box_office", "viewer"}
+    assert main(["demo", "--dir", str(folder), "--no-serve"]) == 2
