@@ -205,8 +205,10 @@ def normalise_scan(raw: str) -> str:
     text = "".join(ch for ch in raw if ch.isprintable()).strip()
     text = _AIM_PREFIX.sub("", text)
     if "/" in text:  # a URL or path wrapped around the code: keep the last segment
-        text = text.rstrip("/").rsplit("/", 1)[-1]
-    text = text.translate(_AZERTY_DIGITS).upper()
+        text = text.split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    if not any("0" <= ch <= "9" for ch in text):  # an AZERTY layout typed every digit shifted
+        text = text.translate(_AZERTY_DIGITS)
+    text = text.upper()
     return _NOT_CODE_SYMBOL.sub("", text)
 
 

@@ -35,12 +35,13 @@ class ZoneHistory(msgspec.Struct, kw_only=True):
     first_entry_at: datetime | None = None
 
 
-def replay_zone(passages: Sequence[AdmittedPassage], zone: str, reentry_allowed: bool) -> ZoneHistory:
+def replay_zone(
+    passages: Sequence[AdmittedPassage], zone: str, reentry_allowed: bool, tz: ZoneInfo
+) -> ZoneHistory:
     history = ZoneHistory()
     for passage in sorted(passages, key=lambda p: p.scanned_at):
         if enters_zone(passage, zone):
-            free_reentry = reentry_allowed and history.exited_since_entry and not history.inside
-            if not free_reentry:
+            if not free_reentry(history, reentry_allowed, passage.scanned_at, tz):
                 history.entries_used += 1
             history.inside = True
             history.exited_since_entry = False
@@ -51,6 +52,18 @@ def replay_zone(passages: Sequence[AdmittedPassage], zone: str, reentry_allowed:
             history.inside = False
             history.exited_since_entry = True
     return history
+
+
+def free_reentry(history: ZoneHistory, reentry_allowed: bool, at: datetime, tz: ZoneInfo) -> bool:
+    """Coming back after an exit on the same venue day uses no entry; another day does."""
+    last = history.last_entry
+    return (
+        reentry_allowed
+        and history.exited_since_entry
+        and not history.inside
+        and last is not None
+        and last.scanned_at.astimezone(tz).date() == at.astimezone(tz).date()
+    )
 
 
 def enters_zone(passage: AdmittedPassage, zone: str) -> bool:
@@ -174,10 +187,10 @@ def _check_entries(
     tz: ZoneInfo,
 ) -> Decision:
     rules = ticket.template
-    history = replay_zone(passages, gate.zone, rules.reentry_allowed)
+    history = replay_zone(passages, gate.zone, rules.reentry_allowed, tz)
     used = history.entries_used + ticket.entries_carried
     limit = rules.max_entries
-    if rules.reentry_allowed and history.exited_since_entry and not history.inside:
+    if free_reentry(history, rules.reentry_allowed, at, tz):
         left = None if limit is None else max(limit - used, 0)
         return Decision(
             verdict=Verdict.ADMIT, reason=Reason.OK, message="Re-entry", entries_left=left, reentry=True
@@ -185,7 +198,11 @@ def _check_entries(
     if limit is not None and used >= limit:
         return _reject_used_up(history, limit, at, tz)
     left = None if limit is None else limit - used - 1
-    message = "Welcome" if left is None or left == 0 else f"Welcome: {left} entries left"
+    message = (
+        "Welcome"
+        if left is None or left == 0
+        else f"Welcome: {left} {'entry' if left == 1 else 'entries'} left"
+    )
     return Decision(verdict=Verdict.ADMIT, reason=Reason.OK, message=message, entries_left=left)
 
 

@@ -327,7 +327,7 @@ async def ticket_detail(session: AsyncSession, ticket: Ticket, tz: ZoneInfo) -> 
         replaced_by=str(ticket.replaced_by) if ticket.replaced_by else None,
         reissued_from=str(ticket.reissued_from) if ticket.reissued_from else None,
         entries_carried=ticket.entries_carried,
-        entries_left=entries_left(facts, passages),
+        entries_left=entries_left(facts, passages, tz),
         passages=[
             PassageOut(
                 nonce=s.nonce,
@@ -348,16 +348,16 @@ async def ticket_detail(session: AsyncSession, ticket: Ticket, tz: ZoneInfo) -> 
     )
 
 
-def entries_used(facts: TicketFacts, passages: Sequence[AdmittedPassage]) -> int:
+def entries_used(facts: TicketFacts, passages: Sequence[AdmittedPassage], tz: ZoneInfo) -> int:
     """Entries used so far: the most-entered zone counts (entries are per zone)."""
     zones = {p.zone for p in passages} | {p.from_zone for p in passages if p.from_zone}
-    used = [replay_zone(passages, z, facts.template.reentry_allowed).entries_used for z in zones]
+    used = [replay_zone(passages, z, facts.template.reentry_allowed, tz).entries_used for z in zones]
     return facts.entries_carried + max(used, default=0)
 
 
-def entries_left(facts: TicketFacts, passages: Sequence[AdmittedPassage]) -> int | None:
+def entries_left(facts: TicketFacts, passages: Sequence[AdmittedPassage], tz: ZoneInfo) -> int | None:
     limit = facts.template.max_entries
-    return None if limit is None else max(limit - entries_used(facts, passages), 0)
+    return None if limit is None else max(limit - entries_used(facts, passages, tz), 0)
 
 
 async def void_ticket(session: AsyncSession, ref: str, reason: str) -> Ticket:
@@ -378,6 +378,7 @@ async def reissue_ticket(session: AsyncSession, ring: KeyRing, ref: str, issued_
         raise ConflictError(f"ticket is void ({old.void_reason}): it cannot be reissued")
     facts = await ticket_facts(session, old)
     passages = await admitted_passages(session, old.serial)
+    tz = ZoneInfo((await catalog.get_venue(session)).timezone)
     number = (await _fresh_numbers(session, 1))[0]
     serial = codes.new_serial()
     signed = SignedTicket(
@@ -400,7 +401,7 @@ async def reissue_ticket(session: AsyncSession, ring: KeyRing, ref: str, issued_
         valid_until=old.valid_until,
         status="valid",
         reissued_from=old.serial,
-        entries_carried=entries_used(facts, passages),
+        entries_carried=entries_used(facts, passages, tz),
         first_used_at=first_use(facts, passages),
         issued_by=issued_by,
         sale_id=old.sale_id,

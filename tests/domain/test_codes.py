@@ -400,3 +400,14 @@ def test_signed_code_length_is_minimal() -> None:
 
 def test_now_utc_is_aware() -> None:
     assert codes.now_utc().utcoffset() == timedelta(0)
+
+
+def test_dashes_in_a_grouped_number_are_not_read_as_azerty_digits() -> None:
+    number = new_ticket_number()
+    dashed = "-".join(number[i : i + 4] for i in range(0, 13, 4))
+    assert classify_scan(dashed) == ScannedCode(kind="number", value=number)
+
+
+def test_url_query_and_fragment_are_not_part_of_the_code() -> None:
+    number = new_ticket_number()
+    assert classify_scan(f"https://tickets.example/t/{number}?src=mail#top").value == number

@@ -152,7 +152,7 @@ ADMITTED = [
         ticket(rules(max_entries=3)),
         NOW,
         Reason.OK,
-        "Welcome: 1 entries left",
+        "Welcome: 1 entry left",
         passages=in_and_out(MAIN, (12, 9)),
         entries_left=1,
     ),
@@ -219,7 +219,7 @@ ADMITTED = [
         ticket(rules(max_entries=3), entries_carried=1),
         NOW,
         Reason.OK,
-        "Welcome: 1 entries left",
+        "Welcome: 1 entry left",
         entries_left=1,
     ),
     Case(
@@ -1000,3 +1000,12 @@ def test_reject_invalid() -> None:
     )
     assert not decision.admitted
     assert reject_invalid("Forged code").message == "Forged code"
+
+
+def test_reentry_is_free_on_the_same_day_only() -> None:
+    card = ticket(rules(max_entries=3, reentry_allowed=True))
+    yesterday = in_and_out(MAIN, (11, 10))
+    next_day = decide(card, yesterday, MAIN, Direction.IN, NOW, CPH)
+    assert (next_day.reentry, next_day.entries_left) == (False, 1)
+    same_day = decide(card, in_and_out(MAIN, (12, 9)), MAIN, Direction.IN, NOW, CPH)
+    assert (same_day.reentry, same_day.entries_left, same_day.message) == (True, 2, "Re-entry")
