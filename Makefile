@@ -22,7 +22,7 @@ test-all: $(STAMP)
 	$(PY) -m pytest -n 2 -m ''
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check admission scanner_client tests bench
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
 clean:
