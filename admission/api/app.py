@@ -22,6 +22,7 @@ from admission.api.controllers.catalog import (
     VenueController,
 )
 from admission.api.controllers.devices import DeviceController
+from admission.api.controllers.reports import REPORT_ROUTES
 from admission.api.controllers.sales import SalesController
 from admission.api.controllers.scans import ScanController
 from admission.api.controllers.tickets import TicketController
@@ -42,6 +43,7 @@ CONTROLLERS = [
     TicketController,
     ScanController,
     SalesController,
+    *REPORT_ROUTES,
 ]
 
 

@@ -1,0 +1,493 @@
+// The managers' dashboard: plain JavaScript, charts drawn as inline SVG, no dependencies.
+// The token arrives in the URL fragment (#token=...), which browsers never send to a server,
+// is kept in localStorage and goes to the API as a bearer token.
+"use strict";
+
+const TOKEN_KEY = "admission.dashboard.token";
+const REFRESH_MS = 30000;
+const SVG_NS = "http://www.w3.org/2000/svg";
+const PALETTE = ["#1f6feb", "#2e7d32", "#c62828", "#ef6c00", "#6a1b9a", "#00838f", "#5d4037", "#ad1457"];
+const REASON_LABELS = {
+  invalid: "Not a valid ticket", void: "Void (refunded, revoked)", already_used: "Already used",
+  not_yet_valid: "Not yet valid", expired: "Expired", wrong_event: "Wrong event",
+  event_not_today: "Event not today", wrong_gate: "Wrong gate", entries_exhausted: "No entries left",
+  reentry_not_allowed: "Re-entry not allowed", turned_away: "Turned away", ok: "Admitted",
+};
+
+const state = { token: null, role: null, timer: null, colours: new Map() };
+
+// ------------------------------------------------------------------ small helpers
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs = {}, text = null) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+function svg(tag, attrs = {}, text = null) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+function titled(node, text) {
+  node.appendChild(svg("title", {}, text));
+  return node;
+}
+
+function colourFor(name) {
+  if (!state.colours.has(name)) state.colours.set(name, PALETTE[state.colours.size % PALETTE.length]);
+  return state.colours.get(name);
+}
+
+function niceCeiling(value) {
+  if (value <= 4) return 4;
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 2.5, 5, 10]) {
+    if (step * magnitude >= value) return step * magnitude;
+  }
+  return 10 * magnitude;
+}
+
+function duration(seconds) {
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+}
+
+function setFigure(id, value, text = String(value)) {
+  const node = $(id);
+  node.dataset.value = String(value);
+  node.textContent = text;
+}
+
+function emptyChart(container, message) {
+  container.replaceChildren(el("p", { class: "empty" }, message));
+}
+
+// ------------------------------------------------------------------ token and API
+
+class AuthError extends Error {}
+
+function takeTokenFromFragment() {
+  const params = new URLSearchParams(window.location.hash.slice(1));
+  const token = params.get("token");
+  if (/^\d{4}-\d{2}-\d{2}$/.test(params.get("day") || "")) $("day").value = params.get("day");
+  if (token) {
+    localStorage.setItem(TOKEN_KEY, token);
+    // Drop the token from the address bar and history; keep the chosen day.
+    const day = $("day").value ? `#day=${$("day").value}` : "";
+    history.replaceState(null, "", window.location.pathname + window.location.search + day);
+  }
+  return localStorage.getItem(TOKEN_KEY);
+}
+
+async function api(path, options = {}) {
+  const response = await fetch(path, {
+    ...options,
+    headers: { Authorization: `Bearer ${state.token}`, Accept: "application/json", ...(options.headers || {}) },
+  });
+  if (response.status === 401 || response.status === 403) {
+    const problem = await response.json().catch(() => ({}));
+    throw new AuthError(problem.detail || "this token may not see reports");
+  }
+  if (!response.ok) {
+    const problem = await response.json().catch(() => ({}));
+    throw new Error(problem.detail || `${path}: HTTP ${response.status}`);
+  }
+  return response.json();
+}
+
+function dayQuery() {
+  const day = $("day").value;
+  return day ? `from=${day}&to=${day}` : "";
+}
+
+// ------------------------------------------------------------------ loading
+
+async function load() {
+  const q = dayQuery();
+  const [venue, me, summary, occupancy, passages, reasons, sources, outages, conflicts, notices] =
+    await Promise.all([
+      api("/api/v1/venue"),
+      api("/api/v1/devices/me"),
+      api(`/api/v1/reports/summary?${q}`),
+      api(`/api/v1/reports/occupancy?granularity=15min&${q}`),
+      api(`/api/v1/reports/passages?granularity=15min&${q}`),
+      api(`/api/v1/reports/reasons?${q}`),
+      api(`/api/v1/reports/sources?${q}`),
+      api(`/api/v1/reports/outages?${q || "from=today&to=today"}`),
+      api("/api/v1/reports/conflicts?status=open"),
+      api("/api/v1/notices?active=true"),
+    ]);
+  state.role = me.role;
+  $("venue-name").textContent = venue.name;
+  if (!$("day").value) $("day").value = summary.start.slice(0, 10);
+  const clock = new Intl.DateTimeFormat("en-GB", { timeZone: summary.timezone, hour: "2-digit", minute: "2-digit" });
+  const axis = dayAxis(summary, clock);
+  renderNotices(notices);
+  renderTiles(summary, conflicts);
+  renderOccupancy(occupancy, axis);
+  renderPassages(passages, axis);
+  renderRejects(reasons);
+  renderSources(sources);
+  renderOutages(outages, axis, clock);
+  renderConflicts(conflicts, clock);
+  $("updated").textContent = `updated ${clock.format(new Date())}`;
+}
+
+async function refresh() {
+  try {
+    await load();
+    $("error").textContent = "";
+    document.body.dataset.state = "ready";
+  } catch (error) {
+    if (error instanceof AuthError) {
+      showLogin(error.message);
+      return;
+    }
+    $("error").textContent = `Could not load the figures: ${error.message}`;
+    document.body.dataset.state = "error";
+  }
+}
+
+function schedule() {
+  clearInterval(state.timer);
+  state.timer = setInterval(() => {
+    if (!document.hidden) refresh();
+  }, REFRESH_MS);
+}
+
+function showLogin(message = "") {
+  clearInterval(state.timer);
+  $("board").hidden = true;
+  $("login").hidden = false;
+  $("login-error").textContent = message;
+  document.body.dataset.state = "login";
+}
+
+function showBoard() {
+  $("login").hidden = true;
+  $("board").hidden = false;
+  refresh();
+  schedule();
+}
+
+// ------------------------------------------------------------------ time axis
+
+function dayAxis(report, clock) {
+  const start = Date.parse(report.start);
+  const end = Date.parse(report.end);
+  return {
+    start, end, clock,
+    width: 1000, left: 44, right: 12,
+    x(ms) {
+      const span = this.width - this.left - this.right;
+      return this.left + ((Math.min(Math.max(ms, start), end) - start) / (end - start)) * span;
+    },
+  };
+}
+
+function drawTimeAxis(root, axis, top, bottom) {
+  root.appendChild(svg("line", { class: "axis", x1: axis.left, x2: axis.width - axis.right, y1: bottom, y2: bottom }));
+  const hours = (axis.end - axis.start) / 3600000;
+  const step = hours > 30 ? 6 : 3;
+  for (let ms = axis.start; ms <= axis.end; ms += step * 3600000) {
+    const x = axis.x(ms);
+    root.appendChild(svg("line", { class: "grid-line", x1: x, x2: x, y1: top, y2: bottom }));
+    root.appendChild(svg("text", { x, y: bottom + 14, "text-anchor": "middle" }, axis.clock.format(new Date(ms))));
+  }
+  const now = Date.now();
+  if (now > axis.start && now < axis.end) {
+    const x = axis.x(now);
+    root.appendChild(titled(svg("line", { class: "now", x1: x, x2: x, y1: top, y2: bottom }), "now"));
+  }
+}
+
+function drawValueAxis(root, axis, maximum, top, bottom, y) {
+  for (let i = 0; i <= 4; i += 1) {
+    const value = (maximum / 4) * i;
+    const at = y(value);
+    if (at < top - 1 || at > bottom + 1) continue;
+    if (i > 0) root.appendChild(svg("line", { class: "grid-line", x1: axis.left, x2: axis.width - axis.right, y1: at, y2: at }));
+    root.appendChild(svg("text", { x: axis.left - 6, y: at + 4, "text-anchor": "end" }, String(Math.round(value))));
+  }
+}
+
+function legend(container, names) {
+  container.replaceChildren(...names.map((name) => {
+    const item = el("span", {}, name);
+    item.style.setProperty("--swatch", colourFor(name));
+    return item;
+  }));
+}
+
+// ------------------------------------------------------------------ renderers
+
+function renderNotices(notices) {
+  $("notices").replaceChildren(...notices.map((notice) => {
+    const box = el("div", { class: "notice", "data-notice": String(notice.id) }, notice.message);
+    if (notice.ends_at) box.appendChild(el("small", {}, `until ${new Date(notice.ends_at).toLocaleString("en-GB")}`));
+    return box;
+  }));
+}
+
+function renderTiles(summary, conflicts) {
+  const zones = Object.entries(summary.occupancy_now);
+  const inside = zones.reduce((total, [, count]) => total + count, 0);
+  setFigure("tile-inside", inside);
+  $("occupancy-now").replaceChildren(...zones.map(([zone, count]) => {
+    const item = el("li", { "data-zone": zone, "data-value": String(count) });
+    item.append(`${zone} `, el("b", {}, String(count)));
+    return item;
+  }));
+  setFigure("tile-entries", summary.entries);
+  setFigure("tile-exits", summary.exits);
+  setFigure("tile-rejected", summary.rejected);
+  setFigure("tile-offline", summary.offline_share, `${Math.round(summary.offline_share * 100)} %`);
+  setFigure("tile-conflicts", conflicts.rows.length);
+  setFigure("tile-outages", summary.outages);
+}
+
+function renderOccupancy(report, axis) {
+  const container = $("chart-occupancy");
+  const byZone = new Map();
+  for (const row of report.rows) {
+    if (!byZone.has(row.zone)) byZone.set(row.zone, []);
+    byZone.get(row.zone).push(row);
+  }
+  if (byZone.size === 0) {
+    emptyChart(container, "No zones yet.");
+    return;
+  }
+  const top = 10, bottom = 230;
+  const maximum = niceCeiling(Math.max(1, ...report.rows.map((r) => r.inside)));
+  const y = (value) => bottom - (value / maximum) * (bottom - top);
+  const root = svg("svg", { id: "svg-occupancy", viewBox: `0 0 ${axis.width} 250`, role: "img",
+    "aria-label": "Occupancy over the day" });
+  drawValueAxis(root, axis, maximum, top, bottom, y);
+  drawTimeAxis(root, axis, top, bottom);
+  const now = Date.now();
+  for (const [zone, rows] of byZone) {
+    const colour = colourFor(zone);
+    const first = rows[0];
+    const points = [[axis.x(Date.parse(first.bucket)), y(Math.max(first.inside - first.entered + first.left, 0))]];
+    for (const row of rows) {
+      const bucketEnd = Math.min(Date.parse(row.bucket) + 15 * 60000, now, axis.end);
+      points.push([axis.x(bucketEnd), y(row.inside)]);
+    }
+    const line = points.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(" ");
+    const last = points[points.length - 1];
+    root.appendChild(svg("polygon", {
+      points: `${points[0][0].toFixed(1)},${bottom} ${line} ${last[0].toFixed(1)},${bottom}`,
+      fill: colour, "fill-opacity": 0.08,
+    }));
+    root.appendChild(titled(svg("polyline", {
+      class: "series", "data-zone": zone, points: line, fill: "none", stroke: colour, "stroke-width": 2,
+    }), `${zone}: peak ${report.peak[zone] ?? 0}, now ${report.now[zone] ?? 0}`));
+    root.appendChild(svg("text", { class: "value", x: last[0] + 4, y: last[1] - 4 }, String(rows[rows.length - 1].inside)));
+  }
+  container.replaceChildren(root);
+  legend($("legend-occupancy"), [...byZone.keys()].map((zone) => zone));
+}
+
+function renderPassages(report, axis) {
+  const container = $("chart-passages");
+  if (report.rows.length === 0) {
+    emptyChart(container, "No passages on this day.");
+    $("legend-passages").replaceChildren();
+    return;
+  }
+  const gates = [...new Set(report.rows.map((r) => r.gate))].sort();
+  const buckets = new Map();
+  for (const row of report.rows) {
+    if (!buckets.has(row.bucket)) buckets.set(row.bucket, []);
+    buckets.get(row.bucket).push(row);
+  }
+  const totals = [...buckets.values()].map((rows) => rows.reduce((n, r) => n + r.entries, 0));
+  const exitTotals = [...buckets.values()].map((rows) => rows.reduce((n, r) => n + r.exits, 0));
+  const maximum = niceCeiling(Math.max(1, ...totals));
+  const exitMaximum = niceCeiling(Math.max(1, ...exitTotals));
+  const top = 10, middle = 190, bottom = 250;
+  const up = (value) => (value / maximum) * (middle - top);
+  const down = (value) => (value / exitMaximum) * (bottom - middle - 8);
+  const root = svg("svg", { id: "svg-passages", viewBox: `0 0 ${axis.width} 275`, role: "img",
+    "aria-label": "Entries and exits per gate per 15 minutes" });
+  drawValueAxis(root, axis, maximum, top, middle, (v) => middle - up(v));
+  drawTimeAxis(root, axis, top, bottom);
+  root.appendChild(svg("line", { class: "axis", x1: axis.left, x2: axis.width - axis.right, y1: middle, y2: middle }));
+  root.appendChild(svg("text", { x: axis.left - 6, y: bottom - 2, "text-anchor": "end" }, "exits"));
+  for (const [bucket, rows] of buckets) {
+    const from = Date.parse(bucket);
+    const x = axis.x(from) + 0.5;
+    const width = Math.max(axis.x(from + 15 * 60000) - axis.x(from) - 1, 1);
+    let above = middle, below = middle;
+    for (const gate of gates) {
+      const row = rows.find((r) => r.gate === gate);
+      if (!row) continue;
+      const time = axis.clock.format(new Date(from));
+      if (row.entries > 0) {
+        const height = up(row.entries);
+        above -= height;
+        root.appendChild(titled(svg("rect", {
+          class: "bar", "data-kind": "entries", "data-gate": gate, "data-bucket": bucket, "data-value": row.entries,
+          x, y: above, width, height, fill: colourFor(gate),
+        }), `${time} ${gate}: ${row.entries} entries, ${row.exits} exits, ${row.rejected} rejected`));
+      }
+      if (row.exits > 0) {
+        const height = down(row.exits);
+        root.appendChild(titled(svg("rect", {
+          class: "bar", "data-kind": "exits", "data-gate": gate, "data-bucket": bucket, "data-value": row.exits,
+          x, y: below, width, height, fill: colourFor(gate), "fill-opacity": 0.45,
+        }), `${time} ${gate}: ${row.exits} exits`));
+        below += height;
+      }
+    }
+  }
+  container.replaceChildren(root);
+  legend($("legend-passages"), gates);
+}
+
+function horizontalBars(id, items, colour) {
+  const rowHeight = 26, labelWidth = 190, width = 480;
+  const maximum = Math.max(1, ...items.map((item) => item.value));
+  const root = svg("svg", { id, viewBox: `0 0 ${width} ${Math.max(items.length, 1) * rowHeight + 6}`, role: "img" });
+  items.forEach((item, i) => {
+    const y = i * rowHeight + 4;
+    const length = (item.value / maximum) * (width - labelWidth - 50);
+    root.appendChild(svg("text", { x: labelWidth - 8, y: y + 15, "text-anchor": "end" }, item.label));
+    root.appendChild(titled(svg("rect", {
+      class: "bar", ...item.data, "data-value": item.value, x: labelWidth, y, width: Math.max(length, 1),
+      height: rowHeight - 8, rx: 3, fill: item.colour || colour,
+    }), `${item.label}: ${item.value}`));
+    root.appendChild(svg("text", { class: "value", x: labelWidth + length + 6, y: y + 15 }, item.text ?? String(item.value)));
+  });
+  return root;
+}
+
+function renderRejects(report) {
+  const rejects = report.rows.filter((row) => row.verdict === "reject");
+  if (rejects.length === 0) {
+    emptyChart($("chart-rejects"), "No rejected scans.");
+    return;
+  }
+  const items = rejects.map((row) => ({
+    label: REASON_LABELS[row.reason] || row.reason, value: row.scans, data: { "data-reason": row.reason },
+  }));
+  $("chart-rejects").replaceChildren(horizontalBars("svg-rejects", items, "#c62828"));
+}
+
+function renderSources(report) {
+  const total = report.rows.reduce((n, row) => n + row.scans, 0);
+  if (total === 0) {
+    emptyChart($("chart-sources"), "No scans yet.");
+    return;
+  }
+  const items = report.rows.map((row, i) => ({
+    label: row.label, value: row.scans, colour: PALETTE[(i + 4) % PALETTE.length],
+    text: `${row.scans} (${Math.round(row.share * 100)} %)`, data: { "data-source": row.source },
+  }));
+  $("chart-sources").replaceChildren(horizontalBars("svg-sources", items, "#1f6feb"));
+}
+
+function renderOutages(report, axis, clock) {
+  const s = report.summary;
+  $("outage-summary").textContent = s.outages === 0 ? "(none on this day)"
+    : `(${s.outages} outage${s.outages === 1 ? "" : "s"}, ${duration(s.total_duration_seconds)} in total, `
+      + `${s.passages_offline} passages and ${s.sales_offline} sales recorded offline`
+      + `${s.ongoing ? `, ${s.ongoing} ongoing` : ""})`;
+  $("outage-summary").dataset.value = String(s.outages);
+  const container = $("chart-outages");
+  if (report.rows.length === 0) {
+    emptyChart(container, "No outages: every gate and box office stayed online.");
+    return;
+  }
+  const devices = [...new Set(report.rows.map((row) => row.device))].sort();
+  const lane = 26, top = 6;
+  const bottom = top + devices.length * lane;
+  const timeline = { ...axis, left: 130 };
+  const root = svg("svg", { id: "svg-outages", viewBox: `0 0 ${axis.width} ${bottom + 22}`, role: "img",
+    "aria-label": "Outage timeline" });
+  drawTimeAxis(root, timeline, top, bottom);
+  devices.forEach((device, i) => {
+    root.appendChild(svg("text", { x: timeline.left - 8, y: top + i * lane + 17, "text-anchor": "end" }, device));
+  });
+  for (const row of report.rows) {
+    const from = Date.parse(row.started_at);
+    const to = row.ended_at ? Date.parse(row.ended_at) : Date.now();
+    const x = timeline.x(from);
+    const width = Math.max(timeline.x(to) - x, 3);
+    const registered = row.registered_at ? `registered ${clock.format(new Date(row.registered_at))}` : "not yet registered";
+    root.appendChild(titled(svg("rect", {
+      class: "bar outage", "data-outage": row.id, x, y: top + devices.indexOf(row.device) * lane + 4, width,
+      height: lane - 8, rx: 3, fill: row.ended_at ? "#ef6c00" : "#c62828",
+    }), `${row.device}: ${clock.format(new Date(from))}–${row.ended_at ? clock.format(new Date(to)) : "ongoing"}, `
+        + `${row.passages_offline} passages, ${row.sales_offline} sales offline, ${registered}`));
+  }
+  container.replaceChildren(root);
+}
+
+function renderConflicts(report, clock) {
+  const body = $("conflicts").tBodies[0];
+  $("no-conflicts").hidden = report.rows.length > 0;
+  body.replaceChildren(...report.rows.map((row) => {
+    const tr = el("tr", { "data-nonce": row.nonce });
+    const day = row.scanned_at.slice(0, 10);
+    tr.append(
+      el("td", {}, `${day} ${clock.format(new Date(row.scanned_at))}`),
+      el("td", {}, row.gate),
+      el("td", {}, row.device || ""),
+      el("td", {}, row.ticket_number || row.ticket_serial || ""),
+      el("td", {}, row.message),
+    );
+    const action = el("td");
+    if (state.role === "admin") {
+      const button = el("button", { type: "button", class: "small" }, "Mark reviewed");
+      button.addEventListener("click", () => review(row.nonce));
+      action.appendChild(button);
+    }
+    tr.appendChild(action);
+    return tr;
+  }));
+}
+
+async function review(nonce) {
+  const note = window.prompt("What was done about it? (kept with the conflict)", "");
+  if (note === null) return;
+  try {
+    await api(`/api/v1/reports/conflicts/${encodeURIComponent(nonce)}/review`, {
+      method: "POST", body: JSON.stringify({ note }), headers: { "Content-Type": "application/json" },
+    });
+  } catch (error) {
+    $("error").textContent = `Could not mark it reviewed: ${error.message}`;
+  }
+  refresh();
+}
+
+// ------------------------------------------------------------------ start
+
+function start() {
+  state.token = takeTokenFromFragment();
+  $("login-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    state.token = $("token").value.trim();
+    localStorage.setItem(TOKEN_KEY, state.token);
+    $("token").value = "";
+    showBoard();
+  });
+  $("sign-out").addEventListener("click", () => {
+    localStorage.removeItem(TOKEN_KEY);
+    state.token = null;
+    showLogin();
+  });
+  $("refresh").addEventListener("click", refresh);
+  $("day").addEventListener("change", refresh);
+  if (state.token) showBoard();
+  else showLogin();
+}
+
+document.addEventListener("DOMContentLoaded", start);
