@@ -89,6 +89,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         async with Remote(args.server, token) as remote:
+            await remote.me()  # a wrong token or URL fails here, before any progress bar
             with Progress(
                 SpinnerColumn(),
                 TextColumn("{task.description}"),

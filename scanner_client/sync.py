@@ -192,7 +192,7 @@ class GateEngine:
         async with self._scan_lock:
             direction = direction or self.direction
             at = self.clock()
-            code = raw[:MAX_SCAN_LENGTH]  # the contract's limit; longer input is noise anyway
+            code = printable_code(raw)
             gate = self.gate()
             if self.online and self.remote is not None:
                 outcome = await self._scan_online(code, gate, direction, at)
@@ -511,6 +511,14 @@ class GateEngine:
             else:
                 continue
             await asyncio.sleep(self.settings.probe_interval)
+
+
+def printable_code(raw: str) -> str:
+    """The code as scanned, made storable everywhere: cut to the contract's limit (longer input is
+    noise anyway), without NUL characters or unpaired surrogates, which PostgreSQL text and JSON
+    cannot carry. The verdict is not affected: such input is never a ticket code."""
+    code = raw[:MAX_SCAN_LENGTH].replace("\x00", "\ufffd")
+    return code.encode("utf-8", "replace").decode("utf-8")
 
 
 def _outcome(

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from client_support import VenueSnapshot, enrolled_settings
 
 from scanner_client.config import open_store
 from scanner_client.store import Store
+from tests.scanner_client.client_support import VenueSnapshot, enrolled_settings
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from client_support import SUPERVISOR_PIN, VenueSnapshot
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
@@ -16,6 +15,7 @@ from scanner_client.screens.supervisor import SupervisorScreen
 from scanner_client.screens.unsynced import UnsyncedScreen
 from scanner_client.store import Store
 from scanner_client.sync import GateEngine
+from tests.scanner_client.client_support import SUPERVISOR_PIN, VenueSnapshot
 
 
 def make_app(store: Store, **settings: object) -> GateApp:

@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from client_support import DEVICE, VenueSnapshot
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from admission.contract import KeyData
@@ -12,6 +11,7 @@ from admission.domain.codes import format_ticket_number, new_serial, now_utc
 from admission.domain.model import Direction, GateInfo, Reason, Verdict
 from scanner_client.store import Store
 from scanner_client.verdicts import LocalJudge
+from tests.scanner_client.client_support import DEVICE, VenueSnapshot
 
 MAIN = GateInfo(name="Main", zone="park")
 HALL = GateInfo(name="Hall", zone="hall", from_zone="park")
