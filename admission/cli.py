@@ -148,6 +148,11 @@ def write_demo_files(folder: Path, venue: Any, progress: Progress) -> None:
     os.chmod(folder / "tokens.json", 0o600)
 
 
+def say(command: str) -> None:
+    """A command to copy: never wrapped, whatever the terminal width."""
+    console.print(command, soft_wrap=True, highlight=False)
+
+
 def print_demo_guide(folder: Path, venue: Any, base: str) -> None:
     gate, token = next(iter(venue.gate_tokens.items()))
     first = venue.tickets[0]
@@ -157,14 +162,14 @@ def print_demo_guide(folder: Path, venue: Any, base: str) -> None:
     console.print(f"Tokens (admin, gates, box office, viewer): {folder / 'tokens.json'}")
     console.print(f"API: {base}/api/v1   OpenAPI: {base}/schema   health: {base}/health")
     console.print("\nOpen a gate scanner on it (in another terminal):")
-    console.print(
+    say(
         f"  .venv/bin/scanner-client enroll --server {base} --token {token} "
         f"--gate '{gate}' --data-dir {folder / 'scanner-main'}"
     )
-    console.print(f"  .venv/bin/scanner-client gate --data-dir {folder / 'scanner-main'}")
+    say(f"  .venv/bin/scanner-client gate --data-dir {folder / 'scanner-main'}")
     console.print(f"Then type or scan a ticket number, e.g. {first.number}, and Enter.")
     console.print("Or scan from the command line:")
-    console.print(
+    say(
         f"  curl -s -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
         f'-d \'{{"code": "{first.number}", "gate": "{gate}", "nonce": "demo-1"}}\' {base}/api/v1/scans'
     )
@@ -383,8 +388,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _reports_commands(commands: Any) -> None:
+    from admission.reports_cli import register  # imported late: it builds on this module
+
+    register(commands)
+
+
 # Other modules add their subcommands here (reports, imports), keeping this file about wiring.
-EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+EXTRA_COMMANDS: list[Callable[[Any], None]] = [_reports_commands]
 
 
 def main(argv: list[str] | None = None) -> int:
