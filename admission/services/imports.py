@@ -6,10 +6,12 @@ file order, through the same rules path as passages uploaded by offline gates
 (`scanning._server_view`: the ticket index, `decide`, tickets sold offline), and stored with
 source "import".
 
-Exactly once: each line's nonce is a hash of the file's text up to and including that line.
-Importing the same file again yields only duplicates; importing it again after more codes
-were appended registers just the new lines. Line endings (CRLF, CR, LF, mixed) and a byte
-order mark do not change the text that is hashed.
+Exactly once: each line's nonce is a hash of the gate, the direction and the file's text up
+to and including that line. Importing the same file for the same gate again yields only
+duplicates; importing it again after more codes were appended registers just the new lines.
+Line endings (CRLF, CR, LF, mixed), a byte order mark or the file's encoding do not change
+the text that is hashed. The gate and direction are part of it so that an exit log, or
+another gate's log, that happens to begin with the same code is not mistaken for this one.
 
 What a line may hold: a code (ticket number or signed code, with the scanner's usual noise),
 optionally with a time stamp before or after it (`2026-06-01 14:03:12 <code>`, or
@@ -110,14 +112,14 @@ def _raw_lines(content: bytes) -> list[str]:
     return lines
 
 
-def read_log(content: bytes) -> list[LogLine]:
+def read_log(content: bytes, gate: str = "", direction: str = "in") -> list[LogLine]:
     """The lines of a scan log, each with its nonce (a hash of the text up to that line)."""
     if len(content) > MAX_IMPORT_BYTES:
         raise InvalidRequestError(f"the file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
     texts = _raw_lines(content)
     if len(texts) > MAX_IMPORT_LINES:
         raise InvalidRequestError(f"the file has more than {MAX_IMPORT_LINES} lines: split it")
-    running = hashlib.sha256(b"admission scan log\n")
+    running = hashlib.sha256(f"admission scan log\n{gate}\n{direction}\n".encode())
     lines = []
     for number, text in enumerate(texts, start=1):
         running.update(text.encode("utf-8", errors="replace") + b"\n")
@@ -277,7 +279,7 @@ async def import_scan_log(
     scan_time = at if isinstance(at, datetime) else parse_import_time(at, tz, now)
     if scan_time.tzinfo is None:
         raise InvalidRequestError("the scan time must carry a UTC offset")
-    lines = read_log(content)
+    lines = read_log(content, gate.name, direction.value)
     prepared = _prepare(lines, tz, scanning.check_scan_time(scan_time, now), now)
     judged_results: list[ImportLine] = []
     pending = [p for p in prepared if isinstance(p, _Judged)]

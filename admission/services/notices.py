@@ -81,8 +81,11 @@ async def create_notice(
     """Show a notice on every client from now until `ends_at`."""
     now = now or datetime.now(UTC)
     _check_end(data.ends_at, now)
+    message = data.message.strip()
+    if not message or len(message) > 500 or "\x00" in message:  # structs built in Python skip Meta
+        raise InvalidRequestError("a notice needs a message of 1 to 500 characters")
     notice = Notice(
-        message=data.message.strip(),
+        message=message,
         starts_at=now,
         ends_at=data.ends_at,
         created_at=now,

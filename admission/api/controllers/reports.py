@@ -22,7 +22,7 @@ from admission.api.auth import allow
 from admission.api.state import principal, runtime
 from admission.domain.model import Direction
 from admission.services import catalog, imports, notices, reports
-from admission.services.errors import InvalidRequestError
+from admission.services.errors import InvalidRequestError, ServiceError
 from admission.services.imports import ImportResult
 from admission.services.notices import NoticeIn, NoticeOut
 from admission.services.reports import (
@@ -236,9 +236,17 @@ class NoticeController(Controller):
         return notice
 
 
+class UnsupportedMediaError(ServiceError):
+    status = 415
+    title = "Unsupported media type"
+
+
 async def uploaded_bytes(request: Request) -> bytes:
     """The scan log: the raw body (text/plain), or the file of a multipart form."""
-    if request.content_type[0] != "multipart/form-data":
+    media_type = request.content_type[0]
+    if media_type == "application/x-www-form-urlencoded":  # a form field would mangle the lines
+        raise UnsupportedMediaError("send the scan log as text/plain or as the file of a multipart form")
+    if media_type != "multipart/form-data":
         return await request.body()
     form = await request.form()
     files = [(name, value) for name, value in form.multi_items() if isinstance(value, UploadFile)]

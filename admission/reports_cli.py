@@ -1,0 +1,384 @@
+"""`admission report`, `review-conflict`, `import-scans` and `notice`: the managers' commands.
+
+Registered through `admission.cli.EXTRA_COMMANDS`. Every command talks to the database
+directly (like `admission tokens`), prints rich tables with times in the venue's time zone,
+and exits 2 with a one-line message for anything the user can fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admission.cli import add_database_options, console, errors, run, settings_from
+from admission.config import Settings
+from admission.db.engine import Database
+from admission.domain.model import Direction
+from admission.services import catalog, imports, notices, reports
+from admission.services.errors import ServiceError
+from admission.services.imports import ImportResult
+from admission.services.keys import KeyRing
+from admission.services.reports import AnyReport, OccupancyReport, OutagesReport, SummaryReport
+
+T = TypeVar("T")
+
+
+class UsageError(ServiceError):
+    """A problem the user can fix. A ServiceError, so `admission.cli.main` prints it and exits 2
+    even when the CLI runs as `python -m admission.cli` (a second copy of that module)."""
+
+
+KINDS = ("summary", "passages", "templates", "occupancy", "reasons", "sources", "conflicts", "outages")
+STATUS_STYLE = {"admitted": "green", "rejected": "red", "not_a_code": "yellow", "duplicate": "dim"}
+
+
+async def _read(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Reports read in a deferred transaction: they never hold SQLite's write lock."""
+    db = Database(settings.database_url)
+    try:
+        async with db.read_session() as session:
+            return await work(session)
+    finally:
+        await db.dispose()
+
+
+async def _write(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    db = Database(settings.database_url)
+    try:
+        async with db.session() as session:
+            return await work(session)
+    finally:
+        await db.dispose()
+
+
+async def _zone(session: AsyncSession) -> ZoneInfo:
+    return ZoneInfo((await catalog.get_venue(session)).timezone)
+
+
+# ------------------------------------------------------------------ report -----------
+
+
+async def build_report(session: AsyncSession, args: argparse.Namespace) -> AnyReport | SummaryReport:
+    tz = await _zone(session)
+    named = bool(args.start or args.end)
+    period = reports.resolve_period(tz, args.start, args.end)
+    granularity = args.granularity
+    if args.kind == "summary":
+        return await reports.summary_report(session, period)
+    if args.kind == "passages":
+        return await reports.passages_report(session, period, granularity or "hour", args.gate)
+    if args.kind == "templates":
+        return await reports.templates_report(session, period, granularity, args.gate)
+    if args.kind == "occupancy":
+        return await reports.occupancy_report(session, period, granularity or "hour")
+    if args.kind == "reasons":
+        return await reports.reasons_report(session, period, args.gate)
+    if args.kind == "sources":
+        return await reports.sources_report(session, period, args.gate)
+    if args.kind == "conflicts":
+        return await reports.conflicts_report(session, tz, args.status, period if named else None)
+    return await reports.outages_report(session, tz, period if named else None)
+
+
+def _period_text(start: datetime | None, end: datetime | None) -> str:
+    if start is None or end is None:
+        return "all time"
+    next_midnight = datetime.combine(start.date() + timedelta(days=1), time.min, tzinfo=start.tzinfo)
+    if start.time() == time.min and end == next_midnight:
+        return f"{start:%a %Y-%m-%d}"
+    return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
+
+
+def _text(value: Any, tz: ZoneInfo) -> str:
+    if isinstance(value, datetime):
+        return f"{value.astimezone(tz):%Y-%m-%d %H:%M}"
+    if isinstance(value, float):
+        return f"{value:.1%}" if value <= 1 else f"{value:,.0f}"
+    return reports.cell(value, tz)
+
+
+def print_table(report: AnyReport) -> None:
+    tz = ZoneInfo(report.timezone)
+    names, rows = reports.table(report)
+    title = f"{report.kind.capitalize()}: {_period_text(report.start, report.end)} ({report.timezone})"
+    if report.gate:
+        title += f", gate {report.gate}"
+    table = Table(*names, title=title, title_justify="left")
+    for row in rows:
+        table.add_row(*(_text(value, tz) for value in row))
+    if not rows:
+        table.caption = "nothing in this period"
+    console.print(table)
+
+
+def print_summary(report: SummaryReport) -> None:
+    table = Table(
+        "figure", "value", title=f"Summary: {_period_text(report.start, report.end)}", title_justify="left"
+    )
+    figures: list[tuple[str, object]] = [
+        ("scans", report.scans),
+        ("entries", report.entries),
+        ("exits", report.exits),
+        ("admitted", report.admitted),
+        ("rejected", report.rejected),
+        ("registered late (offline, import)", f"{report.offline_share:.1%}"),
+        ("open conflicts (all time)", report.open_conflicts),
+        ("outages", report.outages),
+        *((f"inside now: {zone}", count) for zone, count in report.occupancy_now.items()),
+    ]
+    for name, value in figures:
+        table.add_row(name, str(value))
+    console.print(table)
+
+
+def print_extras(report: AnyReport) -> None:
+    if isinstance(report, OccupancyReport):
+        console.print("Inside now: " + ", ".join(f"{z} [bold]{n}[/]" for z, n in report.now.items()))
+        console.print("Peak (at bucket ends): " + ", ".join(f"{z} {n}" for z, n in report.peak.items()))
+    if isinstance(report, OutagesReport):
+        s = report.summary
+        console.print(
+            f"{s.outages} outage(s) on {s.devices} device(s), {s.total_duration_seconds / 60:.0f} min"
+            f" in total (longest {s.longest_seconds / 60:.0f} min), {s.passages_offline} passages and"
+            f" {s.sales_offline} sales recorded offline, {s.ongoing} ongoing,"
+            f" {s.not_yet_registered} not yet registered"
+        )
+
+
+def write_csv(report: AnyReport, target: str) -> None:
+    text = reports.to_csv(report)
+    if target == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        Path(target).write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+    errors.print(f"[green]Wrote {len(report.rows)} rows to {target}[/]")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    report = run(_read(settings_from(args), lambda session: build_report(session, args)))
+    if isinstance(report, SummaryReport):
+        if args.csv:
+            raise UsageError("the summary has no rows to export: use another report with --csv")
+        print_summary(report)
+        return 0
+    if args.csv:
+        write_csv(report, args.csv)
+        return 0
+    print_table(report)
+    print_extras(report)
+    return 0
+
+
+def cmd_review_conflict(args: argparse.Namespace) -> int:
+    async def work(session: AsyncSession) -> reports.ConflictRow:
+        return await reports.review_conflict(session, await _zone(session), args.nonce, args.note)
+
+    row = run(_write(settings_from(args), work))
+    console.print(f"Conflict {row.nonce} ({row.gate}, {row.scanned_at:%Y-%m-%d %H:%M}) marked reviewed.")
+    return 0
+
+
+# ------------------------------------------------------------------ import-scans -----
+
+
+def read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a folder, not a scan log") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+async def verifying_ring(session: AsyncSession, data_dir: Path) -> KeyRing:
+    """The issuer keys, to recognise tickets sold offline. An import never signs, so on a
+    machine without the service's private key a ring of public keys is enough."""
+    try:
+        return await KeyRing.load(session, data_dir)
+    except RuntimeError:
+        ring = KeyRing(0, Ed25519PrivateKey.generate())  # never used to sign
+        await ring.reload_public(session)
+        return ring
+
+
+def print_import(result: ImportResult, path: str) -> None:
+    table = Table(
+        "line",
+        "scanned",
+        "result",
+        "reason",
+        "message",
+        title=f"{path} at {result.gate} ({result.direction})",
+    )
+    for line in result.results:
+        style = STATUS_STYLE[line.status]
+        table.add_row(
+            str(line.line),
+            line.text,
+            f"[{style}]{line.status.replace('_', ' ')}[/]",
+            line.reason or "",
+            line.message,
+        )
+    console.print(table)
+    console.print(
+        f"[green]{result.admitted} admitted[/], [red]{result.rejected} rejected[/], "
+        f"[yellow]{result.not_a_code} not codes[/], {result.duplicates} imported before, "
+        f"{result.blank} blank; {result.registered} new passages registered."
+    )
+
+
+def cmd_import_scans(args: argparse.Namespace) -> int:
+    content = read_file(args.file)
+    settings = settings_from(args)
+
+    async def work(session: AsyncSession) -> ImportResult:
+        ring = await verifying_ring(session, settings.data_dir)
+        return await imports.import_scan_log(
+            session, ring, content, args.gate, Direction(args.direction), args.at
+        )
+
+    result = run(_write(settings, work))
+    if not result.lines:
+        console.print(f"{args.file} is empty: nothing to import.")
+        return 0
+    print_import(result, args.file)
+    return 0
+
+
+# ------------------------------------------------------------------ notices ----------
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d)\s*$")
+
+
+def parse_until(until: str | None, lasting: str | None, tz: ZoneInfo, now: datetime) -> datetime:
+    """--until 18:00 (the next such time), --until 2026-06-01T18:00, or --for 90m / 2h / 1d."""
+    if lasting:
+        match = _DURATION.match(lasting)
+        if not match:
+            raise UsageError(f"cannot read the duration {lasting!r}: use e.g. 45m, 2h or 1d")
+        unit = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days"}[match[2]]
+        return now + timedelta(**{unit: int(match[1])})
+    text = (until or "").strip()
+    try:
+        clock = datetime.strptime(text, "%H:%M")
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(text.replace(" ", "T", 1))
+        except ValueError:
+            raise UsageError(f"cannot read the time {text!r}: use 18:00 or 2026-06-01T18:00") from None
+        return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+    local_now = now.astimezone(tz)
+    end = local_now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
+    return end if end > local_now else end + timedelta(days=1)
+
+
+def cmd_notice_set(args: argparse.Namespace) -> int:
+    async def work(session: AsyncSession) -> tuple[ZoneInfo, notices.NoticeOut]:
+        tz = await _zone(session)
+        ends_at = parse_until(args.until, args.lasting, tz, datetime.now(UTC))
+        data = notices.NoticeIn(message=args.message, ends_at=ends_at)
+        return tz, await notices.create_notice(session, data, None)
+
+    if not args.message.strip():
+        raise UsageError("the notice needs a message")
+    tz, notice = run(_write(settings_from(args), work))
+    console.print(f"Notice {notice.id} shows on every gate and box office until {_text(notice.ends_at, tz)}.")
+    return 0
+
+
+def cmd_notice_list(args: argparse.Namespace) -> int:
+    async def work(session: AsyncSession) -> tuple[ZoneInfo, list[notices.NoticeOut]]:
+        return await _zone(session), await notices.list_notices(session, active_only=not args.all)
+
+    tz, rows = run(_read(settings_from(args), work))
+    table = Table("id", "message", "from", "until", "by", "active", title="Notices", title_justify="left")
+    for n in rows:
+        table.add_row(
+            str(n.id),
+            n.message,
+            _text(n.starts_at, tz),
+            _text(n.ends_at, tz),
+            n.created_by or "",
+            "yes" if n.active else "",
+        )
+    console.print(table)
+    return 0
+
+
+def cmd_notice_end(args: argparse.Namespace) -> int:
+    notice = run(_write(settings_from(args), lambda session: notices.end_notice(session, args.notice_id)))
+    console.print(f"Notice {notice.id} ended; clients drop it with their next sync.")
+    return 0
+
+
+# ------------------------------------------------------------------ wiring -----------
+
+
+def _period_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from", dest="start", help="start: a date, a date-time (venue time), today, yesterday"
+    )
+    parser.add_argument(
+        "--to", dest="end", help="end: a date includes that whole day (default: end of today)"
+    )
+
+
+def register(commands: Any) -> None:
+    report = commands.add_parser("report", help="passages, occupancy, verdicts, sources, conflicts, outages")
+    report.add_argument("kind", choices=KINDS)
+    _period_options(report)
+    report.add_argument("--gate", help="only this gate (passages, templates, reasons, sources)")
+    report.add_argument("--granularity", choices=reports.GRANULARITIES, help="time buckets (default: hour)")
+    report.add_argument(
+        "--status", choices=["open", "reviewed", "all"], default="open", help="conflicts to list"
+    )
+    report.add_argument("--csv", metavar="FILE", help="write the rows as CSV to FILE ('-': standard output)")
+    add_database_options(report)
+    report.set_defaults(handler=cmd_report)
+
+    review = commands.add_parser("review-conflict", help="mark a conflict reviewed, with a note")
+    review.add_argument("nonce")
+    review.add_argument("--note", default="", help="what was done about it")
+    add_database_options(review)
+    review.set_defaults(handler=cmd_review_conflict)
+
+    scans = commands.add_parser("import-scans", help="register a text file of scanned codes, one per line")
+    scans.add_argument("file", help="the scan log (what the scanner typed into an editor)")
+    scans.add_argument("--gate", required=True, help="the gate where the codes were scanned")
+    scans.add_argument("--direction", choices=["in", "out"], default="in")
+    scans.add_argument("--at", help="scan time of lines without their own (venue time; default: now)")
+    add_database_options(scans)
+    scans.set_defaults(handler=cmd_import_scans)
+
+    notice = commands.add_parser("notice", help="messages shown on every gate and box office")
+    actions = notice.add_subparsers(dest="action", required=True)
+    show = actions.add_parser("set", help="show a notice until a time")
+    show.add_argument("message")
+    until = show.add_mutually_exclusive_group(required=True)
+    until.add_argument("--until", help="18:00 (next such time) or 2026-06-01T18:00 (venue time)")
+    until.add_argument("--for", dest="lasting", help="a duration: 45m, 2h, 1d")
+    add_database_options(show)
+    show.set_defaults(handler=cmd_notice_set)
+    listing = actions.add_parser("list", help="notices showing now (--all: every notice)")
+    listing.add_argument("--all", action="store_true")
+    add_database_options(listing)
+    listing.set_defaults(handler=cmd_notice_list)
+    end = actions.add_parser("end", help="end a notice now")
+    end.add_argument("notice_id", type=int)
+    add_database_options(end)
+    end.set_defaults(handler=cmd_notice_end)

@@ -1,0 +1,137 @@
+"""`admission report`, `import-scans`, `review-conflict` and `notice`: output and exit codes."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from admission import cli as admission_cli
+from admission import reports_cli
+from admission.cli import main
+from admission.demo import DemoVenue
+from tests.reports.scripted_day import CONFLICT_NONCE, DAY
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables as wide as they like (captured output would wrap at 80 columns)."""
+    monkeypatch.setattr(reports_cli, "console", Console(width=250))
+    monkeypatch.setattr(reports_cli, "errors", Console(width=250, stderr=True))
+    monkeypatch.setattr(admission_cli, "errors", Console(width=250, stderr=True))
+
+
+def cli(venue: DemoVenue, *args: str) -> int:
+    return main([*args, "--database-url", venue.database_url, "--data-dir", venue.data_dir])
+
+
+def test_report_prints_a_table_in_venue_time(scripted: DemoVenue, capsys: pytest.CaptureFixture[str]) -> None:
+    day = DAY.isoformat()
+    assert cli(scripted, "report", "passages", "--from", day, "--to", day, "--gate", "Main gate") == 0
+    out = capsys.readouterr().out
+    assert "Passages: Fri 2026-06-12 (Europe/Copenhagen), gate Main gate" in out
+    assert "2026-06-12 09:00" in out and "│ 15 " in out
+    assert cli(scripted, "report", "occupancy", "--from", day, "--to", day) == 0
+    out = capsys.readouterr().out
+    assert "Inside now: arena 5, zoo 19" in out and "Peak (at bucket ends): arena 7, zoo 20" in out
+    assert cli(scripted, "report", "summary", "--from", day, "--to", day) == 0
+    assert "open conflicts (all time)" in capsys.readouterr().out
+    assert cli(scripted, "report", "outages", "--from", day, "--to", day) == 0
+    assert "2 outage(s) on 2 device(s), 65 min in total" in capsys.readouterr().out
+
+
+def test_report_csv_file(scripted: DemoVenue, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "reasons.csv"
+    assert (
+        cli(
+            scripted,
+            "report",
+            "reasons",
+            "--from",
+            DAY.isoformat(),
+            "--to",
+            DAY.isoformat(),
+            "--csv",
+            str(target),
+        )
+        == 0
+    )
+    rows = list(csv.DictReader(target.open()))
+    assert {(r["verdict"], r["reason"]): int(r["scans"]) for r in rows} == {
+        ("admit", "ok"): 30,
+        ("admit", "already_used"): 1,
+        ("reject", "invalid"): 3,
+        ("reject", "already_used"): 2,
+    }
+    assert "Wrote 4 rows" in capsys.readouterr().err
+
+
+def test_conflict_review_from_the_command_line(
+    scripted: DemoVenue, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(scripted, "report", "conflicts") == 0
+    assert CONFLICT_NONCE in capsys.readouterr().out
+    assert cli(scripted, "review-conflict", CONFLICT_NONCE, "--note", "checked with the arena staff") == 0
+    assert cli(scripted, "review-conflict", CONFLICT_NONCE) == 2
+    assert "reviewed already" in capsys.readouterr().err
+    assert cli(scripted, "review-conflict", "no-such-nonce") == 2
+
+
+def test_import_scans_prints_results_and_is_idempotent(
+    venue: DemoVenue, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ticket = next(t for t in venue.tickets if t.template == "Day ticket")
+    log = tmp_path / "gate.txt"
+    log.write_bytes(f"{ticket.number}\r\n\r\nnot a code\r\n{ticket.number}\n".encode())
+    assert cli(venue, "import-scans", str(log), "--gate", "Main gate") == 0
+    out = capsys.readouterr().out
+    assert "admitted" in out and "already_used" in out and "not a code" in out
+    assert (
+        "1 admitted, 1 rejected, 1 not codes, 0 imported before, 1 blank; 2 new passages registered." in out
+    )
+    assert cli(venue, "import-scans", str(log), "--gate", "Main gate", "--at", "2026-06-12T10:00") == 0
+    assert "0 new passages registered" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["import-scans", "{missing}", "--gate", "Main gate"], "no such file"),
+        (["import-scans", "{folder}", "--gate", "Main gate"], "is a folder"),
+        (["import-scans", "{log}", "--gate", "Back door"], "unknown gate 'Back door'"),
+        (["import-scans", "{log}", "--gate", "Main gate", "--at", "yesterday-ish"], "cannot read the time"),
+        (["report", "passages", "--from", "2026-02-30"], "cannot read the time"),
+        (["report", "passages", "--gate", "Back door"], "unknown gate"),
+        (["report", "summary", "--csv", "-"], "no rows to export"),
+        (["notice", "set", "Cash only", "--for", "a while"], "cannot read the duration"),
+        (["notice", "set", "Cash only", "--for", "90d"], "at most 31 days"),
+        (["notice", "end", "42"], "no notice 42"),
+    ],
+)
+def test_mistakes_exit_2_with_a_message(
+    venue: DemoVenue, tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    log = tmp_path / "log.txt"
+    log.write_text("1\n")
+    paths = {"missing": str(tmp_path / "missing.txt"), "folder": str(tmp_path), "log": str(log)}
+    assert cli(venue, *(a.format(**paths) for a in args)) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_unknown_report_kind_is_a_usage_error(venue: DemoVenue) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli(venue, "report", "weather")
+    assert exit_info.value.code == 2
+
+
+def test_notices_from_the_command_line(venue: DemoVenue, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(venue, "notice", "set", "Card payments are down, cash only", "--for", "2h") == 0
+    assert "shows on every gate and box office until" in capsys.readouterr().out
+    assert cli(venue, "notice", "list") == 0
+    assert "Card payments are down" in capsys.readouterr().out
+    assert cli(venue, "notice", "end", "1") == 0
+    assert cli(venue, "notice", "list") == 0
+    assert "Card payments" not in capsys.readouterr().out
