@@ -44,13 +44,12 @@ function colourFor(name) {
   return state.colours.get(name);
 }
 
+// The smallest "round" maximum (4 grid steps of 1, 2 or 5 times a power of ten) >= value.
 function niceCeiling(value) {
-  if (value <= 4) return 4;
-  const magnitude = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 2, 2.5, 5, 10]) {
-    if (step * magnitude >= value) return step * magnitude;
-  }
-  return 10 * magnitude;
+  const rough = Math.max(value, 4) / 4;
+  const magnitude = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((candidate) => candidate >= rough);
+  return step * 4;
 }
 
 function duration(seconds) {
@@ -93,7 +92,8 @@ async function api(path, options = {}) {
   });
   if (response.status === 401 || response.status === 403) {
     const problem = await response.json().catch(() => ({}));
-    throw new AuthError(problem.detail || "this token may not see reports");
+    // Refusals carry their explanation in the title; the detail is the bare HTTP phrase.
+    throw new AuthError(problem.title || "this token may not see reports");
   }
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
@@ -165,6 +165,7 @@ function schedule() {
 function showLogin(message = "") {
   clearInterval(state.timer);
   $("board").hidden = true;
+  $("controls").hidden = true;
   $("login").hidden = false;
   $("login-error").textContent = message;
   document.body.dataset.state = "login";
@@ -172,6 +173,7 @@ function showLogin(message = "") {
 
 function showBoard() {
   $("login").hidden = true;
+  $("controls").hidden = false;
   $("board").hidden = false;
   refresh();
   schedule();
@@ -184,7 +186,7 @@ function dayAxis(report, clock) {
   const end = Date.parse(report.end);
   return {
     start, end, clock,
-    width: 1000, left: 44, right: 12,
+    width: 1000, left: 44, right: 30,
     x(ms) {
       const span = this.width - this.left - this.right;
       return this.left + ((Math.min(Math.max(ms, start), end) - start) / (end - start)) * span;
@@ -358,7 +360,7 @@ function horizontalBars(id, items, colour) {
   const root = svg("svg", { id, viewBox: `0 0 ${width} ${Math.max(items.length, 1) * rowHeight + 6}`, role: "img" });
   items.forEach((item, i) => {
     const y = i * rowHeight + 4;
-    const length = (item.value / maximum) * (width - labelWidth - 50);
+    const length = (item.value / maximum) * (width - labelWidth - 95);
     root.appendChild(svg("text", { x: labelWidth - 8, y: y + 15, "text-anchor": "end" }, item.label));
     root.appendChild(titled(svg("rect", {
       class: "bar", ...item.data, "data-value": item.value, x: labelWidth, y, width: Math.max(length, 1),

@@ -1,0 +1,181 @@
+"""The dashboard in a real browser: Debian's headless Chromium against the live service.
+
+The page is loaded with --dump-dom after its scripts ran (virtual time lets every fetch
+finish first); the test then checks that the charts were drawn and that the figures on the
+page are the API's figures.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from admission.demo import DemoVenue
+from tests.reports.scripted_day import CONFLICT_NONCE, DAY
+from tests.support.live_server import LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium package is not installed")
+
+
+class Element:
+    def __init__(self, tag: str, attrs: dict[str, str], parents: list[Element]) -> None:
+        self.tag, self.attrs, self.parents = tag, attrs, parents
+
+    def within(self, element_id: str) -> bool:
+        return any(p.attrs.get("id") == element_id for p in self.parents)
+
+
+class DomIndex(HTMLParser):
+    """Every element with its attributes and ancestors (enough to query a dumped DOM)."""
+
+    VOID = {"meta", "link", "input", "br", "img", "hr", "source"}
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.html = html
+        self.elements: list[Element] = []
+        self._open: list[Element] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, {k: v or "" for k, v in attrs}, list(self._open))
+        self.elements.append(element)
+        if tag not in self.VOID:
+            self._open.append(element)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append(Element(tag, {k: v or "" for k, v in attrs}, list(self._open)))
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self._open) - 1, -1, -1):
+            if self._open[i].tag == tag:
+                del self._open[i:]
+                break
+
+    def find(self, tag: str | None = None, inside: str | None = None, **attrs: str) -> list[Element]:
+        return [
+            e
+            for e in self.elements
+            if (tag is None or e.tag == tag)
+            and (inside is None or e.within(inside))
+            and all(e.attrs.get(k.replace("_", "-")) == v for k, v in attrs.items())
+        ]
+
+    def by_id(self, element_id: str) -> Element:
+        (element,) = self.find(id=element_id)
+        return element
+
+
+def render(url: str, profile: Path) -> DomIndex:
+    command = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--virtual-time-budget=15000",
+        "--dump-dom",
+        url,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return DomIndex(result.stdout)
+
+
+def api(server: LiveServer, token: str, path: str, **params: str) -> Any:
+    with server.client(token) as client:
+        response = client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_dashboard_draws_the_day_with_the_apis_figures(
+    scripted: DemoVenue, live_server: LiveServer, tmp_path: Path
+) -> None:
+    token = scripted.viewer_token
+    day = {"from": DAY.isoformat(), "to": DAY.isoformat()}
+    page = render(f"{live_server.url}/dashboard#token={token}&day={DAY.isoformat()}", tmp_path / "profile")
+    assert page.find("body")[0].attrs["data-state"] == "ready"
+    assert "hidden" not in page.by_id("board").attrs
+
+    summary = api(live_server, token, "/api/v1/reports/summary", **day)
+    for tile, figure in [
+        ("entries", "entries"),
+        ("exits", "exits"),
+        ("rejected", "rejected"),
+        ("outages", "outages"),
+    ]:
+        assert page.by_id(f"tile-{tile}").attrs["data-value"] == str(summary[figure]), tile
+    assert page.by_id("tile-conflicts").attrs["data-value"] == "1"
+    now = {e.attrs["data-zone"]: int(e.attrs["data-value"]) for e in page.find("li", inside="occupancy-now")}
+    assert (
+        now == api(live_server, token, "/api/v1/reports/occupancy", **day)["now"] == summary["occupancy_now"]
+    )
+
+    # Occupancy: one line per zone, drawn as SVG.
+    lines = page.find("polyline", inside="svg-occupancy")
+    assert sorted(line.attrs["data-zone"] for line in lines) == ["arena", "zoo"]
+    assert all(len(line.attrs["points"].split()) > 90 for line in lines)  # a point per quarter hour
+
+    # Entries and exits per gate per 15 minutes: the bars add up to the API's rows.
+    passages = api(live_server, token, "/api/v1/reports/passages", granularity="15min", **day)
+    expected: dict[tuple[str, str, str], int] = {}
+    for row in passages["rows"]:
+        for kind in ("entries", "exits"):
+            if row[kind]:
+                expected[(kind, row["gate"], row["bucket"])] = row[kind]
+    bars = {
+        (b.attrs["data-kind"], b.attrs["data-gate"], b.attrs["data-bucket"]): int(b.attrs["data-value"])
+        for b in page.find("rect", inside="svg-passages", **{"class": "bar"})
+    }
+    assert bars == expected and len(bars) == 6
+
+    reasons = api(live_server, token, "/api/v1/reports/reasons", **day)
+    rejects = {r["reason"]: r["scans"] for r in reasons["rows"] if r["verdict"] == "reject"}
+    drawn = {
+        b.attrs["data-reason"]: int(b.attrs["data-value"]) for b in page.find("rect", inside="svg-rejects")
+    }
+    assert drawn == rejects == {"invalid": 3, "already_used": 2}
+
+    sources = {
+        b.attrs["data-source"]: int(b.attrs["data-value"]) for b in page.find("rect", inside="svg-sources")
+    }
+    assert sources == {
+        r["source"]: r["scans"] for r in api(live_server, token, "/api/v1/reports/sources", **day)["rows"]
+    }
+
+    outages = api(live_server, token, "/api/v1/reports/outages", **day)
+    drawn_outages = Counter(b.attrs["data-outage"] for b in page.find("rect", inside="svg-outages"))
+    assert drawn_outages == Counter(str(r["id"]) for r in outages["rows"]) and len(drawn_outages) == 2
+
+    assert [
+        tr.attrs["data-nonce"] for tr in page.find("tr", inside="conflicts") if "data-nonce" in tr.attrs
+    ] == [CONFLICT_NONCE]
+    assert page.find("button", inside="conflicts") == []  # a viewer may look, not review
+
+
+def test_dashboard_asks_for_a_token_and_refuses_a_wrong_one(live_server: LiveServer, tmp_path: Path) -> None:
+    page = httpx.get(f"{live_server.url}/dashboard")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert httpx.get(f"{live_server.url}/dashboard/assets/dashboard.js").status_code == 200
+
+    anonymous = render(f"{live_server.url}/dashboard", tmp_path / "a")
+    assert anonymous.find("body")[0].attrs["data-state"] == "login"
+    assert "hidden" not in anonymous.by_id("login").attrs and "hidden" in anonymous.by_id("board").attrs
+
+    wrong = render(f"{live_server.url}/dashboard#token=adm_not-a-token", tmp_path / "b")
+    assert wrong.find("body")[0].attrs["data-state"] == "login"
+    assert "this token is unknown or revoked" in wrong.html
