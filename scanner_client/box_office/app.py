@@ -11,12 +11,14 @@ Refunds and reissues (F2) need the server.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -32,6 +34,8 @@ from scanner_client.box_office.till import (
     SaleResult,
     Till,
 )
+
+W = TypeVar("W", bound=Widget)
 
 STATE_WORDS = {
     "queued": "waits to be posted",
@@ -133,8 +137,10 @@ class BoxOfficeApp(App[None]):
                 yield DataTable(id="cart", cursor_type="row")
                 yield Static("", id="total")
                 with Horizontal(id="pay-row"):
-                    yield Select[str]([], prompt="Payment", allow_blank=False, id="method")
-                    yield Select[str]([], prompt="Card brand", id="brand")
+                    yield Select[str](
+                        self._method_options(), prompt="Payment", allow_blank=False, id="method"
+                    )
+                    yield Select[str](self._brand_options(), prompt="Card brand", id="brand")
                 yield Input(placeholder="Amount tendered (blank: exactly the total)", id="tendered")
                 yield Input(placeholder="Receipt e-mail (optional)", id="email")
                 yield Static("", id="rules")
@@ -145,22 +151,34 @@ class BoxOfficeApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#cart", DataTable)
+        table = self.main("#cart", DataTable)
         table.add_columns("Ticket", "Event", "Qty", "Price", "Total")
-        self._fill_payment_methods()
+        self._show_brand()
         self.refresh_matches("")
         self.refresh_status()
         self.refresh_cart()
         self.till.on_change(self.refresh_status)
         self.set_interval(1.0, self.refresh_status)
-        self.query_one("#search", Input).focus()
+        self.main("#search", Input).focus()
         self.run_worker(self.till.run(), name="sync", group="sync", exit_on_error=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Selling keys act on the till screen only, never behind a refund or the unsynced list.
+        if action in {"sell", "clear_cart", "add_fallback", "remove_line"}:
+            return len(self.screen_stack) == 1
+        return True
+
+    def main(self, selector: str, kind: type[W]) -> W:
+        """A widget of the till's own screen, also while a modal screen is on top of it."""
+        return self.screen_stack[0].query_one(selector, kind)
 
     # ------------------------------------------------------------------ status ----------
 
     def refresh_status(self) -> None:
+        if not self.screen_stack:  # shutting down
+            return
         till = self.till
-        status = self.query_one("#status", Static)
+        status = self.main("#status", Static)
         status.set_classes("online" if till.online else "offline")
         last = till.snapshot.last_sync_at
         parts = [
@@ -172,19 +190,18 @@ class BoxOfficeApp(App[None]):
         if till.problem:
             parts.append(till.problem)
         status.update("  ·  ".join(parts))
-        self.query_one("#rules", Static).update("\n".join(s.text for s in till.payment_statuses()))
+        self.main("#rules", Static).update("\n".join(s.text for s in till.payment_statuses()))
 
-    def _fill_payment_methods(self) -> None:
-        config = self.till.payment_config
-        methods = self.query_one("#method", Select)
-        methods.set_options([(m.label, m.method.value) for m in config.methods if m.enabled])
-        brands = self.query_one("#brand", Select)
-        brands.set_options([(brand_label(b), b) for b in config.card_brands])
-        self._show_brand()
+    def _method_options(self) -> list[tuple[str, str]]:
+        enabled = [(m.label, m.method.value) for m in self.till.payment_config.methods if m.enabled]
+        return enabled or [("Cash", PaymentMethod.CASH.value)]
+
+    def _brand_options(self) -> list[tuple[str, str]]:
+        return [(brand_label(b), b) for b in self.till.payment_config.card_brands]
 
     @on(Select.Changed, "#method")
     def _show_brand(self) -> None:
-        self.query_one("#brand", Select).display = self.query_one("#method", Select).value == "card"
+        self.main("#brand", Select).display = self.main("#method", Select).value == "card"
 
     # ------------------------------------------------------------------ finding ---------
 
@@ -194,7 +211,7 @@ class BoxOfficeApp(App[None]):
 
     def refresh_matches(self, query: str) -> None:
         self.matches = self.till.find(query)
-        options = self.query_one("#matches", OptionList)
+        options = self.main("#matches", OptionList)
         options.set_options([Option(template_label(t), id=str(t.id)) for t in self.matches])
         if self.matches:
             options.highlighted = 0
@@ -214,7 +231,7 @@ class BoxOfficeApp(App[None]):
     def _search_submitted(self) -> None:
         template = self.highlighted_template()
         if template is None:
-            query = self.query_one("#search", Input).value.strip()
+            query = self.main("#search", Input).value.strip()
             self.show_problem(f"No template with PLU or name {query!r}")
             return
         self.add_to_cart(template)
@@ -223,14 +240,14 @@ class BoxOfficeApp(App[None]):
         return self.till.templates().get(int(option_id)) if option_id else None
 
     def highlighted_template(self) -> TemplateData | None:
-        options = self.query_one("#matches", OptionList)
+        options = self.main("#matches", OptionList)
         if options.highlighted is None or not self.matches:
             return None
         return self._template(options.get_option_at_index(options.highlighted).id)
 
     @work(exclusive=True, group="events", exit_on_error=False)
     async def _load_events(self, template: TemplateData | None) -> None:
-        select = self.query_one("#event", Select)
+        select = self.main("#event", Select)
         if template is None or template.kind is not TemplateKind.EVENT:
             self.events = []
             select.set_options([])
@@ -245,7 +262,7 @@ class BoxOfficeApp(App[None]):
 
     def add_to_cart(self, template: TemplateData) -> None:
         try:
-            quantity = parse_quantity(self.query_one("#qty", Input).value)
+            quantity = parse_quantity(self.main("#qty", Input).value)
             line = CartLine(template=template, quantity=quantity, event=self._chosen_event(template))
         except SaleProblem as exc:
             self.show_problem(str(exc))
@@ -255,16 +272,16 @@ class BoxOfficeApp(App[None]):
             return
         self.cart.append(line)
         self.refresh_cart()
-        search = self.query_one("#search", Input)
+        search = self.main("#search", Input)
         search.value = ""
-        self.query_one("#qty", Input).value = "1"
+        self.main("#qty", Input).value = "1"
         search.focus()
         self.show_message(f"Added {quantity} x {line.describe()}")
 
     def _chosen_event(self, template: TemplateData) -> EventData | None:
         if template.kind is not TemplateKind.EVENT or not self.till.online:
             return None
-        value = self.query_one("#event", Select).value
+        value = self.main("#event", Select).value
         choice = next((c for c in self.events if c.event.id == value), None)
         if choice is None:
             raise SaleProblem(f"{template.name} is an event ticket: choose the event first")
@@ -281,7 +298,7 @@ class BoxOfficeApp(App[None]):
             else "No fallback ticket is set up."
         )
         message = f"Offline: event tickets cannot be sold (the server must check the seats left). {offer}"
-        self.query_one("#hint", Static).update(message)
+        self.main("#hint", Static).update(message)
         self.show_problem(message)
 
     def action_add_fallback(self) -> None:
@@ -289,11 +306,11 @@ class BoxOfficeApp(App[None]):
             self.show_problem("No fallback ticket is on offer.")
             return
         fallback = self.fallbacks.pop(0)
-        self.query_one("#hint", Static).update("")
+        self.main("#hint", Static).update("")
         self.add_to_cart(fallback)
 
     def action_remove_line(self) -> None:
-        table = self.query_one("#cart", DataTable)
+        table = self.main("#cart", DataTable)
         if self.cart:
             row = min(table.cursor_row, len(self.cart) - 1) if table.cursor_row >= 0 else len(self.cart) - 1
             removed = self.cart.pop(row)
@@ -303,12 +320,12 @@ class BoxOfficeApp(App[None]):
     def action_clear_cart(self) -> None:
         self.cart.clear()
         self.fallbacks.clear()
-        self.query_one("#hint", Static).update("")
+        self.main("#hint", Static).update("")
         self.refresh_cart()
         self.show_message("Cart cleared.")
 
     def refresh_cart(self) -> None:
-        table = self.query_one("#cart", DataTable)
+        table = self.main("#cart", DataTable)
         table.clear()
         for line in self.cart:
             template = line.template
@@ -321,7 +338,7 @@ class BoxOfficeApp(App[None]):
             )
         total = sum(line.total_cents for line in self.cart)
         currency = self.cart[0].template.currency if self.cart else ""
-        self.query_one("#total", Static).update(f"Total {money(total, currency)}")
+        self.main("#total", Static).update(f"Total {money(total, currency)}")
 
     # ------------------------------------------------------------------ selling ---------
 
@@ -338,9 +355,9 @@ class BoxOfficeApp(App[None]):
 
     def payment(self) -> PaymentIn:
         total = sum(line.total_cents for line in self.cart)
-        method = PaymentMethod(str(self.query_one("#method", Select).value))
-        tendered = parse_amount(self.query_one("#tendered", Input).value)
-        brand = self.query_one("#brand", Select).value if method is PaymentMethod.CARD else None
+        method = PaymentMethod(str(self.main("#method", Select).value))
+        tendered = parse_amount(self.main("#tendered", Input).value)
+        brand = self.main("#brand", Select).value if method is PaymentMethod.CARD else None
         return PaymentIn(
             method=method,
             amount_cents=total if tendered is None else tendered,
@@ -351,7 +368,7 @@ class BoxOfficeApp(App[None]):
     async def sell(self) -> None:
         try:
             payment = self.payment()
-            email = self.query_one("#email", Input).value.strip() or None
+            email = self.main("#email", Input).value.strip() or None
             result = await self.till.sell(list(self.cart), payment, email)
         except OfflineEventRefused as exc:
             self.fallbacks = list(exc.fallbacks)
@@ -379,21 +396,21 @@ class BoxOfficeApp(App[None]):
         self.cart.clear()
         self.refresh_cart()
         for field in ("#tendered", "#email"):
-            self.query_one(field, Input).value = ""
+            self.main(field, Input).value = ""
         self.refresh_status()
-        self.query_one("#search", Input).focus()
+        self.main("#search", Input).focus()
 
     # ------------------------------------------------------------------ messages --------
 
     def show_message(self, text: str, ok: bool = False) -> None:
-        message = self.query_one("#message", Static)
+        message = self.main("#message", Static)
         message.set_classes("ok" if ok else "")
         message.update(text)
 
     def show_problem(self, text: str) -> None:
         self.last_problem = text
         self.problems_shown += 1
-        message = self.query_one("#message", Static)
+        message = self.main("#message", Static)
         message.set_classes("error")
         message.update(text)
         self.bell()

@@ -69,6 +69,7 @@ async def enrolled_till(
         load_key(folder / KEY_FILE),
         folder / "out",
         probe_interval=0.2,
+        feed_wait=1.0,  # a 20 s long-poll would hold the test server's graceful shutdown
     )
 
 
@@ -95,4 +96,3 @@ async def close_till(till: Till) -> None:
         await till.remote.aclose()
     till.local.close()
     till.snapshot.close()
-
