@@ -8,6 +8,7 @@ token is sent in a header only; it is never part of a message or a log line.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -106,15 +107,18 @@ class Remote:
         content = msgspec.json.encode(body) if body is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else None
         try:
-            response = await self._http.request(
-                method,
-                path,
-                content=content,
-                params=params,
-                headers=headers,
-                timeout=httpx.USE_CLIENT_DEFAULT if time_limit is None else time_limit,
-            )
-        except httpx.TimeoutException as exc:
+            # httpx's timeouts bound each connect/read/write step; asyncio.timeout bounds the whole
+            # call, so a server that trickles its answer cannot hold a scan past its time limit.
+            async with asyncio.timeout(time_limit):
+                response = await self._http.request(
+                    method,
+                    path,
+                    content=content,
+                    params=params,
+                    headers=headers,
+                    timeout=httpx.USE_CLIENT_DEFAULT if time_limit is None else time_limit,
+                )
+        except (httpx.TimeoutException, TimeoutError) as exc:
             raise ServerUnavailable(f"no answer within the time limit ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:  # connection refused/reset, DNS, protocol errors
             raise ServerUnavailable(f"server unreachable ({type(exc).__name__})") from exc

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 MAX_BACKOFF = 30.0
+MIN_POLL_INTERVAL = 1.0  # seconds between feed polls that brought nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,8 +460,9 @@ class GateEngine:
         backoff = 1.0
         while True:
             await self._online_event.wait()
+            started = time.monotonic()
             try:
-                await self.pull_changes(wait=self.settings.feed_wait)
+                applied = await self.pull_changes(wait=self.settings.feed_wait)
             except ServerUnavailable as exc:
                 self._record_failure(f"feed: {exc}")
             except ServerRefused as exc:
@@ -468,6 +471,11 @@ class GateEngine:
             else:
                 self._record_success()
                 backoff = 1.0
+                # A server that answers an empty long-poll at once (wait unsupported or set to 0)
+                # must not be polled in a tight loop.
+                idle = MIN_POLL_INTERVAL - (time.monotonic() - started)
+                if not applied and idle > 0:
+                    await asyncio.sleep(idle)
                 continue
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)

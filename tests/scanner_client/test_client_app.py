@@ -8,6 +8,8 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
+from admission.contract import BatchResult
+from admission.domain.codes import now_utc
 from admission.domain.model import Direction, Reason, Verdict
 from scanner_client.app import GateApp
 from scanner_client.config import Settings
@@ -99,13 +101,26 @@ async def test_unsynced_screen_lists_the_queue(store: Store, venue: VenueSnapsho
     async with app.run_test(size=(120, 40)) as pilot:
         await scan(pilot, app, ticket.number)
         await scan(pilot, app, "garbage")
+        await scan(pilot, app, ticket.number)
+        # The server answered the first upload: one registered, one flagged as a conflict.
+        first, second, third = (p.nonce for p in reversed(store.passages(3)))
+        store.acknowledge(
+            [
+                BatchResult(nonce=first, status="registered", verdict=Verdict.ADMIT, reason=Reason.OK),
+                BatchResult(
+                    nonce=third, status="conflict", verdict=Verdict.ADMIT, reason=Reason.ENTRIES_EXHAUSTED
+                ),
+            ],
+            now_utc(),
+        )
         await pilot.press("f3")
         assert isinstance(app.screen, UnsyncedScreen)
         table = app.screen.query_one("#queued", DataTable)
-        assert table.row_count == 2
-        nonces = {str(table.get_row_at(i)[1]) for i in range(2)}
-        assert nonces == {p.nonce for p in store.queued(10)}
-        assert "Unsynced passages: 2" in str(app.screen.query_one("#queued-heading", Static).content)
+        assert [str(table.get_row_at(i)[1]) for i in range(table.row_count)] == [second]
+        assert "Unsynced passages: 1" in str(app.screen.query_one("#queued-heading", Static).content)
+        problems = app.screen.query_one("#flagged", DataTable)
+        assert problems.row_count == 1
+        assert str(problems.get_row_at(0)[1]) == third and "conflict" in str(problems.get_row_at(0)[4])
         await pilot.press("escape")
         assert not isinstance(app.screen, UnsyncedScreen)
         assert app.focused is app.query_one("#scan", Input)

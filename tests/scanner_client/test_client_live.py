@@ -123,6 +123,22 @@ def test_two_offline_gates_admitting_the_same_ticket_are_flagged(
     live_server: LiveServer, demo_venue: DemoVenue, tmp_path: Path
 ) -> None:
     main, north = tmp_path / "main", tmp_path / "north"
+    refused = cli(
+        main, "enroll", "--server", live_server.url, "--token", "not-a-real-token", "--gate", "Main gate"
+    )
+    assert refused.returncode == 3 and "token was refused" in refused.stderr
+    assert "not-a-real-token" not in refused.stdout + refused.stderr
+    wrong_gate = cli(
+        main,
+        "enroll",
+        "--server",
+        live_server.url,
+        "--token",
+        demo_venue.gate_tokens["Main gate"],
+        "--gate",
+        "North gate",
+    )
+    assert wrong_gate.returncode == 3 and "registered for gate 'Main gate'" in wrong_gate.stderr
     enroll(main, live_server, demo_venue, "Main gate")
     enroll(north, live_server, demo_venue, "North gate")
     ticket = tickets(demo_venue, "Day ticket")[3]
