@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import sqlite3
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
@@ -56,9 +57,6 @@ class Period:
     start: datetime
     end: datetime
     tz: ZoneInfo
-
-    def local(self, moment: datetime) -> datetime:
-        return moment.astimezone(self.tz)
 
 
 def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
@@ -140,9 +138,6 @@ class Buckets:
     def start(self, index: int) -> datetime:
         return datetime.fromtimestamp(self.edges[index], self.tz)
 
-    def end(self, index: int) -> datetime:
-        return datetime.fromtimestamp(self.edges[index + 1], self.tz)
-
     def __len__(self) -> int:
         return len(self.edges) - 1
 
@@ -179,11 +174,21 @@ def bucket_slot(column: Any, buckets: Buckets) -> ColumnElement[int]:
     return _BucketSlot(column, literal(buckets.origin, BigInteger()), literal(buckets.unit, BigInteger()))
 
 
+# The column holds naive UTC text ("2026-06-12 07:59:59.999999"). Only its first 19
+# characters are read, because SQLite rounds the fraction to milliseconds, which would carry
+# the last instant of a bucket into the next. unixepoch() is the faster way (SQLite 3.38 and
+# later); strftime('%s') works everywhere.
+_SQLITE_EPOCH = (
+    "unixepoch(substr({}, 1, 19))"
+    if sqlite3.sqlite_version_info >= (3, 38)
+    else "CAST(strftime('%s', substr({}, 1, 19)) AS INTEGER)"
+)
+
+
 @compiles(_BucketSlot, "sqlite")
 def _bucket_slot_sqlite(element: _BucketSlot, compiler: SQLCompiler, **kw: Any) -> str:
     column, origin, unit = (compiler.process(clause, **kw) for clause in element.clauses)
-    # The column holds naive UTC text; unixepoch() reads it as UTC and drops the fraction.
-    return f"((unixepoch({column}) - {origin}) / {unit})"
+    return f"(({_SQLITE_EPOCH.format(column)} - {origin}) / {unit})"
 
 
 @compiles(_BucketSlot)

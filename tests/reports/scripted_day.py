@@ -44,7 +44,7 @@ SCRIPT = [
     Batch("09:05", "Main gate", "in", "admit", "ok", "online", 10, "Day ticket"),
     Batch("09:20", "Main gate", "in", "admit", "ok", "offline", 5, "Weekend pass"),
     Batch("10:00", "North gate", "in", "admit", "ok", "import", 4, "10-visit card"),
-    Batch("10:14:59.999", "North gate", "in", "reject", "already_used", "online", 2, "Day ticket"),
+    Batch("10:14:59.999999", "North gate", "in", "reject", "already_used", "online", 2, "Day ticket"),
     Batch("11:30", "North gate", "in", "reject", "invalid", "online", 3, None),
     Batch("12:40", "Main gate", "out", "admit", "ok", "online", 3, "Day ticket"),
     Batch("18:30", "Arena door", "in", "admit", "ok", "online", 6, "Concert ticket"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -106,9 +107,15 @@ def test_dashboard_draws_the_day_with_the_apis_figures(
 ) -> None:
     token = scripted.viewer_token
     day = {"from": DAY.isoformat(), "to": DAY.isoformat()}
+    with live_server.client(scripted.admin_token) as admin:
+        ends_at = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+        notice = admin.post("/api/v1/notices", json={"message": "Cash only at the kiosk", "ends_at": ends_at})
+        assert notice.status_code == 201, notice.text
     page = render(f"{live_server.url}/dashboard#token={token}&day={DAY.isoformat()}", tmp_path / "profile")
     assert page.find("body")[0].attrs["data-state"] == "ready"
     assert "hidden" not in page.by_id("board").attrs
+    assert [n.attrs["data-notice"] for n in page.find("div", inside="notices")] == [str(notice.json()["id"])]
+    assert "Cash only at the kiosk" in page.html
 
     summary = api(live_server, token, "/api/v1/reports/summary", **day)
     for tile, figure in [

@@ -55,7 +55,7 @@ def test_passages_per_gate_per_hour_match_the_script(client, scripted: DemoVenue
 
 def test_quarter_hours_days_and_gate_filter(client, scripted: DemoVenue) -> None:
     quarters = report(client, scripted, "passages", granularity="15min", gate="North gate")
-    # 10:00:00 exactly opens a bucket; 10:14:59.999 still belongs to it.
+    # 10:00:00 exactly opens a bucket; 10:14:59.999999 still belongs to it.
     assert [(r["bucket"][11:16], r["entries"], r["rejected"]) for r in quarters["rows"]] == [
         ("10:00", 4, 2),
         ("11:30", 0, 3),
