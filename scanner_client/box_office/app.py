@@ -120,6 +120,7 @@ class BoxOfficeApp(App[None]):
         self.last_problem: str | None = None
         self.sales_done = 0
         self.problems_shown = 0
+        self._config_seen = till.local.get("payment_config")
 
     # ------------------------------------------------------------------ layout ----------
 
@@ -191,6 +192,17 @@ class BoxOfficeApp(App[None]):
             parts.append(till.problem)
         status.update("  ·  ".join(parts))
         self.main("#rules", Static).update("\n".join(s.text for s in till.payment_statuses()))
+        self._follow_payment_config()
+
+    def _follow_payment_config(self) -> None:
+        """A manager changed the venue's payment set-up and a sync brought it: offer the new one."""
+        current = self.till.local.get("payment_config")
+        if current == self._config_seen:
+            return
+        self._config_seen = current
+        self.main("#method", Select).set_options(self._method_options())
+        self.main("#brand", Select).set_options(self._brand_options())
+        self._show_brand()
 
     def _method_options(self) -> list[tuple[str, str]]:
         enabled = [(m.label, m.method.value) for m in self.till.payment_config.methods if m.enabled]
