@@ -12,6 +12,7 @@ import asyncio
 import time
 from datetime import datetime
 from datetime import time as day_time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from textual import work
@@ -26,6 +27,7 @@ from scanner_client.bigtext import big
 from scanner_client.screens.supervisor import OverrideAction, OverrideRequest, SupervisorScreen
 from scanner_client.screens.unsynced import UnsyncedScreen
 from scanner_client.sync import GateEngine, ScanOutcome
+from scanner_client.watch import watch_folder
 
 REASON_WORDS: dict[Reason, str] = {
     Reason.OK: "Valid ticket",
@@ -75,9 +77,10 @@ class GateApp(App[None]):
     #scan { dock: bottom; margin-bottom: 1; }
     """
 
-    def __init__(self, engine: GateEngine) -> None:
+    def __init__(self, engine: GateEngine, watch: Path | None = None) -> None:
         super().__init__()
         self.engine = engine
+        self.watch_dir = watch
         self.last_outcome: ScanOutcome | None = None
         self.outcomes_shown = 0
         self._codes: asyncio.Queue[str] = asyncio.Queue()
@@ -109,6 +112,20 @@ class GateApp(App[None]):
         self.set_interval(1.0, self.refresh_status)
         self.consume_scans()
         self.run_worker(self.engine.run(), name="sync", group="sync", exit_on_error=False)
+        if self.watch_dir is not None:
+            self.run_worker(
+                watch_folder(self.watch_dir, self._found_in_image), name="watch", exit_on_error=False
+            )
+
+    async def on_unmount(self) -> None:
+        if self.engine.remote is not None:
+            await self.engine.remote.aclose()
+
+    async def _found_in_image(self, image: Path, texts: list[str], error: str | None) -> None:
+        if error or not texts:
+            self.notify(error or f"No barcode found in {image.name}", severity="warning")
+        for text in texts:  # the same queue as typed codes: one consumer, strict order
+            self._codes.put_nowait(text)
 
     # ------------------------------------------------------------------ input -----------
 

@@ -153,10 +153,11 @@ def cmd_gate(args: argparse.Namespace) -> int:
         if args.headless:
             from scanner_client.headless import run_headless
 
-            return asyncio.run(_with_remote(engine, run_headless(engine, drain_seconds=args.drain_seconds)))
+            headless = run_headless(engine, drain_seconds=args.drain_seconds, watch=args.watch)
+            return asyncio.run(_with_remote(engine, headless))
         from scanner_client.app import GateApp
 
-        GateApp(engine).run()
+        GateApp(engine, watch=args.watch).run()
         return 0
     finally:
         store.close()
@@ -334,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--headless", action="store_true", help="stdin: one code per line; stdout: JSON per line"
     )
     gate.add_argument("--direction", choices=["in", "out"], help="override the enrolled direction")
+    gate.add_argument("--watch", type=Path, help="also scan barcodes in images dropped into this folder")
     gate.add_argument(
         "--drain-seconds",
         type=float,

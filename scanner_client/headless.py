@@ -3,15 +3,18 @@ per line on stdout, with the same store, queue and sync as the TUI.
 
 Each output line is written (and flushed) only after the passage is committed, so a controller
 that opens the turnstile on `"verdict": "admit"` never acts on a scan the store could lose.
-Blank input lines are ignored; every other line gets exactly one answer, in order.
+Blank input lines are ignored; every other line gets exactly one answer, in order. With a
+watched folder, each barcode found in a dropped image is answered too (with an "image" field).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import BinaryIO, TextIO
 
 import msgspec
@@ -19,6 +22,9 @@ import msgspec
 from admission.domain.model import Direction
 from scanner_client.remote import ServerRefused, ServerUnavailable
 from scanner_client.sync import GateEngine
+from scanner_client.watch import watch_folder
+
+log = logging.getLogger(__name__)
 
 MAX_LINE = 64 * 1024  # anything longer is scanner noise; its tail is skipped, not buffered
 
@@ -41,10 +47,23 @@ async def run_headless(
     *,
     direction: Direction | None = None,
     drain_seconds: float = 5.0,
+    watch: Path | None = None,
 ) -> int:
     stdin = stdin or sys.stdin.buffer
-    stdout = stdout or sys.stdout
+    out = stdout or sys.stdout
     background = asyncio.create_task(engine.run())
+
+    def emit(answer: dict[str, object]) -> None:
+        out.write(msgspec.json.encode(answer).decode() + "\n")
+        out.flush()
+
+    async def found(image: Path, texts: list[str], error: str | None) -> None:
+        if error or not texts:  # stdout carries verdicts only; this goes to the log
+            log.warning("%s", error or f"no barcode found in {image.name}")
+        for text in texts:
+            emit({**(await engine.scan(text, direction)).as_json(), "image": image.name})
+
+    watcher = asyncio.create_task(watch_folder(watch, found)) if watch else None
     loop = asyncio.get_running_loop()
     # A dedicated thread: the default executor would make interpreter exit wait for a blocked read.
     reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stdin")
@@ -58,14 +77,16 @@ async def run_headless(
             text = raw.decode("utf-8", errors="replace")
             if not text.strip():
                 continue
-            outcome = await engine.scan(text, direction)
-            stdout.write(msgspec.json.encode(outcome.as_json()).decode() + "\n")
-            stdout.flush()
+            emit((await engine.scan(text, direction)).as_json())
+        if watcher is not None:  # input closed, but images keep coming: run until stopped
+            await watcher
         await _drain(engine, drain_seconds)
     finally:
-        background.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await background
+        for task in (background, watcher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         reader.shutdown(wait=False, cancel_futures=True)
     return 0
 

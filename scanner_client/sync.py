@@ -221,6 +221,9 @@ class GateEngine:
             self.problem = f"server refused the scan: {exc.title}"
             if exc.unauthorised:
                 self.go_offline(at)
+        except Exception as exc:  # a verdict must come back whatever the HTTP layer does
+            log.exception("online scan failed unexpectedly")
+            self._record_failure(f"unexpected error: {exc!r}")
         else:
             self._record_success()
             return self._accept_online(nonce, code, direction, response)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
+from admission.barcodes import qr_png
 from admission.contract import BatchResult
 from admission.domain.codes import now_utc
 from admission.domain.model import Direction, Reason, Verdict
@@ -198,3 +200,17 @@ async def test_scans_typed_back_to_back_are_all_decided_in_order(store: Store, v
         await asyncio.sleep(0)
     assert [p.code for p in reversed(store.passages(10))] == [t.number for t in tickets]
     assert all(p.verdict is Verdict.ADMIT for p in store.passages(10))
+
+
+async def test_images_dropped_in_the_watched_folder_are_scanned(
+    store: Store, venue: VenueSnapshot, tmp_path: Path
+) -> None:
+    ticket = venue.issue(VenueSnapshot.SINGLE)
+    venue.apply(store)
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    app = GateApp(GateEngine(store, Settings.load(store), remote=None), watch=folder)
+    async with app.run_test(size=(100, 40)) as pilot:
+        (folder / "ticket.png").write_bytes(qr_png(ticket.code))
+        await until(pilot, lambda: app.outcomes_shown == 1)
+        assert app.last_outcome is not None and app.last_outcome.verdict is Verdict.ADMIT

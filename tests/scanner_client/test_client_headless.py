@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from pathlib import Path
@@ -121,3 +122,37 @@ def test_enroll_reports_an_unreachable_server_clearly(tmp_path: Path) -> None:
     assert "cannot reach the server" in done.stderr and "secret-token-123" not in done.stdout + done.stderr
     not_enrolled = cli(tmp_path / "new", "gate", "--headless", stdin="")
     assert not_enrolled.returncode == 5 and "not enrolled" in not_enrolled.stderr
+
+
+async def test_watched_folder_images_are_scanned_once(
+    store: Store, venue: VenueSnapshot, tmp_path: Path
+) -> None:
+    ticket = venue.issue(VenueSnapshot.SINGLE)
+    venue.apply(store)
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "photo.png").write_bytes(qr_png(ticket.code))
+    (folder / "notes.txt").write_text("ignored: not an image")
+    engine = GateEngine(store, Settings.load(store), remote=None)
+    out = io.StringIO()
+    task = asyncio.create_task(run_headless(engine, io.BytesIO(b""), out, watch=folder))
+    try:
+        for _ in range(200):
+            if out.getvalue():
+                break
+            await asyncio.sleep(0.02)
+        (folder / "again.png").write_bytes(qr_png(ticket.code))
+        for _ in range(200):
+            if len(out.getvalue().splitlines()) == 2:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    answers = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(a["image"], a["reason"]) for a in answers] == [
+        ("photo.png", "ok"),
+        ("again.png", "already_used"),
+    ]
+    assert sorted(p.name for p in (folder / "done").iterdir()) == ["again.png", "photo.png"]
+    assert (folder / "notes.txt").exists()
