@@ -70,8 +70,8 @@ class GateApp(App[None]):
     #verdict.admit { background: #1b7d2f; color: white; }
     #verdict.reject { background: #b3161b; color: white; }
     #word { width: 100%; content-align: center middle; text-style: bold; height: auto; }
-    #headline { width: 100%; content-align: center middle; text-style: bold; height: auto; margin-top: 1; }
-    #detail { width: 100%; content-align: center middle; height: auto; }
+    #headline { width: 100%; text-align: center; text-style: bold; height: auto; margin-top: 1; }
+    #detail { width: 100%; text-align: center; height: auto; }
     #counters { height: 1; padding: 0 1; background: $panel; }
     #notice { height: auto; padding: 0 1; background: $warning; color: black; display: none; }
     #scan { dock: bottom; margin-bottom: 1; }
@@ -181,13 +181,15 @@ class GateApp(App[None]):
         panel = self.query_one("#verdict", Vertical)
         panel.set_classes("admit" if outcome.admitted else "reject")
         self.query_one("#word", Static).update(big("ADMIT" if outcome.admitted else "REJECT"))
-        headline = REASON_WORDS.get(outcome.reason, outcome.reason.value)
-        if outcome.override:
-            headline = f"Supervisor override: {headline}" if outcome.admitted else headline
-        elif outcome.admitted:
-            headline = "Exit" if outcome.direction is Direction.OUT else "Welcome"
+        if outcome.admitted and not outcome.override:
+            headline = outcome.message  # "Welcome", "Welcome: 3 entries left", "Re-entry", "Exit"
+            details = []
+        else:
+            headline = REASON_WORDS.get(outcome.reason, outcome.reason.value)
+            if outcome.override and outcome.admitted:
+                headline = f"Supervisor override ({headline})"
+            details = [outcome.message]
         self.query_one("#headline", Static).update(headline)
-        details = [outcome.message]
         if outcome.template_name:
             details.append(outcome.template_name)
         if outcome.entries_left is not None:
