@@ -13,7 +13,6 @@ Every background loop catches its own errors: a network failure must never end t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -25,6 +24,7 @@ import msgspec
 from admission.contract import BatchRequest, GateData, ScanRequest, ScanResponse
 from admission.domain.codes import now_utc
 from admission.domain.model import Decision, Direction, Reason, Verdict
+from admission.waiting import wait_event
 from scanner_client.config import Settings
 from scanner_client.remote import OutageReport, Remote, ServerRefused, ServerUnavailable
 from scanner_client.store import LocalPassage, Store, batch_passage
@@ -486,8 +486,7 @@ class GateEngine:
     async def _upload_loop(self) -> None:
         backoff = 1.0
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._upload_wanted.wait(), timeout=5.0)
+            await wait_event(self._upload_wanted, 5.0)
             self._upload_wanted.clear()
             if not self.online or (self.store.queued_count() == 0 and not self._owed_besides_queue()):
                 continue

@@ -21,6 +21,7 @@ from admission.contract import Change as ChangeOut
 from admission.contract import ChangeKind, ChangesPage
 from admission.db.engine import Database
 from admission.db.models import Change
+from admission.waiting import wait_event
 
 _FEED_LOCK = 7_001_001
 _encoder = msgspec.json.Encoder()
@@ -80,6 +81,7 @@ class ChangeNotifier:
         self._poked = asyncio.Event()
         self.latest = 0
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def start(self) -> None:
         async with self._db.read_session() as session:
@@ -87,6 +89,10 @@ class ChangeNotifier:
         self._task = asyncio.create_task(self._watch())
 
     async def stop(self) -> None:
+        # The flag, not only the cancel: a cancel that lands in the database layer's own
+        # clean-up (a pooled connection's rollback) can be swallowed there, and a watcher that
+        # missed it would keep the service from shutting down.
+        self._stopping = True
         if self._task:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -96,9 +102,8 @@ class ChangeNotifier:
         self._poked.set()
 
     async def _watch(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._poked.wait(), self._interval)
+        while not self._stopping:
+            await wait_event(self._poked, self._interval)
             self._poked.clear()
             try:
                 async with self._db.read_session() as session:
@@ -119,5 +124,5 @@ class ChangeNotifier:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._grown.wait(), remaining)
+            await wait_event(self._grown, remaining)
+
