@@ -24,6 +24,7 @@ from typing import Any, Final
 import msgspec
 import zxingcpp
 from barcode import Code128
+from barcode.charsets import code128
 from barcode.writer import PATH as _BARCODE_PACKAGE_DIR
 from barcode.writer import ImageWriter, SVGWriter, mm2px
 from PIL import Image, ImageColor, ImageDraw, ImageFont
@@ -89,6 +90,21 @@ def _png_bytes(image: Image.Image) -> bytes:
 # ---------------------------------------------------------------- Code128 -------------
 
 
+class TicketCode128(Code128):
+    """python-barcode's Code128, without its lost leading "99" (python-barcode issue #251).
+
+    Up to 0.16.1 it folds "start in set C, then switch" into one start code, but also when
+    the second code is the data pair 99, which in set C means the digits "99", not a switch:
+    a ticket number starting with 99 lost those digits. Only a real switch to A or B folds
+    here (the fix of python-barcode pull request #263; drop this class once a release has it).
+    """
+
+    def _try_to_optimize(self, encoded: list[int]) -> list[int]:
+        if encoded[0] == code128.START_CODES["C"] and encoded[1] in (code128.C["TO_A"], code128.C["TO_B"]):
+            encoded[:2] = [code128.TO[encoded[1]]]
+        return encoded
+
+
 class _PixelExactImageWriter(ImageWriter):
     """python-barcode's ImageWriter, painting each bar on whole pixels.
 
@@ -126,7 +142,7 @@ def code128_svg(number: str) -> bytes:
     _check_ticket_number(number)
     options = _code128_options(_CODE128_SVG_MODULE_MM) | {"compress": True, "with_doctype": False}
     # A fresh Code128 per call: python-barcode keeps charset state on the instance while building.
-    svg: bytes = Code128(number, writer=SVGWriter()).render(options, text=format_ticket_number(number))
+    svg: bytes = TicketCode128(number, writer=SVGWriter()).render(options, text=format_ticket_number(number))
     return svg
 
 
@@ -136,7 +152,8 @@ def _code128_image(number: str, module_width_px: int) -> Image.Image:
         raise ValueError(f"module_width_px must be at least {_MIN_MODULE_PX}: thinner bars do not decode")
     writer = _PixelExactImageWriter(format="PNG", mode="L", dpi=PRINT_DPI)
     options = _code128_options(module_width_px * _MM_PER_INCH / PRINT_DPI)
-    image: Image.Image = Code128(number, writer=writer).render(options, text=format_ticket_number(number))
+    symbol = TicketCode128(number, writer=writer)
+    image: Image.Image = symbol.render(options, text=format_ticket_number(number))
     return image
 
 
