@@ -13,12 +13,14 @@ import time
 from datetime import datetime
 from datetime import time as day_time
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
 from admission.domain.codes import CodeError, classify_scan
@@ -28,6 +30,8 @@ from scanner_client.screens.supervisor import OverrideAction, OverrideRequest, S
 from scanner_client.screens.unsynced import UnsyncedScreen
 from scanner_client.sync import GateEngine, ScanOutcome
 from scanner_client.watch import watch_folder
+
+W = TypeVar("W", bound=Widget)
 
 REASON_WORDS: dict[Reason, str] = {
     Reason.OK: "Valid ticket",
@@ -105,7 +109,7 @@ class GateApp(App[None]):
         return self.engine.judge.tz
 
     def on_mount(self) -> None:
-        self.query_one("#scan", Input).focus()
+        self.main("#scan", Input).focus()
         self.engine.on_change(self.refresh_status)
         self.refresh_status()
         self.refresh_counters()
@@ -141,7 +145,7 @@ class GateApp(App[None]):
             self.set_timer(pause, self._end_after_pause)
 
     def _end_after_pause(self) -> None:
-        field = self.query_one("#scan", Input)
+        field = self.main("#scan", Input)
         text = field.value
         pause = self.engine.settings.end_pause_ms / 1000
         if not text or time.monotonic() - self._last_key_at < pause * 0.9:
@@ -178,9 +182,9 @@ class GateApp(App[None]):
     def show(self, outcome: ScanOutcome) -> None:
         self.last_outcome = outcome
         self.outcomes_shown += 1
-        panel = self.query_one("#verdict", Vertical)
+        panel = self.main("#verdict", Vertical)
         panel.set_classes("admit" if outcome.admitted else "reject")
-        self.query_one("#word", Static).update(big("ADMIT" if outcome.admitted else "REJECT"))
+        self.main("#word", Static).update(big("ADMIT" if outcome.admitted else "REJECT"))
         if outcome.admitted and not outcome.override:
             headline = outcome.message  # "Welcome", "Welcome: 3 entries left", "Re-entry", "Exit"
             details = []
@@ -189,14 +193,14 @@ class GateApp(App[None]):
             if outcome.override and outcome.admitted:
                 headline = f"Supervisor override ({headline})"
             details = [outcome.message]
-        self.query_one("#headline", Static).update(headline)
+        self.main("#headline", Static).update(headline)
         if outcome.template_name:
             details.append(outcome.template_name)
         if outcome.entries_left is not None:
             details.append(f"entries left: {outcome.entries_left}")
         when = outcome.scanned_at.astimezone(self.tz).strftime("%H:%M:%S")
         details.append(f"{when} · {outcome.direction.value} · {outcome.mode}")
-        self.query_one("#detail", Static).update("\n".join(details))
+        self.main("#detail", Static).update("\n".join(details))
         if not outcome.admitted:
             self.bell()
         self.refresh_counters()
@@ -206,14 +210,20 @@ class GateApp(App[None]):
         now = datetime.now(self.tz)
         midnight = datetime.combine(now.date(), day_time.min, tzinfo=self.tz)
         c = self.engine.store.counters(self.engine.settings.gate, midnight)
-        self.query_one("#counters", Static).update(
+        self.main("#counters", Static).update(
             f"Today at {self.engine.settings.gate}:  admitted {c.admitted}   rejected {c.rejected}   "
             f"in {c.entered}   out {c.exited}"
         )
 
+    def main(self, selector: str, kind: type[W]) -> W:
+        """A widget of the gate's own screen, also while a modal screen is on top of it."""
+        return self.screen_stack[0].query_one(selector, kind)
+
     def refresh_status(self) -> None:
+        if not self.is_running or not self.screen_stack:  # shutting down: nothing to show
+            return
         engine = self.engine
-        status = self.query_one("#status", Static)
+        status = self.main("#status", Static)
         status.set_classes("online" if engine.online else "offline")
         last = engine.store.last_sync_at
         last_text = last.astimezone(self.tz).strftime("%H:%M:%S") if last else "never"
@@ -228,7 +238,7 @@ class GateApp(App[None]):
             parts.append(engine.problem)
         status.update("  ·  ".join(parts))
         notices = [n.message for n in engine.store.notices() if n.active]
-        notice = self.query_one("#notice", Static)
+        notice = self.main("#notice", Static)
         notice.display = bool(notices)
         notice.update("\n".join(notices))
 
@@ -265,7 +275,7 @@ class GateApp(App[None]):
         else:
             outcome = await self.engine.turn_away(last, request.reason)
         self.show(outcome)
-        self.query_one("#scan", Input).focus()
+        self.main("#scan", Input).focus()
 
 
 def _looks_complete(text: str) -> bool:

@@ -176,7 +176,7 @@ class BoxOfficeApp(App[None]):
     # ------------------------------------------------------------------ status ----------
 
     def refresh_status(self) -> None:
-        if not self.screen_stack:  # shutting down
+        if not self.is_running or not self.screen_stack:  # shutting down: nothing to show
             return
         till = self.till
         status = self.main("#status", Static)

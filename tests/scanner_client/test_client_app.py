@@ -96,6 +96,22 @@ async def test_direction_toggle(store: Store, venue: VenueSnapshot) -> None:
     assert store.get_config("direction") == "in"  # the choice survives a restart
 
 
+async def test_gate_screen_keeps_updating_behind_a_modal_screen(store: Store, venue: VenueSnapshot) -> None:
+    # The sync engine's listener and the 1 s timer refresh the status while the unsynced list
+    # is open; they must reach the gate screen below it, not fail on the modal one.
+    venue.apply(store)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f3")
+        assert isinstance(app.screen, UnsyncedScreen)
+        await pilot.press("f2")  # direction toggle: a priority key, also over the modal
+        assert app.engine.direction is Direction.OUT
+        app.refresh_status()
+        assert "direction OUT" in str(app.main("#status", Static).content)
+        await pilot.pause(1.2)  # the timer fires at least once with the modal on top
+        assert app.is_running and isinstance(app.screen, UnsyncedScreen)
+
+
 async def test_unsynced_screen_lists_the_queue(store: Store, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.TRIPLE)
     venue.apply(store)

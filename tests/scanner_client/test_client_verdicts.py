@@ -111,8 +111,10 @@ def test_void_wrong_zone_exit_and_event_rules(store: Store, venue: VenueSnapshot
         judge.judge(void.number, MAIN, Direction.OUT, now).decision.verdict is Verdict.ADMIT
     )  # exits are free
     assert judge.judge(concert.code, MAIN, Direction.IN, now).decision.verdict is Verdict.ADMIT
-    tomorrow = now + timedelta(days=1)
-    assert judge.judge(concert.code, MAIN, Direction.IN, tomorrow).decision.reason is Reason.EVENT_NOT_TODAY
+    # The concert runs from an hour ago for five hours: late in the day it ends tomorrow, so
+    # the day after tomorrow is the first day that is surely not one of its days.
+    later = now + timedelta(days=2)
+    assert judge.judge(concert.code, MAIN, Direction.IN, later).decision.reason is Reason.EVENT_NOT_TODAY
 
 
 def test_passages_from_other_gates_count(store: Store, venue: VenueSnapshot) -> None:
