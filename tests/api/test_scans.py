@@ -46,8 +46,9 @@ def test_replayed_nonce_returns_first_answer_and_registers_nothing(
 
 def test_rejected_scans_are_recorded_as_facts(client: TestClient, venue: DemoVenue) -> None:  # type: ignore[type-arg]
     admin = bearer(venue.admin_token)
-    tomorrow = datetime.now(UTC) + timedelta(days=1)
-    event = {"name": "Tomorrow", "starts_at": tomorrow.isoformat(), "ends_at": (tomorrow + timedelta(hours=2)).isoformat(),
+    # Two days ahead: one day ahead, the doors (an hour before) open today just after midnight.
+    later = datetime.now(UTC) + timedelta(days=2)
+    event = {"name": "Later", "starts_at": later.isoformat(), "ends_at": (later + timedelta(hours=2)).isoformat(),
              "template_ids": [5]}  # fmt: skip
     event_id = client.post("/api/v1/events", json=event, headers=admin).json()["id"]
     ticket = client.post(
