@@ -65,9 +65,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from admission.db.migrate import upgrade_database
+    from admission.serving import ServeOptions, serve
 
     settings = settings_from(args)
     upgrade_database(settings.database_url)  # a new release upgrades the schema in place
@@ -77,15 +76,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         errors.print(
             "[yellow]Several workers on SQLite work, but writes queue up: use PostgreSQL for more.[/]"
         )
-    uvicorn.run(
-        "admission.api.asgi:create",
-        factory=True,
+    options = ServeOptions(
         host=args.host,
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
         access_log=args.access_log,
     )
+    if serve(options) != 0:
+        raise CliError("the service could not start: see the messages above")
     return 0
 
 

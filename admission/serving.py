@@ -1,0 +1,132 @@
+"""Running the service in worker processes that each listen on a socket of their own.
+
+uvicorn's own workers share one listening socket, and whichever worker wakes first accepts
+the next connection. Gates and tills keep their connections open for hours, so when a
+hundred of them connect at once (the server restarted, the network came back), one worker
+can end up serving nearly all of them while the others idle (encode/uvicorn#2467). Here
+every worker binds its own socket to the address with SO_REUSEPORT, and the kernel spreads
+new connections evenly over them. The supervising process holds one more socket on the
+address, bound and never listening, so the address stays ours while a worker restarts.
+
+The supervisor restarts a worker that dies, passes Ctrl-C and SIGTERM on to the workers
+(each shuts down gracefully: requests in flight are answered, then the lifespan ends), and
+gives up, with a non-zero exit, when a worker cannot even start.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
+
+import uvicorn
+
+log = logging.getLogger("admission.serving")
+
+APP_FACTORY = "admission.api.asgi:create"
+STARTUP_FAILURE = 3  # a worker's exit status when its server could not start
+RESTART_PAUSE_SECONDS = 1.0  # a worker that keeps dying is restarted at most this often
+GRACE_SECONDS = 35.0  # a worker's graceful shutdown, before it is killed
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str
+    port: int
+    workers: int
+    log_level: str
+    access_log: bool
+
+    def uvicorn_config(self) -> uvicorn.Config:
+        return uvicorn.Config(
+            APP_FACTORY,
+            factory=True,
+            host=self.host,
+            port=self.port,
+            log_level=self.log_level,
+            access_log=self.access_log,
+        )
+
+
+def serve(options: ServeOptions) -> int:
+    """Run the service until Ctrl-C or SIGTERM; the exit status of the whole service."""
+    if options.workers <= 1:
+        server = uvicorn.Server(options.uvicorn_config())
+        server.run()
+        return 0 if server.started else 1
+    return Supervisor(options).run()
+
+
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def run_worker(options: ServeOptions) -> None:
+    """One worker process: its own socket on the address, one uvicorn server on it."""
+    server = uvicorn.Server(options.uvicorn_config())
+    server.run(sockets=[reuse_port_socket(options.host, options.port)])
+    if not server.started:
+        raise SystemExit(STARTUP_FAILURE)
+
+
+class Supervisor:
+    def __init__(self, options: ServeOptions) -> None:
+        self.options = options
+        self.stopping = threading.Event()
+        self.context = multiprocessing.get_context("spawn")
+        self.workers: list[tuple[BaseProcess, float]] = []
+
+    def run(self) -> int:
+        try:
+            reservation = reuse_port_socket(self.options.host, self.options.port)
+        except OSError as exc:
+            log.error("cannot listen on %s:%d: %s", self.options.host, self.options.port, exc)
+            return 1
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: self.stopping.set())
+        try:
+            self.workers = [self._start() for _ in range(self.options.workers)]
+            return self._watch()
+        finally:
+            self._stop_all()
+            reservation.close()
+
+    def _start(self) -> tuple[BaseProcess, float]:
+        process = self.context.Process(target=run_worker, args=(self.options,), name="admission worker")
+        process.start()
+        return process, time.monotonic()
+
+    def _watch(self) -> int:
+        while not self.stopping.wait(0.5):
+            for position, (process, started) in enumerate(self.workers):
+                if process.is_alive():
+                    continue
+                if process.exitcode == STARTUP_FAILURE:
+                    log.error("a worker could not start: see its messages above")
+                    return 1
+                if time.monotonic() - started < RESTART_PAUSE_SECONDS:
+                    continue
+                log.warning("worker %s exited (status %s): starting another", process.pid, process.exitcode)
+                self.workers[position] = self._start()
+        return 0
+
+    def _stop_all(self) -> None:
+        for process, _ in self.workers:
+            if process.is_alive():
+                process.terminate()  # SIGTERM: uvicorn shuts down gracefully
+        deadline = time.monotonic() + GRACE_SECONDS
+        for process, _ in self.workers:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join()
