@@ -30,9 +30,11 @@ from admission.api.problems import EXCEPTION_HANDLERS, problem_plugin
 from admission.api.state import Runtime
 from admission.config import Settings
 from admission.db.engine import Database
+from admission.services.catalog import ScanCatalogCache
 from admission.services.devices import TokenAuthenticator
 from admission.services.feed import ChangeNotifier
 from admission.services.keys import KeyRing
+from admission.services.scan_queue import ScanQueue
 
 CONTROLLERS = [
     VenueController,
@@ -76,16 +78,22 @@ def create_app(settings: Settings, extra_route_handlers: list[object] | None = N
             keys = await KeyRing.load(session, settings.data_dir)
         notifier = ChangeNotifier(db)
         await notifier.start()
+        scan_catalog = ScanCatalogCache()
+        scans = ScanQueue(db, keys, scan_catalog, notifier)
+        scans.start()
         app.state.runtime = Runtime(
             settings=settings,
             db=db,
             keys=keys,
             notifier=notifier,
+            scans=scans,
+            catalog=scan_catalog,
             tokens=TokenAuthenticator(settings.token_cache_seconds),
         )
         try:
             yield
         finally:
+            await scans.stop()
             await notifier.stop()
             await db.dispose()
 

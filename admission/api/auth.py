@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -11,7 +11,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from admission.services.devices import Principal, Role
 
-Guard = Callable[[ASGIConnection, BaseRouteHandler], None]
+Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
 PUBLIC_PATHS = ["^/schema", "^/health$", "^/dashboard"]
 
 
@@ -24,8 +24,10 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
                 "send 'Authorization: Bearer <token>'; tokens come from `admission tokens`"
             )
         runtime = connection.app.state.runtime
-        async with runtime.db.read_session() as session:
-            principal = await runtime.tokens.authenticate(session, token.strip())
+        found, principal = runtime.tokens.cached(token.strip())
+        if not found:
+            async with runtime.db.read_session() as session:
+                principal = await runtime.tokens.authenticate(session, token.strip())
         if principal is None:
             raise NotAuthorizedException("this token is unknown or revoked")
         return AuthenticationResult(user=principal, auth=None)
@@ -34,7 +36,8 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
 def allow(*roles: Role) -> Guard:
     """A guard admitting the given roles; admin may always pass."""
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    # async: Litestar runs a plain function guard in a worker thread, a thread hop per request.
+    async def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         user = connection.user
         if not isinstance(user, Principal) or (user.role != "admin" and user.role not in roles):
             raise PermissionDeniedException(

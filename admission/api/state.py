@@ -9,9 +9,11 @@ from litestar import Request
 
 from admission.config import Settings
 from admission.db.engine import Database
+from admission.services.catalog import ScanCatalogCache
 from admission.services.devices import Principal, TokenAuthenticator
 from admission.services.feed import ChangeNotifier
 from admission.services.keys import KeyRing
+from admission.services.scan_queue import ScanQueue
 
 
 class Runtime(msgspec.Struct, kw_only=True):
@@ -19,6 +21,8 @@ class Runtime(msgspec.Struct, kw_only=True):
     db: Database
     keys: KeyRing
     notifier: ChangeNotifier
+    scans: ScanQueue
+    catalog: ScanCatalogCache
     tokens: TokenAuthenticator
 
 

@@ -211,6 +211,7 @@ class Change(Base):
     """The change feed: an append-only log with a monotonic sequence (see feed.py)."""
 
     __tablename__ = "changes"
+    __table_args__ = (Index("ix_changes_kind_seq", "kind", "seq"),)  # the newest change of a kind
     seq: Mapped[int] = mapped_column(AutoId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     key: Mapped[str] = mapped_column(String(120))

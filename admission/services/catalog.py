@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import EventData, GateData, TemplateData, VenueData
-from admission.db.models import Event, Gate, Template, Venue, event_templates
-from admission.domain.model import EventWindow, TemplateKind, ValidityMode
+from admission.db.models import Change, Event, Gate, Template, Venue, event_templates
+from admission.domain.model import EventWindow, TemplateKind, TemplateRules, ValidityMode
 from admission.services import feed
 from admission.services.errors import ConflictError, InvalidRequestError, NotFoundError
 
@@ -300,7 +301,15 @@ async def create_gate(session: AsyncSession, data: GateIn) -> Gate:
 
 
 async def gate_by_name(session: AsyncSession, name: str) -> Gate:
-    gate = await session.scalar(select(Gate).where(Gate.name == name))
+    return known_gate(await gates_by_name(session), name)
+
+
+async def gates_by_name(session: AsyncSession) -> dict[str, Gate]:
+    return {gate.name: gate for gate in (await session.scalars(select(Gate))).all()}
+
+
+def known_gate(gates: Mapping[str, Gate], name: str) -> Gate:
+    gate = gates.get(name)
     if gate is None:
         raise InvalidRequestError(f"unknown gate {name!r}: gates are set up by an admin under /api/v1/gates")
     return gate
@@ -308,3 +317,57 @@ async def gate_by_name(session: AsyncSession, name: str) -> Gate:
 
 async def list_gates(session: AsyncSession) -> list[Gate]:
     return list((await session.scalars(select(Gate).order_by(Gate.id))).all())
+
+
+# ------------------------------------------------------------------ for judging scans --
+
+CATALOG_KINDS = ("venue", "template", "event", "gate")
+
+
+class ScanCatalog(msgspec.Struct, kw_only=True):
+    """What judging scans needs of the catalog: the venue's zone, gates, rules, event windows."""
+
+    version: int  # the newest catalog change it holds
+    tz: ZoneInfo
+    gates: dict[str, Gate]
+    rules: dict[int, TemplateRules]
+    events: dict[int, EventWindow]
+
+
+async def catalog_version(session: AsyncSession) -> int:
+    """The sequence number of the newest catalog change (one look into an index)."""
+    newest = await session.scalar(
+        select(func.coalesce(func.max(Change.seq), 0)).where(Change.kind.in_(CATALOG_KINDS))
+    )
+    return int(newest or 0)
+
+
+async def load_scan_catalog(session: AsyncSession, version: int | None = None) -> ScanCatalog:
+    if version is None:
+        version = await catalog_version(session)
+    templates = (await session.scalars(select(Template))).all()
+    events = (await session.scalars(select(Event))).all()
+    return ScanCatalog(
+        version=version,
+        tz=ZoneInfo((await get_venue(session)).timezone),
+        gates=await gates_by_name(session),
+        rules={t.id: template_data(t).rules() for t in templates},
+        events={e.id: event_window(e) for e in events},
+    )
+
+
+class ScanCatalogCache:
+    """One worker's copy of the scan catalog, reloaded only when the catalog has changed.
+
+    The check runs in the caller's transaction, so the copy is exactly what the database
+    holds for that transaction, whichever worker changed it.
+    """
+
+    def __init__(self) -> None:
+        self._held: ScanCatalog | None = None
+
+    async def current(self, session: AsyncSession) -> ScanCatalog:
+        version = await catalog_version(session)
+        if self._held is None or self._held.version != version:
+            self._held = await load_scan_catalog(session, version)
+        return self._held

@@ -3,7 +3,7 @@
 A gate PC without the client falls back to what venues did before: a USB scanner typing
 codes into a text editor, one per line. Such a file is registered here line by line, in
 file order, through the same rules path as passages uploaded by offline gates
-(`scanning._server_view`: the ticket index, `decide`, tickets sold offline), and stored with
+(`scanning.TicketIndex.judge`: the ticket index, `decide`, tickets sold offline), and stored with
 source "import".
 
 Exactly once: each line's nonce is a hash of the gate, the direction and the file's text up
@@ -33,11 +33,10 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import BatchPassage
 from admission.db.models import Gate, Scan
 from admission.domain import codes
 from admission.domain.codes import CodeError
-from admission.domain.model import Direction, Reason, Verdict
+from admission.domain.model import Direction
 from admission.services import catalog, scanning
 from admission.services.errors import InvalidRequestError
 from admission.services.keys import KeyRing
@@ -196,8 +195,8 @@ async def _register_chunk(
     now: datetime,
 ) -> list[ImportLine]:
     stored = await _stored_answers(session, [j.line.nonce for j in chunk])
-    index = scanning.TicketIndex()
-    await index.load(session, (j.code for j in chunk if j.line.nonce not in stored))
+    index = scanning.TicketIndex(session, ring, await catalog.load_scan_catalog(session))
+    await index.load(j.code for j in chunk if j.line.nonce not in stored)
     results: list[ImportLine] = []
     facts: list[scanning.ScanFact] = []
     for judged in chunk:
@@ -216,19 +215,8 @@ async def _register_chunk(
                 )
             )
             continue
-        passage = BatchPassage(
-            nonce=line.nonce,
-            code=judged.code,
-            gate=gate.name,
-            direction=direction,
-            scanned_at=judged.at,
-            local_verdict=Verdict.ADMIT,  # not read: an imported line has no gate verdict
-            local_reason=Reason.OK,
-        )
-        # The one rules path for late passages: ticket index, tickets sold offline, `decide`.
-        ticket, facts_of_ticket, decision = await scanning._server_view(
-            session, ring, tz, index, gate, passage
-        )
+        # The one rules path for every scan: ticket index, tickets sold offline, `decide`.
+        ticket, facts_of_ticket, decision = await index.judge(judged.code, gate, direction, judged.at)
         fact = scanning.ScanFact(
             nonce=line.nonce,
             code=judged.code,
@@ -243,8 +231,7 @@ async def _register_chunk(
             device_id=device_id,
         )
         facts.append(fact)
-        if ticket is not None and decision.admitted:
-            index.passages[ticket.serial].append(fact.admitted_passage())
+        index.record(fact)
         results.append(
             ImportLine(
                 line=line.number,

@@ -12,7 +12,6 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import msgspec
 from sqlalchemy import ColumnElement, case, func, insert, select
@@ -29,7 +28,7 @@ from admission.contract import (
     ScanResponse,
     TicketSummary,
 )
-from admission.db.models import Event, Gate, Scan, Template, Ticket
+from admission.db.models import Gate, Scan, Ticket
 from admission.domain import codes
 from admission.domain.codes import CodeError
 from admission.domain.model import (
@@ -44,7 +43,13 @@ from admission.domain.model import (
 from admission.domain.rules import decide, reject_invalid
 from admission.services import catalog, feed, tickets
 from admission.services.devices import Principal
-from admission.services.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
+from admission.services.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidRequestError,
+    NotFoundError,
+    ServiceError,
+)
 from admission.services.keys import KeyRing
 
 CLOCK_SKEW_ALLOWED = timedelta(minutes=10)
@@ -179,93 +184,153 @@ async def previous_answer(session: AsyncSession, nonce: str) -> ScanResponse | N
 # ------------------------------------------------------------------ online -----------
 
 
-async def scan_online(
-    session: AsyncSession, ring: KeyRing, tz: ZoneInfo, principal: Principal, request: ScanRequest
-) -> ScanResponse:
-    previous = await previous_answer(session, request.nonce)
-    if previous is not None:
-        return previous
+async def scan_online_group(
+    session: AsyncSession,
+    ring: KeyRing,
+    view: catalog.ScanCatalog,
+    scans: Sequence[tuple[Principal, ScanRequest]],
+    answered: dict[str, ScanResponse],
+) -> list[ScanResponse | ServiceError]:
+    """Decide and record online scans in arrival order, in the caller's transaction.
+
+    Each admitted scan counts for the scans after it, exactly as if each had had a
+    transaction of its own (see ScanQueue). A scan the caller got wrong (unknown gate, a
+    time in the future) gets its error in its place and records nothing; the others go on.
+    A nonce in `answered` (answers given before) gets that answer again; one answered
+    meanwhile by another worker makes the insert fail on the unique nonce.
+    """
     now = datetime.now(UTC)
-    at = check_scan_time(request.scanned_at, now)
-    gate = await catalog.gate_by_name(session, request.gate)
-    resolved = await tickets.resolve_code(session, ring, request.code, lock=True)
-    if resolved.ticket is None or resolved.facts is None:
-        decision = reject_invalid(resolved.error or "Not a valid ticket")
-    else:
-        passages = await tickets.admitted_passages(session, resolved.ticket.serial)
-        decision = decide(resolved.facts, passages, gate_info(gate), request.direction, at, tz)
-    fact = ScanFact(
-        nonce=request.nonce,
-        code=request.code,
-        ticket=resolved.ticket,
-        facts=resolved.facts,
-        gate=gate,
-        direction=request.direction,
-        decision=decision,
-        source="online",
-        scanned_at=at,
-        received_at=now,
-        device_id=principal.device_id,
-    )
-    await record_scans(session, [fact])
-    return fact.answer()
+    answered = dict(answered)
+    gates = view.gates
+    index = TicketIndex(session, ring, view)
+    await index.load(request.code for _, request in scans if request.nonce not in answered)
+    outcomes: list[ScanResponse | ServiceError] = []
+    facts: list[ScanFact] = []
+    for principal, request in scans:
+        if request.nonce in answered:
+            outcomes.append(answered[request.nonce])
+            continue
+        try:
+            at = check_scan_time(request.scanned_at, now)
+            gate = catalog.known_gate(gates, request.gate)
+        except ServiceError as exc:
+            outcomes.append(exc)
+            continue
+        ticket, ticket_facts, decision = await index.judge(request.code, gate, request.direction, at)
+        fact = ScanFact(
+            nonce=request.nonce,
+            code=request.code,
+            ticket=ticket,
+            facts=ticket_facts,
+            gate=gate,
+            direction=request.direction,
+            decision=decision,
+            source="online",
+            scanned_at=at,
+            received_at=now,
+            device_id=principal.device_id,
+        )
+        facts.append(fact)
+        index.record(fact)
+        answered[request.nonce] = fact.answer()
+        outcomes.append(answered[request.nonce])
+    await record_scans(session, facts)
+    return outcomes
 
 
-# ------------------------------------------------------------------ batches ----------
+async def stored_answers(session: AsyncSession, nonces: Sequence[str]) -> dict[str, ScanResponse]:
+    """The answers given before to any of these nonces."""
+    found: dict[str, ScanResponse] = {}
+    for start in range(0, len(nonces), 5000):
+        rows = await session.execute(
+            select(Scan.nonce, Scan.answer).where(Scan.nonce.in_(nonces[start : start + 5000]))
+        )
+        found.update({nonce: _decoder.decode(answer) for nonce, answer in rows})
+    return found
+
+
+# ------------------------------------------------------------------ the ticket index --
 
 
 class TicketIndex:
-    """The tickets, rules and admitted passages a batch needs, loaded in a few queries."""
+    """The tickets, rules and admitted passages a group of scans needs, loaded (and locked)
+    in a few queries; then each scan is judged against it in turn, and each admitted one is
+    recorded in it so that it counts for the scans after it."""
 
-    def __init__(self) -> None:
+    def __init__(self, session: AsyncSession, ring: KeyRing, view: catalog.ScanCatalog) -> None:
+        self.session, self.ring, self.view, self.tz = session, ring, view, view.tz
         self.by_number: dict[str, Ticket] = {}
         self.by_serial: dict[int, Ticket] = {}
         self.facts: dict[int, TicketFacts] = {}
         self.passages: dict[int, list[AdmittedPassage]] = defaultdict(list)
+        self._read: dict[str, tuple[codes.ScannedCode, int | None] | str] = {}
 
-    async def load(self, session: AsyncSession, raw_codes: Iterable[str]) -> None:
+    async def load(self, raw_codes: Iterable[str]) -> None:
         numbers, serials = set(), set()
         for raw in raw_codes:
             try:
-                scanned = codes.classify_scan(raw)
-                if scanned.kind == "number":
-                    numbers.add(scanned.value)
-                else:
-                    serials.add(codes.read_signed_code(scanned.value)[0].serial)
+                scanned, serial = self.read(raw)
             except CodeError:
                 continue
+            if serial is None:
+                numbers.add(scanned.value)
+            else:
+                serials.add(serial)
         statement = (
             select(Ticket)
             .where(Ticket.number.in_(numbers) | Ticket.serial.in_(serials))
-            .order_by(Ticket.serial)
+            .order_by(Ticket.serial)  # one lock order for every transaction: no deadlocks
             .with_for_update()
         )
-        for ticket in (await session.scalars(statement)).all():
+        for ticket in (await self.session.scalars(statement)).all():
             self.add(ticket)
-        await self._load_rules(session)
-        await self._load_passages(session)
+        # The passages in a statement of their own, after the tickets are locked: on PostgreSQL
+        # (read committed) a statement sees what was committed before it began, so a query
+        # that waited for a ticket's lock inside it would not see the passage the lock's holder
+        # just committed, and the ticket would be admitted twice.
+        await self._load_passages()
+        await self._load_rules()
+
+    def read(self, raw: str) -> tuple[codes.ScannedCode, int | None]:
+        """The scan normalised, with the serial of a signed code; each text is read once."""
+        known = self._read.get(raw)
+        if known is None:
+            try:
+                scanned = codes.classify_scan(raw)
+                serial = codes.read_signed_code(scanned.value)[0].serial if scanned.kind == "signed" else None
+                known = (scanned, serial)
+            except CodeError as exc:
+                known = str(exc)
+            self._read[raw] = known
+        if isinstance(known, str):
+            raise CodeError(known)
+        return known
 
     def add(self, ticket: Ticket) -> None:
         self.by_serial[ticket.serial] = ticket
         if ticket.number:
             self.by_number[ticket.number] = ticket
 
-    async def _load_rules(self, session: AsyncSession) -> None:
-        templates = {t.id: catalog.template_data(t) for t in (await session.scalars(select(Template))).all()}
-        event_ids = {t.event_id for t in self.by_serial.values() if t.event_id}
-        events = {
-            e.id: catalog.event_window(e)
-            for e in (await session.scalars(select(Event).where(Event.id.in_(event_ids)))).all()
-        }
+    async def _load_rules(self) -> None:
+        rules, events = self.view.rules, self.view.events
+        unknown = [
+            t
+            for t in self.by_serial.values()
+            if t.template_id not in rules or (t.event_id is not None and t.event_id not in events)
+        ]
+        if unknown:
+            # A template or event newer than the catalog copy (created since this transaction
+            # read the catalog's version, possible on PostgreSQL): read them as they are now.
+            fresh = await catalog.load_scan_catalog(self.session)
+            rules, events = fresh.rules, fresh.events
         for serial, ticket in self.by_serial.items():
-            facts = tickets.ticket_data(ticket).facts(templates[ticket.template_id], None)
             event = events.get(ticket.event_id) if ticket.event_id else None
-            self.facts[serial] = msgspec.structs.replace(facts, event=event)
+            self.facts[serial] = tickets.facts_of(ticket, rules[ticket.template_id], event)
 
-    async def _load_passages(self, session: AsyncSession) -> None:
+    async def _load_passages(self) -> None:
         serials = list(self.by_serial)
         for start in range(0, len(serials), 5000):
-            rows = await session.execute(
+            rows = await self.session.execute(
                 select(
                     Scan.ticket_serial, Scan.gate, Scan.zone, Scan.from_zone, Scan.direction, Scan.scanned_at
                 ).where(
@@ -280,17 +345,49 @@ class TicketIndex:
                 )
 
     def find(self, raw: str) -> Ticket | None:
-        scanned = codes.classify_scan(raw)
-        if scanned.kind == "number":
+        scanned, serial = self.read(raw)
+        if serial is None:
             return self.by_number.get(scanned.value)
-        ticket = self.by_serial.get(codes.read_signed_code(scanned.value)[0].serial)
+        ticket = self.by_serial.get(serial)
         if ticket is not None and ticket.code != scanned.value:
-            raise CodeError("code does not match the ticket issued with this serial")
+            raise CodeError(tickets.CODE_MISMATCH)
         return ticket
+
+    async def judge(
+        self, code: str, gate: Gate, direction: Direction, at: datetime
+    ) -> tuple[Ticket | None, TicketFacts | None, Decision]:
+        """The service's verdict on `code` at `gate` at `at`, with the ticket and its facts."""
+        try:
+            ticket = self.find(code)
+        except CodeError as exc:
+            return None, None, reject_invalid(f"Not a valid ticket: {exc}")
+        if ticket is None:  # sold offline and not seen yet, or unknown: resolved one by one (rare)
+            resolved = await tickets.resolve_code(self.session, self.ring, code, lock=True)
+            if resolved.ticket is None or resolved.facts is None:
+                return None, None, reject_invalid(resolved.error or "Not a valid ticket")
+            ticket = resolved.ticket
+            self.add(ticket)
+            self.facts[ticket.serial] = resolved.facts
+            self.passages[ticket.serial] = await tickets.admitted_passages(self.session, ticket.serial)
+        facts = self.facts[ticket.serial]
+        passages = self.passages[ticket.serial]
+        return ticket, facts, decide(facts, passages, gate_info(gate), direction, at, self.tz)
+
+    def record(self, fact: ScanFact) -> None:
+        """Count an admitted scan for the scans judged after it."""
+        if fact.ticket is not None and fact.decision.verdict is Verdict.ADMIT:
+            self.passages[fact.ticket.serial].append(fact.admitted_passage())
+
+
+# ------------------------------------------------------------------ batches ----------
 
 
 async def register_batch(
-    session: AsyncSession, ring: KeyRing, tz: ZoneInfo, principal: Principal, request: BatchRequest
+    session: AsyncSession,
+    ring: KeyRing,
+    view: catalog.ScanCatalog,
+    principal: Principal,
+    request: BatchRequest,
 ) -> BatchResponse:
     if request.device != principal.device_name:
         raise ForbiddenError(
@@ -300,9 +397,9 @@ async def register_batch(
     for passage in request.passages:
         check_scan_time(passage.scanned_at, now)
     known = await _known_answers(session, [p.nonce for p in request.passages])
-    gates = {g.name: g for g in (await session.scalars(select(Gate))).all()}
-    index = TicketIndex()
-    await index.load(session, (p.code for p in request.passages if p.nonce not in known))
+    gates = view.gates
+    index = TicketIndex(session, ring, view)
+    await index.load(p.code for p in request.passages if p.nonce not in known)
     results: dict[str, BatchResult] = {}
     facts: list[ScanFact] = []
     for passage in sorted(request.passages, key=lambda p: p.scanned_at):
@@ -316,10 +413,9 @@ async def register_batch(
                 BatchResult(nonce=passage.nonce, status="duplicate", verdict=verdict, reason=reason),
             )
             continue
-        fact = await _judge_offline_passage(session, ring, tz, principal, index, gates, passage, now)
+        fact = await _judge_offline_passage(principal, index, gates, passage, now)
         facts.append(fact)
-        if fact.ticket is not None and fact.decision.verdict is Verdict.ADMIT:
-            index.passages[fact.ticket.serial].append(fact.admitted_passage())
+        index.record(fact)
         status: BatchStatus = "conflict" if fact.conflict else "registered"
         results[passage.nonce] = BatchResult(
             nonce=passage.nonce, status=status, verdict=fact.decision.verdict, reason=fact.decision.reason
@@ -339,9 +435,6 @@ async def _known_answers(session: AsyncSession, nonces: list[str]) -> dict[str, 
 
 
 async def _judge_offline_passage(
-    session: AsyncSession,
-    ring: KeyRing,
-    tz: ZoneInfo,
     principal: Principal,
     index: TicketIndex,
     gates: dict[str, Gate],
@@ -355,7 +448,7 @@ async def _judge_offline_passage(
     would have rejected, the passage is registered as admitted and flagged as a conflict.
     """
     gate = gates.get(passage.gate) or Gate(name=passage.gate, zone="unknown", from_zone=None, event_id=None)
-    ticket, facts, server = await _server_view(session, ring, tz, index, gate, passage)
+    ticket, facts, server = await index.judge(passage.code, gate, passage.direction, passage.scanned_at)
     local = Decision(verdict=passage.local_verdict, reason=passage.local_reason, message="")
     source = "override" if passage.override_reason else "offline"
     conflict = False
@@ -388,33 +481,6 @@ async def _judge_offline_passage(
         override_reason=passage.override_reason,
         conflict=conflict,
     )
-
-
-async def _server_view(
-    session: AsyncSession,
-    ring: KeyRing,
-    tz: ZoneInfo,
-    index: TicketIndex,
-    gate: Gate,
-    passage: BatchPassage,
-) -> tuple[Ticket | None, TicketFacts | None, Decision]:
-    try:
-        ticket = index.find(passage.code)
-    except CodeError as exc:
-        return None, None, reject_invalid(f"Not a valid ticket: {exc}")
-    if ticket is None:  # sold offline, or unknown: resolve one by one (rare)
-        resolved = await tickets.resolve_code(session, ring, passage.code, lock=True)
-        if resolved.ticket is None or resolved.facts is None:
-            return None, None, reject_invalid(resolved.error or "Not a valid ticket")
-        ticket = resolved.ticket
-        index.add(ticket)
-        index.facts[ticket.serial] = resolved.facts
-        index.passages[ticket.serial] = await tickets.admitted_passages(session, ticket.serial)
-    facts = index.facts[ticket.serial]
-    decision = decide(
-        facts, index.passages[ticket.serial], gate_info(gate), passage.direction, passage.scanned_at, tz
-    )
-    return ticket, facts, decision
 
 
 # ------------------------------------------------------------------ annul ------------

@@ -15,7 +15,14 @@ from admission.contract import TicketData, TicketStatus
 from admission.db.models import Event, Scan, Template, Ticket, event_templates
 from admission.domain import codes
 from admission.domain.codes import CodeError, SignedTicket
-from admission.domain.model import AdmittedPassage, Direction, TemplateKind, TicketFacts
+from admission.domain.model import (
+    AdmittedPassage,
+    Direction,
+    EventWindow,
+    TemplateKind,
+    TemplateRules,
+    TicketFacts,
+)
 from admission.domain.rules import first_use, replay_zone
 from admission.domain.templates import stamp_validity
 from admission.services import catalog, feed
@@ -209,6 +216,9 @@ async def _insert_tickets(session: AsyncSession, tickets: list[Ticket]) -> None:
 # ------------------------------------------------------------------ resolving --------
 
 
+CODE_MISMATCH = "code does not match the ticket issued with this serial: forged or damaged"
+
+
 class Resolved(msgspec.Struct, kw_only=True):
     ticket: Ticket | None = None
     facts: TicketFacts | None = None
@@ -227,7 +237,7 @@ async def find_ticket(session: AsyncSession, raw: str, *, lock: bool = False) ->
         statement = statement.with_for_update()
     ticket = await session.scalar(statement)
     if ticket is not None and scanned.kind == "signed" and ticket.code != scanned.value:
-        raise CodeError("code does not match the ticket issued with this serial: forged or damaged")
+        raise CodeError(CODE_MISMATCH)
     return ticket
 
 
@@ -279,11 +289,27 @@ async def _register_offline_sold(session: AsyncSession, ring: KeyRing, code: str
     return await session.get(Ticket, signed.serial)
 
 
+def facts_of(ticket: Ticket, rules: TemplateRules, event: EventWindow | None) -> TicketFacts:
+    """What the verdict rules read of a ticket, given its template's rules and event window."""
+    return TicketFacts(
+        serial=ticket.serial,
+        number=ticket.number,
+        template=rules,
+        event=event,
+        valid_from=ticket.valid_from,
+        valid_until=ticket.valid_until,
+        void=ticket.status == "void",
+        void_reason=ticket.void_reason,
+        entries_carried=ticket.entries_carried,
+        first_used_at=ticket.first_used_at,
+    )
+
+
 async def ticket_facts(session: AsyncSession, ticket: Ticket) -> TicketFacts:
     template = await catalog.get_template(session, ticket.template_id)
     event = await session.get(Event, ticket.event_id) if ticket.event_id else None
-    facts = ticket_data(ticket).facts(catalog.template_data(template), None)
-    return msgspec.structs.replace(facts, event=catalog.event_window(event) if event else None)
+    rules = catalog.template_data(template).rules()
+    return facts_of(ticket, rules, catalog.event_window(event) if event else None)
 
 
 async def admitted_passages(session: AsyncSession, serial: int) -> list[AdmittedPassage]:

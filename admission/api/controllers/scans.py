@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -47,19 +46,7 @@ class ScanController(Controller):
 
     @post("/scans", guards=[GATES], status_code=200)
     async def scan(self, request: Request, data: JSONBody[ScanRequest]) -> ScanResponse:
-        rt = runtime(request)
-        try:
-            async with rt.db.session() as session:
-                tz = ZoneInfo((await catalog.get_venue(session)).timezone)
-                answer = await scanning.scan_online(session, rt.keys, tz, principal(request), data)
-        except IntegrityError:  # the same nonce, registered by a concurrent request
-            async with rt.db.read_session() as session:
-                previous = await scanning.previous_answer(session, data.nonce)
-            if previous is None:
-                raise
-            return previous
-        rt.notifier.poke()
-        return answer
+        return await runtime(request).scans.scan(principal(request), data)
 
     @post("/passages/batch", guards=[GATES], status_code=200)
     async def batch(self, request: Request, data: JSONBody[BatchRequest]) -> BatchResponse:
@@ -67,8 +54,8 @@ class ScanController(Controller):
         for attempt in (1, 2):  # a concurrent re-send of the same batch: the retry sees duplicates
             try:
                 async with rt.db.session() as session:
-                    tz = ZoneInfo((await catalog.get_venue(session)).timezone)
-                    answer = await scanning.register_batch(session, rt.keys, tz, principal(request), data)
+                    view = await rt.catalog.current(session)
+                    answer = await scanning.register_batch(session, rt.keys, view, principal(request), data)
                 break
             except IntegrityError:
                 if attempt == 2:
