@@ -64,12 +64,25 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_issuer_key(settings: Settings) -> None:
+    from admission.services.keys import KeyRing
+
+    async def work(session: Any) -> None:
+        try:
+            await KeyRing.load(session, settings.data_dir)
+        except RuntimeError as exc:
+            raise CliError(str(exc)) from exc
+
+    run(with_session(settings, work))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from admission.db.migrate import upgrade_database
     from admission.serving import ServeOptions, serve
 
     settings = settings_from(args)
     upgrade_database(settings.database_url)  # a new release upgrades the schema in place
+    check_issuer_key(settings)  # one clear line now, not a traceback from every worker
     os.environ["ADMISSION_DATABASE_URL"] = settings.database_url
     os.environ["ADMISSION_DATA_DIR"] = str(settings.data_dir.resolve())
     if args.workers > 1 and settings.database_url.startswith("sqlite"):

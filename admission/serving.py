@@ -10,7 +10,7 @@ address, bound and never listening, so the address stays ours while a worker res
 
 The supervisor restarts a worker that dies, passes Ctrl-C and SIGTERM on to the workers
 (each shuts down gracefully: requests in flight are answered, then the lifespan ends), and
-gives up, with a non-zero exit, when a worker cannot even start.
+gives up, with a non-zero exit, when a worker dies before it ever served.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import Event as EventType
 
 import uvicorn
 
 log = logging.getLogger("admission.serving")
 
 APP_FACTORY = "admission.api.asgi:create"
-STARTUP_FAILURE = 3  # a worker's exit status when its server could not start
 RESTART_PAUSE_SECONDS = 1.0  # a worker that keeps dying is restarted at most this often
 GRACE_SECONDS = 35.0  # a worker's graceful shutdown, before it is killed
 
@@ -41,10 +41,11 @@ class ServeOptions:
     workers: int
     log_level: str
     access_log: bool
+    app: str = APP_FACTORY  # "module:factory" of the ASGI app
 
     def uvicorn_config(self) -> uvicorn.Config:
         return uvicorn.Config(
-            APP_FACTORY,
+            self.app,
             factory=True,
             host=self.host,
             port=self.port,
@@ -71,12 +72,23 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_worker(options: ServeOptions) -> None:
+class WorkerServer(uvicorn.Server):
+    """A uvicorn server that tells its supervisor once it has started serving."""
+
+    def __init__(self, config: uvicorn.Config, started: EventType) -> None:
+        super().__init__(config)
+        self.started_event = started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.started_event.set()
+
+
+def run_worker(options: ServeOptions, started: EventType) -> None:
     """One worker process: its own socket on the address, one uvicorn server on it."""
-    server = uvicorn.Server(options.uvicorn_config())
+    server = WorkerServer(options.uvicorn_config(), started)
     server.run(sockets=[reuse_port_socket(options.host, options.port)])
-    if not server.started:
-        raise SystemExit(STARTUP_FAILURE)
 
 
 class Supervisor:
@@ -84,7 +96,7 @@ class Supervisor:
         self.options = options
         self.stopping = threading.Event()
         self.context = multiprocessing.get_context("spawn")
-        self.workers: list[tuple[BaseProcess, float]] = []
+        self.workers: list[Worker] = []
 
     def run(self) -> int:
         try:
@@ -101,32 +113,43 @@ class Supervisor:
             self._stop_all()
             reservation.close()
 
-    def _start(self) -> tuple[BaseProcess, float]:
-        process = self.context.Process(target=run_worker, args=(self.options,), name="admission worker")
+    def _start(self) -> Worker:
+        started = self.context.Event()
+        process = self.context.Process(
+            target=run_worker, args=(self.options, started), name="admission worker"
+        )
         process.start()
-        return process, time.monotonic()
+        return Worker(process, started, time.monotonic())
 
     def _watch(self) -> int:
         while not self.stopping.wait(0.5):
-            for position, (process, started) in enumerate(self.workers):
+            for position, worker in enumerate(self.workers):
+                process = worker.process
                 if process.is_alive():
                     continue
-                if process.exitcode == STARTUP_FAILURE:
+                if not worker.started.is_set():
                     log.error("a worker could not start: see its messages above")
                     return 1
-                if time.monotonic() - started < RESTART_PAUSE_SECONDS:
+                if time.monotonic() - worker.since < RESTART_PAUSE_SECONDS:
                     continue
                 log.warning("worker %s exited (status %s): starting another", process.pid, process.exitcode)
                 self.workers[position] = self._start()
         return 0
 
     def _stop_all(self) -> None:
-        for process, _ in self.workers:
-            if process.is_alive():
-                process.terminate()  # SIGTERM: uvicorn shuts down gracefully
+        for worker in self.workers:
+            if worker.process.is_alive():
+                worker.process.terminate()  # SIGTERM: uvicorn shuts down gracefully
         deadline = time.monotonic() + GRACE_SECONDS
-        for process, _ in self.workers:
-            process.join(max(0.0, deadline - time.monotonic()))
-            if process.is_alive():
-                process.kill()
-                process.join()
+        for worker in self.workers:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+
+
+@dataclass
+class Worker:
+    process: BaseProcess
+    started: EventType  # set by the worker once it serves
+    since: float

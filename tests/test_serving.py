@@ -1,0 +1,134 @@
+"""`admission serve --workers N`: connections spread over the workers, a dead worker is replaced,
+SIGTERM stops them all, and a worker that cannot start fails the service."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from admission.demo import DemoVenue
+from tests.support.live_server import LiveServer, free_port
+from tests.support.venues import seed
+
+
+def wait_for(condition: object, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def workers_of(supervisor: int) -> set[int]:
+    """The supervisor's worker processes (not multiprocessing's resource tracker)."""
+    found = set()
+    for task in Path(f"/proc/{supervisor}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                command = Path(f"/proc/{child}/cmdline").read_bytes()
+            except FileNotFoundError:
+                continue
+            if b"spawn_main" in command and b"resource_tracker" not in command:
+                found.add(int(child))
+    return found
+
+
+def connection_owners(port: int) -> Counter[int]:
+    """How many established connections to `port` each process holds (server side)."""
+    listing = subprocess.run(
+        ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return Counter(int(pid) for pid in re.findall(r"pid=(\d+)", listing))
+
+
+@pytest.fixture
+def venue(sqlite_url: str, tmp_path: Path) -> DemoVenue:
+    return seed(sqlite_url, tmp_path)
+
+
+@pytest.fixture
+def two_workers(venue: DemoVenue) -> Iterator[LiveServer]:
+    server = LiveServer(venue, workers=2)
+    server.start()
+    try:
+        assert server.process is not None
+        wait_for(lambda: len(workers_of(server.process.pid)) == 2)  # type: ignore[union-attr]
+        yield server
+    finally:
+        server.stop()
+
+
+def test_long_lived_connections_spread_over_both_workers(two_workers: LiveServer) -> None:
+    assert two_workers.process is not None
+    workers = workers_of(two_workers.process.pid)
+    clients = [httpx.Client(base_url=two_workers.url) for _ in range(40)]
+    try:
+        for client in clients:  # all opened at once, as gates do when the network returns
+            assert client.get("/health").status_code == 200
+        owners = connection_owners(two_workers.port)
+        assert set(owners) == workers, owners
+        assert min(owners.values()) >= 8, owners  # a fair coin would fall below 8 of 40 once in 10^4
+    finally:
+        for client in clients:
+            client.close()
+
+
+def test_a_killed_worker_is_replaced_and_the_service_keeps_answering(two_workers: LiveServer) -> None:
+    assert two_workers.process is not None
+    supervisor = two_workers.process.pid
+    before = workers_of(supervisor)
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    wait_for(lambda: len(workers_of(supervisor)) == 2 and victim not in workers_of(supervisor))
+    for _ in range(20):  # new connections: each may land on either worker
+        assert httpx.get(f"{two_workers.url}/health", timeout=5).status_code == 200
+
+
+def test_sigterm_stops_the_supervisor_and_every_worker(two_workers: LiveServer) -> None:
+    assert two_workers.process is not None
+    process = two_workers.process
+    workers = workers_of(process.pid)
+    process.send_signal(signal.SIGTERM)  # the supervisor alone, as a service manager does
+    assert process.wait(timeout=40) == 0
+    two_workers.process = None
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+
+
+def test_serve_without_the_issuer_key_says_so_in_one_line(venue: DemoVenue, tmp_path: Path) -> None:
+    empty = tmp_path / "no-keys"
+    empty.mkdir()
+    command = [
+        sys.executable, "-m", "admission.cli", "serve",
+        "--database-url", venue.database_url, "--data-dir", str(empty),
+        "--port", str(free_port()), "--workers", "2", "--log-level", "warning",
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "no issuer private key" in done.stderr and "admission init" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_workers_that_cannot_start_fail_the_service_instead_of_restarting(tmp_path: Path) -> None:
+    program = (
+        "import sys; from admission.serving import ServeOptions, serve; "
+        f"sys.exit(serve(ServeOptions(host='127.0.0.1', port={free_port()}, workers=2, "
+        "log_level='warning', access_log=False, app='tests.support.failing_app:create')))"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "could not start" in done.stderr
