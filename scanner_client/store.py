@@ -37,6 +37,7 @@ from admission.contract import (
 from admission.domain.model import AdmittedPassage, Decision, Direction, Reason, Verdict
 
 SCHEMA_VERSION = 1
+INTERRUPTED_MESSAGE = "The gate stopped before showing a verdict: not admitted"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -705,9 +706,14 @@ class Store:
 
     def mark_interrupted(self) -> int:
         """Scans whose online answer never came back before a crash: nobody saw a verdict, so
-        they are not uploaded (the server has them only if it answered; its feed then says so)."""
+        nobody passed. They are uploaded as such: if the server did admit one, it annuls that
+        admission, and the ticket is not used up by a scan that let nobody in."""
         with self.transaction() as db:
-            return db.execute("UPDATE passages SET source = 'interrupted' WHERE source = 'pending'").rowcount
+            return db.execute(
+                "UPDATE passages SET source = 'interrupted', verdict = ?, reason = ?, message = ?, "
+                "upload = 1 WHERE source = 'pending'",
+                (Verdict.REJECT.value, Reason.TURNED_AWAY.value, INTERRUPTED_MESSAGE),
+            ).rowcount
 
     @staticmethod
     def _next(db: sqlite3.Connection, counter: str) -> int:

@@ -158,6 +158,13 @@ class ScanFact(msgspec.Struct, kw_only=True):
             scanned_at=self.scanned_at,
         )
 
+    def result(self, nonce: str) -> BatchResult:
+        """The batch result for this fact, under the nonce the gate sent."""
+        status: BatchStatus = "conflict" if self.conflict else "registered"
+        return BatchResult(
+            nonce=nonce, status=status, verdict=self.decision.verdict, reason=self.decision.reason
+        )
+
     def admitted_passage(self) -> AdmittedPassage:
         return AdmittedPassage(
             gate_name=self.gate.name,
@@ -168,11 +175,13 @@ class ScanFact(msgspec.Struct, kw_only=True):
         )
 
 
-async def record_scans(session: AsyncSession, facts: Sequence[ScanFact]) -> None:
-    if not facts:
-        return
-    await session.execute(insert(Scan), [f.row() for f in facts])
-    passages = [p for p in (f.passage() for f in facts) if p is not None]
+async def record_scans(
+    session: AsyncSession, facts: Sequence[ScanFact], annulled: Sequence[PassageData] = ()
+) -> None:
+    """Store the facts and put their admitted passages, and passages annulled, on the feed."""
+    if facts:
+        await session.execute(insert(Scan), [f.row() for f in facts])
+    passages = [*(p for p in (f.passage() for f in facts) if p is not None), *annulled]
     await feed.emit_many(session, [("passage", p.nonce, p) for p in passages])
 
 
@@ -396,42 +405,125 @@ async def register_batch(
     now = datetime.now(UTC)
     for passage in request.passages:
         check_scan_time(passage.scanned_at, now)
-    known = await _known_answers(session, [p.nonce for p in request.passages])
-    gates = view.gates
+    known = await _known_scans(session, [p.nonce for p in request.passages])
+    second = {
+        p.nonce: p
+        for p in request.passages
+        if p.nonce in known and known[p.nonce].decided_otherwise(p, principal)
+    }
+    admitted_by_gate = {gate_nonce(p.nonce) for p in second.values() if p.local_verdict is Verdict.ADMIT}
+    known.update(await _known_scans(session, sorted(admitted_by_gate)))
+    annulled = await _annul_online_admissions(
+        session, [n for n, p in second.items() if p.local_verdict is Verdict.REJECT], now
+    )
     index = TicketIndex(session, ring, view)
-    await index.load(p.code for p in request.passages if p.nonce not in known)
+    judged_here = admitted_by_gate - known.keys()  # a gate's own admissions not registered yet
+    await index.load(
+        p.code for p in request.passages if p.nonce not in known or gate_nonce(p.nonce) in judged_here
+    )
     results: dict[str, BatchResult] = {}
     facts: list[ScanFact] = []
     for passage in sorted(request.passages, key=lambda p: p.scanned_at):
-        if passage.nonce in known or passage.nonce in results:
-            verdict, reason = known.get(passage.nonce) or (
-                results[passage.nonce].verdict,
-                results[passage.nonce].reason,
-            )
-            results.setdefault(
-                passage.nonce,
-                BatchResult(nonce=passage.nonce, status="duplicate", verdict=verdict, reason=reason),
+        if passage.nonce in results:
+            continue
+        if passage.nonce in second:
+            results[passage.nonce], fact = await _second_decision(principal, index, view, passage, known, now)
+        elif passage.nonce in known:
+            stored = known[passage.nonce]
+            results[passage.nonce] = BatchResult(
+                nonce=passage.nonce, status="duplicate", verdict=stored.verdict, reason=stored.reason
             )
             continue
-        fact = await _judge_offline_passage(principal, index, gates, passage, now)
-        facts.append(fact)
-        index.record(fact)
-        status: BatchStatus = "conflict" if fact.conflict else "registered"
-        results[passage.nonce] = BatchResult(
-            nonce=passage.nonce, status=status, verdict=fact.decision.verdict, reason=fact.decision.reason
-        )
-    await record_scans(session, facts)
+        else:
+            fact = await _judge_offline_passage(principal, index, view.gates, passage, now)
+            results[passage.nonce] = fact.result(passage.nonce)
+        if fact is not None:
+            facts.append(fact)
+            index.record(fact)
+    await record_scans(session, facts, annulled)
     return BatchResponse(results=[results[p.nonce] for p in request.passages])
 
 
-async def _known_answers(session: AsyncSession, nonces: list[str]) -> dict[str, tuple[Verdict, Reason]]:
-    known: dict[str, tuple[Verdict, Reason]] = {}
+class KnownScan(msgspec.Struct, frozen=True, kw_only=True):
+    """What a batch needs of a scan recorded before under one of its nonces."""
+
+    verdict: Verdict
+    reason: Reason
+    source: str
+    device_id: int | None
+    annulled: bool
+
+    def decided_otherwise(self, passage: BatchPassage, principal: Principal) -> bool:
+        """The gate's own online scan, whose answer it never saw: it decided the scan itself
+        (same nonce) and came to the other verdict. What the gate did is what happened."""
+        return (
+            self.source == "online"
+            and self.device_id == principal.device_id
+            and passage.override_reason is None
+            and passage.local_verdict is not self.verdict
+        )
+
+
+def gate_nonce(nonce: str) -> str:
+    """The nonce of a gate's own admission, registered beside its online scan that was rejected."""
+    return "gate-decided-" + hashlib.sha256(nonce.encode()).hexdigest()[:40]
+
+
+async def _known_scans(session: AsyncSession, nonces: list[str]) -> dict[str, KnownScan]:
+    known: dict[str, KnownScan] = {}
     for start in range(0, len(nonces), 5000):
         rows = await session.execute(
-            select(Scan.nonce, Scan.verdict, Scan.reason).where(Scan.nonce.in_(nonces[start : start + 5000]))
+            select(
+                Scan.nonce, Scan.verdict, Scan.reason, Scan.source, Scan.device_id, Scan.annulled_at
+            ).where(Scan.nonce.in_(nonces[start : start + 5000]))
         )
-        known.update({n: (Verdict(v), Reason(r)) for n, v, r in rows})
+        known.update(
+            {
+                n: KnownScan(
+                    verdict=Verdict(v), reason=Reason(r), source=s, device_id=d, annulled=a is not None
+                )
+                for n, v, r, s, d, a in rows
+            }
+        )
     return known
+
+
+async def _annul_online_admissions(
+    session: AsyncSession, nonces: list[str], now: datetime
+) -> list[PassageData]:
+    """The gate turned away someone the service had admitted online: the passage never was."""
+    if not nonces:
+        return []
+    scans = await session.scalars(
+        select(Scan).where(Scan.nonce.in_(nonces), Scan.annulled_at.is_(None)).with_for_update()
+    )
+    return [mark_annulled(scan, now) for scan in scans.all()]
+
+
+async def _second_decision(
+    principal: Principal,
+    index: TicketIndex,
+    view: catalog.ScanCatalog,
+    passage: BatchPassage,
+    known: dict[str, KnownScan],
+    now: datetime,
+) -> tuple[BatchResult, ScanFact | None]:
+    """The result for a passage the gate decided itself after its online scan went unanswered."""
+    if passage.local_verdict is Verdict.REJECT:  # the service's admission is annulled (done above)
+        status: BatchStatus = "duplicate" if known[passage.nonce].annulled else "registered"
+        return BatchResult(
+            nonce=passage.nonce, status=status, verdict=Verdict.REJECT, reason=passage.local_reason
+        ), None
+    own = gate_nonce(passage.nonce)
+    if own in known:
+        stored = known[own]
+        return BatchResult(
+            nonce=passage.nonce, status="duplicate", verdict=stored.verdict, reason=stored.reason
+        ), None
+    fact = await _judge_offline_passage(
+        principal, index, view.gates, msgspec.structs.replace(passage, nonce=own), now
+    )
+    return fact.result(passage.nonce), fact
 
 
 async def _judge_offline_passage(
@@ -500,8 +592,14 @@ async def annul_passage(session: AsyncSession, principal: Principal, nonce: str,
     now = datetime.now(UTC)
     if now - scan.received_at > timedelta(seconds=window_seconds):
         raise ConflictError(f"too late: a passage can be annulled within {window_seconds} s")
+    await feed.emit(session, "passage", scan.nonce, mark_annulled(scan, now))
+    return scan
+
+
+def mark_annulled(scan: Scan, now: datetime) -> PassageData:
+    """Annul an admitted passage; what the feed says of it from now on."""
     scan.annulled_at = now
-    data = PassageData(
+    return PassageData(
         nonce=scan.nonce,
         ticket_serial=str(scan.ticket_serial),
         gate=scan.gate,
@@ -511,8 +609,6 @@ async def annul_passage(session: AsyncSession, principal: Principal, nonce: str,
         scanned_at=scan.scanned_at,
         annulled=True,
     )
-    await feed.emit(session, "passage", scan.nonce, data)
-    return scan
 
 
 # ------------------------------------------------------------------ occupancy --------

@@ -103,3 +103,62 @@ def test_supervisor_override_is_recorded_as_such(client: TestClient, venue: Demo
     assert (results[0]["status"], results[0]["verdict"]) == ("registered", "admit")
     detail = client.get(f"/api/v1/tickets/{ticket.number}", headers=bearer(venue.viewer_token)).json()
     assert detail["passages"][-1]["source"] == "override"
+
+
+def online_scan(client: TestClient, venue: DemoVenue, code: str, nonce: str, gate: str = "Main gate") -> dict:  # type: ignore[type-arg]
+    body = {"code": code, "gate": gate, "nonce": nonce}
+    response = client.post("/api/v1/scans", json=body, headers=bearer(venue.gate_tokens[gate]))
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def passages_of(client: TestClient, venue: DemoVenue, number: str) -> list[tuple[str, str, str, bool]]:  # type: ignore[type-arg]
+    detail = client.get(f"/api/v1/tickets/{number}", headers=bearer(venue.viewer_token)).json()
+    return [(p["source"], p["verdict"], p["reason"], p["annulled"]) for p in detail["passages"]]
+
+
+def test_a_gate_that_turned_someone_away_after_an_unanswered_online_scan_annuls_it(
+    client: TestClient, venue: DemoVenue  # type: ignore[type-arg]
+) -> None:
+    # The online call reached the service and admitted, but its answer never reached the gate
+    # (timeout); the gate decided the same scan itself and turned the person away.
+    ticket = next(t for t in venue.tickets if t.template == "Day ticket")
+    assert online_scan(client, venue, ticket.number, "gate-main-5")["verdict"] == "admit"
+    own = passage("gate-main-5", ticket.number, "Main gate", 0, "reject", "already_used")
+    results = post_batch(client, venue, "Main gate", "gate-main", [own])
+    assert [(r["status"], r["verdict"], r["reason"]) for r in results] == [("registered", "reject", "already_used")]
+    assert passages_of(client, venue, ticket.number) == [("online", "admit", "ok", True)]
+    again = post_batch(client, venue, "Main gate", "gate-main", [own])
+    assert [(r["status"], r["verdict"]) for r in again] == [("duplicate", "reject")]
+    # The entry was never used: the ticket still admits.
+    assert online_scan(client, venue, ticket.number, "gate-main-6")["verdict"] == "admit"
+
+
+def test_a_gate_that_admitted_after_an_unanswered_online_reject_registers_the_admission(
+    client: TestClient, venue: DemoVenue  # type: ignore[type-arg]
+) -> None:
+    ticket = next(t for t in venue.tickets if t.template == "Day ticket")
+    online_scan(client, venue, ticket.number, "gate-north-1", gate="North gate")  # used at the north gate
+    assert online_scan(client, venue, ticket.number, "gate-main-9")["reason"] == "already_used"
+    # The main gate never saw that answer, decided itself (its snapshot did not know the use
+    # yet) and let the person in: a fact, registered and flagged.
+    own = passage("gate-main-9", ticket.number, "Main gate", 0, "admit", "ok")
+    results = post_batch(client, venue, "Main gate", "gate-main", [own])
+    assert [(r["status"], r["verdict"], r["reason"]) for r in results] == [("conflict", "admit", "already_used")]
+    assert passages_of(client, venue, ticket.number) == [
+        ("online", "admit", "ok", False),
+        ("online", "reject", "already_used", False),
+        ("offline", "admit", "already_used", False),
+    ]
+    again = post_batch(client, venue, "Main gate", "gate-main", [own])
+    assert [(r["status"], r["verdict"]) for r in again] == [("duplicate", "admit")]
+    assert len(passages_of(client, venue, ticket.number)) == 3
+
+
+def test_another_device_cannot_rewrite_a_gates_online_scan(client: TestClient, venue: DemoVenue) -> None:  # type: ignore[type-arg]
+    ticket = next(t for t in venue.tickets if t.template == "Day ticket")
+    online_scan(client, venue, ticket.number, "shared-nonce")
+    other = passage("shared-nonce", ticket.number, "North gate", 0, "reject", "already_used")
+    results = post_batch(client, venue, "North gate", "gate-north", [other])
+    assert [(r["status"], r["verdict"]) for r in results] == [("duplicate", "admit")]
+    assert passages_of(client, venue, ticket.number) == [("online", "admit", "ok", False)]

@@ -66,8 +66,12 @@ def test_nonce_sequence_survives_reopening(data_dir: Path, store: Store) -> None
     assert (first, second) == (f"{DEVICE}-1", f"{DEVICE}-2")
     store.close()
     reopened = open_store(data_dir)
-    # The unanswered online scan was never shown: it is marked interrupted and never uploaded.
+    # The unanswered online scan was never shown, so nobody passed: it is uploaded as such, so
+    # that the server annuls its admission if it did admit it.
     assert reopened.mark_interrupted() == 1
+    interrupted = reopened.passage(first)
+    assert interrupted is not None and interrupted.source == "interrupted"
+    assert (interrupted.verdict, interrupted.reason) == (Verdict.REJECT, Reason.TURNED_AWAY)
     third = reopened.record_local(
         device=DEVICE,
         code="Z",
@@ -79,7 +83,7 @@ def test_nonce_sequence_survives_reopening(data_dir: Path, store: Store) -> None
         template_name=None,
     )
     assert third == f"{DEVICE}-3"
-    assert [p.nonce for p in reopened.queued(10)] == [second, third]
+    assert [p.nonce for p in reopened.queued(10)] == [first, second, third]
     reopened.close()
 
 
