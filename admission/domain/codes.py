@@ -8,6 +8,7 @@ also keeps the QR in its compact alphanumeric mode.
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 import struct
@@ -58,15 +59,23 @@ class SignedTicket(msgspec.Struct, frozen=True):
 # ---------------------------------------------------------------- base 28 -------------
 
 
+# Every string of three symbols, in counting order: encoding takes three symbols per divmod
+# (issuing ten thousand tickets encodes ten thousand codes).
+_TRIPLES = tuple("".join(t) for t in itertools.product(ALPHABET, repeat=3))
+_TRIPLE_BASE = _BASE**3
+
+
 def encode_symbols(data: bytes, length: int) -> str:
     value = int.from_bytes(data, "big")
-    symbols = []
-    for _ in range(length):
-        value, digit = divmod(value, _BASE)
-        symbols.append(ALPHABET[digit])
-    if value:
+    groups = []
+    for _ in range(-(-length // 3)):
+        value, triple = divmod(value, _TRIPLE_BASE)
+        groups.append(_TRIPLES[triple])
+    text = "".join(reversed(groups))
+    surplus = len(text) - length  # the first group may hold more symbols than asked for
+    if value or text[:surplus].strip(ALPHABET[0]):
         raise ValueError("data does not fit the requested length")
-    return "".join(reversed(symbols))
+    return text[surplus:]
 
 
 def decode_symbols(text: str, size: int) -> bytes:
