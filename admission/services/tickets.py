@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Protocol
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -79,7 +79,56 @@ class VoidRequest(msgspec.Struct, kw_only=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] = "refunded"
 
 
-def ticket_out(t: Ticket) -> TicketOut:
+class TicketFields(Protocol):
+    """What the API and the feed say of a ticket: a stored Ticket or one just issued."""
+
+    @property
+    def serial(self) -> int: ...
+    @property
+    def number(self) -> str | None: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def template_id(self) -> int: ...
+    @property
+    def event_id(self) -> int | None: ...
+    @property
+    def valid_from(self) -> datetime | None: ...
+    @property
+    def valid_until(self) -> datetime | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def issued_at(self) -> datetime: ...
+    @property
+    def void_reason(self) -> str | None: ...
+    @property
+    def entries_carried(self) -> int: ...
+    @property
+    def first_used_at(self) -> datetime | None: ...
+
+
+class IssuedTicket(msgspec.Struct, frozen=True, kw_only=True):
+    """A ticket just issued: its row, without an ORM object (bulk issue makes ten thousand)."""
+
+    serial: int
+    number: str | None
+    code: str
+    key_id: int
+    template_id: int
+    event_id: int | None
+    issued_at: datetime
+    valid_from: datetime | None
+    valid_until: datetime | None
+    issued_by: int | None
+    sale_id: int | None
+    status: str = "valid"
+    void_reason: str | None = None
+    entries_carried: int = 0
+    first_used_at: datetime | None = None
+
+
+def ticket_out(t: TicketFields) -> TicketOut:
     return TicketOut(
         serial=str(t.serial),
         number=t.number,
@@ -93,7 +142,7 @@ def ticket_out(t: Ticket) -> TicketOut:
     )
 
 
-def ticket_data(t: Ticket) -> TicketData:
+def ticket_data(t: TicketFields) -> TicketData:
     return TicketData(
         serial=str(t.serial),
         number=t.number,
@@ -167,14 +216,14 @@ async def issue_tickets(
     *,
     issued_by: int | None = None,
     sale_id: int | None = None,
-) -> list[Ticket]:
+) -> list[IssuedTicket]:
     template = await catalog.get_template(session, request.template_id)
     event = await check_sellable(session, template, request.event_id)
     if event is not None:
         await reserve_capacity(session, event.id, request.count)
     now = datetime.now(UTC)
     valid_from, valid_until = stamp_validity(catalog.template_data(template).rules(), now, tz)
-    tickets = []
+    issued = []
     for number in await _fresh_numbers(session, request.count):
         serial = codes.new_serial()
         signed = SignedTicket(
@@ -185,8 +234,8 @@ async def issue_tickets(
             valid_from=valid_from,
             valid_until=valid_until,
         )
-        tickets.append(
-            Ticket(
+        issued.append(
+            IssuedTicket(
                 serial=serial,
                 number=number,
                 code=codes.sign_ticket(signed, ring.signing_key),
@@ -196,14 +245,13 @@ async def issue_tickets(
                 issued_at=now,
                 valid_from=valid_from,
                 valid_until=valid_until,
-                status="valid",
-                entries_carried=0,
                 issued_by=issued_by,
                 sale_id=sale_id,
             )
         )
-    await _insert_tickets(session, tickets)
-    return tickets
+    await session.execute(insert(Ticket), [msgspec.structs.asdict(t) for t in issued])
+    await feed.emit_many(session, [("ticket", str(t.serial), ticket_data(t)) for t in issued])
+    return issued
 
 
 async def _insert_tickets(session: AsyncSession, tickets: list[Ticket]) -> None:
