@@ -60,6 +60,13 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table, for bulk statements that need no ORM objects."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
 class Venue(Base):
     __tablename__ = "venue"
     id: Mapped[int] = mapped_column(primary_key=True)

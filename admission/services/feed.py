@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admission.contract import Change as ChangeOut
 from admission.contract import ChangeKind, ChangesPage
 from admission.db.engine import Database
-from admission.db.models import Change
+from admission.db.models import Change, table_of
 from admission.waiting import wait_event
 
 _FEED_LOCK = 7_001_001
@@ -42,7 +42,7 @@ async def emit_many(session: AsyncSession, changes: Sequence[tuple[ChangeKind, s
     await session.flush()
     await _serialise_appends(session)
     rows = [{"kind": k, "key": key, "data": _encoder.encode(d).decode()} for k, key, d in changes]
-    await session.execute(insert(Change), rows)
+    await session.execute(insert(table_of(Change)), rows)  # Core: no ORM bulk layer
 
 
 async def read_page(session: AsyncSession, since: int, limit: int) -> ChangesPage:

@@ -28,7 +28,7 @@ from admission.contract import (
     ScanResponse,
     TicketSummary,
 )
-from admission.db.models import Gate, Scan, Ticket
+from admission.db.models import Gate, Scan, Ticket, table_of
 from admission.domain import codes
 from admission.domain.codes import CodeError
 from admission.domain.model import (
@@ -76,7 +76,7 @@ def check_scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
     return scanned_at
 
 
-def summary(ticket: Ticket, facts: TicketFacts, decision: Decision) -> TicketSummary:
+def summary(ticket: tickets.TicketFields, facts: TicketFacts, decision: Decision) -> TicketSummary:
     return TicketSummary(
         serial=str(ticket.serial),
         number=ticket.number,
@@ -95,7 +95,7 @@ class ScanFact(msgspec.Struct, kw_only=True):
 
     nonce: str
     code: str
-    ticket: Ticket | None
+    ticket: tickets.TicketFields | None
     facts: TicketFacts | None
     gate: Gate
     direction: Direction
@@ -180,7 +180,7 @@ async def record_scans(
 ) -> None:
     """Store the facts and put their admitted passages, and passages annulled, on the feed."""
     if facts:
-        await session.execute(insert(Scan), [f.row() for f in facts])
+        await session.execute(insert(table_of(Scan)), [f.row() for f in facts])  # Core: no ORM layer
     passages = [*(p for p in (f.passage() for f in facts) if p is not None), *annulled]
     await feed.emit_many(session, [("passage", p.nonce, p) for p in passages])
 
@@ -268,8 +268,8 @@ class TicketIndex:
 
     def __init__(self, session: AsyncSession, ring: KeyRing, view: catalog.ScanCatalog) -> None:
         self.session, self.ring, self.view, self.tz = session, ring, view, view.tz
-        self.by_number: dict[str, Ticket] = {}
-        self.by_serial: dict[int, Ticket] = {}
+        self.by_number: dict[str, tickets.TicketFields] = {}
+        self.by_serial: dict[int, tickets.TicketFields] = {}
         self.facts: dict[int, TicketFacts] = {}
         self.passages: dict[int, list[AdmittedPassage]] = defaultdict(list)
         self._read: dict[str, tuple[codes.ScannedCode, int | None] | str] = {}
@@ -286,13 +286,13 @@ class TicketIndex:
             else:
                 serials.add(serial)
         statement = (
-            select(Ticket)
+            select(*tickets.TicketRecord.columns())
             .where(Ticket.number.in_(numbers) | Ticket.serial.in_(serials))
             .order_by(Ticket.serial)  # one lock order for every transaction: no deadlocks
             .with_for_update()
         )
-        for ticket in (await self.session.scalars(statement)).all():
-            self.add(ticket)
+        for row in await self.session.execute(statement):
+            self.add(tickets.TicketRecord(**row._asdict()))
         # The passages in a statement of their own, after the tickets are locked: on PostgreSQL
         # (read committed) a statement sees what was committed before it began, so a query
         # that waited for a ticket's lock inside it would not see the passage the lock's holder
@@ -315,7 +315,7 @@ class TicketIndex:
             raise CodeError(known)
         return known
 
-    def add(self, ticket: Ticket) -> None:
+    def add(self, ticket: tickets.TicketFields) -> None:
         self.by_serial[ticket.serial] = ticket
         if ticket.number:
             self.by_number[ticket.number] = ticket
@@ -353,7 +353,7 @@ class TicketIndex:
                     AdmittedPassage(gate_name=g, zone=z, from_zone=f, direction=Direction(d), scanned_at=at)
                 )
 
-    def find(self, raw: str) -> Ticket | None:
+    def find(self, raw: str) -> tickets.TicketFields | None:
         scanned, serial = self.read(raw)
         if serial is None:
             return self.by_number.get(scanned.value)
@@ -364,7 +364,7 @@ class TicketIndex:
 
     async def judge(
         self, code: str, gate: Gate, direction: Direction, at: datetime
-    ) -> tuple[Ticket | None, TicketFacts | None, Decision]:
+    ) -> tuple[tickets.TicketFields | None, TicketFacts | None, Decision]:
         """The service's verdict on `code` at `gate` at `at`, with the ticket and its facts."""
         try:
             ticket = self.find(code)

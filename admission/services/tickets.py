@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import TicketData, TicketStatus
-from admission.db.models import Event, Scan, Template, Ticket, event_templates
+from admission.db.models import Event, Scan, Template, Ticket, event_templates, table_of
 from admission.domain import codes
 from admission.domain.codes import CodeError, SignedTicket
 from admission.domain.model import (
@@ -108,8 +108,9 @@ class TicketFields(Protocol):
     def first_used_at(self) -> datetime | None: ...
 
 
-class IssuedTicket(msgspec.Struct, frozen=True, kw_only=True):
-    """A ticket just issued: its row, without an ORM object (bulk issue makes ten thousand)."""
+class TicketRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A ticket's row as plain data: bulk issue makes ten thousand and a batch of scans reads
+    thousands, where ORM objects would cost more than the rest of the work."""
 
     serial: int
     number: str | None
@@ -124,8 +125,15 @@ class IssuedTicket(msgspec.Struct, frozen=True, kw_only=True):
     sale_id: int | None
     status: str = "valid"
     void_reason: str | None = None
+    voided_at: datetime | None = None
+    replaced_by: int | None = None
+    reissued_from: int | None = None
     entries_carried: int = 0
     first_used_at: datetime | None = None
+
+    @classmethod
+    def columns(cls) -> list[Any]:
+        return [Ticket.__table__.c[name] for name in cls.__struct_fields__]
 
 
 def ticket_out(t: TicketFields) -> TicketOut:
@@ -216,7 +224,7 @@ async def issue_tickets(
     *,
     issued_by: int | None = None,
     sale_id: int | None = None,
-) -> list[IssuedTicket]:
+) -> list[TicketRecord]:
     template = await catalog.get_template(session, request.template_id)
     event = await check_sellable(session, template, request.event_id)
     if event is not None:
@@ -235,7 +243,7 @@ async def issue_tickets(
             valid_until=valid_until,
         )
         issued.append(
-            IssuedTicket(
+            TicketRecord(
                 serial=serial,
                 number=number,
                 code=codes.sign_ticket(signed, ring.signing_key),
@@ -249,7 +257,7 @@ async def issue_tickets(
                 sale_id=sale_id,
             )
         )
-    await session.execute(insert(Ticket), [msgspec.structs.asdict(t) for t in issued])
+    await session.execute(insert(table_of(Ticket)), [msgspec.structs.asdict(t) for t in issued])
     await feed.emit_many(session, [("ticket", str(t.serial), ticket_data(t)) for t in issued])
     return issued
 
@@ -337,7 +345,7 @@ async def _register_offline_sold(session: AsyncSession, ring: KeyRing, code: str
     return await session.get(Ticket, signed.serial)
 
 
-def facts_of(ticket: Ticket, rules: TemplateRules, event: EventWindow | None) -> TicketFacts:
+def facts_of(ticket: TicketFields, rules: TemplateRules, event: EventWindow | None) -> TicketFacts:
     """What the verdict rules read of a ticket, given its template's rules and event window."""
     return TicketFacts(
         serial=ticket.serial,
