@@ -74,6 +74,9 @@ class Venue(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     annul_window_seconds: Mapped[int] = mapped_column(default=30)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Counts catalogue changes (templates, events, gates, the venue): workers keep a copy of the
+    # catalogue for scanning and reread it when this moves (feed.emit_many bumps it).
+    catalog_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class IssuerKey(Base):
@@ -218,7 +221,6 @@ class Change(Base):
     """The change feed: an append-only log with a monotonic sequence (see feed.py)."""
 
     __tablename__ = "changes"
-    __table_args__ = (Index("ix_changes_kind_seq", "kind", "seq"),)  # the newest change of a kind
     seq: Mapped[int] = mapped_column(AutoId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
     key: Mapped[str] = mapped_column(String(120))

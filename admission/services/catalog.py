@@ -8,11 +8,11 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import EventData, GateData, TemplateData, VenueData
-from admission.db.models import Change, Event, Gate, Template, Venue, event_templates
+from admission.db.models import Event, Gate, Template, Venue, event_templates
 from admission.domain.model import EventWindow, TemplateKind, TemplateRules, ValidityMode
 from admission.services import feed
 from admission.services.errors import ConflictError, InvalidRequestError, NotFoundError
@@ -321,13 +321,10 @@ async def list_gates(session: AsyncSession) -> list[Gate]:
 
 # ------------------------------------------------------------------ for judging scans --
 
-CATALOG_KINDS = ("venue", "template", "event", "gate")
-
-
 class ScanCatalog(msgspec.Struct, kw_only=True):
     """What judging scans needs of the catalog: the venue's zone, gates, rules, event windows."""
 
-    version: int  # the newest catalog change it holds
+    version: int  # the venue's catalog_version it was read at
     tz: ZoneInfo
     gates: dict[str, Gate]
     rules: dict[int, TemplateRules]
@@ -335,11 +332,8 @@ class ScanCatalog(msgspec.Struct, kw_only=True):
 
 
 async def catalog_version(session: AsyncSession) -> int:
-    """The sequence number of the newest catalog change (one look into an index)."""
-    newest = await session.scalar(
-        select(func.coalesce(func.max(Change.seq), 0)).where(Change.kind.in_(CATALOG_KINDS))
-    )
-    return int(newest or 0)
+    """How many catalogue changes there have been (one primary-key read)."""
+    return int(await session.scalar(select(Venue.catalog_version).where(Venue.id == 1)) or 0)
 
 
 async def load_scan_catalog(session: AsyncSession, version: int | None = None) -> ScanCatalog:

@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 import msgspec
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import Change as ChangeOut
 from admission.contract import ChangeKind, ChangesPage
 from admission.db.engine import Database
-from admission.db.models import Change, table_of
+from admission.db.models import Change, Venue, table_of
 from admission.waiting import wait_event
 
 _FEED_LOCK = 7_001_001
@@ -36,10 +36,17 @@ async def emit(session: AsyncSession, kind: ChangeKind, key: str, data: Any) -> 
     await emit_many(session, [(kind, key, data)])
 
 
+CATALOG_KINDS: frozenset[ChangeKind] = frozenset({"venue", "template", "event", "gate"})
+
+
 async def emit_many(session: AsyncSession, changes: Sequence[tuple[ChangeKind, str, Any]]) -> None:
     if not changes:
         return
     await session.flush()
+    if any(kind in CATALOG_KINDS for kind, _, _ in changes):
+        await session.execute(
+            update(Venue).where(Venue.id == 1).values(catalog_version=Venue.catalog_version + 1)
+        )
     await _serialise_appends(session)
     rows = [{"kind": k, "key": key, "data": _encoder.encode(d).decode()} for k, key, d in changes]
     await session.execute(insert(table_of(Change)), rows)  # Core: no ORM bulk layer
