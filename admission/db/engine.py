@@ -117,7 +117,20 @@ class Database:
             if database_file and database_file != ":memory:":
                 self._writer_turns = WriterTurns(database_file)
         else:
-            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+            self.engine = create_async_engine(
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                # Plan each statement for its own parameters. asyncpg prepares statements, and
+                # PostgreSQL reuses a prepared statement's generic plan, made while the scans
+                # table was small, until the table is next analysed: after an outage, uploads
+                # grow it by the hundred thousand, and every lookup became a full scan.
+                connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
+            )
+            # Many rows in one INSERT ... VALUES (...), (...) statement, as psycopg2's dialect does:
+            # asyncpg's executemany runs one statement per row (a group of scans, a batch, a
+            # bulk issue), and PostgreSQL pays its per-statement cost for every row.
+            self.engine.dialect.use_insertmanyvalues_wo_returning = True
             self.read_engine = self.engine
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
