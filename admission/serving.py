@@ -127,7 +127,9 @@ class Supervisor:
                 process = worker.process
                 if process.is_alive():
                     continue
-                if not worker.started.is_set():
+                # Exited by itself before it ever served: it cannot start (a killed one, say by
+                # the OOM killer, has a negative status and is simply started again).
+                if not worker.started.is_set() and (process.exitcode or 0) >= 0:
                     log.error("a worker could not start: see its messages above")
                     return 1
                 if time.monotonic() - worker.since < RESTART_PAUSE_SECONDS:

@@ -60,13 +60,23 @@ def venue(sqlite_url: str, tmp_path: Path) -> DemoVenue:
     return seed(sqlite_url, tmp_path)
 
 
+def serving_worker(server: LiveServer) -> set[int]:
+    """The worker that answers a new connection (each one lands on a worker by its hash)."""
+    with httpx.Client(base_url=server.url) as client:
+        client.get("/health")
+        return set(connection_owners(server.port))
+
+
 @pytest.fixture
 def two_workers(venue: DemoVenue) -> Iterator[LiveServer]:
     server = LiveServer(venue, workers=2)
     server.start()
     try:
         assert server.process is not None
-        wait_for(lambda: len(workers_of(server.process.pid)) == 2)  # type: ignore[union-attr]
+        supervisor = server.process.pid
+        wait_for(lambda: len(workers_of(supervisor)) == 2)
+        seen: set[int] = set()
+        wait_for(lambda: seen.update(serving_worker(server)) or seen >= workers_of(supervisor))
         yield server
     finally:
         server.stop()
@@ -127,8 +137,35 @@ def test_workers_that_cannot_start_fail_the_service_instead_of_restarting(tmp_pa
     program = (
         "import sys; from admission.serving import ServeOptions, serve; "
         f"sys.exit(serve(ServeOptions(host='127.0.0.1', port={free_port()}, workers=2, "
-        "log_level='warning', access_log=False, app='tests.support.failing_app:create')))"
+        "log_level='warning', access_log=False, app='tests.support.apps:failing')))"
     )
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "could not start" in done.stderr
+
+
+def test_a_worker_killed_while_starting_is_started_again(tmp_path: Path) -> None:
+    port = free_port()
+    program = (
+        "import sys; from admission.serving import ServeOptions, serve; "
+        f"sys.exit(serve(ServeOptions(host='127.0.0.1', port={port}, workers=2, "
+        "log_level='warning', access_log=False, app='tests.support.apps:slow')))"
+    )
+    supervisor = subprocess.Popen([sys.executable, "-c", program], stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: len(workers_of(supervisor.pid)) == 2)
+        victim = min(workers_of(supervisor.pid))
+        os.kill(victim, signal.SIGKILL)  # still in its slow start
+        wait_for(lambda: victim not in workers_of(supervisor.pid) and len(workers_of(supervisor.pid)) == 2)
+        wait_for(lambda: _answers(port))
+        assert supervisor.poll() is None
+    finally:
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(timeout=40) == 0, supervisor.stderr.read() if supervisor.stderr else ""
+
+
+def _answers(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
