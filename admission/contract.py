@@ -6,7 +6,7 @@ Serials travel as strings: they are 63-bit and JavaScript numbers are not.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol
 
 import msgspec
 
@@ -201,18 +201,44 @@ class TicketData(msgspec.Struct, kw_only=True):
     first_used_at: datetime | None
 
     def facts(self, template: TemplateData, event: EventData | None) -> TicketFacts:
-        return TicketFacts(
-            serial=int(self.serial),
-            number=self.number,
-            template=template.rules(),
-            event=event.window() if event else None,
-            valid_from=self.valid_from,
-            valid_until=self.valid_until,
-            void=self.status == "void",
-            void_reason=self.void_reason,
-            entries_carried=self.entries_carried,
-            first_used_at=self.first_used_at,
-        )
+        return ticket_facts(self, int(self.serial), template.rules(), event.window() if event else None)
+
+
+class TicketState(Protocol):
+    """What the verdict rules read of a ticket, in the feed's form or the service's rows."""
+
+    @property
+    def number(self) -> str | None: ...
+    @property
+    def valid_from(self) -> datetime | None: ...
+    @property
+    def valid_until(self) -> datetime | None: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def void_reason(self) -> str | None: ...
+    @property
+    def entries_carried(self) -> int: ...
+    @property
+    def first_used_at(self) -> datetime | None: ...
+
+
+def ticket_facts(
+    ticket: TicketState, serial: int, rules: TemplateRules, event: EventWindow | None
+) -> TicketFacts:
+    """The facts the verdict rules take, for the service and the gates alike."""
+    return TicketFacts(
+        serial=serial,
+        number=ticket.number,
+        template=rules,
+        event=event,
+        valid_from=ticket.valid_from,
+        valid_until=ticket.valid_until,
+        void=ticket.status == "void",
+        void_reason=ticket.void_reason,
+        entries_carried=ticket.entries_carried,
+        first_used_at=ticket.first_used_at,
+    )
 
 
 class PassageData(msgspec.Struct, kw_only=True):

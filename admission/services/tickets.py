@@ -11,6 +11,7 @@ import msgspec
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from admission import contract
 from admission.contract import TicketData, TicketStatus
 from admission.db.models import Event, Scan, Template, Ticket, event_templates, table_of
 from admission.domain import codes
@@ -79,13 +80,11 @@ class VoidRequest(msgspec.Struct, kw_only=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] = "refunded"
 
 
-class TicketFields(Protocol):
-    """What the API and the feed say of a ticket: a stored Ticket or one just issued."""
+class TicketFields(contract.TicketState, Protocol):
+    """What the API and the feed say of a ticket: a stored Ticket or a plain TicketRecord."""
 
     @property
     def serial(self) -> int: ...
-    @property
-    def number(self) -> str | None: ...
     @property
     def code(self) -> str: ...
     @property
@@ -93,19 +92,7 @@ class TicketFields(Protocol):
     @property
     def event_id(self) -> int | None: ...
     @property
-    def valid_from(self) -> datetime | None: ...
-    @property
-    def valid_until(self) -> datetime | None: ...
-    @property
-    def status(self) -> str: ...
-    @property
     def issued_at(self) -> datetime: ...
-    @property
-    def void_reason(self) -> str | None: ...
-    @property
-    def entries_carried(self) -> int: ...
-    @property
-    def first_used_at(self) -> datetime | None: ...
 
 
 class TicketRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -347,18 +334,7 @@ async def _register_offline_sold(session: AsyncSession, ring: KeyRing, code: str
 
 def facts_of(ticket: TicketFields, rules: TemplateRules, event: EventWindow | None) -> TicketFacts:
     """What the verdict rules read of a ticket, given its template's rules and event window."""
-    return TicketFacts(
-        serial=ticket.serial,
-        number=ticket.number,
-        template=rules,
-        event=event,
-        valid_from=ticket.valid_from,
-        valid_until=ticket.valid_until,
-        void=ticket.status == "void",
-        void_reason=ticket.void_reason,
-        entries_carried=ticket.entries_carried,
-        first_used_at=ticket.first_used_at,
-    )
+    return contract.ticket_facts(ticket, ticket.serial, rules, event)
 
 
 async def ticket_facts(session: AsyncSession, ticket: Ticket) -> TicketFacts:
