@@ -96,6 +96,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=args.access_log,
     )
+    if options.workers > 1:  # one worker: uvicorn says where it listens itself
+        address = f"http://{args.host}:{args.port}"
+        errors.print(f"Starting {options.workers} workers on {address} (Ctrl-C stops them)")
     if serve(options) != 0:
         raise CliError("the service could not start: see the messages above")
     return 0
