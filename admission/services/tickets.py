@@ -120,7 +120,7 @@ class TicketRecord(msgspec.Struct, frozen=True, kw_only=True):
 
     @classmethod
     def columns(cls) -> list[Any]:
-        return [Ticket.__table__.c[name] for name in cls.__struct_fields__]
+        return [table_of(Ticket).c[name] for name in cls.__struct_fields__]
 
 
 def ticket_out(t: TicketFields) -> TicketOut:
@@ -244,16 +244,14 @@ async def issue_tickets(
                 sale_id=sale_id,
             )
         )
-    await session.execute(insert(table_of(Ticket)), [msgspec.structs.asdict(t) for t in issued])
-    await feed.emit_many(session, [("ticket", str(t.serial), ticket_data(t)) for t in issued])
+    await _insert_tickets(session, issued)
     return issued
 
 
-async def _insert_tickets(session: AsyncSession, tickets: list[Ticket]) -> None:
-    columns = [c.key for c in Ticket.__table__.columns]
-    rows = [{c: getattr(t, c) for c in columns} for t in tickets]
-    await session.execute(insert(Ticket), rows)
-    await feed.emit_many(session, [("ticket", str(t.serial), ticket_data(t)) for t in tickets])
+async def _insert_tickets(session: AsyncSession, records: Sequence[TicketRecord]) -> None:
+    """Store new tickets and put them on the feed, the gates' way of learning of them."""
+    await session.execute(insert(table_of(Ticket)), [msgspec.structs.asdict(t) for t in records])
+    await feed.emit_many(session, [("ticket", str(t.serial), ticket_data(t)) for t in records])
 
 
 # ------------------------------------------------------------------ resolving --------
@@ -315,7 +313,7 @@ async def _register_offline_sold(session: AsyncSession, ring: KeyRing, code: str
         signed.event_id is not None and await session.get(Event, signed.event_id) is None
     ):
         return None
-    ticket = Ticket(
+    ticket = TicketRecord(
         serial=signed.serial,
         number=None,
         code=code,
@@ -325,8 +323,8 @@ async def _register_offline_sold(session: AsyncSession, ring: KeyRing, code: str
         issued_at=datetime.now(UTC),
         valid_from=signed.valid_from,
         valid_until=signed.valid_until,
-        status="valid",
-        entries_carried=0,
+        issued_by=None,
+        sale_id=None,
     )
     await _insert_tickets(session, [ticket])
     return await session.get(Ticket, signed.serial)
@@ -429,7 +427,9 @@ async def void_ticket(session: AsyncSession, ref: str, reason: str) -> Ticket:
     return ticket
 
 
-async def reissue_ticket(session: AsyncSession, ring: KeyRing, ref: str, issued_by: int | None) -> Ticket:
+async def reissue_ticket(
+    session: AsyncSession, ring: KeyRing, ref: str, issued_by: int | None
+) -> TicketRecord:
     """A lost ticket or card: a new ticket carries over what is left, the old one is void for good."""
     old = await get_ticket(session, ref, lock=True)
     if old.status == "void":
@@ -447,7 +447,7 @@ async def reissue_ticket(session: AsyncSession, ring: KeyRing, ref: str, issued_
         valid_from=old.valid_from,
         valid_until=old.valid_until,
     )
-    new = Ticket(
+    new = TicketRecord(
         serial=serial,
         number=number,
         code=codes.sign_ticket(signed, ring.signing_key),
@@ -457,7 +457,6 @@ async def reissue_ticket(session: AsyncSession, ring: KeyRing, ref: str, issued_
         issued_at=datetime.now(UTC),
         valid_from=old.valid_from,
         valid_until=old.valid_until,
-        status="valid",
         reissued_from=old.serial,
         entries_carried=entries_used(facts, passages, tz),
         first_used_at=first_use(facts, passages),
