@@ -12,14 +12,12 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from admission.contract import DeviceIn, EventIn, GateIn, IssueRequest, TemplateIn
 from admission.db.engine import Database
 from admission.domain.model import TemplateKind, ValidityMode
 from admission.services import catalog, devices, tickets
-from admission.services.catalog import EventIn, GateIn, TemplateIn
-from admission.services.devices import DeviceIn
 from admission.services.keys import KeyRing
 from admission.services.setup import initialise
-from admission.services.tickets import IssueRequest
 
 DEMO_TIMEZONE = "Europe/Copenhagen"
 

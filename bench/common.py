@@ -123,11 +123,11 @@ async def issue_in_process(
     """Issue `count` tickets of an entry template through the service layer (setup speed)."""
     from sqlalchemy import select
 
+    from admission.contract import MAX_ISSUE, IssueRequest
     from admission.db.engine import Database
     from admission.db.models import Template, Venue
     from admission.services import tickets
     from admission.services.keys import KeyRing
-    from admission.services.tickets import MAX_ISSUE, IssueRequest
 
     db = Database(venue.database_url)
     issued: list[IssuedTicket] = []

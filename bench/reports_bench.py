@@ -37,6 +37,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from admission import contract  # noqa: E402
 from admission.demo import DEMO_TIMEZONE, DemoVenue, seed_demo  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
 
@@ -177,9 +178,9 @@ async def issue_day_tickets(venue: DemoVenue, count: int) -> None:
             template_id = await session.scalar(select(Template.id).where(Template.name == "Day ticket"))
         assert template_id is not None
         while count > 0:
-            chunk = min(count, tickets.MAX_ISSUE)
+            chunk = min(count, contract.MAX_ISSUE)
             async with db.session() as session:
-                request = tickets.IssueRequest(template_id=template_id, count=chunk)
+                request = contract.IssueRequest(template_id=template_id, count=chunk)
                 issued = await tickets.issue_tickets(session, ring, ZoneInfo(DEMO_TIMEZONE), request)
             venue.tickets += [
                 DemoTicket(template="Day ticket", number=t.number or "", code=t.code, serial=str(t.serial))

@@ -24,7 +24,7 @@ import msgspec
 from admission.contract import BatchRequest, GateData, ScanRequest, ScanResponse
 from admission.domain.codes import now_utc
 from admission.domain.model import Decision, Direction, Reason, Verdict
-from admission.waiting import wait_event
+from admission.domain.waiting import wait_event
 from scanner_client.config import Settings
 from scanner_client.remote import OutageReport, Remote, ServerRefused, ServerUnavailable
 from scanner_client.store import LocalPassage, Store, batch_passage

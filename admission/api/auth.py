@@ -9,7 +9,8 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from admission.services.devices import Principal, Role
+from admission.contract import Role
+from admission.services.devices import Principal
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
 PUBLIC_PATHS = ["^/schema", "^/health$", "^/dashboard"]

@@ -13,13 +13,32 @@ from litestar.plugins.problem_details import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from admission.services.errors import ServiceError
+from admission.domain.errors import (
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    InvalidRequestError,
+    NotFoundError,
+)
 
 log = logging.getLogger("admission.api")
 
 
-def from_service_error(exc: ServiceError) -> ProblemDetailsException:
-    return ProblemDetailsException(status_code=exc.status, title=exc.title, detail=exc.detail)
+# Each kind of refusal and its answer; a DomainError of no listed kind is a plain 400.
+DOMAIN_ERROR_STATUS: dict[type[DomainError], tuple[int, str]] = {
+    InvalidRequestError: (422, "Invalid request"),
+    NotFoundError: (404, "Not found"),
+    ConflictError: (409, "Conflict"),
+    ForbiddenError: (403, "Forbidden"),
+}
+
+
+def from_domain_error(exc: DomainError) -> ProblemDetailsException:
+    status, title = next(
+        (answer for kind, answer in DOMAIN_ERROR_STATUS.items() if isinstance(exc, kind)),
+        (400, "Bad request"),
+    )
+    return ProblemDetailsException(status_code=status, title=title, detail=exc.detail)
 
 
 def _problem_response(
@@ -51,7 +70,7 @@ def problem_plugin() -> ProblemDetailsPlugin:
     return ProblemDetailsPlugin(
         ProblemDetailsConfig(
             enable_for_all_http_exceptions=True,
-            exception_to_problem_detail_map={ServiceError: from_service_error},
+            exception_to_problem_detail_map={DomainError: from_domain_error},
         )
     )
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 import msgspec
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 ALPHABET = "0123456789BCDEFGHJKLNPRSTUVX"
@@ -56,9 +57,6 @@ class SignedTicket(msgspec.Struct, frozen=True):
     valid_until: datetime | None = None
 
 
-# ---------------------------------------------------------------- base 28 -------------
-
-
 # Every string of three symbols, in counting order: encoding takes three symbols per divmod
 # (issuing ten thousand tickets encodes ten thousand codes).
 _TRIPLES = tuple("".join(t) for t in itertools.product(ALPHABET, repeat=3))
@@ -89,9 +87,6 @@ def decode_symbols(text: str, size: int) -> bytes:
         return value.to_bytes(size, "big")
     except OverflowError as exc:
         raise CodeError("code is out of range") from exc
-
-
-# ---------------------------------------------------------------- signed code ---------
 
 
 def _to_minutes(moment: datetime | None) -> int:
@@ -160,8 +155,6 @@ def new_serial() -> int:
     return secrets.randbits(63) or 1
 
 
-# ---------------------------------------------------------------- ticket number -------
-
 _DAMM = (
     (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),
     (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
@@ -203,9 +196,6 @@ def format_ticket_number(number: str) -> str:
     return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
 
 
-# ---------------------------------------------------------------- scanner input -------
-
-
 class ScannedCode(msgspec.Struct, frozen=True):
     kind: str  # "signed" or "number"
     value: str
@@ -241,3 +231,7 @@ def classify_scan(raw: str) -> ScannedCode:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def public_hex(key: Ed25519PublicKey) -> str:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()

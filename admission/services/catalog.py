@@ -4,66 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import EventData, GateData, TemplateData, VenueData
+from admission.contract import (
+    EventData,
+    EventIn,
+    GateData,
+    GateIn,
+    TemplateData,
+    TemplateIn,
+    VenueData,
+    VenueIn,
+)
 from admission.db.models import Event, Gate, Template, Venue, event_templates
+from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from admission.domain.model import EventWindow, TemplateKind, TemplateRules, ValidityMode
 from admission.services import feed
-from admission.services.errors import ConflictError, InvalidRequestError, NotFoundError
-
-NO_NUL = r"^[^\x00]+$"  # the same rule on every backend: PostgreSQL cannot store NUL in text
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
-ZoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=NO_NUL)]
-Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
-
-
-class VenueIn(msgspec.Struct, kw_only=True):
-    name: Name
-    timezone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    annul_window_seconds: Annotated[int, msgspec.Meta(ge=0, le=3600)] = 30
-
-
-class TemplateIn(msgspec.Struct, kw_only=True):
-    name: Name
-    kind: TemplateKind = TemplateKind.ENTRY
-    plu: Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[0-9A-Za-z-]+$")] | None = None
-    price_cents: Annotated[int, msgspec.Meta(ge=0)] = 0
-    currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] = "EUR"
-    validity_mode: ValidityMode = ValidityMode.FIXED
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
-    validity_days: Annotated[int, msgspec.Meta(ge=1, le=3660)] | None = None
-    allowed_zones: list[ZoneName] = []
-    allowed_gates: list[ZoneName] = []
-    max_entries: Annotated[int, msgspec.Meta(ge=1)] | None = 1
-    reentry_allowed: bool = False
-    fallback_template_id: int | None = None
-    active: bool = True
-    title: Annotated[str, msgspec.Meta(max_length=200)] = ""
-    description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
-    color: Color = "#1f6feb"
-
-
-class EventIn(msgspec.Struct, kw_only=True):
-    name: Name
-    starts_at: datetime
-    ends_at: datetime
-    doors_open_minutes: Annotated[int, msgspec.Meta(ge=0, le=24 * 60)] = 60
-    capacity: Annotated[int, msgspec.Meta(ge=0)] | None = None
-    template_ids: list[int] = []
-
-
-class GateIn(msgspec.Struct, kw_only=True):
-    name: ZoneName
-    zone: ZoneName
-    from_zone: ZoneName | None = None
-    event_id: int | None = None
 
 
 def _require_aware(*moments: datetime | None) -> None:

@@ -6,43 +6,25 @@ import hashlib
 import secrets
 import time
 from datetime import UTC, datetime
-from typing import Annotated, Literal, cast
+from typing import cast
 
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from admission.contract import DeviceIn, DeviceOut, IssuedToken, Role
 from admission.db.models import Device, Gate, IssuerKey, Token
+from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from admission.services import keys
-from admission.services.errors import ConflictError, InvalidRequestError, NotFoundError
 
-Role = Literal["admin", "box_office", "gate", "viewer"]
-ROLES: tuple[Role, ...] = ("admin", "box_office", "gate", "viewer")
 TOKEN_PREFIX = "adm_"
 
 
-class DeviceIn(msgspec.Struct, kw_only=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
-    role: Role
-    gate: str | None = None
-    # box-office devices sign tickets they sell offline; gates learn this key from the feed
-    signing_public_key: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")] | None = None
 
 
-class DeviceOut(msgspec.Struct, kw_only=True):
-    id: int
-    name: str
-    role: str
-    gate: str | None
-    created_at: datetime
-    revoked: bool
-    key_id: int | None = None
 
 
-class IssuedToken(msgspec.Struct, kw_only=True):
-    device: DeviceOut
-    token: str  # shown once
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):

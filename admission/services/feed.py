@@ -21,7 +21,7 @@ from admission.contract import Change as ChangeOut
 from admission.contract import ChangeKind, ChangesPage
 from admission.db.engine import Database
 from admission.db.models import Change, Venue, table_of
-from admission.waiting import wait_event
+from admission.domain.waiting import wait_event
 
 _FEED_LOCK = 7_001_001
 _encoder = msgspec.json.Encoder()

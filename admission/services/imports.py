@@ -26,19 +26,20 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, get_args
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from admission.contract import ImportLine, ImportResult, LineStatus
 from admission.db.models import Gate, Scan
 from admission.domain import codes
 from admission.domain.codes import CodeError
+from admission.domain.errors import InvalidRequestError
 from admission.domain.model import Direction
 from admission.services import catalog, scanning
-from admission.services.errors import InvalidRequestError
 from admission.services.keys import KeyRing
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -46,37 +47,14 @@ MAX_IMPORT_LINES = 50_000
 CHUNK_LINES = 2000  # lines judged per ticket-index load
 SHOWN_TEXT = 80  # characters of a line echoed in the results
 
-LineStatus = Literal["admitted", "rejected", "not_a_code", "duplicate"]
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _STAMP = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?"
 _STAMP_FIRST = re.compile(rf"^(?P<at>{_STAMP})[\s,;]+(?P<code>\S.*)$")
 _STAMP_LAST = re.compile(rf"^(?P<code>.*\S)[\s,;]+(?P<at>{_STAMP})$")
 
 
-class ImportLine(msgspec.Struct, kw_only=True):
-    line: int  # 1-based line number in the file
-    text: str
-    status: LineStatus
-    verdict: str | None = None
-    reason: str | None = None
-    message: str = ""
-    ticket_serial: str | None = None
-    scanned_at: datetime | None = None
-    nonce: str | None = None
 
 
-class ImportResult(msgspec.Struct, kw_only=True):
-    file_sha256: str
-    gate: str
-    direction: str
-    lines: int
-    blank: int
-    admitted: int
-    rejected: int
-    not_a_code: int
-    duplicates: int
-    registered: int  # new facts stored by this import
-    results: list[ImportLine]
 
 
 @dataclass(frozen=True)

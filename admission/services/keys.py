@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import KeyData
 from admission.db.models import IssuerKey
+from admission.domain.codes import public_hex
 from admission.services import feed
 
 
@@ -21,8 +22,6 @@ def key_path(data_dir: Path, key_id: int) -> Path:
     return data_dir / "keys" / f"issuer-{key_id}.pem"
 
 
-def public_hex(key: Ed25519PublicKey) -> str:
-    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
 
 
 def write_private_key(path: Path, key: Ed25519PrivateKey) -> None:

@@ -9,33 +9,20 @@ later change of the same key says it is no longer active (ended early).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
 
-import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import NoticeData
+from admission.contract import NoticeData, NoticeIn, NoticeOut
 from admission.db.models import Device, Notice
+from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from admission.services import feed
-from admission.services.errors import ConflictError, InvalidRequestError, NotFoundError
 
 LONGEST_NOTICE = timedelta(days=31)
 
 
-class NoticeIn(msgspec.Struct, kw_only=True):
-    message: Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"^[^\x00]+$")]
-    ends_at: datetime
 
 
-class NoticeOut(msgspec.Struct, kw_only=True):
-    id: int
-    message: str
-    starts_at: datetime
-    ends_at: datetime | None
-    created_at: datetime
-    created_by: str | None
-    active: bool
 
 
 def is_active(notice: Notice, now: datetime) -> bool:

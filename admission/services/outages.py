@@ -3,37 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
 
-import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from admission.contract import OutageIn, OutageOut
 from admission.db.models import Device, Outage
+from admission.domain.errors import InvalidRequestError
 from admission.services.devices import Principal
-from admission.services.errors import InvalidRequestError
-
-
-class OutageIn(msgspec.Struct, kw_only=True):
-    client_ref: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
-    started_at: datetime
-    ended_at: datetime | None = None
-    passages_offline: Annotated[int, msgspec.Meta(ge=0)] = 0
-    sales_offline: Annotated[int, msgspec.Meta(ge=0)] = 0
-    registered_at: datetime | None = None
-    note: Annotated[str, msgspec.Meta(max_length=300)] | None = None
-
-
-class OutageOut(msgspec.Struct, kw_only=True):
-    id: int
-    device: str
-    started_at: datetime
-    ended_at: datetime | None
-    duration_seconds: float | None
-    passages_offline: int
-    sales_offline: int
-    registered_at: datetime | None
-    note: str | None
 
 
 def outage_out(outage: Outage, device_name: str) -> OutageOut:

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -31,8 +31,25 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
+from admission.contract import (
+    ConflictRow,
+    ConflictsReport,
+    OccupancyReport,
+    OccupancyRow,
+    OutageRow,
+    OutageSummary,
+    PassageRow,
+    PassagesReport,
+    ReasonRow,
+    ReasonsReport,
+    ReportBase,
+    SourceRow,
+    SourcesReport,
+    TemplateRow,
+    TemplatesReport,
+)
 from admission.db.models import Device, Event, Gate, Outage, Scan, Template, Ticket
-from admission.services.errors import ConflictError, InvalidRequestError, NotFoundError
+from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 
 Granularity = Literal["15min", "hour", "day"]
 GRANULARITIES: tuple[Granularity, ...] = ("15min", "hour", "day")
@@ -202,133 +219,36 @@ def _bucket_slot_default(element: _BucketSlot, compiler: SQLCompiler, **kw: Any)
 # ------------------------------------------------------------------ report structs ---
 
 
-class ReportBase(msgspec.Struct, kw_only=True):
-    kind: str
-    timezone: str
-    start: datetime | None
-    end: datetime | None
-    gate: str | None = None
-    granularity: str | None = None
 
 
-class PassageRow(msgspec.Struct, kw_only=True):
-    bucket: datetime
-    gate: str
-    entries: int
-    exits: int
-    rejected: int
 
 
-class PassagesReport(ReportBase):
-    row_type: ClassVar[type] = PassageRow
-    rows: list[PassageRow]
 
 
-class TemplateRow(msgspec.Struct, kw_only=True):
-    bucket: datetime | None
-    template_id: int
-    template: str
-    event_id: int | None
-    event: str | None
-    entries: int
-    exits: int
-    rejected: int
 
 
-class TemplatesReport(ReportBase):
-    row_type: ClassVar[type] = TemplateRow
-    rows: list[TemplateRow]
 
 
-class OccupancyRow(msgspec.Struct, kw_only=True):
-    bucket: datetime
-    zone: str
-    entered: int
-    left: int
-    inside: int  # at the end of the bucket (or now, for the current one)
 
 
-class OccupancyReport(ReportBase):
-    row_type: ClassVar[type] = OccupancyRow
-    now: dict[str, int]
-    peak: dict[str, int]
-    rows: list[OccupancyRow]
 
 
-class ReasonRow(msgspec.Struct, kw_only=True):
-    verdict: str
-    reason: str
-    scans: int
-    share: float  # of all scans in the period
 
 
-class ReasonsReport(ReportBase):
-    row_type: ClassVar[type] = ReasonRow
-    admitted: int
-    rejected: int
-    rows: list[ReasonRow]
 
 
-class SourceRow(msgspec.Struct, kw_only=True):
-    source: str
-    label: str
-    scans: int
-    admitted: int
-    rejected: int
-    share: float
 
 
-class SourcesReport(ReportBase):
-    row_type: ClassVar[type] = SourceRow
-    rows: list[SourceRow]
 
 
-class ConflictRow(msgspec.Struct, kw_only=True):
-    nonce: str
-    scanned_at: datetime
-    received_at: datetime
-    gate: str
-    device: str | None
-    ticket_serial: str | None
-    ticket_number: str | None
-    reason: str
-    message: str
-    reviewed_at: datetime | None
-    note: str | None
 
 
-class ConflictsReport(ReportBase):
-    row_type: ClassVar[type] = ConflictRow
-    status: str
-    rows: list[ConflictRow]
 
 
-class ReviewIn(msgspec.Struct, kw_only=True):
-    note: Annotated[str, msgspec.Meta(max_length=300)] = ""
 
 
-class OutageRow(msgspec.Struct, kw_only=True):
-    id: int
-    device: str
-    started_at: datetime
-    ended_at: datetime | None
-    duration_seconds: float | None
-    passages_offline: int
-    sales_offline: int
-    registered_at: datetime | None
-    note: str | None
 
 
-class OutageSummary(msgspec.Struct, kw_only=True):
-    outages: int
-    ongoing: int
-    devices: int
-    total_duration_seconds: float  # ongoing outages count until now
-    longest_seconds: float
-    passages_offline: int
-    sales_offline: int
-    not_yet_registered: int  # outages whose offline records have not all reached the service
-    last_registered_at: datetime | None
 
 
 class OutagesReport(ReportBase):

@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -26,21 +25,31 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import Nonce
+from admission.contract import (
+    MAX_SALE_TICKETS,
+    DeviceDay,
+    IssueRequest,
+    MethodTotals,
+    OfflineSaleLine,
+    RefundIn,
+    SaleIn,
+    SaleLineIn,
+    SaleLineOut,
+    SaleOut,
+    SalesReport,
+    SigningKeyIn,
+    SigningKeyOut,
+)
 from admission.db.models import Device, Event, IssuerKey, Sale, Template, Ticket, Venue
-from admission.domain import codes
+from admission.domain import codes, payments
 from admission.domain.codes import CodeError, SignedTicket
+from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from admission.domain.model import TemplateKind
-from admission.services import catalog, feed, keys, payments, tickets
+from admission.domain.payments import PaymentConfig, PaymentIn
+from admission.services import catalog, feed, keys, tickets
 from admission.services.devices import Principal
-from admission.services.errors import ConflictError, InvalidRequestError, NotFoundError
 from admission.services.keys import KeyRing
-from admission.services.payments import PaymentConfig, PaymentIn
-from admission.services.tickets import IssueRequest, TicketOut
 
-MAX_LINES = 50
-MAX_LINE_QUANTITY = 500
-MAX_SALE_TICKETS = 1000
 # A till's clock may run a little fast; a sale dated further ahead is a broken clock or a forgery.
 CLOCK_TOLERANCE = timedelta(minutes=10)
 
@@ -48,75 +57,20 @@ CLOCK_TOLERANCE = timedelta(minutes=10)
 # ------------------------------------------------------------------ wire structs -----
 
 
-class SaleLineIn(msgspec.Struct, kw_only=True):
-    """One line: a template by id or by PLU, an event for event templates, a quantity.
-
-    `unit_price_cents` is what an offline till charged (its snapshot's price); online sales
-    always use the service's current price.
-    """
-
-    template_id: int | None = None
-    plu: Annotated[str, msgspec.Meta(min_length=1, max_length=20)] | None = None
-    event_id: int | None = None
-    quantity: Annotated[int, msgspec.Meta(ge=1, le=MAX_LINE_QUANTITY)]
-    unit_price_cents: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
 
-Email = Annotated[str, msgspec.Meta(max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")]
 
 
-class SaleIn(msgspec.Struct, kw_only=True):
-    nonce: Nonce
-    lines: Annotated[list[SaleLineIn], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
-    payment: PaymentIn
-    sold_at: datetime | None = None  # offline sales: when the till sold; online: the server's time
-    offline: bool = False
-    tickets: Annotated[list[Annotated[str, msgspec.Meta(max_length=400)]], msgspec.Meta(max_length=1000)] = []
-    buyer_email: Email | None = None
 
 
-class SaleLineOut(msgspec.Struct, kw_only=True):
-    template_id: int
-    template: str
-    plu: str | None
-    event_id: int | None
-    event: str | None
-    quantity: int
-    unit_price_cents: int
-    total_cents: int
 
 
-class SaleOut(msgspec.Struct, kw_only=True):
-    id: int
-    nonce: str
-    device: str | None
-    sold_at: datetime
-    received_at: datetime
-    offline: bool
-    payment_method: payments.PaymentMethod
-    card_brand: str | None
-    total_cents: int
-    currency: str
-    status: str  # completed | refunded
-    refunded_at: datetime | None
-    buyer_email: str | None
-    lines: list[SaleLineOut]
-    tickets: list[TicketOut]
 
 
-class RefundIn(msgspec.Struct, kw_only=True):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=150)] = "refunded"
-    # A used ticket is normally not refunded; a supervisor may decide otherwise.
-    include_used: bool = False
 
 
-class SigningKeyIn(msgspec.Struct, kw_only=True):
-    public_key: Annotated[str, msgspec.Meta(pattern=r"^[0-9a-f]{64}$")]
 
 
-class SigningKeyOut(msgspec.Struct, kw_only=True):
-    key_id: int
-    device: str
 
 
 # ------------------------------------------------------------------ recording a sale --
@@ -488,49 +442,12 @@ async def save_payment_config(session: AsyncSession, config: PaymentConfig) -> P
 # ------------------------------------------------------------------ end-of-day report -
 
 
-class MethodTotals(msgspec.Struct, kw_only=True):
-    method: payments.PaymentMethod
-    currency: str
-    sales: int = 0
-    tickets: int = 0
-    sold_cents: int = 0
-    refunds: int = 0
-    refunded_cents: int = 0
-    net_cents: int = 0
-    by_card_brand: dict[str, int] = {}  # net per brand (card only)
 
 
-class OfflineSaleLine(msgspec.Struct, kw_only=True):
-    sale_id: int
-    device: str
-    sold_at: datetime
-    synced_at: datetime  # when the service received it
-    delay_seconds: float
-    method: payments.PaymentMethod
-    total_cents: int
-    currency: str
 
 
-class DeviceDay(msgspec.Struct, kw_only=True):
-    device: str
-    methods: list[MethodTotals]
-    cash_to_count_cents: int  # cash sold minus cash refunded: what the drawer should hold extra
-    card_total_cents: int
-    offline_sales: int
-    offline_total_cents: int
-    last_offline_synced_at: datetime | None
 
 
-class SalesReport(msgspec.Struct, kw_only=True):
-    date: date
-    timezone: str
-    devices: list[DeviceDay]
-    totals: list[MethodTotals]
-    offline_sales: list[OfflineSaleLine]
-    note: str = (
-        "Sales count on the day they were sold, refunds on the day they were made, both at the "
-        "selling device. Offline sales appear once their till has synced."
-    )
 
 
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:

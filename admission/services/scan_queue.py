@@ -25,10 +25,10 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from admission.contract import ScanRequest, ScanResponse
 from admission.db.engine import Database
+from admission.domain.errors import DomainError
 from admission.services import scanning
 from admission.services.catalog import ScanCatalogCache
 from admission.services.devices import Principal
-from admission.services.errors import ServiceError
 from admission.services.feed import ChangeNotifier
 from admission.services.keys import KeyRing
 
@@ -117,13 +117,13 @@ class ScanQueue:
         for pending, outcome in zip(group, outcomes, strict=True):
             if pending.answer.done():
                 continue
-            if isinstance(outcome, ServiceError):
+            if isinstance(outcome, DomainError):
                 pending.answer.set_exception(outcome)
             else:
                 pending.answer.set_result(outcome)
         self._notifier.poke()
 
-    async def _commit(self, group: list[PendingScan]) -> list[ScanResponse | ServiceError]:
+    async def _commit(self, group: list[PendingScan]) -> list[ScanResponse | DomainError]:
         scans = [(p.principal, p.request) for p in group]
         # What can be read before the write transaction is: on SQLite that transaction is the
         # one writer of every worker, and each round trip in it keeps the others waiting.
@@ -145,7 +145,7 @@ class ScanQueue:
                 if not group[0].answer.done():
                     group[0].answer.set_result(previous)
                 return
-        if not isinstance(exc, ServiceError):
+        if not isinstance(exc, DomainError):
             log.error("online scans failed (%d in the group): %r", len(group), exc)
         _settle(group, exc)
 

@@ -31,6 +31,13 @@ from admission.contract import (
 from admission.db.models import Gate, Scan, Ticket, table_of
 from admission.domain import codes
 from admission.domain.codes import CodeError
+from admission.domain.errors import (
+    ConflictError,
+    DomainError,
+    ForbiddenError,
+    InvalidRequestError,
+    NotFoundError,
+)
 from admission.domain.model import (
     AdmittedPassage,
     Decision,
@@ -43,13 +50,6 @@ from admission.domain.model import (
 from admission.domain.rules import decide, reject_invalid
 from admission.services import catalog, feed, tickets
 from admission.services.devices import Principal
-from admission.services.errors import (
-    ConflictError,
-    ForbiddenError,
-    InvalidRequestError,
-    NotFoundError,
-    ServiceError,
-)
 from admission.services.keys import KeyRing
 
 CLOCK_SKEW_ALLOWED = timedelta(minutes=10)
@@ -199,7 +199,7 @@ async def scan_online_group(
     view: catalog.ScanCatalog,
     scans: Sequence[tuple[Principal, ScanRequest]],
     answered: dict[str, ScanResponse],
-) -> list[ScanResponse | ServiceError]:
+) -> list[ScanResponse | DomainError]:
     """Decide and record online scans in arrival order, in the caller's transaction.
 
     Each admitted scan counts for the scans after it, exactly as if each had had a
@@ -213,7 +213,7 @@ async def scan_online_group(
     gates = view.gates
     index = TicketIndex(session, ring, view)
     await index.load(request.code for _, request in scans if request.nonce not in answered)
-    outcomes: list[ScanResponse | ServiceError] = []
+    outcomes: list[ScanResponse | DomainError] = []
     facts: list[ScanFact] = []
     for principal, request in scans:
         if request.nonce in answered:
@@ -222,7 +222,7 @@ async def scan_online_group(
         try:
             at = check_scan_time(request.scanned_at, now)
             gate = catalog.known_gate(gates, request.gate)
-        except ServiceError as exc:
+        except DomainError as exc:
             outcomes.append(exc)
             continue
         ticket, ticket_facts, decision = await index.judge(request.code, gate, request.direction, at)

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import msgspec
 
+from admission.contract import DeviceIn, VenueIn
 from admission.db.engine import Database
 from admission.db.migrate import upgrade_database
 from admission.db.models import Venue
+from admission.domain.errors import ConflictError
 from admission.services import catalog, devices, keys
-from admission.services.catalog import VenueIn
-from admission.services.devices import DeviceIn
-from admission.services.errors import ConflictError
 
 
 class SetupResult(msgspec.Struct, kw_only=True):

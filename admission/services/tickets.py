@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any, Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -12,10 +12,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission import contract
-from admission.contract import TicketData, TicketStatus
+from admission.contract import IssueRequest, PassageOut, TicketData, TicketDetail, TicketOut
 from admission.db.models import Event, Scan, Template, Ticket, event_templates, table_of
 from admission.domain import codes
 from admission.domain.codes import CodeError, SignedTicket
+from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from admission.domain.model import (
     AdmittedPassage,
     Direction,
@@ -27,57 +28,7 @@ from admission.domain.model import (
 from admission.domain.rules import first_use, replay_zone
 from admission.domain.templates import stamp_validity
 from admission.services import catalog, feed
-from admission.services.errors import ConflictError, InvalidRequestError, NotFoundError
 from admission.services.keys import KeyRing
-
-MAX_ISSUE = 10_000
-
-
-class IssueRequest(msgspec.Struct, kw_only=True):
-    template_id: int
-    event_id: int | None = None
-    count: Annotated[int, msgspec.Meta(ge=1, le=MAX_ISSUE)] = 1
-
-
-class TicketOut(msgspec.Struct, kw_only=True):
-    serial: str
-    number: str | None
-    code: str
-    template_id: int
-    event_id: int | None
-    valid_from: datetime | None
-    valid_until: datetime | None
-    status: TicketStatus
-    issued_at: datetime
-
-
-class PassageOut(msgspec.Struct, kw_only=True):
-    nonce: str
-    gate: str
-    zone: str
-    direction: str
-    verdict: str
-    reason: str
-    message: str
-    source: str
-    scanned_at: datetime
-    received_at: datetime
-    conflict: bool
-    annulled: bool
-
-
-class TicketDetail(TicketOut, kw_only=True):
-    template: str
-    void_reason: str | None
-    replaced_by: str | None
-    reissued_from: str | None
-    entries_carried: int
-    entries_left: int | None
-    passages: list[PassageOut]
-
-
-class VoidRequest(msgspec.Struct, kw_only=True):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] = "refunded"
 
 
 class TicketFields(contract.TicketState, Protocol):

@@ -22,10 +22,9 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from admission.contract import EventData, TemplateData
+from admission.contract import MAX_LINE_QUANTITY, EventData, TemplateData
 from admission.domain.model import TemplateKind
-from admission.services.payments import PaymentIn, PaymentMethod, brand_label, money
-from admission.services.sales import MAX_LINE_QUANTITY
+from admission.domain.payments import PaymentIn, PaymentMethod, brand_label, money
 from scanner_client.box_office.till import (
     CartLine,
     EventChoice,

@@ -22,8 +22,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from admission.services.payments import money
-from admission.services.sales import SalesReport
+from admission.contract import SalesReport
+from admission.domain.payments import money
 from scanner_client.box_office.app import BoxOfficeApp
 from scanner_client.box_office.enroll import (
     KEY_FILE,

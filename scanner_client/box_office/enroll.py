@@ -22,7 +22,7 @@ import msgspec
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from admission.services.keys import public_hex
+from admission.domain.codes import public_hex
 from scanner_client.box_office.local import TillStore
 from scanner_client.box_office.remote import BoxOfficeRemote
 from scanner_client.enroll import pull_snapshot

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import msgspec
 
-from admission.services.sales import SaleIn, SaleOut
+from admission.contract import SaleIn, SaleOut
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -23,7 +23,7 @@ from admission import barcodes
 from admission.contract import EventData, TemplateData
 from admission.domain.codes import format_ticket_number
 from admission.domain.model import ValidityMode
-from admission.services.payments import money
+from admission.domain.payments import money
 
 TICKET_FORMATS = ("png", "html", "pdf")
 _RENDERERS = {

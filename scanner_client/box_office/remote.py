@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from admission.contract import EventData, TemplateData
-from admission.services.devices import DeviceOut, IssuedToken
-from admission.services.payments import PaymentConfig
-from admission.services.sales import RefundIn, SaleIn, SaleOut, SalesReport, SigningKeyIn, SigningKeyOut
-from admission.services.tickets import TicketOut
+from admission.contract import (
+    DeviceOut,
+    EventData,
+    IssuedToken,
+    RefundIn,
+    SaleIn,
+    SaleOut,
+    SalesReport,
+    SigningKeyIn,
+    SigningKeyOut,
+    TemplateData,
+    TicketOut,
+)
+from admission.domain.payments import PaymentConfig
 from scanner_client.remote import Remote
 
 SALE_TIMEOUT = 8.0  # an event sale waits for the capacity check; longer means the link is gone

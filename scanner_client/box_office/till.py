@@ -2,7 +2,7 @@
 
 Online, a sale is the service's: it checks capacity and payment and issues the tickets, all or
 nothing. Offline, the till sells entry tickets on its own: it checks the payment's offline rules
-(shared with the service, `admission.services.payments`), signs each ticket with its own Ed25519
+(shared with the service, `admission.domain.payments`), signs each ticket with its own Ed25519
 key (which every gate learned from the change feed at enrollment, so they admit these tickets at
 once, online or not), records the sale in its queue and prints. Event tickets need the central
 capacity check, so offline they are refused with the fallback entry templates offered instead.
@@ -32,14 +32,21 @@ import httpx
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from admission.contract import EventData, TemplateData
+from admission.contract import (
+    MAX_LINE_QUANTITY,
+    EventData,
+    RefundIn,
+    SaleIn,
+    SaleLineIn,
+    SaleOut,
+    TemplateData,
+    TicketOut,
+)
+from admission.domain import payments
 from admission.domain.codes import SignedTicket, new_serial, now_utc, sign_ticket
 from admission.domain.model import TemplateKind
+from admission.domain.payments import MethodStatus, PaymentConfig, PaymentIn, PaymentRefused
 from admission.domain.templates import stamp_validity
-from admission.services import payments
-from admission.services.payments import MethodStatus, PaymentConfig, PaymentIn, PaymentRefused
-from admission.services.sales import MAX_LINE_QUANTITY, RefundIn, SaleIn, SaleLineIn, SaleOut
-from admission.services.tickets import TicketOut
 from scanner_client.box_office.local import LocalSale, TillStore
 from scanner_client.box_office.printing import (
     TICKET_FORMATS,

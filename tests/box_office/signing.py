@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar.testing import TestClient
 
-from admission.domain.codes import SignedTicket, new_serial, sign_ticket
-from admission.services.keys import public_hex
+from admission.domain.codes import SignedTicket, new_serial, public_hex, sign_ticket
 from tests.support.venues import bearer
 
 

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from admission.domain.errors import InvalidRequestError
 from admission.services import reports
-from admission.services.errors import InvalidRequestError
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 6, 12, 15, 30, tzinfo=UTC)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from admission import cli as admission_cli
-from admission import reports_cli
+from admission import cli
 from admission.cli import main
+from admission.cli import reports as reports_cli
 from admission.demo import DemoVenue
 from tests.reports.scripted_day import CONFLICT_NONCE, DAY
 
@@ -20,32 +20,32 @@ def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tables as wide as they like (captured output would wrap at 80 columns)."""
     monkeypatch.setattr(reports_cli, "console", Console(width=250))
     monkeypatch.setattr(reports_cli, "errors", Console(width=250, stderr=True))
-    monkeypatch.setattr(admission_cli, "errors", Console(width=250, stderr=True))
+    monkeypatch.setattr(cli, "errors", Console(width=250, stderr=True))
 
 
-def cli(venue: DemoVenue, *args: str) -> int:
+def run_cli(venue: DemoVenue, *args: str) -> int:
     return main([*args, "--database-url", venue.database_url, "--data-dir", venue.data_dir])
 
 
 def test_report_prints_a_table_in_venue_time(scripted: DemoVenue, capsys: pytest.CaptureFixture[str]) -> None:
     day = DAY.isoformat()
-    assert cli(scripted, "report", "passages", "--from", day, "--to", day, "--gate", "Main gate") == 0
+    assert run_cli(scripted, "report", "passages", "--from", day, "--to", day, "--gate", "Main gate") == 0
     out = capsys.readouterr().out
     assert "Passages: Fri 2026-06-12 (Europe/Copenhagen), gate Main gate" in out
     assert "2026-06-12 09:00" in out and "│ 15 " in out
-    assert cli(scripted, "report", "occupancy", "--from", day, "--to", day) == 0
+    assert run_cli(scripted, "report", "occupancy", "--from", day, "--to", day) == 0
     out = capsys.readouterr().out
     assert "Inside now: arena 5, zoo 19" in out and "Peak (at bucket ends): arena 7, zoo 20" in out
-    assert cli(scripted, "report", "summary", "--from", day, "--to", day) == 0
+    assert run_cli(scripted, "report", "summary", "--from", day, "--to", day) == 0
     assert "open conflicts (all time)" in capsys.readouterr().out
-    assert cli(scripted, "report", "outages", "--from", day, "--to", day) == 0
+    assert run_cli(scripted, "report", "outages", "--from", day, "--to", day) == 0
     assert "2 outage(s) on 2 device(s), 65 min in total" in capsys.readouterr().out
 
 
 def test_report_csv_file(scripted: DemoVenue, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     target = tmp_path / "reasons.csv"
     assert (
-        cli(
+        run_cli(
             scripted,
             "report",
             "reasons",
@@ -71,12 +71,12 @@ def test_report_csv_file(scripted: DemoVenue, tmp_path: Path, capsys: pytest.Cap
 def test_conflict_review_from_the_command_line(
     scripted: DemoVenue, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli(scripted, "report", "conflicts") == 0
+    assert run_cli(scripted, "report", "conflicts") == 0
     assert CONFLICT_NONCE in capsys.readouterr().out
-    assert cli(scripted, "review-conflict", CONFLICT_NONCE, "--note", "checked with the arena staff") == 0
-    assert cli(scripted, "review-conflict", CONFLICT_NONCE) == 2
+    assert run_cli(scripted, "review-conflict", CONFLICT_NONCE, "--note", "checked with the arena staff") == 0
+    assert run_cli(scripted, "review-conflict", CONFLICT_NONCE) == 2
     assert "reviewed already" in capsys.readouterr().err
-    assert cli(scripted, "review-conflict", "no-such-nonce") == 2
+    assert run_cli(scripted, "review-conflict", "no-such-nonce") == 2
 
 
 def test_import_scans_prints_results_and_is_idempotent(
@@ -85,13 +85,13 @@ def test_import_scans_prints_results_and_is_idempotent(
     ticket = next(t for t in venue.tickets if t.template == "Day ticket")
     log = tmp_path / "gate.txt"
     log.write_bytes(f"{ticket.number}\r\n\r\nnot a code\r\n{ticket.number}\n".encode())
-    assert cli(venue, "import-scans", str(log), "--gate", "Main gate") == 0
+    assert run_cli(venue, "import-scans", str(log), "--gate", "Main gate") == 0
     out = capsys.readouterr().out
     assert "admitted" in out and "already_used" in out and "not a code" in out
     assert (
         "1 admitted, 1 rejected, 1 not codes, 0 imported before, 1 blank; 2 new passages registered." in out
     )
-    assert cli(venue, "import-scans", str(log), "--gate", "Main gate", "--at", "2026-06-12T10:00") == 0
+    assert run_cli(venue, "import-scans", str(log), "--gate", "Main gate", "--at", "2026-06-12T10:00") == 0
     assert "0 new passages registered" in capsys.readouterr().out
 
 
@@ -116,22 +116,22 @@ def test_mistakes_exit_2_with_a_message(
     log = tmp_path / "log.txt"
     log.write_text("1\n")
     paths = {"missing": str(tmp_path / "missing.txt"), "folder": str(tmp_path), "log": str(log)}
-    assert cli(venue, *(a.format(**paths) for a in args)) == 2
+    assert run_cli(venue, *(a.format(**paths) for a in args)) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
 
 
 def test_unknown_report_kind_is_a_usage_error(venue: DemoVenue) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        cli(venue, "report", "weather")
+        run_cli(venue, "report", "weather")
     assert exit_info.value.code == 2
 
 
 def test_notices_from_the_command_line(venue: DemoVenue, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli(venue, "notice", "set", "Card payments are down, cash only", "--for", "2h") == 0
+    assert run_cli(venue, "notice", "set", "Card payments are down, cash only", "--for", "2h") == 0
     assert "shows on every gate and box office until" in capsys.readouterr().out
-    assert cli(venue, "notice", "list") == 0
+    assert run_cli(venue, "notice", "list") == 0
     assert "Card payments are down" in capsys.readouterr().out
-    assert cli(venue, "notice", "end", "1") == 0
-    assert cli(venue, "notice", "list") == 0
+    assert run_cli(venue, "notice", "end", "1") == 0
+    assert run_cli(venue, "notice", "list") == 0
     assert "Card payments" not in capsys.readouterr().out

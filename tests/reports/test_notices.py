@@ -7,10 +7,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from admission.contract import NoticeIn
 from admission.db.engine import Database
 from admission.demo import DemoVenue
 from admission.services import notices
-from admission.services.notices import NoticeIn
 from tests.support.venues import bearer
 
 

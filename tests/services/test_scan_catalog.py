@@ -7,11 +7,12 @@ import msgspec
 import pytest
 from sqlalchemy import select
 
+from admission.contract import GateIn, TemplateIn
 from admission.db.engine import Database
 from admission.db.models import Template
 from admission.demo import DemoVenue
 from admission.services import catalog
-from admission.services.catalog import GateIn, ScanCatalogCache, TemplateIn
+from admission.services.catalog import ScanCatalogCache
 
 pytestmark = pytest.mark.anyio
 

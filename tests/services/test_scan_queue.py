@@ -19,10 +19,10 @@ from admission.contract import ScanRequest, ScanResponse
 from admission.db.engine import Database
 from admission.db.models import Scan
 from admission.demo import DemoVenue
+from admission.domain.errors import InvalidRequestError
 from admission.services import scanning
 from admission.services.catalog import ScanCatalogCache
 from admission.services.devices import Principal, TokenAuthenticator
-from admission.services.errors import InvalidRequestError
 from admission.services.feed import ChangeNotifier
 from admission.services.keys import KeyRing
 from admission.services.scan_queue import ScanQueue

@@ -3,6 +3,9 @@ xdist worker, emptied between tests (much faster than migrating every time)."""
 
 from __future__ import annotations
 
+import atexit
+import os
+import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +18,10 @@ from admission.db.migrate import upgrade_database
 from admission.db.models import Base
 
 _migrated: set[str] = set()
+
+# Unique per test run, so two checkouts (or two runs) sharing one PostgreSQL server never drop
+# each other's databases; each run drops its own when it ends.
+_RUN_TAG = f"{os.getpid()}_{secrets.token_hex(3)}"
 
 
 def _sqlite_template(worker_id: str) -> Path:
@@ -40,7 +47,7 @@ def fresh_database(backend: str, tmp_path: Path, worker_id: str, pg_url: str | N
         yield f"sqlite+aiosqlite:///{target}"
         return
     assert pg_url is not None
-    yield from _postgres(pg_url, f"admission_test_{worker_id}")
+    yield from _postgres(pg_url, f"admission_test_{_RUN_TAG}_{worker_id}")
 
 
 def _postgres(pg_url: str, name: str) -> Iterator[str]:
@@ -69,10 +76,18 @@ def _postgres(pg_url: str, name: str) -> Iterator[str]:
         finally:
             await connection.close()
 
+    async def drop() -> None:
+        connection = await asyncpg.connect(admin_dsn)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
     if name not in _migrated:
         asyncio.run(recreate())
         upgrade_database(url)
         _migrated.add(name)
+        atexit.register(lambda: asyncio.run(drop()))
     else:
         asyncio.run(empty())
     yield url

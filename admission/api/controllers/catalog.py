@@ -8,10 +8,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.api.auth import allow
 from admission.api.state import runtime
-from admission.contract import EventData, GateData, TemplateData, VenueData
+from admission.contract import (
+    EventData,
+    EventIn,
+    GateData,
+    GateIn,
+    TemplateData,
+    TemplateIn,
+    VenueData,
+    VenueIn,
+)
 from admission.db.models import Event
 from admission.services import catalog
-from admission.services.catalog import EventIn, GateIn, TemplateIn, VenueIn
 
 READERS = allow("box_office", "gate", "viewer")
 

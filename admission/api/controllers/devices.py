@@ -7,8 +7,8 @@ from litestar.params import FromPath, JSONBody
 
 from admission.api.auth import allow
 from admission.api.state import principal, runtime
+from admission.contract import DeviceIn, DeviceOut, IssuedToken
 from admission.services import devices
-from admission.services.devices import DeviceIn, DeviceOut, IssuedToken
 
 
 class DeviceController(Controller):

@@ -13,34 +13,33 @@ from zoneinfo import ZoneInfo
 
 from litestar import Controller, MediaType, Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
+from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.static_files import create_static_files_router
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from admission import contract
 from admission.api.auth import allow
 from admission.api.state import principal, runtime
-from admission.domain.model import Direction
-from admission.services import catalog, imports, notices, reports
-from admission.services.errors import InvalidRequestError, ServiceError
-from admission.services.imports import ImportResult
-from admission.services.notices import NoticeIn, NoticeOut
-from admission.services.reports import (
+from admission.contract import (
     ConflictRow,
     ConflictsReport,
-    ConflictStatus,
-    Granularity,
+    ImportResult,
+    NoticeIn,
+    NoticeOut,
     OccupancyReport,
-    OutagesReport,
     OutageSummary,
     PassagesReport,
-    Period,
     ReasonsReport,
     ReviewIn,
     SourcesReport,
-    SummaryReport,
     TemplatesReport,
 )
+from admission.domain.errors import InvalidRequestError
+from admission.domain.model import Direction
+from admission.services import catalog, imports, notices, reports
+from admission.services.reports import ConflictStatus, Granularity, OutagesReport, Period, SummaryReport
 
 VIEWERS = allow("viewer")
 READERS = allow("viewer", "gate", "box_office")
@@ -50,7 +49,7 @@ From = Annotated[str | None, QueryParameter(name="from", description="start: dat
 To = Annotated[str | None, QueryParameter(name="to", description="end: a date includes that whole day")]
 GateFilter = Annotated[str | None, QueryParameter(description="only this gate")]
 Format = Annotated[Literal["json", "csv"] | None, QueryParameter(name="format")]
-R = TypeVar("R", bound=reports.ReportBase)
+R = TypeVar("R", bound=contract.ReportBase)
 
 
 async def venue_zone(session: AsyncSession) -> ZoneInfo:
@@ -236,9 +235,8 @@ class NoticeController(Controller):
         return notice
 
 
-class UnsupportedMediaError(ServiceError):
-    status = 415
-    title = "Unsupported media type"
+class UnsupportedMediaError(ClientException):
+    status_code = 415
 
 
 async def uploaded_bytes(request: Request) -> bytes:

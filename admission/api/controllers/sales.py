@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 
 from admission.api.auth import allow
 from admission.api.state import principal, runtime
+from admission.contract import RefundIn, SaleIn, SaleOut, SalesReport, SigningKeyIn, SigningKeyOut
+from admission.domain.errors import InvalidRequestError
+from admission.domain.payments import PaymentConfig
 from admission.services import catalog, sales
-from admission.services.errors import InvalidRequestError
-from admission.services.payments import PaymentConfig
-from admission.services.sales import RefundIn, SaleIn, SaleOut, SalesReport, SigningKeyIn, SigningKeyOut
 
 SELLERS = allow("box_office")
 READERS = allow("box_office", "viewer")

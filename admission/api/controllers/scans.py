@@ -5,39 +5,39 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 from sqlalchemy.exc import IntegrityError
 
 from admission.api.auth import allow
 from admission.api.state import principal, runtime
-from admission.contract import BatchRequest, BatchResponse, ChangesPage, ScanRequest, ScanResponse
+from admission.contract import (
+    AnnulResponse,
+    AutoExitRequest,
+    AutoExitResponse,
+    BatchRequest,
+    BatchResponse,
+    ChangesPage,
+    Occupancy,
+    OutageIn,
+    OutageOut,
+    ScanRequest,
+    ScanResponse,
+)
+from admission.domain.errors import DomainError
 from admission.services import catalog, feed, outages, scanning
-from admission.services.errors import ServiceError
-from admission.services.outages import OutageIn, OutageOut
 
 GATES = allow("gate")
 MAX_WAIT_SECONDS = 60
 MAX_PAGE = 10_000
 
 
-class AnnulResponse(msgspec.Struct, kw_only=True):
-    nonce: str
-    annulled_at: datetime
 
 
-class Occupancy(msgspec.Struct, kw_only=True):
-    at: datetime
-    zones: dict[str, int]
 
 
-class AutoExitRequest(msgspec.Struct, kw_only=True):
-    at: datetime | None = None
 
 
-class AutoExitResponse(msgspec.Struct, kw_only=True):
-    exits_recorded: int
 
 
 class ScanController(Controller):
@@ -99,7 +99,7 @@ class ScanController(Controller):
         rt = runtime(request)
         at = data.at or datetime.now(UTC)
         if at.tzinfo is None:
-            raise ServiceError("at must carry a UTC offset")
+            raise DomainError("at must carry a UTC offset")
         async with rt.db.session() as session:
             count = await scanning.auto_exit(session, at, principal(request).device_id)
         rt.notifier.poke()

@@ -10,9 +10,9 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from admission import barcodes
 from admission.api.auth import allow
 from admission.api.state import principal, runtime
+from admission.contract import IssueRequest, TicketDetail, TicketOut, VoidRequest
+from admission.domain.errors import InvalidRequestError
 from admission.services import catalog, printing, tickets
-from admission.services.errors import InvalidRequestError
-from admission.services.tickets import IssueRequest, TicketDetail, TicketOut, VoidRequest
 
 SELLERS = allow("box_office")
 

@@ -1,12 +1,11 @@
-"""The HTTP contract of DESIGN.md as msgspec structs, shared by the service and the clients.
+"""The change feed: what a gate or till learns of the venue, page by page.
 
-Serials travel as strings: they are 63-bit and JavaScript numbers are not.
-"""
+Serials travel as strings: they are 63-bit and JavaScript numbers are not."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, Protocol
+from typing import Literal, Protocol
 
 import msgspec
 
@@ -14,84 +13,14 @@ from admission.domain.model import (
     Direction,
     EventWindow,
     GateInfo,
-    Reason,
     TemplateKind,
     TemplateRules,
     TicketFacts,
     ValidityMode,
-    Verdict,
 )
 
-# No NUL characters: PostgreSQL cannot store them in text, and no scanner sends them in these.
-Nonce = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\x00]+$")]
-GateName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\x00]+$")]
-RawCode = Annotated[str, msgspec.Meta(max_length=2000)]
-ScanSource = Literal["online", "offline", "import", "override", "auto_exit"]
 TicketStatus = Literal["valid", "void"]
-BatchStatus = Literal["registered", "duplicate", "conflict"]
-MAX_BATCH = 5000
 
-
-# ------------------------------------------------------------------ scans ------------
-
-
-class ScanRequest(msgspec.Struct, kw_only=True):
-    code: RawCode
-    gate: GateName
-    nonce: Nonce
-    direction: Direction = Direction.IN
-    scanned_at: datetime | None = None
-
-
-class TicketSummary(msgspec.Struct, kw_only=True):
-    serial: str
-    number: str | None
-    template_id: int
-    template: str
-    event_id: int | None
-    status: TicketStatus
-    entries_left: int | None
-    valid_from: datetime | None
-    valid_until: datetime | None
-
-
-class ScanResponse(msgspec.Struct, kw_only=True):
-    verdict: Verdict
-    reason: Reason
-    message: str
-    nonce: str
-    scanned_at: datetime
-    ticket: TicketSummary | None = None
-
-
-class BatchPassage(msgspec.Struct, kw_only=True):
-    nonce: Nonce
-    code: RawCode
-    gate: GateName
-    direction: Direction
-    scanned_at: datetime
-    local_verdict: Verdict
-    local_reason: Reason
-    override_reason: str | None = None  # set when a supervisor overrode the local verdict
-
-
-class BatchRequest(msgspec.Struct, kw_only=True):
-    device: Annotated[str, msgspec.Meta(max_length=100)]
-    passages: Annotated[list[BatchPassage], msgspec.Meta(max_length=MAX_BATCH)]
-
-
-class BatchResult(msgspec.Struct, kw_only=True):
-    nonce: str
-    status: BatchStatus
-    verdict: Verdict
-    reason: Reason
-
-
-class BatchResponse(msgspec.Struct, kw_only=True):
-    results: list[BatchResult]
-
-
-# ------------------------------------------------------------------ change feed ------
 
 ChangeKind = Literal["venue", "template", "event", "gate", "key", "ticket", "passage", "notice"]
 

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from admission.services.errors import InvalidRequestError
+from admission.domain.errors import InvalidRequestError
 
 DEFAULT_CARD_OFFLINE_LIMIT = 200
 SETTINGS_KEY = "payments"  # the key in Venue.settings
@@ -223,9 +223,6 @@ def _status(config: PaymentConfig, entry: MethodConfig, online: bool, stored: in
 def money(cents: int, currency: str = "") -> str:
     amount = f"{cents / 100:,.2f}"
     return f"{amount} {currency}".strip()
-
-
-# ------------------------------------------------------------------ venue settings ----
 
 
 def config_from_settings(settings: dict[str, Any] | None) -> PaymentConfig:

@@ -1,6 +1,6 @@
 """`admission report`, `review-conflict`, `import-scans` and `notice`: the managers' commands.
 
-Registered through `admission.cli.EXTRA_COMMANDS`. Every command talks to the database
+Every command talks to the database
 directly (like `admission tokens`), prints rich tables with times in the venue's time zone,
 and exits 2 with a one-line message for anything the user can fix.
 """
@@ -20,22 +20,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.cli import add_database_options, console, errors, run, settings_from
+from admission import contract
+from admission.cli.common import CliError, add_database_options, console, errors, run, settings_from
 from admission.config import Settings
+from admission.contract import ImportResult, OccupancyReport
 from admission.db.engine import Database
 from admission.domain.model import Direction
-from admission.services import catalog, imports, notices, reports
-from admission.services.errors import ServiceError
-from admission.services.imports import ImportResult
+from admission.services import catalog, imports, notices
+from admission.services import reports as report_service
 from admission.services.keys import KeyRing
-from admission.services.reports import AnyReport, OccupancyReport, OutagesReport, SummaryReport
+from admission.services.reports import AnyReport, OutagesReport, SummaryReport
 
 T = TypeVar("T")
-
-
-class UsageError(ServiceError):
-    """A problem the user can fix. A ServiceError, so `admission.cli.main` prints it and exits 2
-    even when the CLI runs as `python -m admission.cli` (a second copy of that module)."""
 
 
 KINDS = ("summary", "passages", "templates", "occupancy", "reasons", "sources", "conflicts", "outages")
@@ -65,29 +61,26 @@ async def _zone(session: AsyncSession) -> ZoneInfo:
     return ZoneInfo((await catalog.get_venue(session)).timezone)
 
 
-# ------------------------------------------------------------------ report -----------
-
-
 async def build_report(session: AsyncSession, args: argparse.Namespace) -> AnyReport | SummaryReport:
     tz = await _zone(session)
     named = bool(args.start or args.end)
-    period = reports.resolve_period(tz, args.start, args.end)
+    period = report_service.resolve_period(tz, args.start, args.end)
     granularity = args.granularity
     if args.kind == "summary":
-        return await reports.summary_report(session, period)
+        return await report_service.summary_report(session, period)
     if args.kind == "passages":
-        return await reports.passages_report(session, period, granularity or "hour", args.gate)
+        return await report_service.passages_report(session, period, granularity or "hour", args.gate)
     if args.kind == "templates":
-        return await reports.templates_report(session, period, granularity, args.gate)
+        return await report_service.templates_report(session, period, granularity, args.gate)
     if args.kind == "occupancy":
-        return await reports.occupancy_report(session, period, granularity or "hour")
+        return await report_service.occupancy_report(session, period, granularity or "hour")
     if args.kind == "reasons":
-        return await reports.reasons_report(session, period, args.gate)
+        return await report_service.reasons_report(session, period, args.gate)
     if args.kind == "sources":
-        return await reports.sources_report(session, period, args.gate)
+        return await report_service.sources_report(session, period, args.gate)
     if args.kind == "conflicts":
-        return await reports.conflicts_report(session, tz, args.status, period if named else None)
-    return await reports.outages_report(session, tz, period if named else None)
+        return await report_service.conflicts_report(session, tz, args.status, period if named else None)
+    return await report_service.outages_report(session, tz, period if named else None)
 
 
 def _period_text(start: datetime | None, end: datetime | None) -> str:
@@ -104,12 +97,12 @@ def _text(value: Any, tz: ZoneInfo) -> str:
         return f"{value.astimezone(tz):%Y-%m-%d %H:%M}"
     if isinstance(value, float):
         return f"{value:.1%}" if value <= 1 else f"{value:,.0f}"
-    return reports.cell(value, tz)
+    return report_service.cell(value, tz)
 
 
 def print_table(report: AnyReport) -> None:
     tz = ZoneInfo(report.timezone)
-    names, rows = reports.table(report)
+    names, rows = report_service.table(report)
     title = f"{report.kind.capitalize()}: {_period_text(report.start, report.end)} ({report.timezone})"
     if report.gate:
         title += f", gate {report.gate}"
@@ -156,14 +149,14 @@ def print_extras(report: AnyReport) -> None:
 
 
 def write_csv(report: AnyReport, target: str) -> None:
-    text = reports.to_csv(report)
+    text = report_service.to_csv(report)
     if target == "-":
         sys.stdout.write(text)
         return
     try:
         Path(target).write_text(text, encoding="utf-8", newline="")
     except OSError as exc:
-        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+        raise CliError(f"cannot write {target}: {exc.strerror}") from None
     errors.print(f"[green]Wrote {len(report.rows)} rows to {target}[/]")
 
 
@@ -171,7 +164,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     report = run(_read(settings_from(args), lambda session: build_report(session, args)))
     if isinstance(report, SummaryReport):
         if args.csv:
-            raise UsageError("the summary has no rows to export: use another report with --csv")
+            raise CliError("the summary has no rows to export: use another report with --csv")
         print_summary(report)
         return 0
     if args.csv:
@@ -183,26 +176,23 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_review_conflict(args: argparse.Namespace) -> int:
-    async def work(session: AsyncSession) -> reports.ConflictRow:
-        return await reports.review_conflict(session, await _zone(session), args.nonce, args.note)
+    async def work(session: AsyncSession) -> contract.ConflictRow:
+        return await report_service.review_conflict(session, await _zone(session), args.nonce, args.note)
 
     row = run(_write(settings_from(args), work))
     console.print(f"Conflict {row.nonce} ({row.gate}, {row.scanned_at:%Y-%m-%d %H:%M}) marked reviewed.")
     return 0
 
 
-# ------------------------------------------------------------------ import-scans -----
-
-
 def read_file(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except FileNotFoundError:
-        raise UsageError(f"no such file: {path}") from None
+        raise CliError(f"no such file: {path}") from None
     except IsADirectoryError:
-        raise UsageError(f"{path} is a folder, not a scan log") from None
+        raise CliError(f"{path} is a folder, not a scan log") from None
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
 
 
 async def verifying_ring(session: AsyncSession, data_dir: Path) -> KeyRing:
@@ -260,8 +250,6 @@ def cmd_import_scans(args: argparse.Namespace) -> int:
     return 0
 
 
-# ------------------------------------------------------------------ notices ----------
-
 _DURATION = re.compile(r"^\s*(\d+)\s*(m|min|h|d)\s*$")
 
 
@@ -270,7 +258,7 @@ def parse_until(until: str | None, lasting: str | None, tz: ZoneInfo, now: datet
     if lasting:
         match = _DURATION.match(lasting)
         if not match:
-            raise UsageError(f"cannot read the duration {lasting!r}: use e.g. 45m, 2h or 1d")
+            raise CliError(f"cannot read the duration {lasting!r}: use e.g. 45m, 2h or 1d")
         unit = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days"}[match[2]]
         return now + timedelta(**{unit: int(match[1])})
     text = (until or "").strip()
@@ -280,7 +268,7 @@ def parse_until(until: str | None, lasting: str | None, tz: ZoneInfo, now: datet
         try:
             moment = datetime.fromisoformat(text.replace(" ", "T", 1))
         except ValueError:
-            raise UsageError(f"cannot read the time {text!r}: use 18:00 or 2026-06-01T18:00") from None
+            raise CliError(f"cannot read the time {text!r}: use 18:00 or 2026-06-01T18:00") from None
         return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
     local_now = now.astimezone(tz)
     end = local_now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
@@ -288,21 +276,21 @@ def parse_until(until: str | None, lasting: str | None, tz: ZoneInfo, now: datet
 
 
 def cmd_notice_set(args: argparse.Namespace) -> int:
-    async def work(session: AsyncSession) -> tuple[ZoneInfo, notices.NoticeOut]:
+    async def work(session: AsyncSession) -> tuple[ZoneInfo, contract.NoticeOut]:
         tz = await _zone(session)
         ends_at = parse_until(args.until, args.lasting, tz, datetime.now(UTC))
-        data = notices.NoticeIn(message=args.message, ends_at=ends_at)
+        data = contract.NoticeIn(message=args.message, ends_at=ends_at)
         return tz, await notices.create_notice(session, data, None)
 
     if not args.message.strip():
-        raise UsageError("the notice needs a message")
+        raise CliError("the notice needs a message")
     tz, notice = run(_write(settings_from(args), work))
     console.print(f"Notice {notice.id} shows on every gate and box office until {_text(notice.ends_at, tz)}.")
     return 0
 
 
 def cmd_notice_list(args: argparse.Namespace) -> int:
-    async def work(session: AsyncSession) -> tuple[ZoneInfo, list[notices.NoticeOut]]:
+    async def work(session: AsyncSession) -> tuple[ZoneInfo, list[contract.NoticeOut]]:
         return await _zone(session), await notices.list_notices(session, active_only=not args.all)
 
     tz, rows = run(_read(settings_from(args), work))
@@ -326,9 +314,6 @@ def cmd_notice_end(args: argparse.Namespace) -> int:
     return 0
 
 
-# ------------------------------------------------------------------ wiring -----------
-
-
 def _period_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--from", dest="start", help="start: a date, a date-time (venue time), today, yesterday"
@@ -343,7 +328,9 @@ def register(commands: Any) -> None:
     report.add_argument("kind", choices=KINDS)
     _period_options(report)
     report.add_argument("--gate", help="only this gate (passages, templates, reasons, sources)")
-    report.add_argument("--granularity", choices=reports.GRANULARITIES, help="time buckets (default: hour)")
+    report.add_argument(
+        "--granularity", choices=report_service.GRANULARITIES, help="time buckets (default: hour)"
+    )
     report.add_argument(
         "--status", choices=["open", "reviewed", "all"], default="open", help="conflicts to list"
     )

@@ -1,0 +1,1 @@
+"""The HTTP API: the Litestar application and its thin controllers."""

@@ -1,0 +1,40 @@
+"""`admission`: set up, run and administer the admission service.
+
+Each module of this package adds its own subcommands; this one only wires them and runs one.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from sqlalchemy.exc import DBAPIError
+
+from admission.cli import admin, reports, service
+from admission.cli.common import CliError, Handler, errors
+from admission.domain.errors import DomainError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="admission", description="Offline-first ticketing and admission control"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for module in (service, admin, reports):
+        module.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (CliError, DomainError) as exc:
+        errors.print(f"[red]Error:[/] {exc}")
+        return 2
+    except DBAPIError as exc:
+        errors.print(f"[red]Database error:[/] {exc.orig}. Check --database-url and that the server runs.")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+

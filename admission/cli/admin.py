@@ -1,0 +1,179 @@
+"""Administer a venue from the shell: devices and tokens, issuer keys, issuing, auto-exit."""
+
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.table import Table
+
+from admission import contract
+from admission.cli.common import (
+    CliError,
+    add_database_options,
+    console,
+    errors,
+    run,
+    settings_from,
+    with_session,
+)
+
+
+def cmd_tokens_create(args: argparse.Namespace) -> int:
+    from admission.services import devices
+
+    async def work(session: Any) -> Any:
+        return await devices.create_device(
+            session, contract.DeviceIn(name=args.name, role=args.role, gate=args.gate)
+        )
+
+    issued = run(with_session(settings_from(args), work))
+    console.print(f"Device {issued.device.name!r} ({issued.device.role}) created. Token, shown once:")
+    console.print(f"  [bold]{issued.token}[/]")
+    return 0
+
+
+def cmd_tokens_list(args: argparse.Namespace) -> int:
+    from admission.services import devices
+
+    rows = run(with_session(settings_from(args), devices.list_devices))
+    table = Table("id", "device", "role", "gate", "created", "revoked", title="Devices")
+    for d in rows:
+        table.add_row(
+            str(d.id),
+            d.name,
+            d.role,
+            d.gate or "",
+            f"{d.created_at:%Y-%m-%d %H:%M}",
+            "yes" if d.revoked else "",
+        )
+    console.print(table)
+    return 0
+
+
+def cmd_tokens_revoke(args: argparse.Namespace) -> int:
+    from admission.services import devices
+
+    async def work(session: Any) -> Any:
+        return await devices.revoke_device(session, args.device_id)
+
+    device = run(with_session(settings_from(args), work))
+    console.print(f"Device {device.name!r} and all its tokens are revoked (other workers: within seconds).")
+    return 0
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from admission.db.models import IssuerKey
+
+    async def work(session: Any) -> Any:
+        return (await session.scalars(select(IssuerKey).order_by(IssuerKey.key_id))).all()
+
+    table = Table("key id", "owner", "public key", "created", "revoked", title="Issuer keys")
+    for key in run(with_session(settings_from(args), work)):
+        owner = f"device {key.device_id}" if key.device_id else "service"
+        table.add_row(
+            str(key.key_id),
+            owner,
+            key.public_key[:16] + "…",
+            f"{key.created_at:%Y-%m-%d}",
+            "yes" if key.revoked_at else "",
+        )
+    console.print(table)
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from admission.services import keys
+
+    settings = settings_from(args)
+
+    async def work(session: Any) -> int:
+        return await keys.create_service_key(session, settings.data_dir)
+
+    key_id = run(with_session(settings, work))
+    console.print(f"New issuer key {key_id}: restart the service to sign with it. Old tickets stay valid.")
+    return 0
+
+
+def cmd_auto_exit(args: argparse.Namespace) -> int:
+    from admission.services import scanning
+
+    at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+    if at.tzinfo is None:
+        raise CliError("--at needs a UTC offset, e.g. 2026-06-01T23:00:00+02:00")
+
+    async def work(session: Any) -> int:
+        return await scanning.auto_exit(session, at, None)
+
+    count = run(with_session(settings_from(args), work))
+    console.print(f"Recorded {count} automatic exits at {at.isoformat()}.")
+    return 0
+
+
+def cmd_issue(args: argparse.Namespace) -> int:
+    from admission.services import catalog, tickets
+    from admission.services.keys import KeyRing
+
+    settings = settings_from(args)
+
+    async def work(session: Any) -> Any:
+        tz = ZoneInfo((await catalog.get_venue(session)).timezone)
+        ring = await KeyRing.load(session, settings.data_dir)
+        request = contract.IssueRequest(template_id=args.template, event_id=args.event, count=args.count)
+        return await tickets.issue_tickets(session, ring, tz, request)
+
+    issued = run(with_session(settings, work))
+    out = sys.stdout if args.out == "-" else open(args.out, "w")  # noqa: SIM115
+    with out:
+        out.write("number,serial,code\n")
+        for t in issued:
+            out.write(f"{t.number},{t.serial},{t.code}\n")
+    errors.print(f"[green]Issued {len(issued)} tickets[/]" + ("" if args.out == "-" else f" into {args.out}"))
+    return 0
+
+
+def register(commands: Any) -> None:
+    tokens = commands.add_parser("tokens", help="devices and their tokens")
+    token_commands = tokens.add_subparsers(dest="action", required=True)
+    create = token_commands.add_parser("create", help="a new device with a token")
+    add_database_options(create)
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", required=True, choices=["admin", "box_office", "gate", "viewer"])
+    create.add_argument("--gate")
+    create.set_defaults(handler=cmd_tokens_create)
+    listing = token_commands.add_parser("list")
+    add_database_options(listing)
+    listing.set_defaults(handler=cmd_tokens_list)
+    revoke = token_commands.add_parser("revoke", help="revoke a device and all its tokens")
+    add_database_options(revoke)
+    revoke.add_argument("device_id", type=int)
+    revoke.set_defaults(handler=cmd_tokens_revoke)
+
+    keys = commands.add_parser("keys", help="issuer keys")
+    key_commands = keys.add_subparsers(dest="action", required=True)
+    key_list = key_commands.add_parser("list")
+    add_database_options(key_list)
+    key_list.set_defaults(handler=cmd_keys_list)
+    rotate = key_commands.add_parser("rotate", help="a new signing key for the service")
+    add_database_options(rotate)
+    rotate.set_defaults(handler=cmd_keys_rotate)
+
+    auto_exit = commands.add_parser("auto-exit", help="record exits for everyone still inside (nightly)")
+    add_database_options(auto_exit)
+    auto_exit.add_argument("--at", help="time of the exits (ISO 8601 with offset; default now)")
+    auto_exit.set_defaults(handler=cmd_auto_exit)
+
+    issue = commands.add_parser("issue", help="issue tickets from a template")
+    add_database_options(issue)
+    issue.add_argument("--template", type=int, required=True)
+    issue.add_argument("--event", type=int)
+    issue.add_argument("--count", type=int, default=1)
+    issue.add_argument("--out", default="-", help="CSV file (default: standard output)")
+    issue.set_defaults(handler=cmd_issue)
+

@@ -1,0 +1,184 @@
+"""Set up, run and demonstrate the service: init, serve, demo, openapi."""
+
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from rich.progress import Progress
+
+from admission.cli.common import (
+    CliError,
+    add_database_options,
+    add_serve_options,
+    console,
+    errors,
+    run,
+    settings_from,
+    with_session,
+)
+from admission.config import Settings
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from admission.services.setup import initialise
+
+    settings = settings_from(args)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    result = run(initialise(settings.database_url, settings.data_dir, args.venue, args.timezone))
+    console.print(f"[green]Venue {args.venue!r} is set up[/] in {settings.database_url}")
+    console.print(f"Issuer key {result.key_id} written to {settings.data_dir / 'keys'} (mode 0600).")
+    console.print("Admin token (shown once, stored only as a hash):")
+    console.print(f"  [bold]{result.admin_token}[/]")
+    return 0
+
+
+def check_issuer_key(settings: Settings) -> None:
+    from admission.services.keys import KeyRing
+
+    async def work(session: Any) -> None:
+        try:
+            await KeyRing.load(session, settings.data_dir)
+        except RuntimeError as exc:
+            raise CliError(str(exc)) from exc
+
+    run(with_session(settings, work))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from admission.db.migrate import upgrade_database
+    from admission.serving import ServeOptions, serve
+
+    settings = settings_from(args)
+    upgrade_database(settings.database_url)  # a new release upgrades the schema in place
+    check_issuer_key(settings)  # one clear line now, not a traceback from every worker
+    os.environ["ADMISSION_DATABASE_URL"] = settings.database_url
+    os.environ["ADMISSION_DATA_DIR"] = str(settings.data_dir.resolve())
+    if args.workers > 1 and settings.database_url.startswith("sqlite"):
+        errors.print(
+            "[yellow]Several workers on SQLite work, but writes queue up: use PostgreSQL for more.[/]"
+        )
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        access_log=args.access_log,
+    )
+    if options.workers > 1:  # one worker: uvicorn says where it listens itself
+        address = f"http://{args.host}:{args.port}"
+        errors.print(f"Starting {options.workers} workers on {address} (Ctrl-C stops them)")
+    if serve(options) != 0:
+        raise CliError("the service could not start: see the messages above")
+    return 0
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from admission.api.app import create_app
+
+    app = create_app(Settings(database_url="sqlite+aiosqlite://", data_dir=Path(".")))
+    print(json.dumps(app.openapi_schema.to_schema(), indent=2))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from admission.demo import seed_demo
+
+    folder = Path(args.dir).resolve()
+    if (folder / "admission.db").exists():
+        raise CliError(f"{folder} holds a demo venue already: remove it (`make clean`) or pass --dir")
+    folder.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite+aiosqlite:///{folder / 'admission.db'}"
+    total = args.tickets * 4
+    with Progress(console=console) as progress:
+        task = progress.add_task("Issuing demo tickets", total=total)
+        venue = run(seed_demo(url, folder, args.tickets, lambda n: progress.advance(task, n)))
+        write_demo_files(folder, venue, progress)
+    base = f"http://{args.host}:{args.port}"
+    print_demo_guide(folder, venue, base)
+    if args.no_serve:
+        return 0
+    args.database_url, args.data_dir, args.workers = url, str(folder), 1
+    return cmd_serve(args)
+
+
+def write_demo_files(folder: Path, venue: Any, progress: Progress) -> None:
+    from admission import barcodes
+
+    tickets_dir = folder / "tickets"
+    tickets_dir.mkdir(exist_ok=True)
+    task = progress.add_task("Rendering barcodes", total=len(venue.tickets))
+    with (folder / "tickets.csv").open("w") as sheet:
+        sheet.write("template,number,serial,code\n")
+        for ticket in venue.tickets:
+            sheet.write(f"{ticket.template},{ticket.number},{ticket.serial},{ticket.code}\n")
+            (tickets_dir / f"{ticket.number}-qr.png").write_bytes(barcodes.qr_png(ticket.code))
+            (tickets_dir / f"{ticket.number}-code128.png").write_bytes(barcodes.code128_png(ticket.number))
+            progress.advance(task)
+    (folder / "tokens.json").write_text(
+        json.dumps(
+            {
+                "admin": venue.admin_token,
+                "gates": venue.gate_tokens,
+                "box_office": venue.box_office_token,
+                "viewer": venue.viewer_token,
+            },
+            indent=2,
+        )
+    )
+    os.chmod(folder / "tokens.json", 0o600)
+
+
+def say(command: str) -> None:
+    """A command to copy: never wrapped, whatever the terminal width."""
+    console.print(command, soft_wrap=True, highlight=False)
+
+
+def print_demo_guide(folder: Path, venue: Any, base: str) -> None:
+    gate, token = next(iter(venue.gate_tokens.items()))
+    first = venue.tickets[0]
+    console.rule("[bold]Demo venue ready")
+    console.print(f"Database and issuer key: {folder}")
+    console.print(f"{len(venue.tickets)} tickets: {folder / 'tickets.csv'}, barcodes in {folder / 'tickets'}")
+    console.print(f"Tokens (admin, gates, box office, viewer): {folder / 'tokens.json'}")
+    console.print(f"API: {base}/api/v1   OpenAPI: {base}/schema   health: {base}/health")
+    console.print("\nOpen a gate scanner on it (in another terminal):")
+    say(
+        f"  .venv/bin/scanner-client enroll --server {base} --token {token} "
+        f"--gate '{gate}' --data-dir {folder / 'scanner-main'}"
+    )
+    say(f"  .venv/bin/scanner-client gate --data-dir {folder / 'scanner-main'}")
+    console.print(f"Then type or scan a ticket number, e.g. {first.number}, and Enter.")
+    console.print("Or scan from the command line:")
+    say(
+        f"  curl -s -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
+        f'-d \'{{"code": "{first.number}", "gate": "{gate}", "nonce": "demo-1"}}\' {base}/api/v1/scans'
+    )
+
+
+def register(commands: Any) -> None:
+    init = commands.add_parser("init", help="create the database, issuer key and first admin token")
+    add_database_options(init)
+    init.add_argument("--venue", default="My venue", help="venue name")
+    init.add_argument("--timezone", default="Europe/Berlin", help="IANA time zone of the venue")
+    init.set_defaults(handler=cmd_init)
+
+    serve = commands.add_parser("serve", help="run the service")
+    add_database_options(serve)
+    add_serve_options(serve)
+    serve.set_defaults(handler=cmd_serve)
+
+    demo = commands.add_parser("demo", help="set up a demo venue and serve it")
+    demo.add_argument("--dir", default="demo-venue")
+    demo.add_argument("--tickets", type=int, default=100, help="tickets per template")
+    demo.add_argument("--no-serve", action="store_true", help="set up only")
+    add_serve_options(demo)
+    demo.set_defaults(handler=cmd_demo)
+
+    openapi = commands.add_parser("openapi", help="print the OpenAPI document")
+    openapi.set_defaults(handler=cmd_openapi)
+

@@ -1,0 +1,57 @@
+"""Venue, templates, events and gates as an admin writes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from admission.contract.common import Color, Name, ZoneName
+from admission.domain.model import (
+    TemplateKind,
+    ValidityMode,
+)
+
+
+class VenueIn(msgspec.Struct, kw_only=True):
+    name: Name
+    timezone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    annul_window_seconds: Annotated[int, msgspec.Meta(ge=0, le=3600)] = 30
+
+
+class TemplateIn(msgspec.Struct, kw_only=True):
+    name: Name
+    kind: TemplateKind = TemplateKind.ENTRY
+    plu: Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[0-9A-Za-z-]+$")] | None = None
+    price_cents: Annotated[int, msgspec.Meta(ge=0)] = 0
+    currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] = "EUR"
+    validity_mode: ValidityMode = ValidityMode.FIXED
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    validity_days: Annotated[int, msgspec.Meta(ge=1, le=3660)] | None = None
+    allowed_zones: list[ZoneName] = []
+    allowed_gates: list[ZoneName] = []
+    max_entries: Annotated[int, msgspec.Meta(ge=1)] | None = 1
+    reentry_allowed: bool = False
+    fallback_template_id: int | None = None
+    active: bool = True
+    title: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
+    color: Color = "#1f6feb"
+
+
+class EventIn(msgspec.Struct, kw_only=True):
+    name: Name
+    starts_at: datetime
+    ends_at: datetime
+    doors_open_minutes: Annotated[int, msgspec.Meta(ge=0, le=24 * 60)] = 60
+    capacity: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    template_ids: list[int] = []
+
+
+class GateIn(msgspec.Struct, kw_only=True):
+    name: ZoneName
+    zone: ZoneName
+    from_zone: ZoneName | None = None
+    event_id: int | None = None

@@ -1,0 +1,59 @@
+"""Issuing, looking up, voiding and reissuing tickets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import msgspec
+
+from admission.contract.feed import TicketStatus
+
+MAX_ISSUE = 10_000
+
+
+class IssueRequest(msgspec.Struct, kw_only=True):
+    template_id: int
+    event_id: int | None = None
+    count: Annotated[int, msgspec.Meta(ge=1, le=MAX_ISSUE)] = 1
+
+
+class TicketOut(msgspec.Struct, kw_only=True):
+    serial: str
+    number: str | None
+    code: str
+    template_id: int
+    event_id: int | None
+    valid_from: datetime | None
+    valid_until: datetime | None
+    status: TicketStatus
+    issued_at: datetime
+
+
+class PassageOut(msgspec.Struct, kw_only=True):
+    nonce: str
+    gate: str
+    zone: str
+    direction: str
+    verdict: str
+    reason: str
+    message: str
+    source: str
+    scanned_at: datetime
+    received_at: datetime
+    conflict: bool
+    annulled: bool
+
+
+class TicketDetail(TicketOut, kw_only=True):
+    template: str
+    void_reason: str | None
+    replaced_by: str | None
+    reissued_from: str | None
+    entries_carried: int
+    entries_left: int | None
+    passages: list[PassageOut]
+
+
+class VoidRequest(msgspec.Struct, kw_only=True):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] = "refunded"

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, engines, writer turns and Alembic migrations."""

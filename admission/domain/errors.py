@@ -1,0 +1,31 @@
+"""Errors a use case raises when the rules refuse the caller's request.
+
+They say what is wrong and what to do, never how it travels: the API maps each kind to its
+HTTP status (`admission.api.problems`), the CLI prints the message and exits 2.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A request the rules refuse; the message is meant for the person who sent it."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidRequestError(DomainError):
+    """Well-formed, but the rules do not allow it (a bad value, an impossible combination)."""
+
+
+class NotFoundError(DomainError):
+    """What the request names does not exist."""
+
+
+class ConflictError(DomainError):
+    """It clashes with what is already there (a duplicate name, a sold-out event, a used nonce)."""
+
+
+class ForbiddenError(DomainError):
+    """This caller may not do it, whatever its role in general allows."""
