@@ -100,6 +100,15 @@ def _text(value: Any, tz: ZoneInfo) -> str:
     return report_service.cell(value, tz)
 
 
+def duration_text(seconds: float) -> str:
+    """'40 s', '3 min 20 s', '65 min': an outage of seconds must not read as '0 min'."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    minutes, rest = divmod(whole, 60)
+    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
 def print_table(report: AnyReport) -> None:
     tz = ZoneInfo(report.timezone)
     names, rows = report_service.table(report)
@@ -141,8 +150,8 @@ def print_extras(report: AnyReport) -> None:
     if isinstance(report, OutagesReport):
         s = report.summary
         console.print(
-            f"{s.outages} outage(s) on {s.devices} device(s), {s.total_duration_seconds / 60:.0f} min"
-            f" in total (longest {s.longest_seconds / 60:.0f} min), {s.passages_offline} passages and"
+            f"{s.outages} outage(s) on {s.devices} device(s), {duration_text(s.total_duration_seconds)}"
+            f" in total (longest {duration_text(s.longest_seconds)}), {s.passages_offline} passages and"
             f" {s.sales_offline} sales recorded offline, {s.ongoing} ongoing,"
             f" {s.not_yet_registered} not yet registered"
         )

@@ -11,7 +11,9 @@ from rich.console import Console
 from admission import cli
 from admission.cli import main
 from admission.cli import reports as reports_cli
+from admission.contract import OutageSummary
 from admission.demo import DemoVenue
+from admission.services.reports import OutagesReport
 from tests.reports.scripted_day import CONFLICT_NONCE, DAY
 
 
@@ -135,3 +137,24 @@ def test_notices_from_the_command_line(venue: DemoVenue, capsys: pytest.CaptureF
     assert run_cli(venue, "notice", "end", "1") == 0
     assert run_cli(venue, "notice", "list") == 0
     assert "Card payments" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0 s"), (20.4, "20 s"), (59.6, "1 min"), (200, "3 min 20 s"), (3900, "65 min")],
+)
+def test_outage_durations_read_in_minutes_and_seconds(seconds: float, text: str) -> None:
+    assert reports_cli.duration_text(seconds) == text
+
+
+def test_a_sub_minute_outage_is_not_zero_minutes(capsys: pytest.CaptureFixture[str]) -> None:
+    summary = OutageSummary(
+        outages=1, ongoing=0, devices=1, total_duration_seconds=20.0, longest_seconds=20.0,
+        passages_offline=3, sales_offline=0, not_yet_registered=0, last_registered_at=None,
+    )
+    report = OutagesReport(
+        kind="outages", timezone="Europe/Copenhagen", start=None, end=None, summary=summary, rows=[]
+    )
+    reports_cli.print_extras(report)
+    out = capsys.readouterr().out
+    assert "1 outage(s) on 1 device(s), 20 s in total (longest 20 s)" in out
