@@ -26,6 +26,7 @@ _TO_INT_DIGITS = str.maketrans(ALPHABET, "0123456789abcdefghijklmnopqr")
 _NOT_ALPHABET = re.compile(f"[^{ALPHABET}]")
 
 CODE_VERSION = 1
+MAX_SERIAL = 2**63  # serials are 1 .. 2**63 - 1: a signed BIGINT column holds them
 _PAYLOAD = struct.Struct(">BHQIIII")  # version, key id, serial, template, event, from, until
 _SIGNATURE_BYTES = 64
 _SIGNED_BYTES = _PAYLOAD.size + _SIGNATURE_BYTES
@@ -126,6 +127,8 @@ def read_signed_code(code: str) -> tuple[SignedTicket, bytes, bytes]:
     version, key_id, serial, template_id, event_id, valid_from, valid_until = _PAYLOAD.unpack(payload)
     if version != CODE_VERSION:
         raise CodeError(f"unknown code version {version}")
+    if not 0 < serial < MAX_SERIAL:  # no ticket carries it: forged or damaged, and no row could hold it
+        raise CodeError("code states an impossible serial: forged or damaged")
     ticket = SignedTicket(
         key_id=key_id,
         serial=serial,
@@ -152,7 +155,7 @@ def verify_signed_code(code: str, public_keys: Mapping[int, Ed25519PublicKey]) -
 
 def new_serial() -> int:
     """A random 63-bit serial (fits a signed BIGINT column; never guessable)."""
-    return secrets.randbits(63) or 1
+    return secrets.randbelow(MAX_SERIAL - 1) + 1
 
 
 _DAMM = (
