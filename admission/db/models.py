@@ -110,7 +110,7 @@ class Template(Base):
     validity_days: Mapped[int | None]
     allowed_zones: Mapped[list[Any]] = mapped_column(default=list)
     allowed_gates: Mapped[list[Any]] = mapped_column(default=list)
-    max_entries: Mapped[int | None] = mapped_column(default=1)
+    max_entries: Mapped[int | None]  # None: unlimited (no default here: an explicit None is meant)
     reentry_allowed: Mapped[bool] = mapped_column(default=False)
     fallback_template_id: Mapped[int | None] = mapped_column(ForeignKey("templates.id"))
     active: Mapped[bool] = mapped_column(default=True)
