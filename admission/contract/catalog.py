@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from admission.contract.common import Color, Name, ZoneName
+from admission.contract.common import Cents, Color, Count, Id, Name, ZoneName
 from admission.domain.model import (
     TemplateKind,
     ValidityMode,
@@ -24,7 +24,7 @@ class TemplateIn(msgspec.Struct, kw_only=True):
     name: Name
     kind: TemplateKind = TemplateKind.ENTRY
     plu: Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[0-9A-Za-z-]+$")] | None = None
-    price_cents: Annotated[int, msgspec.Meta(ge=0)] = 0
+    price_cents: Cents = 0
     currency: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")] = "EUR"
     validity_mode: ValidityMode = ValidityMode.FIXED
     valid_from: datetime | None = None
@@ -32,9 +32,9 @@ class TemplateIn(msgspec.Struct, kw_only=True):
     validity_days: Annotated[int, msgspec.Meta(ge=1, le=3660)] | None = None
     allowed_zones: list[ZoneName] = []
     allowed_gates: list[ZoneName] = []
-    max_entries: Annotated[int, msgspec.Meta(ge=1)] | None = 1
+    max_entries: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = 1  # None: unlimited
     reentry_allowed: bool = False
-    fallback_template_id: int | None = None
+    fallback_template_id: Id | None = None
     active: bool = True
     title: Annotated[str, msgspec.Meta(max_length=200)] = ""
     description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
@@ -46,12 +46,12 @@ class EventIn(msgspec.Struct, kw_only=True):
     starts_at: datetime
     ends_at: datetime
     doors_open_minutes: Annotated[int, msgspec.Meta(ge=0, le=24 * 60)] = 60
-    capacity: Annotated[int, msgspec.Meta(ge=0)] | None = None
-    template_ids: list[int] = []
+    capacity: Count | None = None
+    template_ids: Annotated[list[Id], msgspec.Meta(max_length=1000)] = []
 
 
 class GateIn(msgspec.Struct, kw_only=True):
     name: ZoneName
     zone: ZoneName
     from_zone: ZoneName | None = None
-    event_id: int | None = None
+    event_id: Id | None = None

@@ -26,3 +26,10 @@ ZoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=NO_
 
 
 Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+# Numbers every backend can store: row ids and amounts are 32-bit integer columns on PostgreSQL,
+# so a larger number can name nothing and must be refused as the caller's mistake, not fail later.
+Id = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+Cents = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]  # up to ten million in the currency
+Count = Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]

@@ -7,6 +7,8 @@ from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
+from admission.contract.common import Count
+
 
 class ReportBase(msgspec.Struct, kw_only=True):
     kind: str
@@ -156,8 +158,8 @@ class OutageIn(msgspec.Struct, kw_only=True):
     client_ref: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
     started_at: datetime
     ended_at: datetime | None = None
-    passages_offline: Annotated[int, msgspec.Meta(ge=0)] = 0
-    sales_offline: Annotated[int, msgspec.Meta(ge=0)] = 0
+    passages_offline: Count = 0
+    sales_offline: Count = 0
     registered_at: datetime | None = None
     note: Annotated[str, msgspec.Meta(max_length=300)] | None = None
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from admission.contract.common import Nonce
+from admission.contract.common import Cents, Id, Nonce
 from admission.contract.tickets import TicketOut
 from admission.domain.payments import PaymentIn, PaymentMethod
 
@@ -27,11 +27,11 @@ class SaleLineIn(msgspec.Struct, kw_only=True):
     always use the service's current price.
     """
 
-    template_id: int | None = None
+    template_id: Id | None = None
     plu: Annotated[str, msgspec.Meta(min_length=1, max_length=20)] | None = None
-    event_id: int | None = None
+    event_id: Id | None = None
     quantity: Annotated[int, msgspec.Meta(ge=1, le=MAX_LINE_QUANTITY)]
-    unit_price_cents: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    unit_price_cents: Cents | None = None
 
 
 Email = Annotated[str, msgspec.Meta(max_length=200, pattern=r"^[^@\s]+@[^@\s]+$")]

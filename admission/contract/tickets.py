@@ -7,14 +7,15 @@ from typing import Annotated
 
 import msgspec
 
+from admission.contract.common import Id
 from admission.contract.feed import TicketStatus
 
 MAX_ISSUE = 10_000
 
 
 class IssueRequest(msgspec.Struct, kw_only=True):
-    template_id: int
-    event_id: int | None = None
+    template_id: Id
+    event_id: Id | None = None
     count: Annotated[int, msgspec.Meta(ge=1, le=MAX_ISSUE)] = 1
 
 

@@ -87,7 +87,7 @@ class PaymentConfig(msgspec.Struct, kw_only=True):
 
 class PaymentIn(msgspec.Struct, kw_only=True):
     method: PaymentMethod
-    amount_cents: Annotated[int, msgspec.Meta(ge=0)]  # tendered: cash may exceed the total
+    amount_cents: Annotated[int, msgspec.Meta(ge=0, le=1_000_000_000)]  # tendered: cash may exceed the total
     card_brand: Annotated[str, msgspec.Meta(min_length=1, max_length=30)] | None = None
 
 

@@ -1,0 +1,32 @@
+"""Numbers no column can hold are the caller's mistake (4xx, problem details), on every backend,
+never a database failure (500)."""
+
+from __future__ import annotations
+
+import pytest
+from litestar.testing import TestClient
+
+from admission.demo import DemoVenue
+from tests.support.venues import bearer
+
+HUGE = [2**31, 2**63, 2**64 + 5, 10**30]
+
+
+@pytest.mark.parametrize("number", HUGE)
+def test_request_bodies_refuse_numbers_beyond_their_columns(client: TestClient, venue: DemoVenue, number: int) -> None:  # type: ignore[type-arg]
+    admin = bearer(venue.admin_token)
+    attempts = [
+        ("/api/v1/tickets/issue", {"template_id": number, "count": 1}),
+        ("/api/v1/tickets/issue", {"template_id": 1, "event_id": number, "count": 1}),
+        ("/api/v1/templates", {"name": "Huge price", "price_cents": number}),
+        ("/api/v1/templates", {"name": "Huge fallback", "fallback_template_id": number}),
+        ("/api/v1/templates", {"name": "Huge entries", "max_entries": number}),
+        ("/api/v1/events", {"name": "Huge", "starts_at": "2026-06-01T18:00:00Z", "ends_at": "2026-06-01T22:00:00Z", "capacity": number}),
+        ("/api/v1/events", {"name": "Huge", "starts_at": "2026-06-01T18:00:00Z", "ends_at": "2026-06-01T22:00:00Z", "template_ids": [number]}),
+        ("/api/v1/gates", {"name": "Huge gate", "zone": "zoo", "event_id": number}),
+        ("/api/v1/outages", {"client_ref": "o-1", "started_at": "2026-06-01T10:00:00Z", "passages_offline": number}),
+    ]
+    for path, body in attempts:
+        response = client.post(path, json=body, headers=admin)
+        assert 400 <= response.status_code < 500, (path, body, response.status_code, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json"), (path, response.text)
