@@ -90,6 +90,17 @@ def decode_symbols(text: str, size: int) -> bytes:
         raise CodeError("code is out of range") from exc
 
 
+def to_code_precision(moment: datetime | None) -> datetime | None:
+    """`moment` as a signed code carries it: the whole minute (UTC) it falls in.
+
+    Ticket validity is stamped at this precision everywhere, so a gate that knows a ticket only
+    from its code and the service that knows it from its row decide the same at every instant.
+    """
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+
+
 def _to_minutes(moment: datetime | None) -> int:
     if moment is None:
         return 0

@@ -69,7 +69,7 @@ CASES = [
         "from-sale/sold-1us-before-midnight",
         template(SALE, validity_days=1),
         cph(2026, 6, 13) - US,
-        cph(2026, 6, 13) - US,
+        cph(2026, 6, 13) - timedelta(minutes=1),  # valid from the whole minute, as its code says
         cph(2026, 6, 13),
     ),
     Case(
