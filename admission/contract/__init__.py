@@ -7,7 +7,18 @@ Clients import only this package and `admission.domain`.
 from __future__ import annotations
 
 from admission.contract.catalog import EventIn, GateIn, TemplateIn, VenueIn
-from admission.contract.common import NO_NUL, Color, GateName, Name, Nonce, RawCode, ZoneName
+from admission.contract.common import (
+    NO_NUL,
+    Cents,
+    Color,
+    Count,
+    GateName,
+    Id,
+    Name,
+    Nonce,
+    RawCode,
+    ZoneName,
+)
 from admission.contract.devices import ROLES, DeviceIn, DeviceOut, IssuedToken, Role
 from admission.contract.feed import (
     Change,
@@ -69,6 +80,7 @@ from admission.contract.sales import (
 )
 from admission.contract.scans import (
     MAX_BATCH,
+    MAX_OVERRIDE_REASON,
     AnnulResponse,
     AutoExitRequest,
     AutoExitResponse,
@@ -78,6 +90,7 @@ from admission.contract.scans import (
     BatchResult,
     BatchStatus,
     Occupancy,
+    OverrideReason,
     ScanRequest,
     ScanResponse,
     ScanSource,
@@ -97,6 +110,7 @@ __all__ = [
     "MAX_ISSUE",
     "MAX_LINES",
     "MAX_LINE_QUANTITY",
+    "MAX_OVERRIDE_REASON",
     "MAX_SALE_TICKETS",
     "NO_NUL",
     "ROLES",
@@ -108,12 +122,14 @@ __all__ = [
     "BatchResponse",
     "BatchResult",
     "BatchStatus",
+    "Cents",
     "Change",
     "ChangeKind",
     "ChangesPage",
     "Color",
     "ConflictRow",
     "ConflictsReport",
+    "Count",
     "DeviceDay",
     "DeviceIn",
     "DeviceOut",
@@ -123,6 +139,7 @@ __all__ = [
     "GateData",
     "GateIn",
     "GateName",
+    "Id",
     "ImportLine",
     "ImportResult",
     "IssueRequest",
@@ -143,6 +160,7 @@ __all__ = [
     "OutageOut",
     "OutageRow",
     "OutageSummary",
+    "OverrideReason",
     "PassageData",
     "PassageOut",
     "PassageRow",

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from admission.contract.common import GateName, Nonce, RawCode
+from admission.contract.common import NO_NUL, GateName, Nonce, RawCode
 from admission.contract.feed import TicketStatus
 from admission.domain.model import (
     Direction,
@@ -53,6 +53,10 @@ class ScanResponse(msgspec.Struct, kw_only=True):
     ticket: TicketSummary | None = None
 
 
+MAX_OVERRIDE_REASON = 200
+OverrideReason = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_OVERRIDE_REASON, pattern=NO_NUL)]
+
+
 class BatchPassage(msgspec.Struct, kw_only=True):
     nonce: Nonce
     code: RawCode
@@ -61,7 +65,8 @@ class BatchPassage(msgspec.Struct, kw_only=True):
     scanned_at: datetime
     local_verdict: Verdict
     local_reason: Reason
-    override_reason: str | None = None  # set when a supervisor overrode the local verdict
+    # set when a supervisor overrode the local verdict; the gate caps what a supervisor types
+    override_reason: OverrideReason | None = None
 
 
 class BatchRequest(msgspec.Struct, kw_only=True):

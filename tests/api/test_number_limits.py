@@ -30,3 +30,24 @@ def test_request_bodies_refuse_numbers_beyond_their_columns(client: TestClient, 
         response = client.post(path, json=body, headers=admin)
         assert 400 <= response.status_code < 500, (path, body, response.status_code, response.text)
         assert response.headers["content-type"].startswith("application/problem+json"), (path, response.text)
+
+
+def test_an_overlong_override_reason_is_refused_alike_on_every_backend(client: TestClient, venue: DemoVenue) -> None:  # type: ignore[type-arg]
+    ticket = next(t for t in venue.tickets if t.template == "Day ticket")
+    passage = {"nonce": "override-long-1", "code": ticket.number, "gate": "Main gate", "direction": "in",
+               "scanned_at": "2026-06-01T10:00:00Z", "local_verdict": "admit", "local_reason": "ok",
+               "override_reason": "x" * 301}  # fmt: skip
+    response = client.post(
+        "/api/v1/passages/batch",
+        json={"device": "gate-main", "passages": [passage]},
+        headers=bearer(venue.gate_tokens["Main gate"]),
+    )
+    assert response.status_code == 400, response.text
+    assert "override_reason" in response.text
+    passage["override_reason"] = "Ticket on a phone with a cracked screen, checked by hand " * 3
+    response = client.post(
+        "/api/v1/passages/batch",
+        json={"device": "gate-main", "passages": [passage]},
+        headers=bearer(venue.gate_tokens["Main gate"]),
+    )
+    assert response.status_code == 200, response.text
