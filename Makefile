@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-all lint typecheck bench clean
+.PHONY: venv demo test test-all lint typecheck bench clean distclean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -26,5 +26,9 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+# clean keeps the virtual environment (slow to rebuild); distclean removes it too.
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache demo-venue
+	rm -rf .pytest_cache .mypy_cache .ruff_cache demo-venue
+
+distclean: clean
+	rm -rf $(VENV)

@@ -74,3 +74,18 @@ def test_demo_sets_up_a_venue_with_tickets_and_barcodes(tmp_path: Path, capsys: 
     tokens = json.loads((folder / "tokens.json").read_text())
     assert set(tokens) == {"admin", "gates", "box_office", "viewer"}
     assert main(["demo", "--dir", str(folder), "--no-serve"]) == 2
+
+
+def test_commands_outside_a_venue_say_so_and_create_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for command in (["tokens", "list"], ["report", "summary"], ["issue", "--template", "1"], ["serve"]):
+        assert main([*command, "--data-dir", str(tmp_path)]) == 2
+        assert "there is no venue in" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_database_is_named_as_such(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "admission.db").touch()
+    assert main(["tokens", "list", "--data-dir", str(tmp_path)]) == 2
+    assert "this database holds no venue yet" in capsys.readouterr().err

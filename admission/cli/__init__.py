@@ -33,8 +33,16 @@ def main(argv: list[str] | None = None) -> int:
         errors.print(f"[red]Error:[/] {exc}")
         return 2
     except DBAPIError as exc:
-        errors.print(f"[red]Database error:[/] {exc.orig}. Check --database-url and that the server runs.")
+        if _missing_table(exc):
+            errors.print("[red]Error:[/] this database holds no venue yet: create one with `admission init`.")
+        else:
+            errors.print(f"[red]Database error:[/] {exc.orig}. Check --database-url and that the server runs.")
         return 2
     except KeyboardInterrupt:
         return 130
 
+
+
+def _missing_table(exc: DBAPIError) -> bool:
+    message = str(exc.orig).lower()
+    return "no such table" in message or ("relation" in message and "does not exist" in message)

@@ -1,24 +1,21 @@
 """What every `admission` command shares: consoles, settings, a database session, options."""
 
-
 from __future__ import annotations
 
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from sqlalchemy.engine import make_url
 
 from admission.config import Settings
-from admission.db.engine import Database
+from admission.db.engine import Database, is_sqlite
 
 console = Console()
-
-
 errors = Console(stderr=True)
-
-
 Handler = Callable[[argparse.Namespace], int]
 
 
@@ -30,8 +27,26 @@ def run(coro: Coroutine[Any, Any, Any]) -> Any:
     return asyncio.run(coro)
 
 
-def settings_from(args: argparse.Namespace) -> Settings:
-    return Settings.load(getattr(args, "database_url", None), getattr(args, "data_dir", None))
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for other databases and in-memory SQLite)."""
+    if not is_sqlite(url):
+        return None
+    name = make_url(url).database
+    return Path(name) if name and name != ":memory:" else None
+
+
+def settings_from(args: argparse.Namespace, *, creating: bool = False) -> Settings:
+    """The settings of the venue these arguments name. Only `init` (creating) may name a venue
+    that does not exist yet: any other command run in the wrong folder would otherwise leave an
+    empty database there and fail on a missing table."""
+    settings = Settings.load(getattr(args, "database_url", None), getattr(args, "data_dir", None))
+    database_file = sqlite_file(settings.database_url)
+    if not creating and database_file is not None and not database_file.exists():
+        raise CliError(
+            f"there is no venue in {settings.data_dir.resolve()} (no {database_file.name}): pass "
+            "--data-dir (or --database-url) of your venue, or create one with `admission init`"
+        )
+    return settings
 
 
 async def with_session(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:

@@ -27,7 +27,7 @@ from admission.config import Settings
 def cmd_init(args: argparse.Namespace) -> int:
     from admission.services.setup import initialise
 
-    settings = settings_from(args)
+    settings = settings_from(args, creating=True)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     result = run(initialise(settings.database_url, settings.data_dir, args.venue, args.timezone))
     console.print(f"[green]Venue {args.venue!r} is set up[/] in {settings.database_url}")
