@@ -131,11 +131,14 @@ async def seed_demo(
             await catalog.create_gate(session, GateIn(name="Main gate", zone="zoo"))
             await catalog.create_gate(session, GateIn(name="North gate", zone="zoo"))
             await catalog.create_gate(session, GateIn(name="Arena door", zone="arena", from_zone="zoo"))
+            # Concert guests come in from the street; their tickets are valid in the arena only.
+            await catalog.create_gate(session, GateIn(name="Arena entrance", zone="arena"))
             gate_tokens = {}
             for device, gate in (
                 ("gate-main", "Main gate"),
                 ("gate-north", "North gate"),
                 ("gate-arena", "Arena door"),
+                ("gate-arena-entrance", "Arena entrance"),
             ):
                 issued = await devices.create_device(session, DeviceIn(name=device, role="gate", gate=gate))
                 gate_tokens[gate] = issued.token

@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from litestar.testing import TestClient
 
 from admission.cli import main
+from admission.demo import DemoVenue
+from tests.support.venues import api_client, bearer
 
 
 def init(tmp_path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str, str]:
@@ -73,7 +77,31 @@ def test_demo_sets_up_a_venue_with_tickets_and_barcodes(tmp_path: Path, capsys: 
     assert (folder / "tickets" / f"{number}-qr.png").exists()
     tokens = json.loads((folder / "tokens.json").read_text())
     assert set(tokens) == {"admin", "gates", "box_office", "viewer"}
+    assert set(tokens["gates"]) == {"Main gate", "North gate", "Arena door", "Arena entrance"}
+
+    # `make demo` again serves the same venue: same tokens, no new tickets
+    assert main(["demo", "--dir", str(folder), "--no-serve"]) == 0
+    again = capsys.readouterr().out
+    assert "Serving the demo venue made before" in again
+    assert tokens["gates"]["Main gate"] in again
+    assert len((folder / "tickets.csv").read_text().splitlines()) == 1 + 8
+
+    # a demo interrupted before it was complete is not served half-made
+    (folder / "demo.json").unlink()
     assert main(["demo", "--dir", str(folder), "--no-serve"]) == 2
+    assert "unfinished demo venue" in capsys.readouterr().err
+
+
+def test_concert_guests_reach_the_arena_from_the_street(venue_client: tuple) -> None:  # type: ignore[type-arg]
+    client, venue = venue_client
+    concert = next(t for t in venue.tickets if t.template == "Concert ticket")
+    body = {"code": concert.number, "gate": "Main gate", "nonce": "concert-main"}
+    main_gate = client.post("/api/v1/scans", json=body, headers=bearer(venue.gate_tokens["Main gate"])).json()
+    assert main_gate["reason"] == "wrong_gate"
+    assert main_gate["message"] == "Not valid at Main gate (zone zoo): valid in arena"
+    body = {"code": concert.number, "gate": "Arena entrance", "nonce": "concert-arena"}
+    arena = client.post("/api/v1/scans", json=body, headers=bearer(venue.gate_tokens["Arena entrance"])).json()
+    assert arena["reason"] != "wrong_gate"  # admitted on the concert's day, from the doors' opening
 
 
 def test_commands_outside_a_venue_say_so_and_create_nothing(
@@ -89,3 +117,9 @@ def test_an_empty_database_is_named_as_such(tmp_path: Path, capsys: pytest.Captu
     (tmp_path / "admission.db").touch()
     assert main(["tokens", "list", "--data-dir", str(tmp_path)]) == 2
     assert "this database holds no venue yet" in capsys.readouterr().err
+
+
+@pytest.fixture
+def venue_client(demo_venue: DemoVenue) -> Iterator[tuple[TestClient, DemoVenue]]:  # type: ignore[type-arg]
+    with api_client(demo_venue) as client:
+        yield client, demo_venue

@@ -36,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
         if _missing_table(exc):
             errors.print("[red]Error:[/] this database holds no venue yet: create one with `admission init`.")
         else:
-            errors.print(f"[red]Database error:[/] {exc.orig}. Check --database-url and that the server runs.")
+            errors.print(
+                f"[red]Database error:[/] {exc.orig}. Check --database-url and that the server runs."
+            )
         return 2
     except KeyboardInterrupt:
         return 130

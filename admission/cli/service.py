@@ -7,8 +7,9 @@ import argparse
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import msgspec
 from rich.progress import Progress
 
 from admission.cli.common import (
@@ -22,6 +23,11 @@ from admission.cli.common import (
     with_session,
 )
 from admission.config import Settings
+
+if TYPE_CHECKING:
+    from admission.demo import DemoVenue
+
+DEMO_FILE = "demo.json"  # the finished demo venue: its tokens and tickets, to serve it again
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -86,24 +92,38 @@ def cmd_openapi(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from admission.demo import seed_demo
-
     folder = Path(args.dir).resolve()
-    if (folder / "admission.db").exists():
-        raise CliError(f"{folder} holds a demo venue already: remove it (`make clean`) or pass --dir")
-    folder.mkdir(parents=True, exist_ok=True)
     url = f"sqlite+aiosqlite:///{folder / 'admission.db'}"
-    total = args.tickets * 4
-    with Progress(console=console) as progress:
-        task = progress.add_task("Issuing demo tickets", total=total)
-        venue = run(seed_demo(url, folder, args.tickets, lambda n: progress.advance(task, n)))
-        write_demo_files(folder, venue, progress)
+    from admission.demo import DemoVenue
+
+    saved = folder / DEMO_FILE
+    if saved.exists():  # a second `make demo` serves the venue the first one made
+        venue = msgspec.json.decode(saved.read_bytes(), type=DemoVenue)
+        console.print(f"Serving the demo venue made before in {folder} (`make clean` starts afresh)")
+    elif (folder / "admission.db").exists():
+        raise CliError(f"{folder} holds an unfinished demo venue: remove it (`make clean`) or pass --dir")
+    else:
+        venue = make_demo(folder, url, args.tickets)
     base = f"http://{args.host}:{args.port}"
     print_demo_guide(folder, venue, base)
     if args.no_serve:
         return 0
     args.database_url, args.data_dir, args.workers = url, str(folder), 1
     return cmd_serve(args)
+
+
+def make_demo(folder: Path, url: str, tickets_per_template: int) -> DemoVenue:
+    from admission.demo import seed_demo
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with Progress(console=console) as progress:
+        task = progress.add_task("Issuing demo tickets", total=tickets_per_template * 4)
+        venue = run(seed_demo(url, folder, tickets_per_template, lambda n: progress.advance(task, n)))
+        write_demo_files(folder, venue, progress)
+    # Written last: its presence says the venue is complete. It holds tokens, like tokens.json.
+    (folder / DEMO_FILE).write_bytes(msgspec.json.encode(venue))
+    os.chmod(folder / DEMO_FILE, 0o600)
+    return venue
 
 
 def write_demo_files(folder: Path, venue: Any, progress: Progress) -> None:

@@ -136,7 +136,9 @@ def _check_place(ticket: TicketFacts, gate: GateInfo) -> Decision | None:
         return reject(Reason.WRONG_EVENT, f"Ticket is for another event: {ticket.event.name}")
     rules = ticket.template
     if rules.allowed_zones and gate.zone not in rules.allowed_zones:
-        return reject(Reason.WRONG_GATE, f"Not valid for {gate.zone}: use {', '.join(rules.allowed_zones)}")
+        # Staff know their gate by name; the zone says why, the allowed zones where to send the guest.
+        zones = ", ".join(rules.allowed_zones)
+        return reject(Reason.WRONG_GATE, f"Not valid at {gate.name} (zone {gate.zone}): valid in {zones}")
     if rules.allowed_gates and gate.name not in rules.allowed_gates:
         return reject(Reason.WRONG_GATE, f"Not valid at {gate.name}: use {', '.join(rules.allowed_gates)}")
     return None

@@ -541,7 +541,7 @@ REJECTED = [
         ticket(rules(allowed_zones=("vip",))),
         NOW,
         Reason.WRONG_GATE,
-        "Not valid for hall: use vip",
+        "Not valid at Main (zone hall): valid in vip",
     ),
     Case(
         "wrong_gate/gate-not-allowed",
@@ -555,7 +555,7 @@ REJECTED = [
         ticket(rules(allowed_zones=("hall",))),
         NOW,
         Reason.WRONG_GATE,
-        "Not valid for vip: use hall",
+        "Not valid at VIP door (zone vip): valid in hall",
         gate=VIP,
     ),
     # entries exhausted (N-entry cards)
