@@ -11,17 +11,27 @@ address, bound and never listening, so the address stays ours while a worker res
 The supervisor restarts a worker that dies, passes Ctrl-C and SIGTERM on to the workers
 (each shuts down gracefully: requests in flight are answered, then the lifespan ends), and
 gives up, with a non-zero exit, when a worker dies before it ever served.
+
+Workers never outlive the supervisor, even one killed with SIGKILL (which it cannot pass on):
+orphans would go on answering on the address, beside whatever service is started next. On
+Linux the kernel sends each worker SIGTERM when the supervisor dies (PR_SET_PDEATHSIG); on any
+system a worker also watches a pipe whose writing end only the supervisor holds, and shuts
+down gracefully when it reads end-of-file there.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import signal
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event as EventType
 
@@ -32,6 +42,7 @@ log = logging.getLogger("admission.serving")
 APP_FACTORY = "admission.api.asgi:create"
 RESTART_PAUSE_SECONDS = 1.0  # a worker that keeps dying is restarted at most this often
 GRACE_SECONDS = 35.0  # a worker's graceful shutdown, before it is killed
+PR_SET_PDEATHSIG = 1  # prctl option, <linux/prctl.h>
 
 
 @dataclass(frozen=True)
@@ -85,10 +96,49 @@ class WorkerServer(uvicorn.Server):
             self.started_event.set()
 
 
-def run_worker(options: ServeOptions, started: EventType) -> None:
-    """One worker process: its own socket on the address, one uvicorn server on it."""
+def run_worker(options: ServeOptions, started: EventType, supervisor: int, lifeline: Connection) -> None:
+    """One worker process: its own socket on the address, one uvicorn server on it, for as long
+    as the supervisor (process id `supervisor`) lives; `lifeline` reads the supervisor's pipe."""
+    ask_for_sigterm_when_parent_dies()
+    if os.getppid() != supervisor:  # it died before the request above: no signal would come
+        return
     server = WorkerServer(options.uvicorn_config(), started)
+    watch = threading.Thread(
+        target=stop_when_closed, args=(lifeline, server), name="supervisor watch", daemon=True
+    )
+    watch.start()
     server.run(sockets=[reuse_port_socket(options.host, options.port)])
+
+
+def ask_for_sigterm_when_parent_dies() -> None:
+    """Linux: the kernel sends this process SIGTERM when the process that started it ends (uvicorn
+    shuts down gracefully on it). Elsewhere, or should libc refuse, the lifeline alone does it."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        done = libc.prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError) as exc:
+        log.warning("cannot ask to be stopped with the supervisor (%s): its pipe will tell", exc)
+        return
+    if done != 0:
+        reason = os.strerror(ctypes.get_errno())
+        log.warning("prctl(PR_SET_PDEATHSIG) failed (%s): the supervisor's pipe will tell", reason)
+
+
+def stop_when_closed(lifeline: Connection, server: uvicorn.Server) -> None:
+    """Wait for end-of-file on the supervisor's pipe (it never writes: the kernel closes the pipe
+    when the supervisor ends, however it ends), then stop the worker gracefully; one that has not
+    finished after the grace period is ended here."""
+    try:
+        while os.read(lifeline.fileno(), 1024):
+            pass
+    except OSError:
+        pass
+    log.warning("worker %d: the supervisor is gone, stopping", os.getpid())
+    server.should_exit = True  # what uvicorn's own SIGTERM handler does
+    time.sleep(GRACE_SECONDS)
+    os._exit(1)
 
 
 class Supervisor:
@@ -97,6 +147,9 @@ class Supervisor:
         self.stopping = threading.Event()
         self.context = multiprocessing.get_context("spawn")
         self.workers: list[Worker] = []
+        # Every worker gets the reading end; the writing end stays here alone and is never
+        # written to, so the workers read end-of-file exactly when this process has ended.
+        self.lifeline, self.lifeline_end = self.context.Pipe(duplex=False)
 
     def run(self) -> int:
         try:
@@ -115,8 +168,12 @@ class Supervisor:
 
     def _start(self) -> Worker:
         started = self.context.Event()
+        # Always called on the main thread: the kernel's parent-death signal is sent when the
+        # thread that started the worker ends, and the main thread lasts as long as the process.
         process = self.context.Process(
-            target=run_worker, args=(self.options, started), name="admission worker"
+            target=run_worker,
+            args=(self.options, started, os.getpid(), self.lifeline),
+            name="admission worker",
         )
         process.start()
         return Worker(process, started, time.monotonic())

@@ -1,8 +1,10 @@
 """`admission serve --workers N`: connections spread over the workers, a dead worker is replaced,
-SIGTERM stops them all, and a worker that cannot start fails the service."""
+SIGTERM stops them all, a worker that cannot start fails the service, and workers die with a
+killed supervisor."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import signal
@@ -11,12 +13,14 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import httpx
 import pytest
 
 from admission.demo import DemoVenue
+from admission.serving import ServeOptions, run_worker
 from tests.support.live_server import LiveServer, free_port
 from tests.support.venues import seed
 
@@ -42,6 +46,15 @@ def workers_of(supervisor: int) -> set[int]:
             if b"spawn_main" in command and b"resource_tracker" not in command:
                 found.add(int(child))
     return found
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent to collect it has already ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def connection_owners(port: int) -> Counter[int]:
@@ -169,3 +182,50 @@ def _answers(port: int) -> bool:
         return httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def answering(port: int) -> bool:
+    """Anything on the port answers HTTP at all."""
+    try:
+        httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+def test_workers_die_with_a_killed_supervisor_and_the_port_goes_quiet(two_workers: LiveServer) -> None:
+    assert two_workers.process is not None
+    supervisor = two_workers.process
+    workers = workers_of(supervisor.pid)
+    assert len(workers) == 2
+    supervisor.kill()  # SIGKILL: it cannot stop its workers itself
+    supervisor.wait(timeout=10)
+    two_workers.process = None
+    try:
+        wait_for(lambda: not any(alive(pid) for pid in workers), seconds=5)
+        assert not answering(two_workers.port)
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(supervisor.pid, signal.SIGKILL)  # what is left of its group, should this fail
+
+
+def test_a_worker_whose_supervisor_died_before_it_ran_does_not_serve() -> None:
+    """The race the kernel's parent-death signal leaves open: the parent ended before the worker
+    asked for the signal. The worker then sees another parent and stops before serving."""
+    context = multiprocessing.get_context("spawn")
+    started = context.Event()
+    lifeline, lifeline_end = context.Pipe(duplex=False)
+    options = ServeOptions(
+        host="127.0.0.1", port=free_port(), workers=2, log_level="warning", access_log=False,
+        app="tests.support.apps:slow",
+    )  # fmt: skip
+    not_my_parent = os.getppid()
+    worker = context.Process(target=run_worker, args=(options, started, not_my_parent, lifeline))
+    worker.start()
+    try:
+        worker.join(timeout=10)
+        assert worker.exitcode == 0
+        assert not started.is_set()
+    finally:
+        worker.kill()
+        lifeline_end.close()
