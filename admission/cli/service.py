@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -55,31 +57,51 @@ def check_issuer_key(settings: Settings) -> None:
     run(with_session(settings, work))
 
 
+@contextmanager
+def sole_service(settings: Settings, host: str, port: int) -> Iterator[None]:
+    """Refuse a second service on the data folder or on the address (admission.serving.claim)."""
+    from admission.serving import Refused, claim
+
+    folder = settings.data_dir.resolve()
+    if not folder.is_dir():
+        raise CliError(f"the data folder {folder} does not exist: run `admission init --data-dir` first")
+    try:
+        lock = claim(folder, host, port)
+    except Refused as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        yield
+    finally:
+        if lock is not None:
+            lock.close()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from admission.db.migrate import upgrade_database
     from admission.serving import ServeOptions, serve
 
     settings = settings_from(args)
-    upgrade_database(settings.database_url)  # a new release upgrades the schema in place
-    check_issuer_key(settings)  # one clear line now, not a traceback from every worker
-    os.environ["ADMISSION_DATABASE_URL"] = settings.database_url
-    os.environ["ADMISSION_DATA_DIR"] = str(settings.data_dir.resolve())
-    if args.workers > 1 and settings.database_url.startswith("sqlite"):
-        errors.print(
-            "[yellow]Several workers on SQLite work, but writes queue up: use PostgreSQL for more.[/]"
+    with sole_service(settings, args.host, args.port):  # before the schema upgrade, too
+        upgrade_database(settings.database_url)  # a new release upgrades the schema in place
+        check_issuer_key(settings)  # one clear line now, not a traceback from every worker
+        os.environ["ADMISSION_DATABASE_URL"] = settings.database_url
+        os.environ["ADMISSION_DATA_DIR"] = str(settings.data_dir.resolve())
+        if args.workers > 1 and settings.database_url.startswith("sqlite"):
+            errors.print(
+                "[yellow]Several workers on SQLite work, but writes queue up: use PostgreSQL for more.[/]"
+            )
+        options = ServeOptions(
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            access_log=args.access_log,
         )
-    options = ServeOptions(
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        access_log=args.access_log,
-    )
-    if options.workers > 1:  # one worker: uvicorn says where it listens itself
-        address = f"http://{args.host}:{args.port}"
-        errors.print(f"Starting {options.workers} workers on {address} (Ctrl-C stops them)")
-    if serve(options) != 0:
-        raise CliError("the service could not start: see the messages above")
+        if options.workers > 1:  # one worker: uvicorn says where it listens itself
+            address = f"http://{args.host}:{args.port}"
+            errors.print(f"Starting {options.workers} workers on {address} (Ctrl-C stops them)")
+        if serve(options) != 0:
+            raise CliError("the service could not start: see the messages above")
     return 0
 
 
