@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -37,14 +37,15 @@ from admission.contract import (
     OccupancyReport,
     OccupancyRow,
     OutageRow,
+    OutagesReport,
     OutageSummary,
     PassageRow,
     PassagesReport,
     ReasonRow,
     ReasonsReport,
-    ReportBase,
     SourceRow,
     SourcesReport,
+    SummaryReport,
     TemplateRow,
     TemplatesReport,
 )
@@ -214,59 +215,6 @@ def _bucket_slot_default(element: _BucketSlot, compiler: SQLCompiler, **kw: Any)
     # date_part() is double precision, several times faster than EXTRACT's numeric; epoch
     # seconds with microseconds stay exact enough in a double for floor() to find the slot.
     return f"CAST(FLOOR((date_part('epoch', {column}) - {origin}) / {unit}) AS BIGINT)"
-
-
-# ------------------------------------------------------------------ report structs ---
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-class OutagesReport(ReportBase):
-    row_type: ClassVar[type] = OutageRow
-    summary: OutageSummary
-    rows: list[OutageRow]
-
-
-class SummaryReport(ReportBase):
-    scans: int
-    entries: int
-    exits: int
-    admitted: int
-    rejected: int
-    occupancy_now: dict[str, int]
-    open_conflicts: int
-    outages: int
-    offline_share: float  # admitted passages registered retroactively, of all admitted
 
 
 # ------------------------------------------------------------------ query helpers ----
