@@ -139,6 +139,24 @@ class OutageSummary(msgspec.Struct, kw_only=True):
     last_registered_at: datetime | None
 
 
+class OutagesReport(ReportBase):
+    row_type: ClassVar[type] = OutageRow
+    summary: OutageSummary
+    rows: list[OutageRow]
+
+
+class SummaryReport(ReportBase):
+    scans: int
+    entries: int
+    exits: int
+    admitted: int
+    rejected: int
+    occupancy_now: dict[str, int]
+    open_conflicts: int
+    outages: int
+    offline_share: float  # admitted passages registered retroactively, of all admitted
+
+
 class NoticeIn(msgspec.Struct, kw_only=True):
     message: Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=r"^[^\x00]+$")]
     ends_at: datetime

@@ -10,6 +10,7 @@ import pytest
 
 from admission.domain.errors import InvalidRequestError
 from admission.services import reports
+from admission.services.reports import buckets as report_buckets
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 6, 12, 15, 30, tzinfo=UTC)
@@ -80,7 +81,7 @@ EPOCH_EXPRESSIONS = ["unixepoch(substr({}, 1, 19))", "CAST(strftime('%s', substr
 
 @pytest.mark.parametrize("expression", EPOCH_EXPRESSIONS)
 def test_sqlite_epoch_expressions_keep_the_last_instant_in_its_bucket(expression: str) -> None:
-    assert reports._SQLITE_EPOCH in EPOCH_EXPRESSIONS  # the service uses one of these
+    assert report_buckets._SQLITE_EPOCH in EPOCH_EXPRESSIONS  # the service uses one of these
     if expression.startswith("unixepoch") and sqlite3.sqlite_version_info < (3, 38):
         pytest.skip("unixepoch() needs SQLite 3.38")
     db = sqlite3.connect(":memory:")

@@ -1,0 +1,48 @@
+"""What a printable ticket shows, and the accent colour it is printed in (HTML and image
+layouts share both)."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+import msgspec
+from PIL import ImageColor
+
+_DEFAULT_ACCENT: Final = "#1f3a5f"
+
+
+class PrintableTicket(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything printed on a ticket, already formatted by the caller (locale, currency, zone).
+
+    No labels are added around the texts, so `validity` and `price` should read on their own
+    (e.g. "Valid 12-14 June 2026", "EUR 24.00").
+    """
+
+    venue_name: str
+    title: str
+    description: str = ""
+    accent_color: str = _DEFAULT_ACCENT  # "#rrggbb" or "#rgb"; anything else prints the default
+    template_name: str = ""
+    event_name: str | None = None
+    event_start: str | None = None
+    validity: str = ""
+    price: str = ""
+    signed_code: str
+    # None (or ""): a ticket sold offline by a box office has only its signed code: QR only.
+    ticket_number: str | None = None
+
+
+_HEX_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
+
+
+def printed_accent(t: PrintableTicket) -> str:
+    # The colour lands in CSS, where html.escape does not protect: only plain hex gets through.
+    # A bad colour from a template must not stop the box office printing, so fall back.
+    return t.accent_color if _HEX_COLOR.fullmatch(t.accent_color) else _DEFAULT_ACCENT
+
+
+def text_color_on(accent: str) -> str:
+    """Black or white, whichever reads better on the accent colour (relative luminance)."""
+    red, green, blue = ImageColor.getrgb(accent)[:3]
+    return "#000000" if 0.2126 * red + 0.7152 * green + 0.0722 * blue > 150 else "#ffffff"
