@@ -25,10 +25,10 @@ sys.path.insert(0, str(ROOT))
 
 from admission.domain.codes import now_utc  # noqa: E402
 from admission.domain.model import Direction  # noqa: E402
-from scanner_client.config import Settings, open_store  # noqa: E402
-from scanner_client.enroll import enroll  # noqa: E402
-from scanner_client.remote import Remote  # noqa: E402
-from scanner_client.sync import GateEngine  # noqa: E402
+from scanner_client.core.remote import Remote  # noqa: E402
+from scanner_client.gate.engine import GateEngine  # noqa: E402
+from scanner_client.gate.enroll import enroll  # noqa: E402
+from scanner_client.gate.settings import Settings, open_store  # noqa: E402
 from tests.support.databases import fresh_database  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
 from tests.support.venues import seed  # noqa: E402

@@ -20,11 +20,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from admission.domain.model import Direction, Verdict
-from scanner_client.config import NotEnrolled, Settings, data_dir, open_store
-from scanner_client.enroll import EnrollmentError, enroll
-from scanner_client.remote import Remote, ServerRefused, ServerUnavailable
-from scanner_client.store import Store
-from scanner_client.sync import GateEngine, GateNotKnown
+from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
+from scanner_client.gate.engine import GateEngine, GateNotKnown
+from scanner_client.gate.enroll import EnrollmentError, enroll
+from scanner_client.gate.settings import NotEnrolled, Settings, data_dir, open_store
+from scanner_client.gate.store import Store
 
 T = TypeVar("T")
 EXIT_USAGE = 2
@@ -151,11 +151,11 @@ def cmd_gate(args: argparse.Namespace) -> int:
         return EXIT_NOT_ENROLLED
     try:
         if args.headless:
-            from scanner_client.headless import run_headless
+            from scanner_client.gate.headless import run_headless
 
             headless = run_headless(engine, drain_seconds=args.drain_seconds, watch=args.watch)
             return asyncio.run(_with_remote(engine, headless))
-        from scanner_client.app import GateApp
+        from scanner_client.gate.app import GateApp
 
         GateApp(engine, watch=args.watch).run()
         return 0

@@ -13,7 +13,7 @@ import pytest
 from admission.demo import DemoVenue
 from admission.domain.model import Reason, Verdict
 from admission.domain.payments import PaymentIn, PaymentMethod
-from scanner_client.box_office.till import CartLine, OfflineEventRefused, SaleProblem, SaleUncertain, Till
+from scanner_client.till.till import CartLine, OfflineEventRefused, SaleProblem, SaleUncertain, Till
 from tests.box_office.till_support import close_till, enrolled_gate, enrolled_till
 from tests.support.live_server import LiveServer
 

@@ -11,15 +11,15 @@ from litestar.testing import TestClient
 from admission.contract import ChangesPage
 from admission.demo import DemoVenue
 from admission.domain.model import Direction
-from scanner_client.box_office.cli import open_stores
-from scanner_client.box_office.enroll import KEY_FILE, enroll_box_office, load_key
-from scanner_client.box_office.remote import BoxOfficeRemote
-from scanner_client.box_office.till import Till
-from scanner_client.config import Settings
-from scanner_client.enroll import enroll as enroll_gate
-from scanner_client.remote import Remote
-from scanner_client.store import Store
-from scanner_client.sync import GateEngine
+from scanner_client.core.remote import Remote
+from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.enroll import enroll as enroll_gate
+from scanner_client.gate.settings import Settings
+from scanner_client.gate.store import Store
+from scanner_client.till.cli import open_stores
+from scanner_client.till.enroll import KEY_FILE, enroll_box_office, load_key
+from scanner_client.till.remote import BoxOfficeRemote
+from scanner_client.till.till import Till
 from tests.box_office.signing import register_till_key
 from tests.support.venues import bearer
 

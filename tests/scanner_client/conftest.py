@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner_client.config import open_store
-from scanner_client.store import Store
+from scanner_client.gate.settings import open_store
+from scanner_client.gate.store import Store
 from tests.scanner_client.client_support import VenueSnapshot, enrolled_settings
 
 

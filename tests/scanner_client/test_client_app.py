@@ -13,12 +13,12 @@ from admission.barcodes import qr_png
 from admission.contract import BatchResult
 from admission.domain.codes import now_utc
 from admission.domain.model import Direction, Reason, Verdict
-from scanner_client.app import GateApp
-from scanner_client.config import Settings
-from scanner_client.screens.supervisor import SupervisorScreen
-from scanner_client.screens.unsynced import UnsyncedScreen
-from scanner_client.store import Store
-from scanner_client.sync import GateEngine
+from scanner_client.gate.app import GateApp
+from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.screens.supervisor import SupervisorScreen
+from scanner_client.gate.screens.unsynced import UnsyncedScreen
+from scanner_client.gate.settings import Settings
+from scanner_client.gate.store import Store
 from tests.scanner_client.client_support import SUPERVISOR_PIN, VenueSnapshot
 
 

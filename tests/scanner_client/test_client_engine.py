@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from admission.domain.model import Verdict
-from scanner_client.config import Settings
-from scanner_client.remote import Remote
-from scanner_client.store import Store
-from scanner_client.sync import GateEngine
+from scanner_client.core.remote import Remote
+from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.settings import Settings
+from scanner_client.gate.store import Store
 from tests.scanner_client.client_support import VenueSnapshot
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from admission.barcodes import qr_png
 from admission.domain.model import Direction
-from scanner_client.config import Settings
-from scanner_client.headless import MAX_LINE, run_headless
-from scanner_client.store import Store
-from scanner_client.sync import GateEngine
+from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.headless import MAX_LINE, run_headless
+from scanner_client.gate.settings import Settings
+from scanner_client.gate.store import Store
 from tests.scanner_client.client_support import VenueSnapshot
 from tests.scanner_client.live_support import cli
 from tests.support.live_server import free_port

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from admission.demo import DemoVenue
 from admission.domain.model import Direction, Reason, Verdict
-from scanner_client.config import Settings, open_store
-from scanner_client.remote import Remote
-from scanner_client.sync import GateEngine
+from scanner_client.core.remote import Remote
+from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.settings import Settings, open_store
 from tests.scanner_client.live_support import (
     cli,
     enroll,

@@ -6,8 +6,8 @@ from pathlib import Path
 from admission.contract import BatchResult
 from admission.domain.codes import now_utc
 from admission.domain.model import Decision, Direction, Reason, Verdict
-from scanner_client.config import Settings, hash_pin, open_store, verify_pin
-from scanner_client.store import Store
+from scanner_client.gate.settings import Settings, hash_pin, open_store, verify_pin
+from scanner_client.gate.store import Store
 from tests.scanner_client.client_support import DEVICE, VenueSnapshot, ticket_data
 
 ADMIT = Decision(verdict=Verdict.ADMIT, reason=Reason.OK, message="Welcome")

@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from admission.contract import KeyData
 from admission.domain.codes import format_ticket_number, new_serial, now_utc
 from admission.domain.model import Direction, GateInfo, Reason, Verdict
-from scanner_client.store import Store
-from scanner_client.verdicts import LocalJudge
+from scanner_client.gate.store import Store
+from scanner_client.gate.verdicts import LocalJudge
 from tests.scanner_client.client_support import DEVICE, VenueSnapshot
 
 MAIN = GateInfo(name="Main", zone="park")

@@ -25,10 +25,10 @@ from admission.contract import BatchRequest, GateData, ScanRequest, ScanResponse
 from admission.domain.codes import now_utc
 from admission.domain.model import Decision, Direction, Reason, Verdict
 from admission.domain.waiting import wait_event
-from scanner_client.config import Settings
-from scanner_client.remote import OutageReport, Remote, ServerRefused, ServerUnavailable
-from scanner_client.store import LocalPassage, Store, batch_passage
-from scanner_client.verdicts import MAX_SCAN_LENGTH, Judgement, LocalJudge
+from scanner_client.core.remote import OutageReport, Remote, ServerRefused, ServerUnavailable
+from scanner_client.gate.settings import Settings
+from scanner_client.gate.store import LocalPassage, Store, batch_passage
+from scanner_client.gate.verdicts import MAX_SCAN_LENGTH, Judgement, LocalJudge
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from admission.domain.codes import now_utc
 from admission.domain.model import Direction
-from scanner_client.config import NotEnrolled, Settings, hash_pin
-from scanner_client.remote import DeviceInfo, Remote
-from scanner_client.store import Store
+from scanner_client.core.remote import DeviceInfo, Remote
+from scanner_client.gate.settings import NotEnrolled, Settings, hash_pin
+from scanner_client.gate.store import Store
 
 PAGE_SIZE = 10_000  # the service's largest page: fewer round trips for a big first snapshot
 

@@ -23,10 +23,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from admission.domain.codes import public_hex
-from scanner_client.box_office.local import TillStore
-from scanner_client.box_office.remote import BoxOfficeRemote
-from scanner_client.enroll import pull_snapshot
-from scanner_client.store import Store
+from scanner_client.gate.enroll import pull_snapshot
+from scanner_client.gate.store import Store
+from scanner_client.till.remote import BoxOfficeRemote
+from scanner_client.till.store import TillStore
 
 KEY_FILE = "signing-key.pem"
 TILL_FILE = "box-office.sqlite3"

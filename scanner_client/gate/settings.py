@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from admission.domain.model import Direction
-from scanner_client.store import Store
+from scanner_client.gate.store import Store
 
 DATA_DIR_ENV = "ADMISSION_SCANNER_DIR"
 STORE_FILE = "scanner.sqlite3"

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from scanner_client.store import LocalPassage, Store
+from scanner_client.gate.store import LocalPassage, Store
 
 SHOWN = 500  # a screen, not a report: the newest rows are what staff need
 

@@ -19,7 +19,7 @@ from admission.contract import (
     TicketOut,
 )
 from admission.domain.payments import PaymentConfig
-from scanner_client.remote import Remote
+from scanner_client.core.remote import Remote
 
 SALE_TIMEOUT = 8.0  # an event sale waits for the capacity check; longer means the link is gone
 

@@ -15,8 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from scanner_client.config import verify_pin
-from scanner_client.sync import ScanOutcome
+from scanner_client.gate.engine import ScanOutcome
+from scanner_client.gate.settings import verify_pin
 
 
 class OverrideAction(enum.StrEnum):

@@ -25,7 +25,7 @@ from textual.widgets.option_list import Option
 from admission.contract import MAX_LINE_QUANTITY, EventData, TemplateData
 from admission.domain.model import TemplateKind
 from admission.domain.payments import PaymentIn, PaymentMethod, brand_label, money
-from scanner_client.box_office.till import (
+from scanner_client.till.till import (
     CartLine,
     EventChoice,
     OfflineEventRefused,

@@ -24,8 +24,11 @@ from rich.table import Table
 
 from admission.contract import SalesReport
 from admission.domain.payments import money
-from scanner_client.box_office.app import BoxOfficeApp
-from scanner_client.box_office.enroll import (
+from scanner_client.core.remote import ServerRefused, ServerUnavailable
+from scanner_client.gate.settings import data_dir
+from scanner_client.gate.store import Store
+from scanner_client.till.app import BoxOfficeApp
+from scanner_client.till.enroll import (
     KEY_FILE,
     SNAPSHOT_FILE,
     TILL_FILE,
@@ -33,12 +36,9 @@ from scanner_client.box_office.enroll import (
     enroll_box_office,
     load_key,
 )
-from scanner_client.box_office.local import TillStore
-from scanner_client.box_office.remote import BoxOfficeRemote, problem_text
-from scanner_client.box_office.till import Till
-from scanner_client.config import data_dir
-from scanner_client.remote import ServerRefused, ServerUnavailable
-from scanner_client.store import Store
+from scanner_client.till.remote import BoxOfficeRemote, problem_text
+from scanner_client.till.store import TillStore
+from scanner_client.till.till import Till
 
 EXIT_REFUSED = 3
 EXIT_UNREACHABLE = 4

@@ -47,8 +47,9 @@ from admission.domain.codes import SignedTicket, new_serial, now_utc, sign_ticke
 from admission.domain.model import TemplateKind
 from admission.domain.payments import MethodStatus, PaymentConfig, PaymentIn, PaymentRefused
 from admission.domain.templates import stamp_validity
-from scanner_client.box_office.local import LocalSale, TillStore
-from scanner_client.box_office.printing import (
+from scanner_client.core.remote import OutageReport, ServerRefused, ServerUnavailable
+from scanner_client.gate.store import Store
+from scanner_client.till.printing import (
     TICKET_FORMATS,
     IssuedTicket,
     Receipt,
@@ -57,9 +58,8 @@ from scanner_client.box_office.printing import (
     write_receipt,
     write_tickets,
 )
-from scanner_client.box_office.remote import BoxOfficeRemote, problem_text
-from scanner_client.remote import OutageReport, ServerRefused, ServerUnavailable
-from scanner_client.store import Store
+from scanner_client.till.remote import BoxOfficeRemote, problem_text
+from scanner_client.till.store import LocalSale, TillStore
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from admission.contract import EventData, TemplateData
 from admission.domain.codes import CodeError, SignedTicket, classify_scan, verify_signed_code
 from admission.domain.model import Decision, Direction, GateInfo, TicketFacts
 from admission.domain.rules import decide, reject_invalid
-from scanner_client.store import Store, StoredTicket
+from scanner_client.gate.store import Store, StoredTicket
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from typing import BinaryIO, TextIO
 import msgspec
 
 from admission.domain.model import Direction
-from scanner_client.remote import ServerRefused, ServerUnavailable
-from scanner_client.sync import GateEngine
-from scanner_client.watch import watch_folder
+from scanner_client.core.remote import ServerRefused, ServerUnavailable
+from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.watch import watch_folder
 
 log = logging.getLogger(__name__)
 

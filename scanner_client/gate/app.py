@@ -25,11 +25,11 @@ from textual.widgets import Footer, Input, Static
 
 from admission.domain.codes import CodeError, classify_scan
 from admission.domain.model import Direction, Reason
-from scanner_client.bigtext import big
-from scanner_client.screens.supervisor import OverrideAction, OverrideRequest, SupervisorScreen
-from scanner_client.screens.unsynced import UnsyncedScreen
-from scanner_client.sync import GateEngine, ScanOutcome
-from scanner_client.watch import watch_folder
+from scanner_client.gate.bigtext import big
+from scanner_client.gate.engine import GateEngine, ScanOutcome
+from scanner_client.gate.screens.supervisor import OverrideAction, OverrideRequest, SupervisorScreen
+from scanner_client.gate.screens.unsynced import UnsyncedScreen
+from scanner_client.gate.watch import watch_folder
 
 W = TypeVar("W", bound=Widget)
 
