@@ -20,11 +20,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from admission.domain.model import Direction, Verdict
+from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
 from scanner_client.gate.engine import GateEngine, GateNotKnown
 from scanner_client.gate.enroll import EnrollmentError, enroll
-from scanner_client.gate.settings import NotEnrolled, Settings, data_dir, open_store
-from scanner_client.gate.store import Store
+from scanner_client.gate.settings import NotEnrolled, Settings, open_store
+from scanner_client.gate.store import GateStore
 
 T = TypeVar("T")
 EXIT_USAGE = 2
@@ -51,7 +52,7 @@ def setup_logging(directory: Path, to_stderr: bool) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # request lines are noise at INFO
 
 
-def venue_time(store: Store, moment: datetime | None) -> str:
+def venue_time(store: GateStore, moment: datetime | None) -> str:
     if moment is None:
         return "never"
     try:
@@ -61,12 +62,12 @@ def venue_time(store: Store, moment: datetime | None) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
-def make_engine(store: Store, settings: Settings) -> GateEngine:
+def make_engine(store: GateStore, settings: Settings) -> GateEngine:
     remote = Remote(settings.server_url, settings.token, scan_timeout=settings.scan_timeout)
     return GateEngine(store, settings, remote)
 
 
-def load(args: argparse.Namespace) -> tuple[Store, Settings]:
+def load(args: argparse.Namespace) -> tuple[GateStore, Settings]:
     store = open_store(data_dir(args.data_dir))
     try:
         return store, Settings.load(store)

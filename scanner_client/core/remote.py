@@ -1,4 +1,5 @@
-"""The service's HTTP API as the gate uses it (httpx, async).
+"""The service's HTTP API as every client device uses it (httpx, async); the gate's and the till's
+own endpoints are in gate/remote.py and till/remote.py.
 
 Failures come back as two exception types, because the client reacts to them differently:
 `ServerUnavailable` (no answer, timeout, 5xx: the link or the server is down, so decide locally
@@ -9,7 +10,6 @@ token is sent in a header only; it is never part of a message or a log line.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -19,6 +19,7 @@ from admission.contract import (
     BatchRequest,
     BatchResponse,
     ChangesPage,
+    OutageIn,
     ScanRequest,
     ScanResponse,
 )
@@ -50,15 +51,6 @@ class DeviceInfo(msgspec.Struct, kw_only=True):
     name: str
     role: str
     gate: str | None = None
-
-
-class OutageReport(msgspec.Struct, kw_only=True):
-    client_ref: str
-    started_at: datetime
-    ended_at: datetime | None
-    passages_offline: int
-    sales_offline: int = 0
-    registered_at: datetime | None = None
 
 
 def api_base(server_url: str) -> str:
@@ -155,7 +147,7 @@ class Remote:
         response = await self._request("GET", "/sync/changes", params=params, time_limit=wait + 30.0)
         return self._decode(response, ChangesPage)
 
-    async def post_outage(self, report: OutageReport) -> None:
+    async def post_outage(self, report: OutageIn) -> None:
         await self._request("POST", "/outages", body=report)
 
     async def annul(self, nonce: str) -> None:
@@ -173,3 +165,12 @@ def _refused(response: httpx.Response) -> ServerRefused:
         detail = problem.get("detail")
         detail = None if detail is None else str(detail)
     return ServerRefused(response.status_code, title, detail)
+
+
+def problem_text(exc: Exception) -> str:
+    """The service's own words for a refusal, for the person at the device."""
+    detail = getattr(exc, "detail", None)
+    title = getattr(exc, "title", None)
+    if isinstance(detail, str) and detail and detail != "Bad Request":  # validation: the title says more
+        return detail
+    return str(title or exc)

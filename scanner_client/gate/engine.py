@@ -25,9 +25,10 @@ from admission.contract import BatchRequest, GateData, ScanRequest, ScanResponse
 from admission.domain.codes import now_utc
 from admission.domain.model import Decision, Direction, Reason, Verdict
 from admission.domain.waiting import wait_event
-from scanner_client.core.remote import OutageReport, Remote, ServerRefused, ServerUnavailable
+from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
+from scanner_client.gate.passages import LocalPassage, batch_passage
 from scanner_client.gate.settings import Settings
-from scanner_client.gate.store import LocalPassage, Store, batch_passage
+from scanner_client.gate.store import GateStore
 from scanner_client.gate.verdicts import MAX_SCAN_LENGTH, Judgement, LocalJudge
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class GateNotKnown(RuntimeError):
 class GateEngine:
     def __init__(
         self,
-        store: Store,
+        store: GateStore,
         settings: Settings,
         remote: Remote | None,
         *,
@@ -384,15 +385,7 @@ class GateEngine:
                 self.store.set_annul_state(passage.nonce, "done")
         for outage in self.store.outages_to_post():
             final = outage.registered_at is not None
-            await self.remote.post_outage(
-                OutageReport(
-                    client_ref=outage.client_ref,
-                    started_at=outage.started_at,
-                    ended_at=outage.ended_at,
-                    passages_offline=outage.passages_offline,
-                    registered_at=outage.registered_at,
-                )
-            )
+            await self.remote.post_outage(outage.report())
             self.store.mark_outage_posted(outage.id, final)
             report.outages_posted += 1
         self._notify()

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from admission.domain.codes import now_utc
 from admission.domain.model import Direction
 from scanner_client.core.remote import DeviceInfo, Remote
+from scanner_client.core.snapshot import SnapshotStore
 from scanner_client.gate.settings import NotEnrolled, Settings, hash_pin
-from scanner_client.gate.store import Store
+from scanner_client.gate.store import GateStore
 
 PAGE_SIZE = 10_000  # the service's largest page: fewer round trips for a big first snapshot
 
@@ -27,7 +28,7 @@ class Enrollment:
     tickets: int
 
 
-async def pull_snapshot(store: Store, remote: Remote, progress: Progress | None = None) -> int:
+async def pull_snapshot(store: SnapshotStore, remote: Remote, progress: Progress | None = None) -> int:
     """Fetch the feed from the store's cursor until it has no more (since=0: the full snapshot)."""
     applied = 0
     first = store.cursor == 0
@@ -39,7 +40,7 @@ async def pull_snapshot(store: Store, remote: Remote, progress: Progress | None 
     return applied
 
 
-async def _pull(store: Store, remote: Remote, progress: Progress | None) -> int:
+async def _pull(store: SnapshotStore, remote: Remote, progress: Progress | None) -> int:
     applied = 0
     while True:
         page = await remote.changes(store.cursor, limit=PAGE_SIZE)
@@ -52,7 +53,7 @@ async def _pull(store: Store, remote: Remote, progress: Progress | None) -> int:
 
 
 async def enroll(
-    store: Store,
+    store: GateStore,
     remote: Remote,
     *,
     server_url: str,

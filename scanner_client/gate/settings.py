@@ -1,37 +1,23 @@
-"""Where the client keeps its data, and the device settings stored at enrollment."""
+"""The gate's store file in the data folder, and the device settings stored at enrollment."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from admission.domain.model import Direction
-from scanner_client.gate.store import Store
+from scanner_client.core.paths import private_folder
+from scanner_client.gate.store import GateStore
 
-DATA_DIR_ENV = "ADMISSION_SCANNER_DIR"
 STORE_FILE = "scanner.sqlite3"
 
 
-def data_dir(explicit: str | Path | None = None) -> Path:
-    if explicit:
-        return Path(explicit).expanduser()
-    if env := os.environ.get(DATA_DIR_ENV):
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "admission-scanner"
-
-
-def open_store(directory: Path) -> Store:
-    directory.mkdir(parents=True, exist_ok=True)
-    # The store holds the device token: readable by this user only.
-    directory.chmod(0o700)
-    store = Store(directory / STORE_FILE)
-    (directory / STORE_FILE).chmod(0o600)
-    return store
+def open_store(directory: Path) -> GateStore:
+    """The gate's store in the data folder (both readable by this user only: it holds the token)."""
+    return GateStore(private_folder(directory) / STORE_FILE)
 
 
 class NotEnrolled(RuntimeError):
@@ -55,7 +41,7 @@ class Settings:
     batch_size: int = 2000
 
     @classmethod
-    def load(cls, store: Store) -> Settings:
+    def load(cls, store: GateStore) -> Settings:
         server_url, token, device, gate = (
             store.get_config(k) for k in ("server_url", "token", "device", "gate")
         )
@@ -76,7 +62,7 @@ class Settings:
             batch_size=int(store.get_config("batch_size", "2000") or 2000),
         )
 
-    def save(self, store: Store) -> None:
+    def save(self, store: GateStore) -> None:
         store.set_config(
             server_url=self.server_url,
             token=self.token,

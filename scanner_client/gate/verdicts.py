@@ -20,7 +20,8 @@ from admission.contract import EventData, TemplateData
 from admission.domain.codes import CodeError, SignedTicket, classify_scan, verify_signed_code
 from admission.domain.model import Decision, Direction, GateInfo, TicketFacts
 from admission.domain.rules import decide, reject_invalid
-from scanner_client.gate.store import Store, StoredTicket
+from scanner_client.core.snapshot import StoredTicket
+from scanner_client.gate.store import GateStore
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class Judgement:
 class LocalJudge:
     """Decides scans from the local store. Cheap to call: caches the few reference rows."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: GateStore) -> None:
         self.store = store
         self._generation = -1
         self._keys: dict[int, Ed25519PublicKey] = {}

@@ -119,7 +119,7 @@ class BoxOfficeApp(App[None]):
         self.last_problem: str | None = None
         self.sales_done = 0
         self.problems_shown = 0
-        self._config_seen = till.local.get("payment_config")
+        self._config_seen = till.store.get_config("payment_config")
 
     # ------------------------------------------------------------------ layout ----------
 
@@ -180,11 +180,11 @@ class BoxOfficeApp(App[None]):
         till = self.till
         status = self.main("#status", Static)
         status.set_classes("online" if till.online else "offline")
-        last = till.snapshot.last_sync_at
+        last = till.store.last_sync_at
         parts = [
             "ONLINE" if till.online else "OFFLINE: selling on this till's own key",
             till.device,
-            f"unsynced sales {till.local.pending_count()}",
+            f"unsynced sales {till.store.pending_count()}",
             f"last sync {last.astimezone(till.tz):%H:%M:%S}" if last else "never synced",
         ]
         if till.problem:
@@ -195,7 +195,7 @@ class BoxOfficeApp(App[None]):
 
     def _follow_payment_config(self) -> None:
         """A manager changed the venue's payment set-up and a sync brought it: offer the new one."""
-        current = self.till.local.get("payment_config")
+        current = self.till.store.get_config("payment_config")
         if current == self._config_seen:
             return
         self._config_seen = current
@@ -540,7 +540,7 @@ class UnsyncedSalesScreen(ModalScreen[None]):
         table = self.query_one("#unsynced", DataTable)
         table.add_columns("Sold", "Reference", "Total", "Payment", "State", "Problem")
         tz = self.till.tz
-        for sale in self.till.local.sales(("queued", "unknown", "attempting", "refused")):
+        for sale in self.till.store.sales(("queued", "unknown", "attempting", "refused")):
             table.add_row(
                 sale.created_at.astimezone(tz).strftime("%H:%M:%S"),
                 sale.nonce,

@@ -7,8 +7,8 @@
 
 The till keeps its files in `<data dir>/box-office/` (the data dir of `scanner-client`, so a PC
 can be a gate and a box office without mixing their stores): box-office.sqlite3 (config, token,
-sales queue), snapshot.sqlite3 (catalogue from the change feed), signing-key.pem (0600), and
-out/tickets, out/receipts unless --output says otherwise.
+catalogue from the change feed, outages, sales queue), signing-key.pem (0600), and out/tickets,
+out/receipts unless --output says otherwise.
 """
 
 from __future__ import annotations
@@ -24,20 +24,17 @@ from rich.table import Table
 
 from admission.contract import SalesReport
 from admission.domain.payments import money
+from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import ServerRefused, ServerUnavailable
-from scanner_client.gate.settings import data_dir
-from scanner_client.gate.store import Store
 from scanner_client.till.app import BoxOfficeApp
 from scanner_client.till.enroll import (
     KEY_FILE,
-    SNAPSHOT_FILE,
-    TILL_FILE,
     EnrollmentError,
     enroll_box_office,
     load_key,
 )
 from scanner_client.till.remote import BoxOfficeRemote, problem_text
-from scanner_client.till.store import TillStore
+from scanner_client.till.store import open_till_store
 from scanner_client.till.till import Till
 
 EXIT_REFUSED = 3
@@ -55,31 +52,23 @@ def box_office_dir(explicit: str | None) -> Path:
     return data_dir(explicit) / "box-office"
 
 
-def open_stores(folder: Path) -> tuple[TillStore, Store]:
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o700)  # token and private key live here
-    return TillStore(folder / TILL_FILE), Store(folder / SNAPSHOT_FILE)
-
-
 def open_till(folder: Path, *, offline: bool = False, output: str | None = None) -> Till:
-    local, snapshot = open_stores(folder)
-    server_url, token = local.get("server_url"), local.get("token")
+    store = open_till_store(folder)
+    server_url, token = store.get_config("server_url"), store.get_config("token")
     if not server_url or not token:
-        local.close()
-        snapshot.close()
+        store.close()
         raise TillNotEnrolled(
             "this PC is not enrolled as a box office: run `scanner-client enroll-box-office`"
         )
     remote = None if offline else BoxOfficeRemote(server_url, token)
     output_dir = Path(output).expanduser() if output else folder / "out"
-    return Till(local, snapshot, remote, load_key(folder / KEY_FILE), output_dir)
+    return Till(store, remote, load_key(folder / KEY_FILE), output_dir)
 
 
 async def _close(till: Till) -> None:
     if till.remote is not None:
         await till.remote.aclose()
-    till.local.close()
-    till.snapshot.close()
+    till.store.close()
 
 
 # ------------------------------------------------------------------ commands -------------
@@ -88,13 +77,11 @@ async def _close(till: Till) -> None:
 def cmd_enroll(args: argparse.Namespace) -> int:
     token = sys.stdin.readline().strip() if args.token == "-" else args.token
     folder = box_office_dir(args.data_dir)
-    local, snapshot = open_stores(folder)
+    store = open_till_store(folder)
 
     async def enroll() -> int:
         try:
-            done = await enroll_box_office(
-                folder, local, snapshot, server_url=args.server, token=token, name=args.name
-            )
+            done = await enroll_box_office(folder, store, server_url=args.server, token=token, name=args.name)
         except EnrollmentError as exc:
             console.print(f"[red]{exc}[/red]")
             return 2
@@ -114,8 +101,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(enroll())
     finally:
-        local.close()
-        snapshot.close()
+        store.close()
 
 
 def cmd_box_office(args: argparse.Namespace) -> int:
@@ -150,10 +136,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     folder = box_office_dir(args.data_dir)
-    local, snapshot = open_stores(folder)
-    server_url, token = local.get("server_url"), local.get("token")
-    local.close()
-    snapshot.close()
+    store = open_till_store(folder)
+    server_url, token = store.get_config("server_url"), store.get_config("token")
+    store.close()
     if not server_url or not token:
         raise TillNotEnrolled(
             "this PC is not enrolled as a box office: run `scanner-client enroll-box-office`"

@@ -24,13 +24,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from admission.domain.codes import public_hex
 from scanner_client.gate.enroll import pull_snapshot
-from scanner_client.gate.store import Store
 from scanner_client.till.remote import BoxOfficeRemote
 from scanner_client.till.store import TillStore
 
 KEY_FILE = "signing-key.pem"
-TILL_FILE = "box-office.sqlite3"
-SNAPSHOT_FILE = "snapshot.sqlite3"
 
 RemoteFactory = Callable[[str, str], BoxOfficeRemote]
 
@@ -75,15 +72,14 @@ def load_key(path: Path) -> Ed25519PrivateKey | None:
 
 async def enroll_box_office(
     folder: Path,
-    local: TillStore,
-    snapshot: Store,
+    store: TillStore,
     *,
     server_url: str,
     token: str,
     name: str | None,
     remote_factory: RemoteFactory = BoxOfficeRemote,
 ) -> Enrollment:
-    owed = local.pending_count()
+    owed = store.pending_count()
     if owed:
         raise EnrollmentError(
             f"this till still holds {owed} unsynced sales: run `scanner-client box-office-sync` first"
@@ -114,11 +110,11 @@ async def enroll_box_office(
     write_key(folder / KEY_FILE, key)
     own = remote_factory(server_url, device_token)
     try:
-        changes = await pull_snapshot(snapshot, own)
+        changes = await pull_snapshot(store, own)
         config = await own.payment_config()
     finally:
         await own.aclose()
-    local.put(
+    store.set_config(
         server_url=server_url,
         token=device_token,
         device=device.name,

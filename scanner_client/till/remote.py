@@ -19,7 +19,9 @@ from admission.contract import (
     TicketOut,
 )
 from admission.domain.payments import PaymentConfig
-from scanner_client.core.remote import Remote
+from scanner_client.core.remote import Remote, problem_text
+
+__all__ = ["BoxOfficeRemote", "EventAvailability", "problem_text"]
 
 SALE_TIMEOUT = 8.0  # an event sale waits for the capacity check; longer means the link is gone
 
@@ -74,12 +76,3 @@ class BoxOfficeRemote(Remote):
 
     async def whoami(self) -> DeviceOut:
         return self._decode(await self._request("GET", "/devices/me"), DeviceOut)
-
-
-def problem_text(exc: Exception) -> str:
-    """The service's own words for a refusal, for the seller."""
-    detail = getattr(exc, "detail", None)
-    title = getattr(exc, "title", None)
-    if isinstance(detail, str) and detail and detail != "Bad Request":  # validation: the title says more
-        return detail
-    return str(title or exc)

@@ -12,8 +12,8 @@ recorded with: the service registers it once, whatever is re-sent. An online att
 was lost is looked up by its nonce; if the service did record it, it is refunded, because nobody
 got its tickets.
 
-The catalogue (templates, events, issuer keys, venue) is the gate client's snapshot store, kept
-current from the change feed; the till's own configuration and sales live in `TillStore`.
+The catalogue (templates, events, issuer keys, venue), kept current from the change feed, the
+till's configuration, its outages and its sales live in one store, `TillStore`.
 """
 
 from __future__ import annotations
@@ -47,8 +47,7 @@ from admission.domain.codes import SignedTicket, new_serial, now_utc, sign_ticke
 from admission.domain.model import TemplateKind
 from admission.domain.payments import MethodStatus, PaymentConfig, PaymentIn, PaymentRefused
 from admission.domain.templates import stamp_validity
-from scanner_client.core.remote import OutageReport, ServerRefused, ServerUnavailable
-from scanner_client.gate.store import Store
+from scanner_client.core.remote import ServerRefused, ServerUnavailable
 from scanner_client.till.printing import (
     TICKET_FORMATS,
     IssuedTicket,
@@ -159,8 +158,7 @@ def issued_from(ticket: TicketOut) -> IssuedTicket:
 class Till:
     def __init__(
         self,
-        local: TillStore,
-        snapshot: Store,
+        store: TillStore,
         remote: BoxOfficeRemote | None,
         signing_key: Ed25519PrivateKey | None,
         output_dir: Path,
@@ -170,8 +168,7 @@ class Till:
         probe_interval: float = 3.0,
         feed_wait: float = 20.0,
     ) -> None:
-        self.local = local
-        self.snapshot = snapshot
+        self.store = store
         self.remote = remote
         self.signing_key = signing_key
         self.output_dir = output_dir
@@ -185,9 +182,9 @@ class Till:
         self._sync_wanted = asyncio.Event()
         self._sale_lock = asyncio.Lock()
         self._listeners: list[Callable[[], None]] = []
-        local.mark_interrupted()
+        store.mark_interrupted()
         # A restart during an outage stays offline until the service answers a probe.
-        self._set_online(remote is not None and local.get("outage_started_at") is None)
+        self._set_online(remote is not None and store.current_outage() is None)
 
     # ------------------------------------------------------------ state ---------------
 
@@ -197,27 +194,27 @@ class Till:
 
     @property
     def device(self) -> str:
-        return self.local.get("device") or "box-office"
+        return self.store.get_config("device") or "box-office"
 
     @property
     def key_id(self) -> int | None:
-        value = self.local.get("key_id")
+        value = self.store.get_config("key_id")
         return int(value) if value else None
 
     @property
     def tz(self) -> ZoneInfo:
         try:
-            return ZoneInfo(self.snapshot.get_config("timezone") or "UTC")
+            return ZoneInfo(self.store.get_config("timezone") or "UTC")
         except (ZoneInfoNotFoundError, ValueError):
             return ZoneInfo("UTC")
 
     @property
     def venue(self) -> str:
-        return self.snapshot.get_config("venue_name") or "Box office"
+        return self.store.get_config("venue_name") or "Box office"
 
     @property
     def payment_config(self) -> PaymentConfig:
-        raw = self.local.get("payment_config")
+        raw = self.store.get_config("payment_config")
         if raw is None:
             return PaymentConfig()
         try:
@@ -240,43 +237,26 @@ class Till:
         (self._offline if online else self._online).clear()
 
     def go_offline(self, reason: str = "") -> None:
-        if self.local.get("outage_started_at") is None:
-            self.local.put(outage_started_at=self.clock().isoformat())
+        if self.store.current_outage() is None:
+            self.store.open_outage(f"{self.device}-{self.store.install_id}", self.clock())
         if self.online:
             log.warning("box office offline: %s", reason)
         self._set_online(False)
         self._notify()
 
     def go_online(self) -> None:
-        started = self.local.get("outage_started_at")
-        if started is not None:
-            self._queue_outage_report(datetime.fromisoformat(started), self.clock())
-            self.local.put(outage_started_at=None)
+        if self.store.current_outage() is not None:
+            self.store.close_outage(self.clock())
         if not self.online:
             log.warning("box office online again")
         self._set_online(True)
         self._sync_wanted.set()
         self._notify()
 
-    def _queue_outage_report(self, started: datetime, ended: datetime) -> None:
-        offline = [s for s in self.local.sales() if s.mode == "offline" and started <= s.created_at <= ended]
-        reports = msgspec.json.decode(self.local.get("outages_owed") or "[]", type=list[OutageReport])
-        number = len(reports) + int(self.local.get("outages_posted") or 0) + 1
-        reports.append(
-            OutageReport(
-                client_ref=f"{self.device}-{self.local.get('install_id')}-outage-{number}",
-                started_at=started,
-                ended_at=ended,
-                passages_offline=0,
-                sales_offline=len(offline),
-            )
-        )
-        self.local.put(outages_owed=msgspec.json.encode(reports).decode())
-
     # ------------------------------------------------------------ catalogue -----------
 
     def templates(self) -> dict[int, TemplateData]:
-        return self.snapshot.templates()
+        return self.store.templates()
 
     def find(self, query: str) -> list[TemplateData]:
         """Active templates by PLU (exact match first) or by name; everything for an empty query."""
@@ -318,7 +298,7 @@ class Till:
                     for e in sorted(live, key=lambda e: e.starts_at)
                     if template.id in e.template_ids and e.ends_at > now
                 ]
-        known = sorted(self.snapshot.events().values(), key=lambda e: e.starts_at)
+        known = sorted(self.store.events().values(), key=lambda e: e.starts_at)
         return [
             EventChoice(event=e, remaining=None, live=False)
             for e in known
@@ -327,7 +307,7 @@ class Till:
 
     def payment_statuses(self) -> list[MethodStatus]:
         return payments.method_statuses(
-            self.payment_config, online=self.online, stored_card_payments=self.local.stored_card_payments()
+            self.payment_config, online=self.online, stored_card_payments=self.store.stored_card_payments()
         )
 
     # ------------------------------------------------------------ selling -------------
@@ -359,7 +339,7 @@ class Till:
         return result
 
     def _check_payment(self, payment: PaymentIn, total: int, *, offline: bool) -> None:
-        stored = self.local.stored_card_payments() if offline else None
+        stored = self.store.stored_card_payments() if offline else None
         try:
             payments.check_payment(
                 self.payment_config, payment, total, offline=offline, stored_card_payments=stored
@@ -373,7 +353,7 @@ class Till:
         assert self.remote is not None
         self._check_payment(payment, total, offline=False)
         request = SaleIn(
-            nonce=self.local.new_nonce(self.device),
+            nonce=self.store.new_nonce(self.device),
             lines=[
                 SaleLineIn(
                     template_id=line.template.id,
@@ -386,15 +366,15 @@ class Till:
             buyer_email=email,
         )
         # Recorded before the request leaves: a crash now leaves an attempt to check, never a ghost.
-        self.local.record(request, mode="online", state="attempting", currency=currency, total_cents=total)
+        self.store.record(request, mode="online", state="attempting", currency=currency, total_cents=total)
         try:
             sale = await self.remote.sell(request)
         except ServerUnavailable as exc:
             self.go_offline(str(exc))
             if _never_sent(exc):  # no connection at all: certainly not sold there, so sell here
-                self.local.set_state(request.nonce, "not_sold", str(exc))
+                self.store.set_state(request.nonce, "not_sold", str(exc))
                 return await self._sell_offline(lines, payment, total, currency, email)
-            self.local.set_state(request.nonce, "unknown", str(exc))
+            self.store.set_state(request.nonce, "unknown", str(exc))
             raise SaleUncertain(
                 "No answer from the server: this sale was NOT completed and nothing was printed. "
                 "The till is offline now: sell again (offline rules apply). The unanswered attempt is "
@@ -402,12 +382,12 @@ class Till:
             ) from exc
         except ServerRefused as exc:
             message = problem_text(exc)
-            self.local.set_state(request.nonce, "declined", message)
+            self.store.set_state(request.nonce, "declined", message)
             if exc.unauthorised:
                 self.problem = f"server refused this device: {exc.title}"
             raise SaleDeclined(message) from exc
-        self.local.acknowledge(request.nonce, sale)
-        local = self.local.sale(request.nonce)
+        self.store.acknowledge(request.nonce, sale)
+        local = self.store.sale(request.nonce)
         assert local is not None
         tickets = [issued_from(t) for t in sale.tickets]
         return await self._hand_out(local, tickets, lines, sale.sold_at, offline=False, server_id=sale.id)
@@ -422,7 +402,7 @@ class Till:
         sold_at = self.clock()
         tickets = [self._sign(line.template, sold_at) for line in lines for _ in range(line.quantity)]
         request = SaleIn(
-            nonce=self.local.new_nonce(self.device),
+            nonce=self.store.new_nonce(self.device),
             lines=[
                 SaleLineIn(
                     template_id=line.template.id,
@@ -438,8 +418,13 @@ class Till:
             buyer_email=email,
         )
         # Committed (fsync'd) before anything is printed: a printed ticket is always in the queue.
-        local = self.local.record(
-            request, mode="offline", state="queued", currency=currency, total_cents=total
+        local = self.store.record(
+            request,
+            mode="offline",
+            state="queued",
+            currency=currency,
+            total_cents=total,
+            outage_id=outage.id if (outage := self.store.current_outage()) else None,
         )
         return await self._hand_out(local, tickets, lines, sold_at, offline=True, server_id=None)
 
@@ -530,7 +515,7 @@ class Till:
         pages = []
         for ticket in tickets:
             template = self.templates()[ticket.template_id]
-            event = self.snapshot.events().get(ticket.event_id) if ticket.event_id else None
+            event = self.store.events().get(ticket.event_id) if ticket.event_id else None
             pages.append((ticket, printable(ticket, template, event, self.venue, self.tz)))
         ticket_files = write_tickets(self.output_dir / "tickets" / day, reference, pages, self.ticket_formats)
         pdfs = [p for p in ticket_files if p.suffix == ".pdf"]
@@ -605,7 +590,7 @@ class Till:
         if new.template_id not in self.templates():
             await self.pull_changes()
         template = self.templates()[new.template_id]
-        event = self.snapshot.events().get(new.event_id) if new.event_id else None
+        event = self.store.events().get(new.event_id) if new.event_id else None
         page = printable(new, template, event, self.venue, self.tz)
         folder = self.output_dir / "tickets" / "reissued"
         files = await asyncio.to_thread(
@@ -624,7 +609,7 @@ class Till:
         await self._post_outages()
         report.changes = await self.pull_changes()
         config = await self.remote.payment_config()
-        self.local.put(payment_config=msgspec.json.encode(config).decode())
+        self.store.set_config(payment_config=msgspec.json.encode(config).decode())
         self._notify()
         return report
 
@@ -641,10 +626,10 @@ class Till:
 
     async def _settle_unknown(self, report: SyncReport) -> None:
         assert self.remote is not None
-        for attempt in self.local.sales(("unknown",)):
+        for attempt in self.store.sales(("unknown",)):
             found = await self.remote.sales_by_nonce(attempt.nonce)
             if not found:
-                self.local.set_state(attempt.nonce, "not_sold", "the server never received it")
+                self.store.set_state(attempt.nonce, "not_sold", "the server never received it")
             else:
                 await self._cancel_lost_sale(attempt, found[0])
             report.resolved += 1
@@ -652,53 +637,49 @@ class Till:
     async def _cancel_lost_sale(self, attempt: LocalSale, sale: SaleOut) -> None:
         assert self.remote is not None
         if sale.status == "refunded":
-            self.local.acknowledge(attempt.nonce, sale)
-            self.local.set_state(attempt.nonce, "voided", "refunded already")
+            self.store.acknowledge(attempt.nonce, sale)
+            self.store.set_state(attempt.nonce, "voided", "refunded already")
             return
         refund = RefundIn(reason="box office got no answer: tickets never handed out")
         try:
             refunded = await self.remote.refund(sale.id, refund)
         except ServerRefused as exc:  # e.g. one of its tickets was used after all: a manager decides
-            self.local.set_state(
+            self.store.set_state(
                 attempt.nonce, "refused", f"could not cancel sale {sale.id}: {problem_text(exc)}"
             )
             return
-        self.local.acknowledge(attempt.nonce, refunded)
-        self.local.set_state(attempt.nonce, "voided", f"sale {sale.id} reached the server and was refunded")
+        self.store.acknowledge(attempt.nonce, refunded)
+        self.store.set_state(attempt.nonce, "voided", f"sale {sale.id} reached the server and was refunded")
 
     async def _post_queue(self, report: SyncReport) -> None:
         assert self.remote is not None
-        for sale in self.local.sales(("queued",)):
+        for sale in self.store.sales(("queued",)):
             try:
                 answer = await self.remote.sell(sale.request, time_limit=30.0)
             except ServerRefused as exc:
                 if exc.unauthorised:
                     raise
                 # One sale the service will never take must not block the rest: flag it, go on.
-                self.local.set_state(sale.nonce, "refused", problem_text(exc))
+                self.store.set_state(sale.nonce, "refused", problem_text(exc))
                 report.refused += 1
                 continue
-            self.local.acknowledge(sale.nonce, answer)
+            self.store.acknowledge(sale.nonce, answer)
             report.posted += 1
             self._notify()
 
     async def _post_outages(self) -> None:
         assert self.remote is not None
-        owed = msgspec.json.decode(self.local.get("outages_owed") or "[]", type=list[OutageReport])
-        for index, report in enumerate(owed):
-            report.registered_at = self.clock()
-            await self.remote.post_outage(report)
-            self.local.put(
-                outages_owed=msgspec.json.encode(owed[index + 1 :]).decode(),
-                outages_posted=str(int(self.local.get("outages_posted") or 0) + 1),
-            )
+        self.store.settle_outages(self.clock())
+        for outage in self.store.outages_to_post():
+            await self.remote.post_outage(outage.report())
+            self.store.mark_outage_posted(outage.id, final=outage.registered_at is not None)
 
     async def pull_changes(self, wait: float = 0) -> int:
         assert self.remote is not None
         applied = 0
         while True:
-            page = await self.remote.changes(self.snapshot.cursor, limit=FEED_PAGE, wait=wait)
-            self.snapshot.apply_changes(page.changes, page.cursor, synced_at=self.clock())
+            page = await self.remote.changes(self.store.cursor, limit=FEED_PAGE, wait=wait)
+            self.store.apply_changes(page.changes, page.cursor, synced_at=self.clock())
             applied += len(page.changes)
             if not page.more:
                 return applied
@@ -728,7 +709,7 @@ class Till:
         while True:
             await self._online.wait()
             try:
-                if self.local.pending_count() or self._sync_wanted.is_set():
+                if self.store.pending_count() or self._sync_wanted.is_set():
                     self._sync_wanted.clear()
                     await self.sync()
                 await self.pull_changes(wait=self.feed_wait)

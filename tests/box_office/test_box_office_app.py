@@ -62,7 +62,7 @@ def _set_card_limit(client: Client, venue: DemoVenue, till: Till, limit: int) ->
     config = client.get("/api/v1/sales/payment-methods", headers=seller(venue)).json()
     config["card_offline_limit"] = limit
     saved = client.put("/api/v1/sales/payment-methods", json=config, headers=admin(venue))
-    till.local.put(payment_config=saved.text)
+    till.store.set_config(payment_config=saved.text)
 
 
 # ------------------------------------------------------------------ offline ------------
@@ -157,7 +157,7 @@ async def test_bad_input_gets_a_clear_message_and_records_nothing(
         assert "does not work offline" in (app.last_problem or "")
         await pay(pilot, app, "cash", tendered="ten")
         assert "must be a number" in (app.last_problem or "")
-        assert till.local.sales() == [] and app.sales_done == 0
+        assert till.store.sales() == [] and app.sales_done == 0
         assert not (tmp_path / "till" / "out").exists()
         assert len(app.cart) == 1  # the seller can correct the payment and sell
     await close_till(till)
@@ -179,7 +179,7 @@ async def test_the_offline_card_limit_is_shown_and_enforced(
         await add(pilot, app, "100")
         await pay(pilot, app, "card", brand="visa")
         assert "stored its limit of 2 offline payments" in (app.last_problem or "")
-        assert app.sales_done == 2 and till.local.stored_card_payments() == 2
+        assert app.sales_done == 2 and till.store.stored_card_payments() == 2
         await pay(pilot, app, "cash")  # cash still works
         assert app.sales_done == 3
     await close_till(till)

@@ -9,7 +9,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from scanner_client.gate.store import LocalPassage, Store
+from scanner_client.gate.passages import LocalPassage
+from scanner_client.gate.store import GateStore
 
 SHOWN = 500  # a screen, not a report: the newest rows are what staff need
 
@@ -42,7 +43,7 @@ class UnsyncedScreen(Screen[None]):
     UnsyncedScreen DataTable { height: 1fr; }
     """
 
-    def __init__(self, store: Store, tz: ZoneInfo) -> None:
+    def __init__(self, store: GateStore, tz: ZoneInfo) -> None:
         super().__init__()
         self.store = store
         self.tz = tz
