@@ -22,8 +22,10 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from admission.domain.model import Direction, Verdict
 from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
-from scanner_client.gate.engine import GateEngine, GateNotKnown
+from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.enroll import EnrollmentError, enroll
+from scanner_client.gate.outcome import GateNotKnown
+from scanner_client.gate.remote import GateRemote
 from scanner_client.gate.settings import NotEnrolled, Settings, open_store
 from scanner_client.gate.store import GateStore
 
@@ -63,7 +65,7 @@ def venue_time(store: GateStore, moment: datetime | None) -> str:
 
 
 def make_engine(store: GateStore, settings: Settings) -> GateEngine:
-    remote = Remote(settings.server_url, settings.token, scan_timeout=settings.scan_timeout)
+    remote = GateRemote(settings.server_url, settings.token, scan_timeout=settings.scan_timeout)
     return GateEngine(store, settings, remote)
 
 

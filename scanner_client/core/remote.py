@@ -15,14 +15,7 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
-from admission.contract import (
-    BatchRequest,
-    BatchResponse,
-    ChangesPage,
-    OutageIn,
-    ScanRequest,
-    ScanResponse,
-)
+from admission.contract import ChangesPage, OutageIn
 
 T = TypeVar("T")
 API_PREFIX = "/api/v1"
@@ -131,14 +124,6 @@ class Remote:
     async def me(self, time_limit: float | None = None) -> DeviceInfo:
         return self._decode(await self._request("GET", "/devices/me", time_limit=time_limit), DeviceInfo)
 
-    async def scan(self, request: ScanRequest) -> ScanResponse:
-        response = await self._request("POST", "/scans", body=request, time_limit=self.scan_timeout)
-        return self._decode(response, ScanResponse)
-
-    async def batch(self, request: BatchRequest, time_limit: float = 60.0) -> BatchResponse:
-        response = await self._request("POST", "/passages/batch", body=request, time_limit=time_limit)
-        return self._decode(response, BatchResponse)
-
     async def changes(self, since: int, limit: int, wait: float = 0) -> ChangesPage:
         params: dict[str, Any] = {"since": since, "limit": limit}
         if wait > 0:
@@ -149,9 +134,6 @@ class Remote:
 
     async def post_outage(self, report: OutageIn) -> None:
         await self._request("POST", "/outages", body=report)
-
-    async def annul(self, nonce: str) -> None:
-        await self._request("POST", f"/scans/{nonce}/annul", body={})
 
 
 def _refused(response: httpx.Response) -> ServerRefused:

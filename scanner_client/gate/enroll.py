@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from admission.domain.codes import now_utc
 from admission.domain.model import Direction
+from scanner_client.core.feed import Progress, pull_snapshot
 from scanner_client.core.remote import DeviceInfo, Remote
-from scanner_client.core.snapshot import SnapshotStore
 from scanner_client.gate.settings import NotEnrolled, Settings, hash_pin
 from scanner_client.gate.store import GateStore
-
-PAGE_SIZE = 10_000  # the service's largest page: fewer round trips for a big first snapshot
-
-Progress = Callable[[int], None]
 
 
 class EnrollmentError(RuntimeError):
@@ -26,30 +20,6 @@ class Enrollment:
     device: DeviceInfo
     changes: int
     tickets: int
-
-
-async def pull_snapshot(store: SnapshotStore, remote: Remote, progress: Progress | None = None) -> int:
-    """Fetch the feed from the store's cursor until it has no more (since=0: the full snapshot)."""
-    applied = 0
-    first = store.cursor == 0
-    if first:
-        with store.bulk_load_tickets():
-            applied = await _pull(store, remote, progress)
-    else:
-        applied = await _pull(store, remote, progress)
-    return applied
-
-
-async def _pull(store: SnapshotStore, remote: Remote, progress: Progress | None) -> int:
-    applied = 0
-    while True:
-        page = await remote.changes(store.cursor, limit=PAGE_SIZE)
-        store.apply_changes(page.changes, page.cursor, synced_at=now_utc())
-        applied += len(page.changes)
-        if progress:
-            progress(applied)
-        if not page.more:
-            return applied
 
 
 async def enroll(

@@ -98,7 +98,7 @@ async def _drain(engine: GateEngine, seconds: float) -> None:
     try:
         async with asyncio.timeout(seconds):
             if not engine.online:
-                await engine.remote_probe()
+                await engine.probe()
             await engine.push_queue()
     except (TimeoutError, ServerUnavailable, ServerRefused):
         pass  # they stay queued, durably; the next run or `scanner-client sync` sends them

@@ -20,13 +20,11 @@ from admission.contract import EventData, TemplateData
 from admission.domain.codes import CodeError, SignedTicket, classify_scan, verify_signed_code
 from admission.domain.model import Decision, Direction, GateInfo, TicketFacts
 from admission.domain.rules import decide, reject_invalid
+from scanner_client.core.codes import MAX_SCAN_LENGTH
 from scanner_client.core.snapshot import StoredTicket
 from scanner_client.gate.store import GateStore
 
 log = logging.getLogger(__name__)
-
-# Far more than any ticket code; longer input is noise and is not worth normalising.
-MAX_SCAN_LENGTH = 2000
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,14 +25,9 @@ from textual.widgets.option_list import Option
 from admission.contract import MAX_LINE_QUANTITY, EventData, TemplateData
 from admission.domain.model import TemplateKind
 from admission.domain.payments import PaymentIn, PaymentMethod, brand_label, money
-from scanner_client.till.till import (
-    CartLine,
-    EventChoice,
-    OfflineEventRefused,
-    SaleProblem,
-    SaleResult,
-    Till,
-)
+from scanner_client.till.after_sales import refund_sale, reissue_ticket
+from scanner_client.till.sale import CartLine, EventChoice, OfflineEventRefused, SaleProblem, SaleResult
+from scanner_client.till.till import Till
 
 W = TypeVar("W", bound=Widget)
 
@@ -489,7 +484,7 @@ class RefundScreen(ModalScreen[None]):
         ref = self.query_one("#ref", Input).value
         include_used = self.query_one("#include-used", Checkbox).value
         try:
-            sale = await self.till.refund(ref, include_used=include_used)
+            sale = await refund_sale(self.till, ref, include_used=include_used)
         except SaleProblem as exc:
             self.show(f"Not refunded: {exc}")
             return
@@ -502,7 +497,7 @@ class RefundScreen(ModalScreen[None]):
     @work(exclusive=True, group="refund", exit_on_error=False)
     async def reissue(self) -> None:
         try:
-            ticket, files = await self.till.reissue(self.query_one("#ref", Input).value)
+            ticket, files = await reissue_ticket(self.till, self.query_one("#ref", Input).value)
         except SaleProblem as exc:
             self.show(f"Not reissued: {exc}")
             return

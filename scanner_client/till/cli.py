@@ -127,7 +127,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             await _close(till)
         for error in report.errors:
             console.print(f"[red]{error}[/red]")
-        print(f"posted {report.posted}  refused {report.refused}  settled {report.resolved}", end="  ")
+        print(f"posted {report.uploaded}  refused {report.refused}  settled {report.resolved}", end="  ")
         print(f"changes {report.changes}")
         return EXIT_UNREACHABLE if report.errors else 0
 

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from admission.domain.codes import public_hex
-from scanner_client.gate.enroll import pull_snapshot
+from scanner_client.core.feed import pull_snapshot
 from scanner_client.till.remote import BoxOfficeRemote
 from scanner_client.till.store import TillStore
 
@@ -87,18 +87,18 @@ async def enroll_box_office(
     key = Ed25519PrivateKey.generate()
     given = remote_factory(server_url, token)
     try:
-        me = await given.whoami()
+        me = await given.me()
         if me.role == "admin":
             if not name:
                 raise EnrollmentError("with an admin token, name the new box office: --name NAME")
             issued = await given.create_box_office(name, public_hex(key.public_key()))
-            device_token, device, created = issued.token, issued.device, True
+            device_token, device, created = issued.token, (issued.device.name, issued.device.id), True
             key_id = issued.device.key_id
         elif me.role == "box_office":
             if name and name != me.name:
                 raise EnrollmentError(f"this token belongs to box office {me.name!r}, not {name!r}")
             key_id = (await given.register_signing_key(public_hex(key.public_key()))).key_id
-            device_token, device, created = token, me, False
+            device_token, device, created = token, (me.name, me.id), False
         else:
             raise EnrollmentError(
                 f"a {me.role} token cannot enroll a box office: use an admin or box_office token"
@@ -114,14 +114,15 @@ async def enroll_box_office(
         config = await own.payment_config()
     finally:
         await own.aclose()
+    device_name, device_id = device
     store.set_config(
         server_url=server_url,
         token=device_token,
-        device=device.name,
-        device_id=str(device.id),
+        device=device_name,
+        device_id=str(device_id),
         key_id=str(key_id),
         payment_config=msgspec.json.encode(config).decode(),
     )
     return Enrollment(
-        device=device.name, device_id=device.id, key_id=key_id, created_device=created, changes=changes
+        device=device_name, device_id=device_id, key_id=key_id, created_device=created, changes=changes
     )

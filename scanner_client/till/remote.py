@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from admission.contract import (
-    DeviceOut,
     EventData,
     IssuedToken,
     RefundIn,
@@ -73,6 +72,3 @@ class BoxOfficeRemote(Remote):
     async def day_report(self, day: str | None = None) -> SalesReport:
         params = {"date": day} if day else None
         return self._decode(await self._request("GET", "/sales/report", params=params), SalesReport)
-
-    async def whoami(self) -> DeviceOut:
-        return self._decode(await self._request("GET", "/devices/me"), DeviceOut)

@@ -13,7 +13,8 @@ import pytest
 from admission.demo import DemoVenue
 from admission.domain.model import Reason, Verdict
 from admission.domain.payments import PaymentIn, PaymentMethod
-from scanner_client.till.till import CartLine, OfflineEventRefused, SaleProblem, SaleUncertain, Till
+from scanner_client.till.sale import CartLine, OfflineEventRefused, SaleProblem, SaleUncertain
+from scanner_client.till.till import Till
 from tests.box_office.till_support import close_till, enrolled_gate, enrolled_till
 from tests.support.live_server import LiveServer
 
@@ -70,7 +71,7 @@ async def test_sell_offline_admit_offline_and_reconcile_when_the_server_returns(
 
         live_server.start()
         report = await till.sync_once()
-        assert (report.posted, report.refused, report.errors) == (2, 0, [])
+        assert (report.uploaded, report.refused, report.errors) == (2, 0, [])
         assert till.online and till.store.pending_count() == 0
         gate_report = await gate.sync_once()
         assert gate_report.uploaded == 2 and not gate_report.errors
@@ -92,7 +93,7 @@ async def test_sell_offline_admit_offline_and_reconcile_when_the_server_returns(
 
         # Exactly once: an acknowledgement lost in a crash means re-posting; nothing doubles.
         till.store.set_state(day.local.nonce, "queued")
-        assert (await till.sync_once()).posted == 1
+        assert (await till.sync_once()).uploaded == 1
         with live_server.client(demo_venue.viewer_token) as viewer:
             assert len(viewer.get("/api/v1/sales").json()) == 3
             outages = [o for o in viewer.get("/api/v1/outages").json() if o["device"] == "till-1"]

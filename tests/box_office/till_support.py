@@ -11,9 +11,9 @@ from litestar.testing import TestClient
 from admission.contract import ChangesPage
 from admission.demo import DemoVenue
 from admission.domain.model import Direction
-from scanner_client.core.remote import Remote
 from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.enroll import enroll as enroll_gate
+from scanner_client.gate.remote import GateRemote
 from scanner_client.gate.settings import Settings
 from scanner_client.gate.store import GateStore
 from scanner_client.till.enroll import KEY_FILE, enroll_box_office, load_key
@@ -74,7 +74,7 @@ async def enrolled_till(
 
 async def enrolled_gate(folder: Path, server_url: str, token: str, gate: str) -> GateEngine:
     store = GateStore(folder / "gate.sqlite3")
-    remote = Remote(server_url, token, scan_timeout=2.0)
+    remote = GateRemote(server_url, token, scan_timeout=2.0)
     await enroll_gate(
         store,
         remote,

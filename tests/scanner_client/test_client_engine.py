@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from admission.domain.model import Verdict
-from scanner_client.core.remote import Remote
 from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.remote import GateRemote
 from scanner_client.gate.settings import Settings
 from scanner_client.gate.store import GateStore
 from tests.scanner_client.client_support import VenueSnapshot
@@ -100,7 +100,7 @@ def engine_for(store: GateStore, service: FakeService, **overrides: object) -> G
     settings.feed_wait = 0
     for name, value in overrides.items():
         setattr(settings, name, value)
-    remote = Remote(
+    remote = GateRemote(
         "http://service.test",
         settings.token,
         scan_timeout=settings.scan_timeout,
@@ -188,7 +188,7 @@ async def test_unauthorised_token_keeps_the_gate_working_offline(store: GateStor
         return httpx.Response(401, json={"title": "this token is unknown or revoked", "status": 401})
 
     settings = Settings.load(store)
-    remote = Remote("http://service.test", "revoked", transport=httpx.MockTransport(refuse))
+    remote = GateRemote("http://service.test", "revoked", transport=httpx.MockTransport(refuse))
     engine = GateEngine(store, settings, remote)
     outcome = await engine.scan(ticket.number)
     assert outcome.verdict is Verdict.ADMIT and outcome.mode == "offline"
