@@ -70,6 +70,15 @@ class StoreBase:
         self._db.close()
 
     @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """Several reads that see one committed state (figures that belong together)."""
+        self._db.execute("BEGIN")
+        try:
+            yield self._db
+        finally:
+            self._db.execute("COMMIT")
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         self._db.execute("BEGIN IMMEDIATE")
         try:

@@ -3,7 +3,8 @@
 The scanner is a keyboard: it types the code and (usually) Enter into the always-focused input.
 Codes go into a queue consumed by ONE long-running worker, so a fast second scan waits for the
 first instead of cancelling it mid-flight. The engine decides online or offline by itself; the
-app shows the verdict, the counters and the connection state.
+app shows the verdict at once, and the counters and the status bar as soon as a worker thread
+has read them from the store (figures.py): the UI loop never waits for the store's reads.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import time
 from datetime import datetime
 from datetime import time as day_time
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -19,34 +21,22 @@ from zoneinfo import ZoneInfo
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input
+from textual.worker import Worker, WorkerState
 
 from admission.domain.codes import CodeError, classify_scan
-from admission.domain.model import Direction, Reason
-from scanner_client.gate.bigtext import big
-from scanner_client.gate.engine import GateEngine, ScanOutcome
+from admission.domain.model import Direction
+from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.figures import FiguresReader, GateFigures
+from scanner_client.gate.outcome import ScanOutcome
+from scanner_client.gate.screens.gate import GateScreen
 from scanner_client.gate.screens.supervisor import OverrideAction, OverrideRequest, SupervisorScreen
 from scanner_client.gate.screens.unsynced import UnsyncedScreen
 from scanner_client.gate.watch import watch_folder
 
 W = TypeVar("W", bound=Widget)
-
-REASON_WORDS: dict[Reason, str] = {
-    Reason.OK: "Valid ticket",
-    Reason.INVALID: "Not a valid ticket",
-    Reason.VOID: "Ticket is void",
-    Reason.ALREADY_USED: "Already used",
-    Reason.NOT_YET_VALID: "Not valid yet",
-    Reason.EXPIRED: "Expired",
-    Reason.WRONG_EVENT: "Ticket for another event",
-    Reason.EVENT_NOT_TODAY: "Event is not today",
-    Reason.WRONG_GATE: "Wrong gate or zone",
-    Reason.ENTRIES_EXHAUSTED: "No entries left",
-    Reason.REENTRY_NOT_ALLOWED: "Re-entry not allowed",
-    Reason.TURNED_AWAY: "Turned away",
-}
 
 # A keyboard-wedge scanner types a whole code within a few tens of milliseconds; a person types
 # much slower. Only scanner-speed input is ended by the pause, so a person typing a ticket number
@@ -56,6 +46,7 @@ SCANNER_KEY_INTERVAL = 0.035
 
 class GateApp(App[None]):
     TITLE = "admission gate"
+    CSS_PATH = "app.tcss"
 
     BINDINGS = [
         Binding("f2", "toggle_direction", "Direction in/out", priority=True),
@@ -64,55 +55,34 @@ class GateApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    CSS = """
-    Screen { layout: vertical; }
-    #status { height: 1; padding: 0 1; color: $text; }
-    #status.online { background: $success-darken-2; }
-    #status.offline { background: $error; text-style: bold; }
-    #verdict { height: 1fr; align: center middle; content-align: center middle; }
-    #verdict.idle { background: $panel; }
-    #verdict.admit { background: #1b7d2f; color: white; }
-    #verdict.reject { background: #b3161b; color: white; }
-    #word { width: 100%; content-align: center middle; text-style: bold; height: auto; }
-    #headline { width: 100%; text-align: center; text-style: bold; height: auto; margin-top: 1; }
-    #detail { width: 100%; text-align: center; height: auto; }
-    #counters { height: 1; padding: 0 1; background: $panel; }
-    #notice { height: auto; padding: 0 1; background: $warning; color: black; display: none; }
-    #scan { dock: bottom; margin-bottom: 1; }
-    """
-
     def __init__(self, engine: GateEngine, watch: Path | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.watch_dir = watch
+        self.gate_screen = GateScreen()
+        self.reader = FiguresReader(engine.store.path)
+        self.figures = GateFigures()
         self.last_outcome: ScanOutcome | None = None
-        self.outcomes_shown = 0
+        self.outcomes_decided = 0
+        self.outcomes_shown = 0  # verdicts on screen with the figures that include them
         self._codes: asyncio.Queue[str] = asyncio.Queue()
         self._first_key_at = 0.0
         self._last_key_at = 0.0
-
-    # ------------------------------------------------------------------ layout ----------
-
-    def compose(self) -> ComposeResult:
-        yield Static("", id="status")
-        yield Static("", id="notice")
-        with Vertical(id="verdict", classes="idle"):
-            yield Static(big(""), id="word")
-            yield Static("Ready: scan a ticket", id="headline")
-            yield Static("", id="detail")
-        yield Static("", id="counters")
-        yield Input(placeholder="Scan or type a ticket code, then Enter", id="scan")
-        yield Footer()
 
     @property
     def tz(self) -> ZoneInfo:
         return self.engine.judge.tz
 
+    def get_default_screen(self) -> Screen[None]:
+        return self.gate_screen
+
+    def compose(self) -> ComposeResult:
+        return self.gate_screen.widgets()
+
     def on_mount(self) -> None:
         self.main("#scan", Input).focus()
         self.engine.on_change(self.refresh_status)
         self.refresh_status()
-        self.refresh_counters()
         self.set_interval(1.0, self.refresh_status)
         self.consume_scans()
         self.run_worker(self.engine.run(), name="sync", group="sync", exit_on_error=False)
@@ -122,16 +92,19 @@ class GateApp(App[None]):
             )
 
     async def on_unmount(self) -> None:
+        self.reader.close()
         if self.engine.remote is not None:
             await self.engine.remote.aclose()
+
+    def main(self, selector: str, kind: type[W]) -> W:
+        """A widget of the gate's own screen, also while another screen is on top of it."""
+        return self.gate_screen.query_one(selector, kind)
 
     async def _found_in_image(self, image: Path, texts: list[str], error: str | None) -> None:
         if error or not texts:
             self.notify(error or f"No barcode found in {image.name}", severity="warning")
         for text in texts:  # the same queue as typed codes: one consumer, strict order
             self._codes.put_nowait(text)
-
-    # ------------------------------------------------------------------ input -----------
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "scan" or not event.value:
@@ -177,72 +150,53 @@ class GateApp(App[None]):
                 continue
             self.show(outcome)
 
-    # ------------------------------------------------------------------ display ---------
-
     def show(self, outcome: ScanOutcome) -> None:
         self.last_outcome = outcome
-        self.outcomes_shown += 1
-        panel = self.main("#verdict", Vertical)
-        panel.set_classes("admit" if outcome.admitted else "reject")
-        self.main("#word", Static).update(big("ADMIT" if outcome.admitted else "REJECT"))
-        if outcome.admitted and not outcome.override:
-            headline = outcome.message  # "Welcome", "Welcome: 3 entries left", "Re-entry", "Exit"
-            details = []
-        else:
-            headline = REASON_WORDS.get(outcome.reason, outcome.reason.value)
-            if outcome.override and outcome.admitted:
-                headline = f"Supervisor override ({headline})"
-            details = [outcome.message]
-        self.main("#headline", Static).update(headline)
-        if outcome.template_name:
-            details.append(outcome.template_name)
-        if outcome.entries_left is not None:
-            details.append(f"entries left: {outcome.entries_left}")
-        when = outcome.scanned_at.astimezone(self.tz).strftime("%H:%M:%S")
-        details.append(f"{when} · {outcome.direction.value} · {outcome.mode}")
-        self.main("#detail", Static).update("\n".join(details))
+        self.outcomes_decided += 1
+        self.gate_screen.show_outcome(outcome, self.tz)
         if not outcome.admitted:
             self.bell()
-        self.refresh_counters()
         self.refresh_status()
 
-    def refresh_counters(self) -> None:
-        now = datetime.now(self.tz)
-        midnight = datetime.combine(now.date(), day_time.min, tzinfo=self.tz)
-        c = self.engine.store.counters(self.engine.settings.gate, midnight)
-        self.main("#counters", Static).update(
-            f"Today at {self.engine.settings.gate}:  admitted {c.admitted}   rejected {c.rejected}   "
-            f"in {c.entered}   out {c.exited}"
-        )
-
-    def main(self, selector: str, kind: type[W]) -> W:
-        """A widget of the gate's own screen, also while a modal screen is on top of it."""
-        return self.screen_stack[0].query_one(selector, kind)
-
     def refresh_status(self) -> None:
-        if not self.is_running or not self.screen_stack:  # shutting down: nothing to show
+        """The status bar from what the engine knows now, then fresh figures from a worker thread."""
+        if not self.is_running or not self.gate_screen.is_attached:  # shutting down: nothing to show
             return
-        engine = self.engine
-        status = self.main("#status", Static)
-        status.set_classes("online" if engine.online else "offline")
-        last = engine.store.last_sync_at
-        last_text = last.astimezone(self.tz).strftime("%H:%M:%S") if last else "never"
+        self._show_status()
+        today = datetime.combine(datetime.now(self.tz).date(), day_time.min, tzinfo=self.tz)
+        read = partial(self._read_figures, self.engine.settings.gate, today, self.outcomes_decided)
+        self.run_worker(read, thread=True, group="figures", exclusive=True, exit_on_error=False)
+
+    def _read_figures(self, gate: str, since: datetime, decided: int) -> tuple[int, GateFigures]:
+        return decided, self.reader.figures(gate, since)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if (
+            event.worker.group != "figures"
+            or event.state is not WorkerState.SUCCESS
+            or event.worker.result is None
+        ):
+            return
+        if not self.is_running or not self.gate_screen.is_attached:
+            return
+        decided, self.figures = event.worker.result
+        self.gate_screen.show_counters(self.engine.settings.gate, self.figures.counters)
+        self.gate_screen.show_notices(self.figures.notices)
+        self._show_status()
+        self.outcomes_shown = max(self.outcomes_shown, decided)
+
+    def _show_status(self) -> None:
+        engine, last = self.engine, self.figures.last_sync_at
         parts = [
             "ONLINE" if engine.online else "OFFLINE",
             f"gate {engine.settings.gate}",
             f"direction {engine.direction.value.upper()}",
-            f"last sync {last_text}",
-            f"unsynced {engine.store.queued_count()}",
+            f"last sync {last.astimezone(self.tz).strftime('%H:%M:%S') if last else 'never'}",
+            f"unsynced {self.figures.queued}",
         ]
         if engine.problem:
             parts.append(engine.problem)
-        status.update("  ·  ".join(parts))
-        notices = [n.message for n in engine.store.notices() if n.active]
-        notice = self.main("#notice", Static)
-        notice.display = bool(notices)
-        notice.update("\n".join(notices))
-
-    # ------------------------------------------------------------------ actions ---------
+        self.gate_screen.show_status(engine.online, parts)
 
     def action_toggle_direction(self) -> None:
         engine = self.engine
@@ -254,7 +208,7 @@ class GateApp(App[None]):
         if isinstance(self.screen, UnsyncedScreen):
             self.pop_screen()
             return
-        self.push_screen(UnsyncedScreen(self.engine.store, self.tz))
+        self.push_screen(UnsyncedScreen(self.reader, self.tz))
 
     def action_supervisor(self) -> None:
         if not self.engine.settings.pin_hash:

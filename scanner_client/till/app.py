@@ -16,57 +16,21 @@ from typing import TypeVar
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, OptionList, Select, Static
+from textual.widgets import Button, DataTable, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from admission.contract import MAX_LINE_QUANTITY, EventData, TemplateData
+from admission.contract import EventData, TemplateData
 from admission.domain.model import TemplateKind
-from admission.domain.payments import PaymentIn, PaymentMethod, brand_label, money
-from scanner_client.till.after_sales import refund_sale, reissue_ticket
+from admission.domain.payments import PaymentIn, PaymentMethod, brand_label
+from scanner_client.core.money import format_money
+from scanner_client.till.forms import parse_amount, parse_quantity, template_label
 from scanner_client.till.sale import CartLine, EventChoice, OfflineEventRefused, SaleProblem, SaleResult
+from scanner_client.till.screens import RefundScreen, TillScreen, UnsyncedSalesScreen
 from scanner_client.till.till import Till
 
 W = TypeVar("W", bound=Widget)
-
-STATE_WORDS = {
-    "queued": "waits to be posted",
-    "unknown": "no answer: checked when back",
-    "attempting": "being sent",
-    "refused": "REFUSED by the server",
-}
-
-
-def template_label(template: TemplateData) -> str:
-    plu = template.plu or "—"
-    kind = "  [event]" if template.kind is TemplateKind.EVENT else ""
-    return f"{plu:>6}  {template.name}  {money(template.price_cents, template.currency)}{kind}"
-
-
-def parse_quantity(text: str) -> int:
-    try:
-        quantity = int(text.strip())
-    except ValueError:
-        quantity = 0
-    if not 1 <= quantity <= MAX_LINE_QUANTITY:
-        raise SaleProblem(f"Quantity must be a whole number from 1 to {MAX_LINE_QUANTITY}, not {text!r}")
-    return quantity
-
-
-def parse_amount(text: str) -> int | None:
-    """Cents from "50", "50.5" or "50,50"; None for blank (= exactly the total)."""
-    cleaned = text.strip().replace(",", ".")
-    if not cleaned:
-        return None
-    try:
-        cents = round(float(cleaned) * 100)
-    except ValueError as exc:
-        raise SaleProblem(f"Amount tendered must be a number like 50.00, not {text!r}") from exc
-    if cents < 0:
-        raise SaleProblem("Amount tendered cannot be negative")
-    return cents
 
 
 class BoxOfficeApp(App[None]):
@@ -82,26 +46,7 @@ class BoxOfficeApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    CSS = """
-    #status { height: 1; padding: 0 1; }
-    #status.online { background: $success-darken-2; }
-    #status.offline { background: $error; text-style: bold; }
-    #main { height: 1fr; }
-    #left, #right { width: 1fr; padding: 0 1; }
-    #matches { height: 1fr; min-height: 5; }
-    #qty-row, #pay-row { height: auto; }
-    #qty { width: 12; }
-    #event { width: 1fr; }
-    #hint { height: auto; color: $warning; }
-    #cart { height: 1fr; min-height: 5; }
-    #total { height: 1; text-style: bold; }
-    #method, #brand { width: 1fr; }
-    #rules { height: auto; color: $text-muted; }
-    #buttons { height: auto; }
-    #message { height: auto; min-height: 2; padding: 0 1; background: $panel; }
-    #message.error { background: $error; color: white; }
-    #message.ok { background: $success-darken-2; color: white; }
-    """
+    CSS_PATH = "app.tcss"
 
     def __init__(self, till: Till) -> None:
         super().__init__()
@@ -115,35 +60,13 @@ class BoxOfficeApp(App[None]):
         self.sales_done = 0
         self.problems_shown = 0
         self._config_seen = till.store.get_config("payment_config")
+        self.till_screen = TillScreen()
 
-    # ------------------------------------------------------------------ layout ----------
+    def get_default_screen(self) -> Screen[None]:
+        return self.till_screen
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="status")
-        with Horizontal(id="main"):
-            with Vertical(id="left"):
-                yield Input(placeholder="Template name or PLU, Enter adds it to the cart", id="search")
-                yield OptionList(id="matches")
-                with Horizontal(id="qty-row"):
-                    yield Input("1", placeholder="Qty", id="qty")
-                    yield Select[int]([], prompt="Event (event tickets)", id="event")
-                yield Static("", id="hint")
-            with Vertical(id="right"):
-                yield DataTable(id="cart", cursor_type="row")
-                yield Static("", id="total")
-                with Horizontal(id="pay-row"):
-                    yield Select[str](
-                        self._method_options(), prompt="Payment", allow_blank=False, id="method"
-                    )
-                    yield Select[str](self._brand_options(), prompt="Card brand", id="brand")
-                yield Input(placeholder="Amount tendered (blank: exactly the total)", id="tendered")
-                yield Input(placeholder="Receipt e-mail (optional)", id="email")
-                yield Static("", id="rules")
-                with Horizontal(id="buttons"):
-                    yield Button("Sell (F5)", id="sell", variant="success")
-                    yield Button("Clear (F6)", id="clear")
-        yield Static("Ready.", id="message")
-        yield Footer()
+        return self.till_screen.widgets(self._method_options(), self._brand_options())
 
     def on_mount(self) -> None:
         table = self.main("#cart", DataTable)
@@ -160,17 +83,15 @@ class BoxOfficeApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Selling keys act on the till screen only, never behind a refund or the unsynced list.
         if action in {"sell", "clear_cart", "add_fallback", "remove_line"}:
-            return len(self.screen_stack) == 1
+            return self.screen is self.till_screen
         return True
 
     def main(self, selector: str, kind: type[W]) -> W:
         """A widget of the till's own screen, also while a modal screen is on top of it."""
-        return self.screen_stack[0].query_one(selector, kind)
-
-    # ------------------------------------------------------------------ status ----------
+        return self.till_screen.query_one(selector, kind)
 
     def refresh_status(self) -> None:
-        if not self.is_running or not self.screen_stack:  # shutting down: nothing to show
+        if not self.is_running or not self.till_screen.is_attached:  # shutting down: nothing to show
             return
         till = self.till
         status = self.main("#status", Static)
@@ -208,8 +129,6 @@ class BoxOfficeApp(App[None]):
     @on(Select.Changed, "#method")
     def _show_brand(self) -> None:
         self.main("#brand", Select).display = self.main("#method", Select).value == "card"
-
-    # ------------------------------------------------------------------ finding ---------
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -263,8 +182,6 @@ class BoxOfficeApp(App[None]):
         sellable = [c for c in self.events if c.remaining is None or c.remaining > 0]
         if sellable:
             select.value = sellable[0].event.id
-
-    # ------------------------------------------------------------------ the cart --------
 
     def add_to_cart(self, template: TemplateData) -> None:
         try:
@@ -339,14 +256,12 @@ class BoxOfficeApp(App[None]):
                 template.name,
                 line.event.name if line.event else "",
                 str(line.quantity),
-                money(template.price_cents),
-                money(line.total_cents),
+                format_money(template.price_cents),
+                format_money(line.total_cents),
             )
         total = sum(line.total_cents for line in self.cart)
         currency = self.cart[0].template.currency if self.cart else ""
-        self.main("#total", Static).update(f"Total {money(total, currency)}")
-
-    # ------------------------------------------------------------------ selling ---------
+        self.main("#total", Static).update(f"Total {format_money(total, currency)}")
 
     def action_sell(self) -> None:
         self.sell()
@@ -390,10 +305,10 @@ class BoxOfficeApp(App[None]):
         self.sales_done += 1
         sale = result.local
         where = "offline, queued for the server" if result.offline else f"online, sale S{result.server_id}"
-        change = f", change {money(result.change_cents)}" if result.change_cents else ""
+        change = f", change {format_money(result.change_cents)}" if result.change_cents else ""
         folder = result.ticket_files[0].parent if result.ticket_files else Path()
         receipt = next((p for p in result.receipt_files if p.suffix == ".eml"), None)
-        paid = money(sale.total_cents, sale.currency)
+        paid = format_money(sale.total_cents, sale.currency)
         self.show_message(
             f"SOLD ({where}): {len(result.tickets)} ticket(s), {paid}{change}.\n"
             f"Tickets: {folder}   Receipt: {receipt}",
@@ -405,8 +320,6 @@ class BoxOfficeApp(App[None]):
             self.main(field, Input).value = ""
         self.refresh_status()
         self.main("#search", Input).focus()
-
-    # ------------------------------------------------------------------ messages --------
 
     def show_message(self, text: str, ok: bool = False) -> None:
         message = self.main("#message", Static)
@@ -421,8 +334,6 @@ class BoxOfficeApp(App[None]):
         message.update(text)
         self.bell()
 
-    # ------------------------------------------------------------------ other screens ---
-
     def action_refunds(self) -> None:
         if isinstance(self.screen, RefundScreen):
             self.pop_screen()
@@ -434,117 +345,3 @@ class BoxOfficeApp(App[None]):
             self.pop_screen()
             return
         self.push_screen(UnsyncedSalesScreen(self.till))
-
-
-class RefundScreen(ModalScreen[None]):
-    """Refund a whole sale, or reissue one lost ticket or card (both need the server)."""
-
-    BINDINGS = [Binding("escape", "dismiss", "Close")]
-    DEFAULT_CSS = """
-    RefundScreen { align: center middle; }
-    #box { width: 90; height: auto; padding: 1 2; background: $panel; border: thick $primary; }
-    #refund-result { height: auto; margin-top: 1; }
-    """
-
-    def __init__(self, till: Till) -> None:
-        super().__init__()
-        self.till = till
-        self.outcome: str | None = None
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="box"):
-            yield Static(
-                "Refund a sale or reissue a ticket: scan the ticket, or type its number or S<sale id>."
-            )
-            yield Input(placeholder="Ticket number, QR code or S123", id="ref")
-            yield Checkbox("Refund even if a ticket was used (supervisor)", id="include-used")
-            with Horizontal():
-                yield Button("Refund sale", id="refund", variant="error")
-                yield Button("Reissue ticket", id="reissue", variant="primary")
-                yield Button("Close", id="close")
-            yield Static("", id="refund-result")
-
-    def on_mount(self) -> None:
-        self.query_one("#ref", Input).focus()
-
-    @on(Button.Pressed, "#close")
-    def _close(self) -> None:
-        self.dismiss()
-
-    @on(Button.Pressed, "#refund")
-    def _refund_pressed(self) -> None:
-        self.refund()
-
-    @on(Button.Pressed, "#reissue")
-    def _reissue_pressed(self) -> None:
-        self.reissue()
-
-    @work(exclusive=True, group="refund", exit_on_error=False)
-    async def refund(self) -> None:
-        ref = self.query_one("#ref", Input).value
-        include_used = self.query_one("#include-used", Checkbox).value
-        try:
-            sale = await refund_sale(self.till, ref, include_used=include_used)
-        except SaleProblem as exc:
-            self.show(f"Not refunded: {exc}")
-            return
-        paid = money(sale.total_cents, sale.currency)
-        self.show(
-            f"Refunded sale S{sale.id}: {paid} by {sale.payment_method.value}; "
-            f"{len(sale.tickets)} ticket(s) are void at every gate."
-        )
-
-    @work(exclusive=True, group="refund", exit_on_error=False)
-    async def reissue(self) -> None:
-        try:
-            ticket, files = await reissue_ticket(self.till, self.query_one("#ref", Input).value)
-        except SaleProblem as exc:
-            self.show(f"Not reissued: {exc}")
-            return
-        folder = files[0].parent if files else ""
-        self.show(
-            f"New ticket {ticket.number or ticket.serial} printed to {folder}; the old one is void for good."
-        )
-
-    def show(self, text: str) -> None:
-        self.outcome = text
-        self.query_one("#refund-result", Static).update(text)
-
-
-class UnsyncedSalesScreen(ModalScreen[None]):
-    """The sales this till holds that the server does not have yet (or refused)."""
-
-    BINDINGS = [Binding("escape", "dismiss", "Close")]
-    DEFAULT_CSS = """
-    UnsyncedSalesScreen { align: center middle; }
-    #box { width: 110; height: 80%; padding: 1 2; background: $panel; border: thick $primary; }
-    #unsynced { height: 1fr; }
-    """
-
-    def __init__(self, till: Till) -> None:
-        super().__init__()
-        self.till = till
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="box"):
-            yield Static("Unsynced sales: posted automatically, once each, when the server answers.")
-            yield DataTable(id="unsynced", cursor_type="row")
-            yield Button("Close", id="close")
-
-    def on_mount(self) -> None:
-        table = self.query_one("#unsynced", DataTable)
-        table.add_columns("Sold", "Reference", "Total", "Payment", "State", "Problem")
-        tz = self.till.tz
-        for sale in self.till.store.sales(("queued", "unknown", "attempting", "refused")):
-            table.add_row(
-                sale.created_at.astimezone(tz).strftime("%H:%M:%S"),
-                sale.nonce,
-                money(sale.total_cents, sale.currency),
-                sale.payment_method + (f" ({sale.card_brand})" if sale.card_brand else ""),
-                STATE_WORDS.get(sale.state, sale.state),
-                sale.problem or "",
-            )
-
-    @on(Button.Pressed, "#close")
-    def _close(self) -> None:
-        self.dismiss()

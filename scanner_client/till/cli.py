@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from admission.contract import SalesReport
-from admission.domain.payments import money
+from scanner_client.core.money import format_money
 from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import ServerRefused, ServerUnavailable
 from scanner_client.till.app import BoxOfficeApp
@@ -168,26 +168,27 @@ def print_report(report: SalesReport) -> None:
         for column in ("Method", "Sales", "Tickets", "Sold", "Refunded", "Net", "By brand"):
             table.add_column(column)
         for m in device.methods:
-            brands = ", ".join(f"{b} {money(c)}" for b, c in m.by_card_brand.items())
+            brands = ", ".join(f"{b} {format_money(c)}" for b, c in m.by_card_brand.items())
             table.add_row(
                 m.method.value,
                 str(m.sales),
                 str(m.tickets),
-                money(m.sold_cents, m.currency),
-                money(m.refunded_cents, m.currency),
-                money(m.net_cents, m.currency),
+                format_money(m.sold_cents, m.currency),
+                format_money(m.refunded_cents, m.currency),
+                format_money(m.net_cents, m.currency),
                 brands,
             )
         out.print(table)
         out.print(
-            f"  cash to count {money(device.cash_to_count_cents)}   "
-            f"card total {money(device.card_total_cents)}   "
-            f"offline sales {device.offline_sales} ({money(device.offline_total_cents)})"
+            f"  cash to count {format_money(device.cash_to_count_cents)}   "
+            f"card total {format_money(device.card_total_cents)}   "
+            f"offline sales {device.offline_sales} ({format_money(device.offline_total_cents)})"
         )
     for line in report.offline_sales:
+        synced = f"synced {line.synced_at:%H:%M:%S} (+{line.delay_seconds:.0f} s)"
         out.print(
             f"  offline sale {line.sale_id} at {line.device}: sold {line.sold_at:%H:%M:%S}, "
-            f"synced {line.synced_at:%H:%M:%S} (+{line.delay_seconds:.0f} s), {money(line.total_cents)}"
+            f"{synced}, {format_money(line.total_cents)}"
         )
 
 

@@ -23,7 +23,7 @@ from admission import barcodes
 from admission.contract import EventData, TemplateData
 from admission.domain.codes import format_ticket_number
 from admission.domain.model import ValidityMode
-from admission.domain.payments import money
+from scanner_client.core.money import format_money
 
 TICKET_FORMATS = ("png", "html", "pdf")
 _RENDERERS = {
@@ -104,7 +104,7 @@ def printable(
         event_name=event.name if event else None,
         event_start=event.starts_at.astimezone(tz).strftime("%a %d %b %Y %H:%M") if event else None,
         validity=validity_text(ticket, template, tz),
-        price=money(template.price_cents, template.currency),
+        price=format_money(template.price_cents, template.currency),
         ticket_number=ticket.number,
         signed_code=ticket.code,
     )
@@ -139,10 +139,13 @@ def receipt_text(receipt: Receipt, tz: ZoneInfo) -> str:
     when = receipt.sold_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     rows = [receipt.venue, f"{receipt.heading} {receipt.reference}", f"{when}  ·  {receipt.device}", ""]
     for line in receipt.lines:
-        rows.append(f"{line.quantity} x {line.name}  à {money(line.unit_cents)}  = {money(line.total_cents)}")
-    rows += ["", f"Total  {money(receipt.total_cents, receipt.currency)}", f"Paid   {receipt.payment}"]
+        unit, total = format_money(line.unit_cents), format_money(line.total_cents)
+        rows.append(f"{line.quantity} x {line.name}  à {unit}  = {total}")
+    rows += ["", f"Total  {format_money(receipt.total_cents, receipt.currency)}", f"Paid   {receipt.payment}"]
     if receipt.change_cents:
-        rows.append(f"Tendered {money(receipt.tendered_cents)}  ·  change {money(receipt.change_cents)}")
+        rows.append(
+            f"Tendered {format_money(receipt.tendered_cents)}  ·  change {format_money(receipt.change_cents)}"
+        )
     if receipt.offline:
         rows.append("Sold while offline: registered when the till reconnects. Tickets are valid now.")
     if receipt.tickets:

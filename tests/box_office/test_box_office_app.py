@@ -12,7 +12,8 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
 from admission.demo import DemoVenue
-from scanner_client.till.app import BoxOfficeApp, RefundScreen, UnsyncedSalesScreen
+from scanner_client.till.app import BoxOfficeApp
+from scanner_client.till.screens import RefundScreen, UnsyncedSalesScreen
 from scanner_client.till.till import Till
 from tests.box_office.conftest import admin, seller
 from tests.box_office.till_support import close_till, enrolled_till, offline_till

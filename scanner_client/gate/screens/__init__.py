@@ -1,1 +1,1 @@
-"""Secondary screens of the gate app: unsynced passages and conflicts, supervisor override."""
+"""Screens of the gate app: the gate itself, unsynced passages and conflicts, supervisor override."""

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from scanner_client.gate.engine import ScanOutcome
+from scanner_client.gate.outcome import ScanOutcome
 from scanner_client.gate.settings import verify_pin
 
 
@@ -32,18 +32,6 @@ class OverrideRequest:
 
 class SupervisorScreen(ModalScreen[OverrideRequest | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", priority=True)]
-
-    DEFAULT_CSS = """
-    SupervisorScreen { align: center middle; }
-    SupervisorScreen > Vertical {
-        width: 70; height: auto; padding: 1 2; border: thick $warning; background: $surface;
-    }
-    SupervisorScreen Label { width: 100%; margin-bottom: 1; }
-    SupervisorScreen Input { margin-bottom: 1; }
-    SupervisorScreen #supervisor-error { color: $error; height: auto; }
-    SupervisorScreen Horizontal { height: auto; }
-    SupervisorScreen Button { margin-right: 2; }
-    """
 
     def __init__(self, last: ScanOutcome, pin_hash: str) -> None:
         super().__init__()

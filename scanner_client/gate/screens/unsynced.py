@@ -1,16 +1,19 @@
-"""The unsynced passages and what the server flagged (conflicts, refusals, owed annulments)."""
+"""The unsynced passages and what the server flagged (conflicts, refusals, owed annulments),
+refreshed every two seconds by a worker thread while the screen is open."""
 
 from __future__ import annotations
 
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState
 
+from scanner_client.gate.figures import FiguresReader, UnsyncedPassages
 from scanner_client.gate.passages import LocalPassage
-from scanner_client.gate.store import GateStore
 
 SHOWN = 500  # a screen, not a report: the newest rows are what staff need
 
@@ -37,15 +40,9 @@ class UnsyncedScreen(Screen[None]):
         Binding("f3", "app.pop_screen", "Back", priority=True),
     ]
 
-    DEFAULT_CSS = """
-    UnsyncedScreen { layout: vertical; }
-    UnsyncedScreen .heading { height: 1; padding: 0 1; text-style: bold; background: $panel; }
-    UnsyncedScreen DataTable { height: 1fr; }
-    """
-
-    def __init__(self, store: GateStore, tz: ZoneInfo) -> None:
+    def __init__(self, reader: FiguresReader, tz: ZoneInfo) -> None:
         super().__init__()
-        self.store = store
+        self.reader = reader
         self.tz = tz
 
     def compose(self) -> ComposeResult:
@@ -56,24 +53,36 @@ class UnsyncedScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.reload()
+        self.show(self.reader.unsynced(SHOWN))  # opened by hand: the first list is shown at once
         self.set_interval(2.0, self.reload)
+
+    def reload(self) -> None:
+        self.run_worker(
+            partial(self.reader.unsynced, SHOWN),
+            thread=True,
+            group="unsynced",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        result = event.worker.result
+        if event.state is WorkerState.SUCCESS and isinstance(result, UnsyncedPassages) and self.is_attached:
+            self.show(result)
 
     def _time(self, p: LocalPassage) -> str:
         return p.scanned_at.astimezone(self.tz).strftime("%d %b %H:%M:%S")
 
-    def reload(self) -> None:
-        queued_total = self.store.queued_count()
-        queued = self.store.queued(SHOWN)
-        flagged = self.store.flagged(SHOWN)
+    def show(self, unsynced: UnsyncedPassages) -> None:
+        total = unsynced.queued_total
         self.query_one("#queued-heading", Static).update(
-            f"Unsynced passages: {queued_total}" + (f" (first {SHOWN} shown)" if queued_total > SHOWN else "")
+            f"Unsynced passages: {total}" + (f" (first {SHOWN} shown)" if total > SHOWN else "")
         )
-        self.query_one("#flagged-heading", Static).update(f"Conflicts and problems: {len(flagged)}")
+        self.query_one("#flagged-heading", Static).update(f"Conflicts and problems: {len(unsynced.flagged)}")
         table = self.query_one("#queued", DataTable)
         table.clear(columns=True)
         table.add_columns("time", "nonce", "code", "dir", "verdict", "reason", "source")
-        for p in queued:
+        for p in unsynced.queued:
             table.add_row(
                 self._time(p),
                 p.nonce,
@@ -86,6 +95,6 @@ class UnsyncedScreen(Screen[None]):
         problems = self.query_one("#flagged", DataTable)
         problems.clear(columns=True)
         problems.add_columns("time", "nonce", "code", "gate said", "problem")
-        for p in flagged:
+        for p in unsynced.flagged:
             said = f"{p.verdict.value if p.verdict else '?'} {p.reason.value if p.reason else ''}"
             problems.add_row(self._time(p), p.nonce, _short(p.code), said, _problem(p))
