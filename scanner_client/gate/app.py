@@ -28,6 +28,7 @@ from textual.worker import Worker, WorkerState
 
 from admission.domain.codes import CodeError, classify_scan
 from admission.domain.model import Direction
+from scanner_client.core.keys import QUIT
 from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.figures import FiguresReader, GateFigures
 from scanner_client.gate.outcome import ScanOutcome
@@ -45,14 +46,16 @@ SCANNER_KEY_INTERVAL = 0.035
 
 
 class GateApp(App[None]):
+    """The gate: one scan at a time from the scanner or a watched folder, the verdict in big
+    letters, supervisor overrides and the unsynced list on top."""
+
     TITLE = "admission gate"
     CSS_PATH = "app.tcss"
-
     BINDINGS = [
         Binding("f2", "toggle_direction", "Direction in/out", priority=True),
         Binding("f3", "show_unsynced", "Unsynced/conflicts", priority=True),
         Binding("f4", "supervisor", "Supervisor", priority=True),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        QUIT,
     ]
 
     def __init__(self, engine: GateEngine, watch: Path | None = None) -> None:

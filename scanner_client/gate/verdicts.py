@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from admission.contract import EventData, TemplateData
 from admission.domain.codes import CodeError, SignedTicket, classify_scan, verify_signed_code
 from admission.domain.model import Decision, Direction, GateInfo, TicketFacts
 from admission.domain.rules import decide, reject_invalid
@@ -60,10 +60,7 @@ class LocalJudge:
             except ValueError:
                 log.warning("issuer key %s in the feed is malformed; ignored", key.key_id)
         self._keys = keys
-        try:
-            self._tz = ZoneInfo(self.store.get_config("timezone", "UTC") or "UTC")
-        except (ZoneInfoNotFoundError, ValueError):
-            self._tz = ZoneInfo("UTC")
+        self._tz = self.store.timezone()
         self._generation = self.store.generation
 
     def judge(self, raw: str, gate: GateInfo, direction: Direction, at: datetime) -> Judgement:
@@ -84,56 +81,40 @@ class LocalJudge:
             stored = self.store.ticket_by_number(scanned.value)
             if stored is None:
                 return Judgement(reject_invalid("Unknown ticket number"))
-            facts = self._stored_facts(stored)
+            facts = self._facts(stored)
         else:
             signed = verify_signed_code(scanned.value, self._keys)
             stored = self.store.ticket_by_serial(signed.serial)
             # A ticket sold after the last sync is not in the snapshot: its signature vouches for it.
-            facts = self._stored_facts(stored) if stored is not None else self._signed_facts(signed)
+            facts = self._facts(stored if stored is not None else signed)
         if facts is None:
             return Judgement(reject_invalid("Ticket type unknown at this gate: sync needed"))
         passages = self.store.admitted_passages(facts.serial)
         decision = decide(facts, passages, gate, direction, at, self._tz)
         return Judgement(decision, ticket_serial=facts.serial, template_name=facts.template.name)
 
-    def _reference(
-        self, template_id: int, event_id: int | None
-    ) -> tuple[TemplateData, EventData | None] | None:
-        template = self.store.templates().get(template_id)
-        if template is None:
+    def _facts(self, ticket: StoredTicket | SignedTicket) -> TicketFacts | None:
+        """The facts the rules need: from the snapshot's row, or from a signed code alone when the
+        ticket was sold after the last sync (its signature vouches for it, and nothing is used yet).
+        None when its template or event is not known here."""
+        template = self.store.templates().get(ticket.template_id)
+        event = None if ticket.event_id is None else self.store.events().get(ticket.event_id)
+        if template is None or (event is None and ticket.event_id is not None):
             return None
-        if event_id is None:
-            return template, None
-        event = self.store.events().get(event_id)
-        return None if event is None else (template, event)
-
-    def _stored_facts(self, ticket: StoredTicket) -> TicketFacts | None:
-        reference = self._reference(ticket.template_id, ticket.event_id)
-        if reference is None:
-            return None
-        template, event = reference
-        return TicketFacts(
+        facts = TicketFacts(
             serial=ticket.serial,
-            number=ticket.number,
             template=template.rules(),
             event=event.window() if event else None,
             valid_from=ticket.valid_from,
             valid_until=ticket.valid_until,
+        )
+        if isinstance(ticket, SignedTicket):
+            return facts
+        return msgspec.structs.replace(
+            facts,
+            number=ticket.number,
             void=ticket.void,
             void_reason=ticket.void_reason,
             entries_carried=ticket.entries_carried,
             first_used_at=ticket.first_used_at,
-        )
-
-    def _signed_facts(self, ticket: SignedTicket) -> TicketFacts | None:
-        reference = self._reference(ticket.template_id, ticket.event_id)
-        if reference is None:
-            return None
-        template, event = reference
-        return TicketFacts(
-            serial=ticket.serial,
-            template=template.rules(),
-            event=event.window() if event else None,
-            valid_from=ticket.valid_from,
-            valid_until=ticket.valid_until,
         )

@@ -12,7 +12,8 @@ from admission.contract import RefundIn, SaleOut
 from admission.domain.payments import PaymentIn
 from scanner_client.core.remote import ServerRefused, ServerUnavailable, problem_text
 from scanner_client.till.printer import payment_words
-from scanner_client.till.printing import IssuedTicket, Receipt, ReceiptLine
+from scanner_client.till.printing import IssuedTicket
+from scanner_client.till.receipts import Receipt, ReceiptLine
 from scanner_client.till.remote import BoxOfficeRemote
 from scanner_client.till.sale import SaleProblem, issued_from
 

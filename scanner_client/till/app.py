@@ -24,6 +24,7 @@ from textual.widgets.option_list import Option
 from admission.contract import EventData, TemplateData
 from admission.domain.model import TemplateKind
 from admission.domain.payments import PaymentIn, PaymentMethod, brand_label
+from scanner_client.core.keys import QUIT
 from scanner_client.core.money import format_money
 from scanner_client.till.forms import parse_amount, parse_quantity, template_label
 from scanner_client.till.sale import CartLine, EventChoice, OfflineEventRefused, SaleProblem, SaleResult
@@ -34,19 +35,16 @@ W = TypeVar("W", bound=Widget)
 
 
 class BoxOfficeApp(App[None]):
-    TITLE = "admission box office"
+    """The till: its selling screen, the cart and payment it holds, refunds and the unsynced list
+    on top. The selling keys are the selling screen's own (TillScreen)."""
 
+    TITLE = "admission box office"
+    CSS_PATH = "app.tcss"
     BINDINGS = [
-        Binding("f5", "sell", "Sell", priority=True),
-        Binding("f6", "clear_cart", "Clear cart", priority=True),
-        Binding("f7", "add_fallback", "Add fallback", priority=True),
         Binding("f2", "refunds", "Refund/reissue", priority=True),
         Binding("f3", "unsynced", "Unsynced sales", priority=True),
-        Binding("ctrl+d", "remove_line", "Remove line", priority=True),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        QUIT,
     ]
-
-    CSS_PATH = "app.tcss"
 
     def __init__(self, till: Till) -> None:
         super().__init__()
@@ -79,12 +77,6 @@ class BoxOfficeApp(App[None]):
         self.set_interval(1.0, self.refresh_status)
         self.main("#search", Input).focus()
         self.run_worker(self.till.run(), name="sync", group="sync", exit_on_error=False)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Selling keys act on the till screen only, never behind a refund or the unsynced list.
-        if action in {"sell", "clear_cart", "add_fallback", "remove_line"}:
-            return self.screen is self.till_screen
-        return True
 
     def main(self, selector: str, kind: type[W]) -> W:
         """A widget of the till's own screen, also while a modal screen is on top of it."""

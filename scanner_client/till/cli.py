@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,6 +22,15 @@ from rich.console import Console
 from rich.table import Table
 
 from admission.contract import SalesReport
+from scanner_client.core.commands import (
+    EXIT_NOT_ENROLLED,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    add_command,
+    console,
+    exit_status,
+    read_token,
+)
 from scanner_client.core.money import format_money
 from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import ServerRefused, ServerUnavailable
@@ -36,12 +44,6 @@ from scanner_client.till.enroll import (
 from scanner_client.till.remote import BoxOfficeRemote, problem_text
 from scanner_client.till.store import open_till_store
 from scanner_client.till.till import Till
-
-EXIT_REFUSED = 3
-EXIT_UNREACHABLE = 4
-EXIT_NOT_ENROLLED = 5
-
-console = Console(stderr=True, highlight=False)
 
 
 class TillNotEnrolled(RuntimeError):
@@ -71,11 +73,8 @@ async def _close(till: Till) -> None:
     till.store.close()
 
 
-# ------------------------------------------------------------------ commands -------------
-
-
 def cmd_enroll(args: argparse.Namespace) -> int:
-    token = sys.stdin.readline().strip() if args.token == "-" else args.token
+    token = read_token(args.token)
     folder = box_office_dir(args.data_dir)
     store = open_till_store(folder)
 
@@ -84,13 +83,10 @@ def cmd_enroll(args: argparse.Namespace) -> int:
             done = await enroll_box_office(folder, store, server_url=args.server, token=token, name=args.name)
         except EnrollmentError as exc:
             console.print(f"[red]{exc}[/red]")
-            return 2
-        except ServerRefused as exc:
-            console.print(f"[red]The server refused: {problem_text(exc)}[/red]")
-            return EXIT_REFUSED
-        except ServerUnavailable as exc:
-            console.print(f"[red]The server did not answer: {exc}[/red]")
-            return EXIT_UNREACHABLE
+            return EXIT_USAGE
+        except (ServerRefused, ServerUnavailable) as exc:
+            console.print(f"[red]{_server_said(exc)}[/red]")
+            return exit_status(exc)
         how = "created" if done.created_device else "registered its key"
         console.print(
             f"[green]Enrolled box office {done.device!r}[/green] ({how}; signing key {done.key_id}, "
@@ -102,6 +98,12 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         return asyncio.run(enroll())
     finally:
         store.close()
+
+
+def _server_said(exc: ServerRefused | ServerUnavailable) -> str:
+    if isinstance(exc, ServerRefused):
+        return f"The server refused: {problem_text(exc)}"
+    return f"The server did not answer: {exc}"
 
 
 def cmd_box_office(args: argparse.Namespace) -> int:
@@ -192,16 +194,11 @@ def print_report(report: SalesReport) -> None:
         )
 
 
-# ------------------------------------------------------------------ parser ---------------
-
-
 def add_box_office_parser(commands: argparse._SubParsersAction) -> None:
     """Add the box-office commands to `scanner-client` (each sets `handler`, like the gate's)."""
 
     def command(name: str, help_: str) -> argparse.ArgumentParser:
-        sub: argparse.ArgumentParser = commands.add_parser(name, help=help_)
-        sub.add_argument("--data-dir", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        return sub
+        return add_command(commands, name, help_)
 
     enroll = command("enroll-box-office", "enroll this PC as a box office (makes its signing key)")
     enroll.add_argument("--server", required=True, help="service URL, e.g. https://tickets.example.org")

@@ -11,14 +11,8 @@ from zoneinfo import ZoneInfo
 from admission.barcodes import PrintableTicket
 from admission.domain import payments
 from admission.domain.payments import PaymentConfig, PaymentIn
-from scanner_client.till.printing import (
-    TICKET_FORMATS,
-    IssuedTicket,
-    Receipt,
-    printable,
-    write_receipt,
-    write_tickets,
-)
+from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket, printable, write_tickets
+from scanner_client.till.receipts import Receipt, write_receipt
 from scanner_client.till.store import TillStore
 
 

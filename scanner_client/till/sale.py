@@ -3,6 +3,7 @@ does not happen (each said in words for the seller; nothing was recorded when on
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,12 +104,5 @@ class SaleResult:
 
 
 def issued_from(ticket: TicketOut) -> IssuedTicket:
-    return IssuedTicket(
-        serial=ticket.serial,
-        number=ticket.number,
-        code=ticket.code,
-        template_id=ticket.template_id,
-        event_id=ticket.event_id,
-        valid_from=ticket.valid_from,
-        valid_until=ticket.valid_until,
-    )
+    """The ticket as the service issued it, with the fields the till prints."""
+    return IssuedTicket(**{f.name: getattr(ticket, f.name) for f in dataclasses.fields(IssuedTicket)})

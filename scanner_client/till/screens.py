@@ -22,7 +22,16 @@ class TillScreen(Screen[None]):
 
     It is the app's default screen, and the app composes it from `TillScreen.widgets()` (Textual
     fills the default screen with the app's compose), so its widgets exist as soon as the app mounts.
+    Its keys are bound here so that they sell on this screen only, never behind a refund or the
+    unsynced list.
     """
+
+    BINDINGS = [
+        Binding("f5", "app.sell", "Sell", priority=True),
+        Binding("f6", "app.clear_cart", "Clear cart", priority=True),
+        Binding("f7", "app.add_fallback", "Add fallback", priority=True),
+        Binding("ctrl+d", "app.remove_line", "Remove line", priority=True),
+    ]
 
     @staticmethod
     def widgets(methods: list[tuple[str, str]], brands: list[tuple[str, str]]) -> ComposeResult:

@@ -36,7 +36,8 @@ from scanner_client.core.outbox import Outbox
 from scanner_client.core.remote import ServerRefused, ServerUnavailable, problem_text
 from scanner_client.core.report import SyncReport
 from scanner_client.till.printer import TicketPrinter, payment_words
-from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket, Receipt, ReceiptLine
+from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket
+from scanner_client.till.receipts import Receipt, ReceiptLine
 from scanner_client.till.remote import BoxOfficeRemote
 from scanner_client.till.sale import (
     CartLine,

@@ -66,9 +66,6 @@ def _set_card_limit(client: Client, venue: DemoVenue, till: Till, limit: int) ->
     till.store.set_config(payment_config=saved.text)
 
 
-# ------------------------------------------------------------------ offline ------------
-
-
 async def test_offline_sale_prints_tickets_and_a_receipt_and_queues_the_sale(
     client: Client, demo_venue: DemoVenue, tmp_path: Path
 ) -> None:
@@ -184,9 +181,6 @@ async def test_the_offline_card_limit_is_shown_and_enforced(
         await pay(pilot, app, "cash")  # cash still works
         assert app.sales_done == 3
     await close_till(till)
-
-
-# ------------------------------------------------------------------ online -------------
 
 
 async def test_online_event_sale_shows_seats_left_and_is_refunded_at_the_box_office(
