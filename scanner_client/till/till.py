@@ -82,7 +82,9 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         self.device = device
         key_id = store.get_config("key_id")
         self.key_id = int(key_id) if key_id else None
-        self.signer = OfflineSigner(signing_key, self.key_id) if signing_key and self.key_id else None
+        self.signer: OfflineSigner | None = None  # without a key the till cannot sell offline
+        if signing_key is not None and self.key_id is not None:
+            self.signer = OfflineSigner(signing_key, self.key_id)
         self.printer = TicketPrinter(store, output_dir, ticket_formats)
         self.outbox = Outbox(
             pending=lambda limit: store.sales(("queued",), limit),
