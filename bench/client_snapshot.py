@@ -40,7 +40,7 @@ from admission.contract import (  # noqa: E402
 )
 from admission.domain.codes import damm_check_digit  # noqa: E402
 from admission.domain.model import TemplateKind, ValidityMode  # noqa: E402
-from scanner_client.config import Settings, open_store  # noqa: E402
+from scanner_client.gate.settings import Settings, open_store  # noqa: E402
 
 PAGE = 10_000
 KEY_ID = 1

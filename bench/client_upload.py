@@ -25,10 +25,10 @@ sys.path.insert(0, str(ROOT))
 
 from admission.domain.codes import now_utc  # noqa: E402
 from admission.domain.model import Direction  # noqa: E402
-from scanner_client.config import Settings, open_store  # noqa: E402
-from scanner_client.enroll import enroll  # noqa: E402
-from scanner_client.remote import Remote  # noqa: E402
-from scanner_client.sync import GateEngine  # noqa: E402
+from scanner_client.gate.engine import GateEngine  # noqa: E402
+from scanner_client.gate.enroll import enroll  # noqa: E402
+from scanner_client.gate.remote import GateRemote  # noqa: E402
+from scanner_client.gate.settings import Settings, open_store  # noqa: E402
 from tests.support.databases import fresh_database  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
 from tests.support.venues import seed  # noqa: E402
@@ -38,7 +38,7 @@ async def run(
     server: LiveServer, token: str, codes: list[str], folder: Path, passages: int, batch_size: int
 ) -> None:
     store = open_store(folder)
-    remote = Remote(server.url, token)
+    remote = GateRemote(server.url, token)
     await enroll(
         store,
         remote,

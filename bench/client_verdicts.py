@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from admission.domain.codes import SignedTicket, sign_ticket  # noqa: E402
-from scanner_client.config import Settings, open_store  # noqa: E402
-from scanner_client.sync import GateEngine  # noqa: E402
+from scanner_client.gate.engine import GateEngine  # noqa: E402
+from scanner_client.gate.settings import Settings, open_store  # noqa: E402
 
 
 def bare_commits(store: object, count: int) -> list[float]:

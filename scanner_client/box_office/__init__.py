@@ -1,1 +1,2 @@
-"""The box-office till: `scanner-client box-office` (see till.py for how it sells offline)."""
+"""The till's former package name, kept so `python -m scanner_client.box_office` still works (see
+`scanner_client.till`)."""

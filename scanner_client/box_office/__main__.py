@@ -1,7 +1,7 @@
-"""`python -m scanner_client.box_office ...`: the box-office commands without the gate's CLI."""
+"""`python -m scanner_client.box_office ...`: the till's commands under the package's old name."""
 
 import sys
 
-from scanner_client.box_office.cli import main
+from scanner_client.till.cli import main
 
 sys.exit(main())

@@ -12,8 +12,9 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
 from admission.demo import DemoVenue
-from scanner_client.box_office.app import BoxOfficeApp, RefundScreen, UnsyncedSalesScreen
-from scanner_client.box_office.till import Till
+from scanner_client.till.app import BoxOfficeApp
+from scanner_client.till.screens import RefundScreen, UnsyncedSalesScreen
+from scanner_client.till.till import Till
 from tests.box_office.conftest import admin, seller
 from tests.box_office.till_support import close_till, enrolled_till, offline_till
 from tests.support.live_server import LiveServer
@@ -62,10 +63,7 @@ def _set_card_limit(client: Client, venue: DemoVenue, till: Till, limit: int) ->
     config = client.get("/api/v1/sales/payment-methods", headers=seller(venue)).json()
     config["card_offline_limit"] = limit
     saved = client.put("/api/v1/sales/payment-methods", json=config, headers=admin(venue))
-    till.local.put(payment_config=saved.text)
-
-
-# ------------------------------------------------------------------ offline ------------
+    till.store.set_config(payment_config=saved.text)
 
 
 async def test_offline_sale_prints_tickets_and_a_receipt_and_queues_the_sale(
@@ -157,7 +155,7 @@ async def test_bad_input_gets_a_clear_message_and_records_nothing(
         assert "does not work offline" in (app.last_problem or "")
         await pay(pilot, app, "cash", tendered="ten")
         assert "must be a number" in (app.last_problem or "")
-        assert till.local.sales() == [] and app.sales_done == 0
+        assert till.store.sales() == [] and app.sales_done == 0
         assert not (tmp_path / "till" / "out").exists()
         assert len(app.cart) == 1  # the seller can correct the payment and sell
     await close_till(till)
@@ -179,13 +177,10 @@ async def test_the_offline_card_limit_is_shown_and_enforced(
         await add(pilot, app, "100")
         await pay(pilot, app, "card", brand="visa")
         assert "stored its limit of 2 offline payments" in (app.last_problem or "")
-        assert app.sales_done == 2 and till.local.stored_card_payments() == 2
+        assert app.sales_done == 2 and till.store.stored_card_payments() == 2
         await pay(pilot, app, "cash")  # cash still works
         assert app.sales_done == 3
     await close_till(till)
-
-
-# ------------------------------------------------------------------ online -------------
 
 
 async def test_online_event_sale_shows_seats_left_and_is_refunded_at_the_box_office(

@@ -13,7 +13,8 @@ import pytest
 from admission.demo import DemoVenue
 from admission.domain.model import Reason, Verdict
 from admission.domain.payments import PaymentIn, PaymentMethod
-from scanner_client.box_office.till import CartLine, OfflineEventRefused, SaleProblem, SaleUncertain, Till
+from scanner_client.till.sale import CartLine, OfflineEventRefused, SaleProblem, SaleUncertain
+from scanner_client.till.till import Till
 from tests.box_office.till_support import close_till, enrolled_gate, enrolled_till
 from tests.support.live_server import LiveServer
 
@@ -22,7 +23,7 @@ CASH = PaymentMethod.CASH
 
 def line(till: Till, plu: str, quantity: int = 1, event_id: int | None = None) -> CartLine:
     (template,) = [t for t in till.find(plu) if t.plu == plu]
-    event = till.snapshot.events()[event_id] if event_id else None
+    event = till.store.events()[event_id] if event_id else None
     return CartLine(template=template, quantity=quantity, event=event)
 
 
@@ -60,7 +61,7 @@ async def test_sell_offline_admit_offline_and_reconcile_when_the_server_returns(
         with pytest.raises(SaleProblem, match="cannot be taken offline"):
             await till.sell([line(till, "201")], card(3500, "maestro"))
         fallback = await till.sell([line(till, "201")], card(3500, "Visa"))
-        assert fallback.offline and till.local.pending_count() == 2
+        assert fallback.offline and till.store.pending_count() == 2
 
         # The gate is offline too and has never seen these tickets: the till's key vouches for them.
         first = await gate.scan(day.tickets[0].code)
@@ -70,8 +71,8 @@ async def test_sell_offline_admit_offline_and_reconcile_when_the_server_returns(
 
         live_server.start()
         report = await till.sync_once()
-        assert (report.posted, report.refused, report.errors) == (2, 0, [])
-        assert till.online and till.local.pending_count() == 0
+        assert (report.uploaded, report.refused, report.errors) == (2, 0, [])
+        assert till.online and till.store.pending_count() == 0
         gate_report = await gate.sync_once()
         assert gate_report.uploaded == 2 and not gate_report.errors
 
@@ -91,8 +92,8 @@ async def test_sell_offline_admit_offline_and_reconcile_when_the_server_returns(
         assert device["cash_to_count_cents"] == 6000 + 5000 and device["card_total_cents"] == 3500
 
         # Exactly once: an acknowledgement lost in a crash means re-posting; nothing doubles.
-        till.local.set_state(day.local.nonce, "queued")
-        assert (await till.sync_once()).posted == 1
+        till.store.set_state(day.local.nonce, "queued")
+        assert (await till.sync_once()).uploaded == 1
         with live_server.client(demo_venue.viewer_token) as viewer:
             assert len(viewer.get("/api/v1/sales").json()) == 3
             outages = [o for o in viewer.get("/api/v1/outages").json() if o["device"] == "till-1"]
@@ -133,12 +134,12 @@ async def test_a_sale_whose_answer_was_lost_is_cancelled_once_the_server_answers
         transport.lose_next_sale = True
         with pytest.raises(SaleUncertain, match="NOT completed"):
             await till.sell([line(till, "200", 2, demo_venue.event_id)], cash(7000))
-        (attempt,) = till.local.sales(("unknown",))
+        (attempt,) = till.store.sales(("unknown",))
         with live_server.client(demo_venue.box_office_token) as box:
             sold = box.get(f"/api/v1/events/{demo_venue.event_id}").json()["sold"]
         report = await till.sync_once()
         assert report.resolved == 1
-        settled = till.local.sale(attempt.nonce)
+        settled = till.store.sale(attempt.nonce)
         assert settled is not None and settled.state == "voided"
         with live_server.client(demo_venue.box_office_token) as box:
             (sale,) = box.get("/api/v1/sales", params={"nonce": attempt.nonce}).json()
@@ -157,7 +158,7 @@ async def test_enrolling_with_a_pre_created_box_office_token_registers_a_new_key
     try:
         assert first.key_id != second.key_id and first.device == second.device == "box-office-1"
         # Both keys stay valid: tickets signed with the first are in visitors' hands.
-        keys = {k.key_id: k for k in second.snapshot.issuer_keys()}
+        keys = {k.key_id: k for k in second.store.issuer_keys()}
         assert not keys[first.key_id].revoked and not keys[second.key_id].revoked  # type: ignore[index]
     finally:
         await asyncio.gather(close_till(first), close_till(second))

@@ -11,37 +11,37 @@ from litestar.testing import TestClient
 from admission.contract import ChangesPage
 from admission.demo import DemoVenue
 from admission.domain.model import Direction
-from scanner_client.box_office.cli import open_stores
-from scanner_client.box_office.enroll import KEY_FILE, enroll_box_office, load_key
-from scanner_client.box_office.remote import BoxOfficeRemote
-from scanner_client.box_office.till import Till
-from scanner_client.config import Settings
-from scanner_client.enroll import enroll as enroll_gate
-from scanner_client.remote import Remote
-from scanner_client.store import Store
-from scanner_client.sync import GateEngine
+from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.enroll import enroll as enroll_gate
+from scanner_client.gate.remote import GateRemote
+from scanner_client.gate.settings import Settings
+from scanner_client.gate.store import GateStore
+from scanner_client.till.enroll import KEY_FILE, enroll_box_office, load_key
+from scanner_client.till.remote import BoxOfficeRemote
+from scanner_client.till.store import open_till_store
+from scanner_client.till.till import Till
 from tests.box_office.signing import register_till_key
 from tests.support.venues import bearer
 
 
 def offline_till(folder: Path, client: TestClient, venue: DemoVenue) -> Till:  # type: ignore[type-arg]
     """A till enrolled as box-office-1 through the in-process service, then cut off (no server)."""
-    local, snapshot = open_stores(folder)
+    store = open_till_store(folder)
     key = register_till_key(client, venue.box_office_token)
     page = client.get(
         "/api/v1/sync/changes", params={"limit": 10_000}, headers=bearer(venue.box_office_token)
     )
     changes = msgspec.json.decode(page.content, type=ChangesPage)
-    snapshot.apply_changes(changes.changes, changes.cursor)
+    store.apply_changes(changes.changes, changes.cursor)
     config = client.get("/api/v1/sales/payment-methods", headers=bearer(venue.box_office_token))
-    local.put(
+    store.set_config(
         server_url="http://127.0.0.1:9",
         token=venue.box_office_token,
         device="box-office-1",
         key_id=str(key.key_id),
         payment_config=config.text,
     )
-    return Till(local, snapshot, None, key.private, folder / "out")
+    return Till(store, None, key.private, folder / "out")
 
 
 async def enrolled_till(
@@ -52,19 +52,18 @@ async def enrolled_till(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Till:
     """A till enrolled against a running service exactly as `scanner-client enroll-box-office` does."""
-    local, snapshot = open_stores(folder)
+    store = open_till_store(folder)
 
     def remote(url: str, token: str) -> BoxOfficeRemote:
         return BoxOfficeRemote(url, token, transport=transport)
 
     await enroll_box_office(
-        folder, local, snapshot, server_url=server_url, token=token, name=name, remote_factory=remote
+        folder, store, server_url=server_url, token=token, name=name, remote_factory=remote
     )
-    device_token = local.get("token")
+    device_token = store.get_config("token")
     assert device_token
     return Till(
-        local,
-        snapshot,
+        store,
         remote(server_url, device_token),
         load_key(folder / KEY_FILE),
         folder / "out",
@@ -74,8 +73,8 @@ async def enrolled_till(
 
 
 async def enrolled_gate(folder: Path, server_url: str, token: str, gate: str) -> GateEngine:
-    store = Store(folder / "gate.sqlite3")
-    remote = Remote(server_url, token, scan_timeout=2.0)
+    store = GateStore(folder / "gate.sqlite3")
+    remote = GateRemote(server_url, token, scan_timeout=2.0)
     await enroll_gate(
         store,
         remote,
@@ -94,5 +93,4 @@ async def enrolled_gate(folder: Path, server_url: str, token: str, gate: str) ->
 async def close_till(till: Till) -> None:
     if till.remote is not None:
         await till.remote.aclose()
-    till.local.close()
-    till.snapshot.close()
+    till.store.close()

@@ -22,8 +22,8 @@ from admission.contract import (
 )
 from admission.domain.codes import SignedTicket, new_serial, new_ticket_number, now_utc, sign_ticket
 from admission.domain.model import Direction, TemplateKind, ValidityMode
-from scanner_client.config import Settings, hash_pin
-from scanner_client.store import Store
+from scanner_client.core.snapshot import SnapshotStore
+from scanner_client.gate.settings import Settings, hash_pin
 
 SUPERVISOR_PIN = "2468"
 DEVICE = "gate-pc-1"
@@ -178,7 +178,7 @@ class VenueSnapshot:
             ),
         )
 
-    def apply(self, store: Store) -> None:
+    def apply(self, store: SnapshotStore) -> None:
         store.apply_changes(self.changes, self.cursor, synced_at=now_utc())
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner_client.config import open_store
-from scanner_client.store import Store
+from scanner_client.gate.settings import open_store
+from scanner_client.gate.store import GateStore
 from tests.scanner_client.client_support import VenueSnapshot, enrolled_settings
 
 
@@ -23,7 +23,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(data_dir: Path, venue: VenueSnapshot) -> Iterator[Store]:
+def store(data_dir: Path, venue: VenueSnapshot) -> Iterator[GateStore]:
     """A store enrolled at gate Main with the venue snapshot applied."""
     store = open_store(data_dir)
     enrolled_settings().save(store)

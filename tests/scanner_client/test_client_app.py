@@ -13,16 +13,16 @@ from admission.barcodes import qr_png
 from admission.contract import BatchResult
 from admission.domain.codes import now_utc
 from admission.domain.model import Direction, Reason, Verdict
-from scanner_client.app import GateApp
-from scanner_client.config import Settings
-from scanner_client.screens.supervisor import SupervisorScreen
-from scanner_client.screens.unsynced import UnsyncedScreen
-from scanner_client.store import Store
-from scanner_client.sync import GateEngine
+from scanner_client.gate.app import GateApp
+from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.screens.supervisor import SupervisorScreen
+from scanner_client.gate.screens.unsynced import UnsyncedScreen
+from scanner_client.gate.settings import Settings
+from scanner_client.gate.store import GateStore
 from tests.scanner_client.client_support import SUPERVISOR_PIN, VenueSnapshot
 
 
-def make_app(store: Store, **settings: object) -> GateApp:
+def make_app(store: GateStore, **settings: object) -> GateApp:
     loaded = Settings.load(store)
     for name, value in settings.items():
         setattr(loaded, name, value)
@@ -47,7 +47,7 @@ def text(app: GateApp, selector: str) -> str:
     return str(app.query_one(selector, Static).content)
 
 
-async def test_scan_shows_admit_then_already_used(store: Store, venue: VenueSnapshot) -> None:
+async def test_scan_shows_admit_then_already_used(store: GateStore, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)
     app = make_app(store)
@@ -71,7 +71,7 @@ async def test_scan_shows_admit_then_already_used(store: Store, venue: VenueSnap
         assert "OFFLINE" in text(app, "#status") and "unsynced 2" in text(app, "#status")
 
 
-async def test_garbage_input_is_a_plain_reject(store: Store) -> None:
+async def test_garbage_input_is_a_plain_reject(store: GateStore) -> None:
     app = make_app(store)
     async with app.run_test(size=(100, 40)) as pilot:
         await scan(pilot, app, "hello-world?!")
@@ -79,7 +79,7 @@ async def test_garbage_input_is_a_plain_reject(store: Store) -> None:
         assert text(app, "#headline") == "Not a valid ticket"
 
 
-async def test_direction_toggle(store: Store, venue: VenueSnapshot) -> None:
+async def test_direction_toggle(store: GateStore, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.SEASON)
     venue.apply(store)
     app = make_app(store)
@@ -96,7 +96,7 @@ async def test_direction_toggle(store: Store, venue: VenueSnapshot) -> None:
     assert store.get_config("direction") == "in"  # the choice survives a restart
 
 
-async def test_gate_screen_keeps_updating_behind_a_modal_screen(store: Store, venue: VenueSnapshot) -> None:
+async def test_gate_screen_keeps_updating_behind_a_modal_screen(store: GateStore, venue: VenueSnapshot) -> None:
     # The sync engine's listener and the 1 s timer refresh the status while the unsynced list
     # is open; they must reach the gate screen below it, not fail on the modal one.
     venue.apply(store)
@@ -112,7 +112,7 @@ async def test_gate_screen_keeps_updating_behind_a_modal_screen(store: Store, ve
         assert app.is_running and isinstance(app.screen, UnsyncedScreen)
 
 
-async def test_unsynced_screen_lists_the_queue(store: Store, venue: VenueSnapshot) -> None:
+async def test_unsynced_screen_lists_the_queue(store: GateStore, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.TRIPLE)
     venue.apply(store)
     app = make_app(store)
@@ -144,7 +144,7 @@ async def test_unsynced_screen_lists_the_queue(store: Store, venue: VenueSnapsho
         assert app.focused is app.query_one("#scan", Input)
 
 
-async def test_end_of_code_after_a_pause_without_enter(store: Store, venue: VenueSnapshot) -> None:
+async def test_end_of_code_after_a_pause_without_enter(store: GateStore, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)
     app = make_app(store, end_pause_ms=100)
@@ -161,7 +161,7 @@ async def test_end_of_code_after_a_pause_without_enter(store: Store, venue: Venu
         assert app.outcomes_shown == 1
 
 
-async def test_supervisor_admits_a_rejected_ticket(store: Store, venue: VenueSnapshot) -> None:
+async def test_supervisor_admits_a_rejected_ticket(store: GateStore, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE, status="void", void_reason="reissued")
     venue.apply(store)
     app = make_app(store)
@@ -183,7 +183,7 @@ async def test_supervisor_admits_a_rejected_ticket(store: Store, venue: VenueSna
 
 
 async def test_supervisor_turns_someone_away_without_using_the_ticket(
-    store: Store, venue: VenueSnapshot
+    store: GateStore, venue: VenueSnapshot
 ) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)
@@ -203,7 +203,7 @@ async def test_supervisor_turns_someone_away_without_using_the_ticket(
     assert first is not None and first.annulled and first.annul_state == "pending"
 
 
-async def test_scans_typed_back_to_back_are_all_decided_in_order(store: Store, venue: VenueSnapshot) -> None:
+async def test_scans_typed_back_to_back_are_all_decided_in_order(store: GateStore, venue: VenueSnapshot) -> None:
     tickets = [venue.issue(VenueSnapshot.SINGLE) for _ in range(3)]
     venue.apply(store)
     app = make_app(store)
@@ -219,7 +219,7 @@ async def test_scans_typed_back_to_back_are_all_decided_in_order(store: Store, v
 
 
 async def test_images_dropped_in_the_watched_folder_are_scanned(
-    store: Store, venue: VenueSnapshot, tmp_path: Path
+    store: GateStore, venue: VenueSnapshot, tmp_path: Path
 ) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from admission.demo import DemoVenue
-from scanner_client.config import open_store
+from scanner_client.gate.settings import open_store
 from tests.scanner_client.live_support import CLIENT, cli, client_env, enroll, server_scans
 from tests.support.databases import fresh_database
 from tests.support.live_server import LiveServer

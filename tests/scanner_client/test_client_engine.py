@@ -13,10 +13,10 @@ import httpx
 import pytest
 
 from admission.domain.model import Verdict
-from scanner_client.config import Settings
-from scanner_client.remote import Remote
-from scanner_client.store import Store
-from scanner_client.sync import GateEngine
+from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.remote import GateRemote
+from scanner_client.gate.settings import Settings
+from scanner_client.gate.store import GateStore
 from tests.scanner_client.client_support import VenueSnapshot
 
 
@@ -92,7 +92,7 @@ def service() -> FakeService:
     return FakeService()
 
 
-def engine_for(store: Store, service: FakeService, **overrides: object) -> GateEngine:
+def engine_for(store: GateStore, service: FakeService, **overrides: object) -> GateEngine:
     settings = Settings.load(store)
     settings.scan_timeout = 0.3
     settings.failure_threshold = 2
@@ -100,7 +100,7 @@ def engine_for(store: Store, service: FakeService, **overrides: object) -> GateE
     settings.feed_wait = 0
     for name, value in overrides.items():
         setattr(settings, name, value)
-    remote = Remote(
+    remote = GateRemote(
         "http://service.test",
         settings.token,
         scan_timeout=settings.scan_timeout,
@@ -110,7 +110,7 @@ def engine_for(store: Store, service: FakeService, **overrides: object) -> GateE
 
 
 async def test_online_scan_is_registered_by_the_server_with_the_local_nonce(
-    store: Store, venue: VenueSnapshot, service: FakeService
+    store: GateStore, venue: VenueSnapshot, service: FakeService
 ) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)
@@ -123,7 +123,7 @@ async def test_online_scan_is_registered_by_the_server_with_the_local_nonce(
 
 
 async def test_failures_decide_locally_with_the_same_nonce_then_go_offline(
-    store: Store, venue: VenueSnapshot, service: FakeService
+    store: GateStore, venue: VenueSnapshot, service: FakeService
 ) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)
@@ -159,7 +159,7 @@ async def test_failures_decide_locally_with_the_same_nonce_then_go_offline(
 
 
 async def test_a_refused_passage_does_not_block_the_queue(
-    store: Store, venue: VenueSnapshot, service: FakeService
+    store: GateStore, venue: VenueSnapshot, service: FakeService
 ) -> None:
     venue.apply(store)
     engine = engine_for(store, service, batch_size=8)
@@ -180,7 +180,7 @@ async def test_a_refused_passage_does_not_block_the_queue(
     )
 
 
-async def test_unauthorised_token_keeps_the_gate_working_offline(store: Store, venue: VenueSnapshot) -> None:
+async def test_unauthorised_token_keeps_the_gate_working_offline(store: GateStore, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)
 
@@ -188,7 +188,7 @@ async def test_unauthorised_token_keeps_the_gate_working_offline(store: Store, v
         return httpx.Response(401, json={"title": "this token is unknown or revoked", "status": 401})
 
     settings = Settings.load(store)
-    remote = Remote("http://service.test", "revoked", transport=httpx.MockTransport(refuse))
+    remote = GateRemote("http://service.test", "revoked", transport=httpx.MockTransport(refuse))
     engine = GateEngine(store, settings, remote)
     outcome = await engine.scan(ticket.number)
     assert outcome.verdict is Verdict.ADMIT and outcome.mode == "offline"
@@ -197,7 +197,7 @@ async def test_unauthorised_token_keeps_the_gate_working_offline(store: Store, v
 
 
 async def test_turn_away_after_an_online_admit_annuls_it_on_the_server(
-    store: Store, venue: VenueSnapshot, service: FakeService
+    store: GateStore, venue: VenueSnapshot, service: FakeService
 ) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)
@@ -214,7 +214,7 @@ async def test_turn_away_after_an_online_admit_annuls_it_on_the_server(
 
 
 async def test_restart_during_an_outage_starts_offline(
-    store: Store, venue: VenueSnapshot, service: FakeService
+    store: GateStore, venue: VenueSnapshot, service: FakeService
 ) -> None:
     venue.apply(store)
     engine = engine_for(store, service)

@@ -9,23 +9,23 @@ from pathlib import Path
 
 from admission.barcodes import qr_png
 from admission.domain.model import Direction
-from scanner_client.config import Settings
-from scanner_client.headless import MAX_LINE, run_headless
-from scanner_client.store import Store
-from scanner_client.sync import GateEngine
+from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.headless import MAX_LINE, run_headless
+from scanner_client.gate.settings import Settings
+from scanner_client.gate.store import GateStore
 from tests.scanner_client.client_support import VenueSnapshot
 from tests.scanner_client.live_support import cli
 from tests.support.live_server import free_port
 
 
-async def run_lines(store: Store, data: bytes, direction: Direction | None = None) -> list[dict[str, object]]:
+async def run_lines(store: GateStore, data: bytes, direction: Direction | None = None) -> list[dict[str, object]]:
     engine = GateEngine(store, Settings.load(store), remote=None)
     out = io.StringIO()
     assert await run_headless(engine, io.BytesIO(data), out, direction=direction) == 0
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
-async def test_one_json_answer_per_code_line_in_order(store: Store, venue: VenueSnapshot) -> None:
+async def test_one_json_answer_per_code_line_in_order(store: GateStore, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)
     answers = await run_lines(store, f"{ticket.number}\r\n\n   \n{ticket.code}\n".encode())
@@ -39,7 +39,7 @@ async def test_one_json_answer_per_code_line_in_order(store: Store, venue: Venue
     assert stored is not None and stored.upload  # committed and queued before it was printed
 
 
-async def test_noise_is_answered_invalid_and_never_stops_the_gate(store: Store, venue: VenueSnapshot) -> None:
+async def test_noise_is_answered_invalid_and_never_stops_the_gate(store: GateStore, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)
     noise = b"\xff\xfe\x00\x01garbage\x1b[0m\n" + b"9" * (3 * MAX_LINE) + b"\n" + b"\x00" * 50 + b"\n"
@@ -52,14 +52,14 @@ async def test_noise_is_answered_invalid_and_never_stops_the_gate(store: Store, 
     assert all("\x00" not in c and len(c) <= 2000 for c in codes)
 
 
-async def test_direction_option(store: Store, venue: VenueSnapshot) -> None:
+async def test_direction_option(store: GateStore, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)
     (answer,) = await run_lines(store, ticket.number.encode(), direction=Direction.OUT)
     assert (answer["direction"], answer["message"]) == ("out", "Exit")
 
 
-def enrolled_store_dir(store: Store, data_dir: Path, server_url: str) -> Path:
+def enrolled_store_dir(store: GateStore, data_dir: Path, server_url: str) -> Path:
     """The fixture's store, pointed at `server_url`, closed so a subprocess can open it."""
     settings = Settings.load(store)
     settings.server_url = server_url
@@ -70,7 +70,7 @@ def enrolled_store_dir(store: Store, data_dir: Path, server_url: str) -> Path:
 
 
 def test_headless_process_without_a_server_works_offline(
-    store: Store, venue: VenueSnapshot, data_dir: Path
+    store: GateStore, venue: VenueSnapshot, data_dir: Path
 ) -> None:
     ticket = venue.issue(VenueSnapshot.TRIPLE)
     venue.apply(store)
@@ -89,7 +89,7 @@ def test_headless_process_without_a_server_works_offline(
 
 
 def test_decode_images_checks_without_recording(
-    store: Store, venue: VenueSnapshot, data_dir: Path, tmp_path: Path
+    store: GateStore, venue: VenueSnapshot, data_dir: Path, tmp_path: Path
 ) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)
@@ -125,7 +125,7 @@ def test_enroll_reports_an_unreachable_server_clearly(tmp_path: Path) -> None:
 
 
 async def test_watched_folder_images_are_scanned_once(
-    store: Store, venue: VenueSnapshot, tmp_path: Path
+    store: GateStore, venue: VenueSnapshot, tmp_path: Path
 ) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)

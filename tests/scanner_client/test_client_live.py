@@ -12,9 +12,9 @@ from pathlib import Path
 
 from admission.demo import DemoVenue
 from admission.domain.model import Direction, Reason, Verdict
-from scanner_client.config import Settings, open_store
-from scanner_client.remote import Remote
-from scanner_client.sync import GateEngine
+from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.remote import GateRemote
+from scanner_client.gate.settings import Settings, open_store
 from tests.scanner_client.live_support import (
     cli,
     enroll,
@@ -171,7 +171,7 @@ async def test_running_gate_switches_offline_and_back_by_itself(
     store = open_store(data)
     settings = Settings.load(store)
     settings.feed_wait = 1
-    remote = Remote(settings.server_url, settings.token, scan_timeout=settings.scan_timeout)
+    remote = GateRemote(settings.server_url, settings.token, scan_timeout=settings.scan_timeout)
     engine = GateEngine(store, settings, remote)
     background = asyncio.create_task(engine.run())
     numbers = tickets(demo_venue, "Day ticket")

@@ -6,15 +6,15 @@ from pathlib import Path
 from admission.contract import BatchResult
 from admission.domain.codes import now_utc
 from admission.domain.model import Decision, Direction, Reason, Verdict
-from scanner_client.config import Settings, hash_pin, open_store, verify_pin
-from scanner_client.store import Store
+from scanner_client.gate.settings import Settings, hash_pin, open_store, verify_pin
+from scanner_client.gate.store import GateStore
 from tests.scanner_client.client_support import DEVICE, VenueSnapshot, ticket_data
 
 ADMIT = Decision(verdict=Verdict.ADMIT, reason=Reason.OK, message="Welcome")
 REJECT = Decision(verdict=Verdict.REJECT, reason=Reason.INVALID, message="Not a valid ticket")
 
 
-def test_snapshot_lookup_by_serial_and_number(store: Store, venue: VenueSnapshot) -> None:
+def test_snapshot_lookup_by_serial_and_number(store: GateStore, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)
     by_serial = store.ticket_by_serial(ticket.serial)
@@ -27,7 +27,7 @@ def test_snapshot_lookup_by_serial_and_number(store: Store, venue: VenueSnapshot
     assert {t.name for t in store.templates().values()} >= {"Day ticket", "Season pass"}
 
 
-def test_later_changes_supersede_earlier_ones(store: Store, venue: VenueSnapshot) -> None:
+def test_later_changes_supersede_earlier_ones(store: GateStore, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.add("ticket", str(ticket.serial), ticket_data(ticket, status="void", void_reason="refunded"))
     venue.apply(store)  # both changes in one page: the later one wins
@@ -35,7 +35,7 @@ def test_later_changes_supersede_earlier_ones(store: Store, venue: VenueSnapshot
     assert stored is not None and stored.void and stored.void_reason == "refunded"
 
 
-def test_feed_passages_dedupe_and_annulment(store: Store, venue: VenueSnapshot) -> None:
+def test_feed_passages_dedupe_and_annulment(store: GateStore, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.TRIPLE)
     venue.passage(ticket, "other-1", gate="Hall", zone="hall")
     venue.passage(ticket, "other-1", gate="Hall", zone="hall")
@@ -47,7 +47,7 @@ def test_feed_passages_dedupe_and_annulment(store: Store, venue: VenueSnapshot) 
     assert [p.gate_name for p in store.admitted_passages(ticket.serial)] == ["Hall"]
 
 
-def test_nonce_sequence_survives_reopening(data_dir: Path, store: Store) -> None:
+def test_nonce_sequence_survives_reopening(data_dir: Path, store: GateStore) -> None:
     gate = store.gate("Main")
     assert gate is not None
     first = store.begin_passage(
@@ -87,7 +87,7 @@ def test_nonce_sequence_survives_reopening(data_dir: Path, store: Store) -> None
     reopened.close()
 
 
-def test_queue_leaves_only_acknowledged_passages(store: Store) -> None:
+def test_queue_leaves_only_acknowledged_passages(store: GateStore) -> None:
     gate = store.gate("Main")
     assert gate is not None
     nonces = [
@@ -122,7 +122,7 @@ def test_queue_leaves_only_acknowledged_passages(store: Store) -> None:
     assert {p.server_status for p in store.flagged()} == {"conflict", "refused"}
 
 
-def test_outage_is_registered_when_its_passages_are_acknowledged(store: Store) -> None:
+def test_outage_is_registered_when_its_passages_are_acknowledged(store: GateStore) -> None:
     gate = store.gate("Main")
     assert gate is not None
     start = now_utc()
@@ -153,7 +153,7 @@ def test_outage_is_registered_when_its_passages_are_acknowledged(store: Store) -
     assert store.open_outage(DEVICE, start + timedelta(hours=1)).id != outage.id
 
 
-def test_counters_count_this_gate_today(store: Store) -> None:
+def test_counters_count_this_gate_today(store: GateStore) -> None:
     gate = store.gate("Main")
     assert gate is not None
     now = now_utc()
@@ -178,7 +178,7 @@ def test_counters_count_this_gate_today(store: Store) -> None:
     assert store.counters("Hall", now - timedelta(hours=1)).admitted == 0
 
 
-def test_settings_round_trip_and_pin_hashing(store: Store) -> None:
+def test_settings_round_trip_and_pin_hashing(store: GateStore) -> None:
     settings = Settings.load(store)
     assert settings.device == DEVICE and settings.gate == "Main" and settings.direction is Direction.IN
     assert settings.pin_hash and "2468" not in settings.pin_hash

@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from admission.contract import KeyData
 from admission.domain.codes import format_ticket_number, new_serial, now_utc
 from admission.domain.model import Direction, GateInfo, Reason, Verdict
-from scanner_client.store import Store
-from scanner_client.verdicts import LocalJudge
+from scanner_client.gate.store import GateStore
+from scanner_client.gate.verdicts import LocalJudge
 from tests.scanner_client.client_support import DEVICE, VenueSnapshot
 
 MAIN = GateInfo(name="Main", zone="park")
@@ -18,7 +18,7 @@ HALL = GateInfo(name="Hall", zone="hall", from_zone="park")
 
 
 def record(
-    store: Store,
+    store: GateStore,
     judge: LocalJudge,
     code: str,
     gate: str = "Main",
@@ -44,7 +44,7 @@ def record(
     return d.verdict, d.reason, d.message
 
 
-def test_number_admits_once_then_says_where_and_when(store: Store, venue: VenueSnapshot) -> None:
+def test_number_admits_once_then_says_where_and_when(store: GateStore, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)
     judge = LocalJudge(store)
@@ -55,7 +55,7 @@ def test_number_admits_once_then_says_where_and_when(store: Store, venue: VenueS
     assert message == "Already used at Main at 10:32"  # venue time (Berlin, summer)
 
 
-def test_scanner_noise_around_a_number_is_normalised(store: Store, venue: VenueSnapshot) -> None:
+def test_scanner_noise_around_a_number_is_normalised(store: GateStore, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.TRIPLE)
     venue.apply(store)
     judge = LocalJudge(store)
@@ -67,7 +67,7 @@ def test_scanner_noise_around_a_number_is_normalised(store: Store, venue: VenueS
         assert judge.judge(raw, MAIN, Direction.IN, now_utc()).decision.verdict is Verdict.ADMIT, raw
 
 
-def test_signed_code_of_a_ticket_sold_after_the_last_sync(store: Store, venue: VenueSnapshot) -> None:
+def test_signed_code_of_a_ticket_sold_after_the_last_sync(store: GateStore, venue: VenueSnapshot) -> None:
     unsynced = venue.issue(VenueSnapshot.SINGLE, in_snapshot=False)
     judge = LocalJudge(store)
     assert store.ticket_by_serial(unsynced.serial) is None
@@ -76,7 +76,7 @@ def test_signed_code_of_a_ticket_sold_after_the_last_sync(store: Store, venue: V
     assert record(store, judge, unsynced.code)[:2] == (Verdict.REJECT, Reason.ALREADY_USED)
 
 
-def test_forged_and_revoked_signatures_are_invalid(store: Store, venue: VenueSnapshot) -> None:
+def test_forged_and_revoked_signatures_are_invalid(store: GateStore, venue: VenueSnapshot) -> None:
     judge = LocalJudge(store)
     forged = venue.sign(new_serial(), VenueSnapshot.SINGLE, key=Ed25519PrivateKey.generate())
     decision = judge.judge(forged, MAIN, Direction.IN, now_utc()).decision
@@ -96,7 +96,7 @@ def test_forged_and_revoked_signatures_are_invalid(store: Store, venue: VenueSna
     assert judge.judge(good.code, MAIN, Direction.IN, now_utc()).decision.reason is Reason.INVALID
 
 
-def test_void_wrong_zone_exit_and_event_rules(store: Store, venue: VenueSnapshot) -> None:
+def test_void_wrong_zone_exit_and_event_rules(store: GateStore, venue: VenueSnapshot) -> None:
     void = venue.issue(VenueSnapshot.SINGLE, status="void", void_reason="refunded")
     hall_only = venue.issue(VenueSnapshot.HALL_ONLY)
     concert = venue.issue(VenueSnapshot.CONCERT, event_id=1)
@@ -117,7 +117,7 @@ def test_void_wrong_zone_exit_and_event_rules(store: Store, venue: VenueSnapshot
     assert judge.judge(concert.code, MAIN, Direction.IN, later).decision.reason is Reason.EVENT_NOT_TODAY
 
 
-def test_passages_from_other_gates_count(store: Store, venue: VenueSnapshot) -> None:
+def test_passages_from_other_gates_count(store: GateStore, venue: VenueSnapshot) -> None:
     ticket = venue.issue(VenueSnapshot.SINGLE)
     seen = datetime(2030, 1, 15, 9, 5, tzinfo=UTC)
     venue.passage(ticket, "gate-pc-2-17", gate="East", zone="park", at=seen)
@@ -130,7 +130,7 @@ def test_passages_from_other_gates_count(store: Store, venue: VenueSnapshot) -> 
     assert judge.judge(ticket.code, MAIN, Direction.IN, now_utc()).decision.verdict is Verdict.ADMIT
 
 
-def test_multi_entry_and_reentry(store: Store, venue: VenueSnapshot) -> None:
+def test_multi_entry_and_reentry(store: GateStore, venue: VenueSnapshot) -> None:
     card = venue.issue(VenueSnapshot.TRIPLE)
     season = venue.issue(VenueSnapshot.SEASON)
     venue.apply(store)
@@ -160,7 +160,7 @@ def test_multi_entry_and_reentry(store: Store, venue: VenueSnapshot) -> None:
         "Ω≈ç√∫µ≤≥÷" * 10,
     ],
 )
-def test_garbage_is_rejected_invalid_never_raised(store: Store, raw: str) -> None:
+def test_garbage_is_rejected_invalid_never_raised(store: GateStore, raw: str) -> None:
     judgement = LocalJudge(store).judge(raw, MAIN, Direction.IN, now_utc())
     assert (judgement.decision.verdict, judgement.decision.reason) == (Verdict.REJECT, Reason.INVALID)
     assert (
@@ -168,7 +168,7 @@ def test_garbage_is_rejected_invalid_never_raised(store: Store, raw: str) -> Non
     )
 
 
-def test_unknown_number_and_unknown_template(store: Store, venue: VenueSnapshot) -> None:
+def test_unknown_number_and_unknown_template(store: GateStore, venue: VenueSnapshot) -> None:
     judge = LocalJudge(store)
     missing = venue.issue(VenueSnapshot.SINGLE, in_snapshot=False)
     assert (
@@ -178,5 +178,5 @@ def test_unknown_number_and_unknown_template(store: Store, venue: VenueSnapshot)
     assert "sync needed" in judge.judge(strange, MAIN, Direction.IN, now_utc()).decision.message
 
 
-def test_venue_time_zone_is_used(store: Store) -> None:
+def test_venue_time_zone_is_used(store: GateStore) -> None:
     assert LocalJudge(store).tz == ZoneInfo("Europe/Berlin")

@@ -1,0 +1,179 @@
+"""What every device is besides its own business: its store, the service, the connection state,
+the feed it follows, the outage reports it owes and the background loops that keep them in step.
+
+The gate (gate/engine.py) and the till (till/till.py) extend it with scans and sales. Every
+background loop catches its own errors: a network failure, or a bug in one loop, must never end
+the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from admission.domain.codes import now_utc
+from scanner_client.core.connectivity import Clock, ConnectionState, Connectivity, Listener
+from scanner_client.core.feed import FeedFollower
+from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
+from scanner_client.core.report import SyncReport
+from scanner_client.core.store import LocalStore
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 30.0
+
+StoreT = TypeVar("StoreT", bound=LocalStore)
+RemoteT = TypeVar("RemoteT", bound=Remote)
+Loop = Callable[[], Awaitable[None]]
+
+
+class ClientCore(Generic[StoreT, RemoteT]):
+    def __init__(
+        self,
+        store: StoreT,
+        remote: RemoteT | None,
+        *,
+        outage_prefix: str,
+        clock: Clock = now_utc,
+        failure_threshold: int,
+        probe_interval: float,
+        feed_wait: float,
+        probe_time_limit: float | None = None,
+    ) -> None:
+        self.store = store
+        self.remote = remote
+        self.clock = clock
+        self.probe_interval = probe_interval
+        self.feed_wait = feed_wait
+        self.probe_time_limit = probe_time_limit
+        self.sync_wanted = asyncio.Event()  # set when something waits to be uploaded
+        self.connectivity = Connectivity(
+            store,
+            outage_prefix=outage_prefix,
+            clock=clock,
+            failure_threshold=failure_threshold,
+            can_connect=remote is not None,
+            on_online=self.sync_wanted.set,
+        )
+        self._feed = None if remote is None else FeedFollower(store, remote, clock=clock, on_page=self.notify)
+
+    @property
+    def online(self) -> bool:
+        return self.connectivity.online
+
+    @property
+    def state(self) -> ConnectionState:
+        return self.connectivity.state
+
+    @property
+    def problem(self) -> str | None:
+        """What the service refused lately, in words for the status bar."""
+        return self.connectivity.problem
+
+    @problem.setter
+    def problem(self, value: str | None) -> None:
+        self.connectivity.problem = value
+
+    def on_change(self, listener: Listener) -> None:
+        self.connectivity.on_change(listener)
+
+    def notify(self) -> None:
+        self.connectivity.notify()
+
+    def go_offline(self, reason: str = "", at: datetime | None = None) -> None:
+        self.connectivity.go_offline(reason, at)
+
+    def go_online(self, at: datetime | None = None) -> None:
+        self.connectivity.go_online(at)
+
+    async def probe(self) -> None:
+        """One cheap authenticated call; switches to online mode when it succeeds."""
+        await self.connectivity.probe(self._ask_service)
+
+    async def _ask_service(self) -> None:
+        assert self.remote is not None
+        await self.remote.me(time_limit=self.probe_time_limit)
+
+    async def pull_changes(self, wait: float = 0) -> int:
+        """Fetch the feed until it has nothing more; returns the number of changes applied."""
+        assert self._feed is not None
+        return await self._feed.pull(wait=wait)
+
+    async def follow_feed(self) -> bool:
+        """One long poll of the feed (see FeedFollower.follow)."""
+        assert self._feed is not None
+        await self._feed.follow(self.feed_wait)
+        return True
+
+    async def post_outages(self, report: SyncReport) -> None:
+        """Tell the service of ended outages: when they end, and finally once registered."""
+        assert self.remote is not None
+        self.store.settle_outages(self.clock())
+        for outage in self.store.outages_to_post():
+            await self.remote.post_outage(outage.report())
+            self.store.mark_outage_posted(outage.id, final=outage.registered_at is not None)
+            report.outages_posted += 1
+
+    async def sync(self, report: SyncReport) -> None:
+        """Upload what is owed and pull the feed once (the device's own order of things)."""
+        raise NotImplementedError
+
+    async def sync_once(self) -> SyncReport:
+        """One full sync for the command line: probe, then sync; errors land in the report."""
+        report = SyncReport()
+        if self.remote is None:
+            report.errors.append("no server configured")
+            return report
+        try:
+            await self.probe()
+            await self.sync(report)
+        except (ServerUnavailable, ServerRefused) as exc:
+            report.errors.append(str(exc))
+        return report
+
+    def background_loops(self) -> list[Loop]:
+        """The loops `run` keeps going; a device adds its own to the probe loop."""
+        return [self._probe_loop]
+
+    async def run(self) -> None:
+        """The background loops; runs until cancelled, never raises."""
+        if self.remote is None:
+            return
+        await asyncio.gather(*(self._guarded(loop) for loop in self.background_loops()))
+
+    async def _probe_loop(self) -> None:
+        await self.connectivity.keep_probing(self._ask_service, self.probe_interval)
+
+    async def retry_while_online(self, what: str, step: Callable[[], Awaitable[bool]]) -> None:
+        """Run `step` again and again while online; a failed call backs off (1 s doubling to 30 s).
+        `step` returns whether it reached the service, which resets the failure count."""
+        backoff = 1.0
+        while True:
+            await self.connectivity.wait_online()
+            try:
+                reached = await step()
+            except ServerUnavailable as exc:
+                self.connectivity.record_failure(f"{what}: {exc}")
+            except ServerRefused as exc:
+                self.connectivity.refused(f"{what} refused: {exc.title}")
+            else:
+                if reached:
+                    self.connectivity.record_success()
+                backoff = 1.0
+                continue
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, MAX_BACKOFF)
+
+    async def _guarded(self, loop: Loop) -> None:
+        while True:
+            try:
+                await loop()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug in one loop must not stop the device: log, pause, restart
+                log.exception("background loop %s failed; restarting", loop.__name__)
+                await asyncio.sleep(1.0)

@@ -1,0 +1,243 @@
+"""The local store's schema as ordered migrations: one path for every device, gate or till.
+
+A store records in `schema_version` the migrations it has had; opening it applies the rest in
+order, each in its own transaction. Files written before that table existed (the gate's
+scanner.sqlite3 and the till's box-office.sqlite3 of release 0.1) count as version 0: the first
+migrations only create what is missing, so they bring either kind of file to the same schema and
+keep its rows. A migration is never edited once released; a change of schema is a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import msgspec
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    name: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def _statements(*sql: str) -> Callable[[sqlite3.Connection], None]:
+    def apply(db: sqlite3.Connection) -> None:
+        for statement in sql:
+            db.execute(statement)
+
+    return apply
+
+
+_CONFIGURATION = _statements(
+    "CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    "INSERT OR IGNORE INTO counters(name, value) VALUES ('passage', 0), ('outage', 0), ('sale', 0)",
+)
+
+_SNAPSHOT = _statements(
+    "CREATE TABLE IF NOT EXISTS templates (id INTEGER PRIMARY KEY, data BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, data BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gates (name TEXT PRIMARY KEY, data BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS notices (id INTEGER PRIMARY KEY, data BLOB NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS issuer_keys (
+        key_id INTEGER PRIMARY KEY, public_key TEXT NOT NULL, device TEXT, revoked INTEGER NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS tickets (
+        serial INTEGER PRIMARY KEY,
+        number TEXT,
+        template_id INTEGER NOT NULL,
+        event_id INTEGER,
+        valid_from REAL,
+        valid_until REAL,
+        void INTEGER NOT NULL,
+        void_reason TEXT,
+        entries_carried INTEGER NOT NULL,
+        first_used_at REAL
+    )""",
+    "CREATE INDEX IF NOT EXISTS tickets_by_number ON tickets(number) WHERE number IS NOT NULL",
+    # admitted passages from every gate, as the change feed reports them
+    """CREATE TABLE IF NOT EXISTS feed_passages (
+        nonce TEXT PRIMARY KEY,
+        ticket_serial INTEGER NOT NULL,
+        gate TEXT NOT NULL,
+        zone TEXT NOT NULL,
+        from_zone TEXT,
+        direction TEXT NOT NULL,
+        scanned_at REAL NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS feed_passages_by_ticket ON feed_passages(ticket_serial)",
+)
+
+# Every scan made at a gate: the durable log and, where upload = 1, the upload queue.
+_PASSAGE_LOG = _statements(
+    """CREATE TABLE IF NOT EXISTS passages (
+        seq INTEGER PRIMARY KEY,
+        nonce TEXT NOT NULL UNIQUE,
+        code TEXT NOT NULL,
+        gate TEXT NOT NULL,
+        zone TEXT NOT NULL,
+        from_zone TEXT,
+        direction TEXT NOT NULL,
+        scanned_at REAL NOT NULL,
+        source TEXT NOT NULL,              -- pending | online | offline | override | interrupted
+        ticket_serial INTEGER,
+        template_name TEXT,
+        verdict TEXT,                      -- NULL while the online answer is awaited
+        reason TEXT,
+        message TEXT,
+        entries_left INTEGER,
+        override_reason TEXT,
+        upload INTEGER NOT NULL DEFAULT 0, -- 1: waits in the queue for the batch upload
+        server_status TEXT,                -- online | registered | duplicate | conflict | refused
+        server_verdict TEXT,
+        server_reason TEXT,
+        acked_at REAL,
+        annulled INTEGER NOT NULL DEFAULT 0,
+        annul_state TEXT,                  -- NULL | pending | done | failed
+        outage_id INTEGER
+    )""",
+    "CREATE INDEX IF NOT EXISTS passages_queue ON passages(seq) WHERE upload = 1",
+    """CREATE INDEX IF NOT EXISTS passages_by_ticket ON passages(ticket_serial)
+        WHERE ticket_serial IS NOT NULL""",
+    "CREATE INDEX IF NOT EXISTS passages_by_time ON passages(scanned_at)",
+    """CREATE INDEX IF NOT EXISTS passages_flagged ON passages(seq)
+        WHERE server_status IN ('conflict', 'refused') OR annul_state IN ('pending', 'failed')""",
+)
+
+_OUTAGE_LOG = _statements(
+    """CREATE TABLE IF NOT EXISTS outages (
+        id INTEGER PRIMARY KEY,
+        client_ref TEXT NOT NULL UNIQUE,
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        passages_offline INTEGER NOT NULL DEFAULT 0,
+        registered_at REAL,
+        posted TEXT                        -- NULL | partial (posted while not yet registered) | final
+    )""",
+)
+
+# The till's sales: the durable log and, in the states of PENDING_STATES, its queue (till/store.py).
+_SALES_LOG = _statements(
+    """CREATE TABLE IF NOT EXISTS sales (
+        seq INTEGER PRIMARY KEY,
+        nonce TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL,
+        mode TEXT NOT NULL,                -- online | offline
+        state TEXT NOT NULL,
+        request BLOB NOT NULL,             -- the SaleIn, exactly as (re)posted
+        total_cents INTEGER NOT NULL,
+        currency TEXT NOT NULL,
+        payment_method TEXT NOT NULL,
+        card_brand TEXT,
+        tendered_cents INTEGER NOT NULL,
+        server_sale_id INTEGER,
+        response BLOB,                     -- the SaleOut the service answered
+        problem TEXT,
+        synced_at REAL
+    )""",
+    """CREATE INDEX IF NOT EXISTS sales_pending ON sales(seq)
+        WHERE state IN ('queued', 'unknown', 'attempting')""",
+)
+
+
+def _install_id(db: sqlite3.Connection) -> None:
+    """Part of every sale nonce: a re-enrolled PC restarting at sequence 1 must not collide with
+    the sales its device name made before (the service would answer the old one)."""
+    db.execute("INSERT OR IGNORE INTO config(key, value) VALUES ('install_id', ?)", (uuid.uuid4().hex[:10],))
+
+
+_OFFLINE_SALES = _statements(
+    "ALTER TABLE outages ADD COLUMN sales_offline INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE sales ADD COLUMN outage_id INTEGER",
+)
+
+
+class _OwedOutage(msgspec.Struct):
+    client_ref: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    sales_offline: int = 0
+
+
+def _till_outages_into_the_log(db: sqlite3.Connection) -> None:
+    """Release 0.1's till kept its outages in configuration keys: the open one's start, the ended
+    ones not yet posted (as JSON) and how many it had posted. They become rows of the outage log,
+    numbered on from there so that no report reuses a reference the service already holds."""
+    config = dict(db.execute("SELECT key, value FROM config WHERE key LIKE 'outage%'").fetchall())
+    owed = msgspec.json.decode(config.get("outages_owed") or "[]", type=list[_OwedOutage])
+    numbered = int(config.get("outages_posted") or 0) + len(owed)
+    for number, outage in enumerate(owed, numbered - len(owed) + 1):
+        db.execute(
+            "INSERT OR IGNORE INTO outages(id, client_ref, started_at, ended_at, sales_offline) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                number,
+                outage.client_ref,
+                outage.started_at.timestamp(),
+                outage.ended_at.timestamp() if outage.ended_at else None,
+                outage.sales_offline,
+            ),
+        )
+    db.execute("UPDATE counters SET value = max(value, ?) WHERE name = 'outage'", (numbered,))
+    if started := config.get("outage_started_at"):
+        device = db.execute("SELECT value FROM config WHERE key = 'device'").fetchone()
+        install = db.execute("SELECT value FROM config WHERE key = 'install_id'").fetchone()
+        prefix = f"{device[0] if device else 'box-office'}-{install[0] if install else ''}"
+        number = numbered + 1
+        db.execute(
+            "INSERT OR IGNORE INTO outages(id, client_ref, started_at) VALUES (?, ?, ?)",
+            (number, f"{prefix}-outage-{number}", datetime.fromisoformat(started).timestamp()),
+        )
+        db.execute("UPDATE counters SET value = max(value, ?) WHERE name = 'outage'", (number,))
+    db.execute("DELETE FROM config WHERE key IN ('outage_started_at', 'outages_owed', 'outages_posted')")
+
+
+MIGRATIONS = (
+    Migration("device configuration and counters", _CONFIGURATION),
+    Migration("catalogue snapshot from the change feed", _SNAPSHOT),
+    Migration("gate passage log and upload queue", _PASSAGE_LOG),
+    Migration("outage log", _OUTAGE_LOG),
+    Migration("till sales log and upload queue", _SALES_LOG),
+    Migration("till installation id for sale nonces", _install_id),
+    Migration("offline sales counted per outage", _OFFLINE_SALES),
+    Migration("till outages from its configuration into the outage log", _till_outages_into_the_log),
+)
+
+
+class NewerStore(RuntimeError):
+    """The file was written by a newer release: opening it here could damage it."""
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version "
+        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    return int(db.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0])
+
+
+def migrate(db: sqlite3.Connection) -> int:
+    """Bring the store to the current schema; returns the number of migrations applied."""
+    current = schema_version(db)
+    if current > len(MIGRATIONS):
+        raise NewerStore(
+            f"this store has schema version {current}, newer than this client knows "
+            f"({len(MIGRATIONS)}): install the newer client again"
+        )
+    for version, migration in enumerate(MIGRATIONS[current:], current + 1):
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            migration.apply(db)
+            db.execute(
+                "INSERT INTO schema_version(version, name, applied_at) VALUES (?, ?, datetime('now'))",
+                (version, migration.name),
+            )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    return len(MIGRATIONS) - current

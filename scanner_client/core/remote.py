@@ -1,0 +1,158 @@
+"""The service's HTTP API as every client device uses it (httpx, async); the gate's and the till's
+own endpoints are in gate/remote.py and till/remote.py.
+
+Failures come back as two exception types, because the client reacts to them differently:
+`ServerUnavailable` (no answer, timeout, 5xx: the link or the server is down, so decide locally
+and go offline) and `ServerRefused` (a 4xx problem: the server is up but says no). The bearer
+token is sent in a header only; it is never part of a message or a log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, TypeVar
+
+import httpx
+import msgspec
+
+from admission.contract import ChangesPage, OutageIn
+
+T = TypeVar("T")
+API_PREFIX = "/api/v1"
+
+
+class ServerUnavailable(Exception):
+    """No usable answer: connection failed, timed out, or the server failed (5xx)."""
+
+
+class ServerRefused(Exception):
+    """The server answered with a 4xx problem."""
+
+    def __init__(self, status: int, title: str, detail: str | None = None) -> None:
+        self.status = status
+        self.title = title
+        self.detail = detail
+        super().__init__(f"{status} {title}" + (f": {detail}" if detail else ""))
+
+    @property
+    def unauthorised(self) -> bool:
+        return self.status in (401, 403)
+
+
+class DeviceInfo(msgspec.Struct, kw_only=True):
+    id: int
+    name: str
+    role: str
+    gate: str | None = None
+
+
+def api_base(server_url: str) -> str:
+    """Accept the server URL with or without the API prefix."""
+    base = server_url.rstrip("/")
+    return base if base.endswith(API_PREFIX) else base + API_PREFIX
+
+
+class Remote:
+    def __init__(
+        self,
+        server_url: str,
+        token: str,
+        *,
+        scan_timeout: float = 1.5,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.scan_timeout = scan_timeout
+        self._http = httpx.AsyncClient(
+            base_url=api_base(server_url),
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=httpx.Timeout(10.0, connect=min(scan_timeout, 3.0)),
+            transport=transport,
+            # Several long-polls plus scans and uploads may overlap.
+            limits=httpx.Limits(max_connections=8, max_keepalive_connections=4),
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Remote:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, Any] | None = None,
+        time_limit: float | None = None,
+    ) -> httpx.Response:
+        content = msgspec.json.encode(body) if body is not None else None
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        try:
+            # httpx's timeouts bound each connect/read/write step; asyncio.timeout bounds the whole
+            # call, so a server that trickles its answer cannot hold a scan past its time limit.
+            async with asyncio.timeout(time_limit):
+                response = await self._http.request(
+                    method,
+                    path,
+                    content=content,
+                    params=params,
+                    headers=headers,
+                    timeout=httpx.USE_CLIENT_DEFAULT if time_limit is None else time_limit,
+                )
+        except (httpx.TimeoutException, TimeoutError) as exc:
+            raise ServerUnavailable(f"no answer within the time limit ({type(exc).__name__})") from exc
+        except httpx.HTTPError as exc:  # connection refused/reset, DNS, protocol errors
+            raise ServerUnavailable(f"server unreachable ({type(exc).__name__})") from exc
+        if response.status_code >= 500:
+            raise ServerUnavailable(f"server failed with {response.status_code}")
+        if response.status_code >= 400:
+            raise _refused(response)
+        return response
+
+    @staticmethod
+    def _decode(response: httpx.Response, type_: type[T]) -> T:
+        try:
+            return msgspec.json.decode(response.content, type=type_)
+        except msgspec.DecodeError as exc:
+            # A proxy's HTML page or a truncated body: as good as no answer.
+            raise ServerUnavailable(f"unreadable answer from the server: {exc}") from exc
+
+    async def me(self, time_limit: float | None = None) -> DeviceInfo:
+        return self._decode(await self._request("GET", "/devices/me", time_limit=time_limit), DeviceInfo)
+
+    async def changes(self, since: int, limit: int, wait: float = 0) -> ChangesPage:
+        params: dict[str, Any] = {"since": since, "limit": limit}
+        if wait > 0:
+            params["wait"] = int(wait)
+        # Long-polls hold the request open for `wait` seconds: allow that plus a margin.
+        response = await self._request("GET", "/sync/changes", params=params, time_limit=wait + 30.0)
+        return self._decode(response, ChangesPage)
+
+    async def post_outage(self, report: OutageIn) -> None:
+        await self._request("POST", "/outages", body=report)
+
+
+def _refused(response: httpx.Response) -> ServerRefused:
+    title, detail = response.reason_phrase or "refused", None
+    try:
+        problem = msgspec.json.decode(response.content)
+    except msgspec.DecodeError:
+        problem = None
+    if isinstance(problem, dict):
+        title = str(problem.get("title") or title)
+        detail = problem.get("detail")
+        detail = None if detail is None else str(detail)
+    return ServerRefused(response.status_code, title, detail)
+
+
+def problem_text(exc: Exception) -> str:
+    """The service's own words for a refusal, for the person at the device."""
+    detail = getattr(exc, "detail", None)
+    title = getattr(exc, "title", None)
+    if isinstance(detail, str) and detail and detail != "Bad Request":  # validation: the title says more
+        return detail
+    return str(title or exc)

@@ -1,0 +1,243 @@
+"""`scanner-client gate`: the full-screen gate app.
+
+The scanner is a keyboard: it types the code and (usually) Enter into the always-focused input.
+Codes go into a queue consumed by ONE long-running worker, so a fast second scan waits for the
+first instead of cancelling it mid-flight. The engine decides online or offline by itself; the
+app shows the verdict at once, and the counters and the status bar as soon as a worker thread
+has read them from the store (figures.py): the UI loop never waits for the store's reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime
+from datetime import time as day_time
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Input
+from textual.worker import Worker, WorkerState
+
+from admission.domain.codes import CodeError, classify_scan
+from admission.domain.model import Direction
+from scanner_client.core.keys import QUIT
+from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.figures import FiguresReader, GateFigures
+from scanner_client.gate.outcome import ScanOutcome
+from scanner_client.gate.screens.gate import GateScreen
+from scanner_client.gate.screens.supervisor import OverrideAction, OverrideRequest, SupervisorScreen
+from scanner_client.gate.screens.unsynced import UnsyncedScreen
+from scanner_client.gate.watch import watch_folder
+
+W = TypeVar("W", bound=Widget)
+
+# A keyboard-wedge scanner types a whole code within a few tens of milliseconds; a person types
+# much slower. Only scanner-speed input is ended by the pause, so a person typing a ticket number
+# by hand is never cut off mid-number.
+SCANNER_KEY_INTERVAL = 0.035
+
+
+class GateApp(App[None]):
+    """The gate: one scan at a time from the scanner or a watched folder, the verdict in big
+    letters, supervisor overrides and the unsynced list on top."""
+
+    TITLE = "admission gate"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("f2", "toggle_direction", "Direction in/out", priority=True),
+        Binding("f3", "show_unsynced", "Unsynced/conflicts", priority=True),
+        Binding("f4", "supervisor", "Supervisor", priority=True),
+        QUIT,
+    ]
+
+    def __init__(self, engine: GateEngine, watch: Path | None = None) -> None:
+        super().__init__()
+        self.engine = engine
+        self.watch_dir = watch
+        self.gate_screen = GateScreen()
+        self.reader = FiguresReader(engine.store.path)
+        self.figures = GateFigures()
+        self.last_outcome: ScanOutcome | None = None
+        self.outcomes_decided = 0
+        self.outcomes_shown = 0  # verdicts on screen with the figures that include them
+        self._codes: asyncio.Queue[str] = asyncio.Queue()
+        self._first_key_at = 0.0
+        self._last_key_at = 0.0
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.engine.judge.tz
+
+    def get_default_screen(self) -> Screen[None]:
+        return self.gate_screen
+
+    def compose(self) -> ComposeResult:
+        return self.gate_screen.widgets()
+
+    def on_mount(self) -> None:
+        self.main("#scan", Input).focus()
+        self.engine.on_change(self.refresh_status)
+        self.refresh_status()
+        self.set_interval(1.0, self.refresh_status)
+        self.consume_scans()
+        self.run_worker(self.engine.run(), name="sync", group="sync", exit_on_error=False)
+        if self.watch_dir is not None:
+            self.run_worker(
+                watch_folder(self.watch_dir, self._found_in_image), name="watch", exit_on_error=False
+            )
+
+    async def on_unmount(self) -> None:
+        self.reader.close()
+        if self.engine.remote is not None:
+            await self.engine.remote.aclose()
+
+    def main(self, selector: str, kind: type[W]) -> W:
+        """A widget of the gate's own screen, also while another screen is on top of it."""
+        return self.gate_screen.query_one(selector, kind)
+
+    async def _found_in_image(self, image: Path, texts: list[str], error: str | None) -> None:
+        if error or not texts:
+            self.notify(error or f"No barcode found in {image.name}", severity="warning")
+        for text in texts:  # the same queue as typed codes: one consumer, strict order
+            self._codes.put_nowait(text)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "scan" or not event.value:
+            return
+        now = time.monotonic()
+        if len(event.value) == 1:
+            self._first_key_at = now
+        self._last_key_at = now
+        pause = self.engine.settings.end_pause_ms / 1000
+        if pause > 0:
+            self.set_timer(pause, self._end_after_pause)
+
+    def _end_after_pause(self) -> None:
+        field = self.main("#scan", Input)
+        text = field.value
+        pause = self.engine.settings.end_pause_ms / 1000
+        if not text or time.monotonic() - self._last_key_at < pause * 0.9:
+            return  # more keys came since this timer was set
+        typed_fast = (self._last_key_at - self._first_key_at) / max(len(text) - 1, 1) < SCANNER_KEY_INTERVAL
+        if (typed_fast and len(text) >= 6) or _looks_complete(text):
+            self._submit(field)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "scan":
+            self._submit(event.input)
+
+    def _submit(self, field: Input) -> None:
+        text = field.value
+        field.value = ""
+        if text.strip():
+            self._codes.put_nowait(text)
+
+    @work(name="scans", group="scans", exit_on_error=False)
+    async def consume_scans(self) -> None:
+        """The one consumer of scanned codes: scans are decided strictly one after another."""
+        while True:
+            code = await self._codes.get()
+            try:
+                outcome = await self.engine.scan(code)
+            except Exception as exc:  # the engine decides locally on network errors; this is a bug
+                self.log.error(f"scan failed: {exc!r}")
+                self.notify(f"Scan could not be processed: {exc}", severity="error")
+                continue
+            self.show(outcome)
+
+    def show(self, outcome: ScanOutcome) -> None:
+        self.last_outcome = outcome
+        self.outcomes_decided += 1
+        self.gate_screen.show_outcome(outcome, self.tz)
+        if not outcome.admitted:
+            self.bell()
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        """The status bar from what the engine knows now, then fresh figures from a worker thread."""
+        if not self.is_running or not self.gate_screen.is_attached:  # shutting down: nothing to show
+            return
+        self._show_status()
+        today = datetime.combine(datetime.now(self.tz).date(), day_time.min, tzinfo=self.tz)
+        read = partial(self._read_figures, self.engine.settings.gate, today, self.outcomes_decided)
+        self.run_worker(read, thread=True, group="figures", exclusive=True, exit_on_error=False)
+
+    def _read_figures(self, gate: str, since: datetime, decided: int) -> tuple[int, GateFigures]:
+        return decided, self.reader.figures(gate, since)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if (
+            event.worker.group != "figures"
+            or event.state is not WorkerState.SUCCESS
+            or event.worker.result is None
+        ):
+            return
+        if not self.is_running or not self.gate_screen.is_attached:
+            return
+        decided, self.figures = event.worker.result
+        self.gate_screen.show_counters(self.engine.settings.gate, self.figures.counters)
+        self.gate_screen.show_notices(self.figures.notices)
+        self._show_status()
+        self.outcomes_shown = max(self.outcomes_shown, decided)
+
+    def _show_status(self) -> None:
+        engine, last = self.engine, self.figures.last_sync_at
+        parts = [
+            "ONLINE" if engine.online else "OFFLINE",
+            f"gate {engine.settings.gate}",
+            f"direction {engine.direction.value.upper()}",
+            f"last sync {last.astimezone(self.tz).strftime('%H:%M:%S') if last else 'never'}",
+            f"unsynced {self.figures.queued}",
+        ]
+        if engine.problem:
+            parts.append(engine.problem)
+        self.gate_screen.show_status(engine.online, parts)
+
+    def action_toggle_direction(self) -> None:
+        engine = self.engine
+        engine.direction = Direction.OUT if engine.direction is Direction.IN else Direction.IN
+        self.refresh_status()
+        self.notify(f"Direction: {engine.direction.value.upper()}")
+
+    def action_show_unsynced(self) -> None:
+        if isinstance(self.screen, UnsyncedScreen):
+            self.pop_screen()
+            return
+        self.push_screen(UnsyncedScreen(self.reader, self.tz))
+
+    def action_supervisor(self) -> None:
+        if not self.engine.settings.pin_hash:
+            self.notify("No supervisor PIN was set at enrollment.", severity="warning")
+            return
+        last = self.last_outcome
+        if last is None or last.override:
+            self.notify("Scan the ticket first; the override applies to the last scan.", severity="warning")
+            return
+        self.push_screen(SupervisorScreen(last, self.engine.settings.pin_hash), self._apply_override)
+
+    async def _apply_override(self, request: OverrideRequest | None) -> None:
+        last = self.last_outcome
+        if request is None or last is None:
+            return
+        if request.action is OverrideAction.ADMIT:
+            outcome = await self.engine.override_admit(last, request.reason)
+        else:
+            outcome = await self.engine.turn_away(last, request.reason)
+        self.show(outcome)
+        self.main("#scan", Input).focus()
+
+
+def _looks_complete(text: str) -> bool:
+    try:
+        classify_scan(text)
+    except CodeError:
+        return False
+    return True

@@ -1,0 +1,290 @@
+"""The gate engine: one scan path for the TUI, headless mode and the CLI, online or offline.
+
+Online, a scan is asked of the server (short timeout) so a ticket used at another gate a second
+ago is caught. When the server does not answer, the same scan, with the same nonce, is decided
+locally by the shared rules and queued for the batch upload; enough failed calls in a row switch
+the gate offline (core/connectivity.py) until a probe is answered. The passages decided here go
+up through the outbox, then owed annulments and outage reports; while online the engine
+long-polls the change feed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from admission.contract import BatchRequest, GateData, ScanRequest, ScanResponse
+from admission.domain.codes import now_utc
+from admission.domain.model import Decision, Direction, Reason, Verdict
+from admission.domain.waiting import wait_event
+from scanner_client.core.client import ClientCore, Loop
+from scanner_client.core.codes import MAX_SCAN_LENGTH, printable_code
+from scanner_client.core.connectivity import Clock
+from scanner_client.core.outbox import Outbox
+from scanner_client.core.remote import ServerRefused, ServerUnavailable
+from scanner_client.core.report import SyncReport
+from scanner_client.gate.outcome import GateNotKnown, ScanOutcome
+from scanner_client.gate.passages import LocalPassage, batch_passage
+from scanner_client.gate.remote import GateRemote
+from scanner_client.gate.settings import Settings
+from scanner_client.gate.store import GateStore
+from scanner_client.gate.verdicts import Judgement, LocalJudge
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 5000
+# An endpoint the service lacks (404, 405) is not about one passage: no passage is set aside for it.
+DEVICE_REFUSALS = frozenset({401, 403, 404, 405})
+
+
+class GateEngine(ClientCore[GateStore, GateRemote]):
+    def __init__(
+        self, store: GateStore, settings: Settings, remote: GateRemote | None, *, clock: Clock = now_utc
+    ) -> None:
+        super().__init__(
+            store,
+            remote,
+            outage_prefix=settings.device,
+            clock=clock,
+            failure_threshold=settings.failure_threshold,
+            probe_interval=settings.probe_interval,
+            feed_wait=settings.feed_wait,
+            probe_time_limit=settings.scan_timeout + 1.0,
+        )
+        self.settings = settings
+        self.judge = LocalJudge(store)
+        self.outbox = Outbox(
+            pending=store.queued,
+            post=self._post_batch,
+            set_aside=lambda p, refusal: store.refuse(p.nonce, str(refusal), self.clock()),
+            batch_size=min(settings.batch_size, MAX_BATCH),
+            device_refusals=DEVICE_REFUSALS,
+            on_progress=self.notify,
+        )
+        self._scan_lock = asyncio.Lock()
+        store.mark_interrupted()
+
+    @property
+    def mode(self) -> str:
+        return "online" if self.online else "offline"
+
+    @property
+    def direction(self) -> Direction:
+        return self.settings.direction
+
+    @direction.setter
+    def direction(self, value: Direction) -> None:
+        self.settings.direction = value
+        self.store.set_config(direction=value.value)
+
+    def gate(self) -> GateData:
+        gate = self.store.gate(self.settings.gate)
+        if gate is None:
+            raise GateNotKnown(f"gate {self.settings.gate!r} is not in the synced data")
+        return gate
+
+    async def scan(self, raw: str, direction: Direction | None = None) -> ScanOutcome:
+        """Decide one scan. The passage is committed to the store before this returns."""
+        async with self._scan_lock:
+            direction = direction or self.direction
+            at = self.clock()
+            code = printable_code(raw)
+            gate = self.gate()
+            if self.online and self.remote is not None:
+                outcome = await self._scan_online(code, gate, direction, at)
+            else:
+                outcome = self._scan_offline(code, gate, direction, at)
+        self.notify()
+        return outcome
+
+    async def _scan_online(
+        self, code: str, gate: GateData, direction: Direction, at: datetime
+    ) -> ScanOutcome:
+        assert self.remote is not None
+        nonce = self.store.begin_passage(
+            device=self.settings.device, code=code, gate=gate, direction=direction, scanned_at=at
+        )
+        request = ScanRequest(code=code, gate=gate.name, nonce=nonce, direction=direction, scanned_at=at)
+        try:
+            response = await self.remote.scan(request)
+        except ServerUnavailable as exc:
+            self.connectivity.record_failure(str(exc))
+        except ServerRefused as exc:
+            # The server is up but would not take this scan (e.g. the token was revoked): the
+            # gate still decides, and the passage waits in the queue where it stays visible.
+            self.problem = f"server refused the scan: {exc.title}"
+            if exc.unauthorised:
+                self.go_offline(exc.title, at)
+        except Exception as exc:  # a verdict must come back whatever the HTTP layer does
+            log.exception("online scan failed unexpectedly")
+            self.connectivity.record_failure(f"unexpected error: {exc!r}")
+        else:
+            self.connectivity.record_success()
+            return self._accept_online(nonce, code, direction, response)
+        return self._decide_locally(nonce, code, gate, direction, at)
+
+    def _accept_online(
+        self, nonce: str, code: str, direction: Direction, response: ScanResponse
+    ) -> ScanOutcome:
+        ticket = response.ticket
+        decision = Decision(
+            verdict=response.verdict,
+            reason=response.reason,
+            message=response.message,
+            entries_left=ticket.entries_left if ticket else None,
+        )
+        judgement = Judgement(
+            decision,
+            ticket_serial=int(ticket.serial) if ticket else None,
+            template_name=ticket.template if ticket else None,
+        )
+        self.store.complete_online(
+            nonce,
+            decision,
+            ticket_serial=judgement.ticket_serial,
+            template_name=judgement.template_name,
+            scanned_at=response.scanned_at,
+        )
+        return ScanOutcome.judged(nonce, code, judgement, direction, response.scanned_at, "online")
+
+    def _decide_locally(
+        self, nonce: str, code: str, gate: GateData, direction: Direction, at: datetime
+    ) -> ScanOutcome:
+        """The online call failed: decide the same scan (same nonce) here and queue it."""
+        judgement = self.judge.judge(code, gate.info(), direction, at)
+        outage = self.store.current_outage()
+        self.store.complete_offline(
+            nonce,
+            judgement.decision,
+            ticket_serial=judgement.ticket_serial,
+            template_name=judgement.template_name,
+            outage_id=outage.id if outage else None,
+        )
+        self.sync_wanted.set()
+        return ScanOutcome.judged(nonce, code, judgement, direction, at, "offline")
+
+    def _scan_offline(self, code: str, gate: GateData, direction: Direction, at: datetime) -> ScanOutcome:
+        judgement = self.judge.judge(code, gate.info(), direction, at)
+        outage = self.store.current_outage()
+        nonce = self.store.record_local(
+            device=self.settings.device,
+            code=code,
+            gate=gate,
+            direction=direction,
+            scanned_at=at,
+            decision=judgement.decision,
+            ticket_serial=judgement.ticket_serial,
+            template_name=judgement.template_name,
+            outage_id=outage.id if outage else None,
+        )
+        return ScanOutcome.judged(nonce, code, judgement, direction, at, "offline")
+
+    def preview(self, raw: str, direction: Direction | None = None) -> Judgement:
+        """The local verdict for a code, recording nothing (for checking decoded images)."""
+        return self.judge.judge(
+            raw[:MAX_SCAN_LENGTH], self.gate().info(), direction or self.direction, self.clock()
+        )
+
+    async def override_admit(self, rejected: ScanOutcome, reason: str) -> ScanOutcome:
+        """A supervisor admits a rejected ticket: a new passage, sent with its override reason."""
+        if rejected.admitted:
+            raise ValueError("only a rejected scan can be overridden to admit")
+        decision = Decision(
+            verdict=Verdict.ADMIT, reason=rejected.reason, message=f"Admitted by supervisor: {reason}"
+        )
+        return await self._record_override(rejected, decision, reason)
+
+    async def turn_away(self, admitted: ScanOutcome, reason: str) -> ScanOutcome:
+        """A supervisor sends someone away after an ADMIT: the admitted passage is annulled (the
+        ticket stays unused) and the turn-away is recorded as a REJECT `turned_away`."""
+        if not admitted.admitted:
+            raise ValueError("only an admitted scan can be turned away")
+        self.store.request_annul(admitted.nonce)
+        decision = Decision(
+            verdict=Verdict.REJECT, reason=Reason.TURNED_AWAY, message=f"Turned away by supervisor: {reason}"
+        )
+        return await self._record_override(admitted, decision, reason)
+
+    async def _record_override(self, original: ScanOutcome, decision: Decision, reason: str) -> ScanOutcome:
+        async with self._scan_lock:
+            at = self.clock()
+            outage = None if self.online else self.store.current_outage()
+            judgement = Judgement(
+                decision, ticket_serial=original.ticket_serial, template_name=original.template_name
+            )
+            nonce = self.store.record_local(
+                device=self.settings.device,
+                code=original.code,
+                gate=self.gate(),
+                direction=original.direction,
+                scanned_at=at,
+                decision=decision,
+                ticket_serial=original.ticket_serial,
+                template_name=original.template_name,
+                source="override",
+                override_reason=reason,
+                outage_id=outage.id if outage else None,
+            )
+        self.sync_wanted.set()
+        self.notify()
+        outcome = ScanOutcome.judged(nonce, original.code, judgement, original.direction, at, self.mode)
+        return dataclasses.replace(outcome, override=True)
+
+    async def push_queue(self, report: SyncReport | None = None) -> SyncReport:
+        """Upload every queued passage, then owed annulments and outage reports."""
+        report = report or SyncReport()
+        await self.outbox.flush(report)
+        await self._send_annulments(report)
+        await self.post_outages(report)
+        self.notify()
+        return report
+
+    async def _post_batch(self, batch: Sequence[LocalPassage], report: SyncReport) -> None:
+        assert self.remote is not None
+        request = BatchRequest(device=self.settings.device, passages=[batch_passage(p) for p in batch])
+        response = await self.remote.batch(request)
+        self.store.acknowledge(response.results, self.clock())
+        report.uploaded += len(response.results)
+        report.conflicts += sum(1 for r in response.results if r.status == "conflict")
+
+    async def _send_annulments(self, report: SyncReport) -> None:
+        assert self.remote is not None
+        for passage in self.store.annulments_due():
+            try:
+                await self.remote.annul(passage.nonce)
+            except ServerRefused as exc:
+                report.errors.append(f"annulment of {passage.nonce} refused: {exc}")
+                self.store.set_annul_state(passage.nonce, "failed")
+            else:
+                self.store.set_annul_state(passage.nonce, "done")
+
+    async def sync(self, report: SyncReport) -> None:
+        await self.push_queue(report)
+        report.changes = await self.pull_changes()
+
+    def background_loops(self) -> list[Loop]:
+        return [*super().background_loops(), self._feed_loop, self._upload_loop]
+
+    async def _feed_loop(self) -> None:
+        await self.retry_while_online("feed", self.follow_feed)
+
+    async def _upload_loop(self) -> None:
+        await self.retry_while_online("upload", self._upload_when_wanted)
+
+    async def _upload_when_wanted(self) -> bool:
+        await wait_event(self.sync_wanted, 5.0)
+        self.sync_wanted.clear()
+        if not self.online or not self._owes_anything():
+            return False
+        try:
+            await self.push_queue()
+        except (ServerUnavailable, ServerRefused):
+            self.sync_wanted.set()  # try again after the back-off
+            raise
+        return True
+
+    def _owes_anything(self) -> bool:
+        return bool(self.store.queued_count() or self.store.annulments_due() or self.store.outages_to_post())

@@ -1,0 +1,62 @@
+"""Enrollment: check the device token, pull the first snapshot, store the configuration."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from admission.domain.model import Direction
+from scanner_client.core.feed import Progress, pull_snapshot
+from scanner_client.core.remote import DeviceInfo, Remote
+from scanner_client.gate.settings import NotEnrolled, Settings, hash_pin
+from scanner_client.gate.store import GateStore
+
+
+class EnrollmentError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    device: DeviceInfo
+    changes: int
+    tickets: int
+
+
+async def enroll(
+    store: GateStore,
+    remote: Remote,
+    *,
+    server_url: str,
+    token: str,
+    gate: str,
+    direction: Direction,
+    supervisor_pin: str | None,
+    progress: Progress | None = None,
+) -> Enrollment:
+    device = await remote.me()
+    if device.role not in ("gate", "admin"):
+        raise EnrollmentError(
+            f"device {device.name!r} has the role {device.role!r}; a gate needs a gate token"
+        )
+    if device.gate is not None and device.gate != gate:
+        raise EnrollmentError(f"device {device.name!r} is registered for gate {device.gate!r}, not {gate!r}")
+    previous = store.get_config("device")
+    if previous is not None and previous != device.name and store.queued_count():
+        raise EnrollmentError(
+            f"this store still holds {store.queued_count()} unsynced passages of device {previous!r}: "
+            "sync them first or use another --data-dir"
+        )
+    changes = await pull_snapshot(store, remote, progress)
+    if store.gate(gate) is None:
+        known = ", ".join(store.gate_names()) or "none"
+        raise EnrollmentError(f"gate {gate!r} is not known to the server (gates: {known})")
+    try:  # re-enrolling keeps tuned settings (pause, timeouts) and the PIN unless a new one is given
+        settings = Settings.load(store)
+    except NotEnrolled:
+        settings = Settings(server_url=server_url, token=token, device=device.name, gate=gate)
+    settings.server_url, settings.token, settings.device = server_url, token, device.name
+    settings.gate, settings.direction = gate, direction
+    if supervisor_pin:
+        settings.pin_hash = hash_pin(supervisor_pin)
+    settings.save(store)
+    return Enrollment(device=device, changes=changes, tickets=store.ticket_count())

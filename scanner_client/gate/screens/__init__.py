@@ -1,0 +1,1 @@
+"""Screens of the gate app: the gate itself, unsynced passages and conflicts, supervisor override."""

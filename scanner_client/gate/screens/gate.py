@@ -1,0 +1,84 @@
+"""The gate's own screen: status bar, notices, the verdict panel, today's counters and the scan
+input that the keyboard-wedge scanner types into. It shows what the app hands it; it reads
+nothing itself.
+
+It is the app's default screen, and the app composes it from `GateScreen.widgets()` (Textual
+fills the default screen with the app's compose), so its widgets exist as soon as the app mounts.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from admission.domain.model import Reason
+from scanner_client.gate.bigtext import big
+from scanner_client.gate.outcome import ScanOutcome
+from scanner_client.gate.passages import GateCounters
+
+REASON_WORDS: dict[Reason, str] = {
+    Reason.OK: "Valid ticket",
+    Reason.INVALID: "Not a valid ticket",
+    Reason.VOID: "Ticket is void",
+    Reason.ALREADY_USED: "Already used",
+    Reason.NOT_YET_VALID: "Not valid yet",
+    Reason.EXPIRED: "Expired",
+    Reason.WRONG_EVENT: "Ticket for another event",
+    Reason.EVENT_NOT_TODAY: "Event is not today",
+    Reason.WRONG_GATE: "Wrong gate or zone",
+    Reason.ENTRIES_EXHAUSTED: "No entries left",
+    Reason.REENTRY_NOT_ALLOWED: "Re-entry not allowed",
+    Reason.TURNED_AWAY: "Turned away",
+}
+
+
+class GateScreen(Screen[None]):
+    @staticmethod
+    def widgets() -> ComposeResult:
+        yield Static("", id="status")
+        yield Static("", id="notice")
+        with Vertical(id="verdict", classes="idle"):
+            yield Static(big(""), id="word")
+            yield Static("Ready: scan a ticket", id="headline")
+            yield Static("", id="detail")
+        yield Static("", id="counters")
+        yield Input(placeholder="Scan or type a ticket code, then Enter", id="scan")
+        yield Footer()
+
+    def show_outcome(self, outcome: ScanOutcome, tz: ZoneInfo) -> None:
+        self.query_one("#verdict", Vertical).set_classes("admit" if outcome.admitted else "reject")
+        self.query_one("#word", Static).update(big("ADMIT" if outcome.admitted else "REJECT"))
+        if outcome.admitted and not outcome.override:
+            headline = outcome.message  # "Welcome", "Welcome: 3 entries left", "Re-entry", "Exit"
+            details = []
+        else:
+            headline = REASON_WORDS.get(outcome.reason, outcome.reason.value)
+            if outcome.override and outcome.admitted:
+                headline = f"Supervisor override ({headline})"
+            details = [outcome.message]
+        self.query_one("#headline", Static).update(headline)
+        if outcome.template_name:
+            details.append(outcome.template_name)
+        if outcome.entries_left is not None:
+            details.append(f"entries left: {outcome.entries_left}")
+        when = outcome.scanned_at.astimezone(tz).strftime("%H:%M:%S")
+        details.append(f"{when} · {outcome.direction.value} · {outcome.mode}")
+        self.query_one("#detail", Static).update("\n".join(details))
+
+    def show_status(self, online: bool, parts: list[str]) -> None:
+        status = self.query_one("#status", Static)
+        status.set_classes("online" if online else "offline")
+        status.update("  ·  ".join(parts))
+
+    def show_notices(self, notices: list[str]) -> None:
+        notice = self.query_one("#notice", Static)
+        notice.display = bool(notices)
+        notice.update("\n".join(notices))
+
+    def show_counters(self, gate: str, c: GateCounters) -> None:
+        counts = f"admitted {c.admitted}   rejected {c.rejected}   in {c.entered}   out {c.exited}"
+        self.query_one("#counters", Static).update(f"Today at {gate}:  {counts}")

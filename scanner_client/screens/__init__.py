@@ -1,1 +1,0 @@
-"""Secondary screens of the gate app: unsynced passages and conflicts, supervisor override."""

@@ -1,0 +1,92 @@
+"""After the sale, at the till: refund a whole sale, or reissue a lost ticket or card. Both change
+tickets at every gate, so both need the service; offline they are refused with a reason."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from admission.contract import RefundIn, SaleOut
+from admission.domain.payments import PaymentIn
+from scanner_client.core.remote import ServerRefused, ServerUnavailable, problem_text
+from scanner_client.till.printer import payment_words
+from scanner_client.till.printing import IssuedTicket
+from scanner_client.till.receipts import Receipt, ReceiptLine
+from scanner_client.till.remote import BoxOfficeRemote
+from scanner_client.till.sale import SaleProblem, issued_from
+
+if TYPE_CHECKING:
+    from scanner_client.till.till import Till
+
+T = TypeVar("T")
+
+
+def _require_online(till: Till, what: str) -> BoxOfficeRemote:
+    if not till.online or till.remote is None:
+        raise SaleProblem(
+            f"{what} needs the server (it changes tickets at every gate): try again when online"
+        )
+    return till.remote
+
+
+async def _call(till: Till, call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except ServerUnavailable as exc:
+        till.go_offline(str(exc))
+        raise SaleProblem("No answer from the server: nothing was changed. Try again when online.") from exc
+    except ServerRefused as exc:
+        raise SaleProblem(problem_text(exc)) from exc
+
+
+async def find_sale(till: Till, ref: str) -> SaleOut:
+    """A sale by its service id ("S123" or "123") or by one of its tickets (number or code)."""
+    remote = _require_online(till, "Looking up a sale")
+    text = ref.strip()
+    if text.upper().removeprefix("S").isdigit() and len(text) <= 10:
+        return await _call(till, remote.sale(int(text.upper().removeprefix("S"))))
+    found = await _call(till, remote.sales_by_ticket(text))
+    if not found:
+        raise SaleProblem("this ticket was not sold at a box office (no sale holds it)")
+    return found[0]
+
+
+async def refund_sale(
+    till: Till, ref: str, *, include_used: bool = False, reason: str = "refunded"
+) -> SaleOut:
+    """Refund a whole sale: its tickets become void at every gate. Writes a refund receipt."""
+    remote = _require_online(till, "A refund")
+    sale = await find_sale(till, ref)
+    refunded = await _call(till, remote.refund(sale.id, RefundIn(reason=reason, include_used=include_used)))
+    paid_with = PaymentIn(method=sale.payment_method, amount_cents=0, card_brand=sale.card_brand)
+    receipt = Receipt(
+        venue=till.venue,
+        device=till.device,
+        reference=f"S{sale.id}",
+        sold_at=till.clock(),
+        lines=[
+            ReceiptLine(f"Refund: {line.template}", line.quantity, -line.unit_price_cents)
+            for line in sale.lines
+        ],
+        currency=sale.currency,
+        payment=payment_words(till.payment_config, paid_with),
+        tendered_cents=0,
+        change_cents=0,
+        offline=False,
+        tickets=[],
+        heading="Refund",
+    )
+    await asyncio.to_thread(till.printer.refund, receipt)
+    till.notify()
+    return refunded
+
+
+async def reissue_ticket(till: Till, ref: str) -> tuple[IssuedTicket, list[Path]]:
+    """A lost ticket or card: a new one carries over what is left; the old one is void for good."""
+    remote = _require_online(till, "A reissue")
+    new = issued_from(await _call(till, remote.reissue(ref.strip())))
+    if new.template_id not in till.templates():
+        await till.pull_changes()
+    return new, await asyncio.to_thread(till.printer.reissued, new)

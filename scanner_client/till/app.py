@@ -1,0 +1,339 @@
+"""`scanner-client box-office`: the box-office screen.
+
+Find a template by name or PLU (typing filters, Enter adds the highlighted one with the quantity
+set), choose the event for event tickets (seats left shown), take the payment with the offline
+rules in view, sell (F5). Tickets and the receipt are written as files and their folder shown.
+Offline, the status bar turns red, event tickets are refused with their fallback entry ticket
+offered (one key adds it), and every sale waits in the queue (F3) until the server is back.
+Refunds and reissues (F2) need the server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button, DataTable, Input, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from admission.contract import EventData, TemplateData
+from admission.domain.model import TemplateKind
+from admission.domain.payments import PaymentIn, PaymentMethod, brand_label
+from scanner_client.core.keys import QUIT
+from scanner_client.core.money import format_money
+from scanner_client.till.forms import parse_amount, parse_quantity, template_label
+from scanner_client.till.sale import CartLine, EventChoice, OfflineEventRefused, SaleProblem, SaleResult
+from scanner_client.till.screens import RefundScreen, TillScreen, UnsyncedSalesScreen
+from scanner_client.till.till import Till
+
+W = TypeVar("W", bound=Widget)
+
+
+class BoxOfficeApp(App[None]):
+    """The till: its selling screen, the cart and payment it holds, refunds and the unsynced list
+    on top. The selling keys are the selling screen's own (TillScreen)."""
+
+    TITLE = "admission box office"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("f2", "refunds", "Refund/reissue", priority=True),
+        Binding("f3", "unsynced", "Unsynced sales", priority=True),
+        QUIT,
+    ]
+
+    def __init__(self, till: Till) -> None:
+        super().__init__()
+        self.till = till
+        self.cart: list[CartLine] = []
+        self.matches: list[TemplateData] = []
+        self.events: list[EventChoice] = []
+        self.fallbacks: list[TemplateData] = []
+        self.last_result: SaleResult | None = None
+        self.last_problem: str | None = None
+        self.sales_done = 0
+        self.problems_shown = 0
+        self._config_seen = till.store.get_config("payment_config")
+        self.till_screen = TillScreen()
+
+    def get_default_screen(self) -> Screen[None]:
+        return self.till_screen
+
+    def compose(self) -> ComposeResult:
+        return self.till_screen.widgets(self._method_options(), self._brand_options())
+
+    def on_mount(self) -> None:
+        table = self.main("#cart", DataTable)
+        table.add_columns("Ticket", "Event", "Qty", "Price", "Total")
+        self._show_brand()
+        self.refresh_matches("")
+        self.refresh_status()
+        self.refresh_cart()
+        self.till.on_change(self.refresh_status)
+        self.set_interval(1.0, self.refresh_status)
+        self.main("#search", Input).focus()
+        self.run_worker(self.till.run(), name="sync", group="sync", exit_on_error=False)
+
+    def main(self, selector: str, kind: type[W]) -> W:
+        """A widget of the till's own screen, also while a modal screen is on top of it."""
+        return self.till_screen.query_one(selector, kind)
+
+    def refresh_status(self) -> None:
+        if not self.is_running or not self.till_screen.is_attached:  # shutting down: nothing to show
+            return
+        till = self.till
+        status = self.main("#status", Static)
+        status.set_classes("online" if till.online else "offline")
+        last = till.store.last_sync_at
+        parts = [
+            "ONLINE" if till.online else "OFFLINE: selling on this till's own key",
+            till.device,
+            f"unsynced sales {till.store.pending_count()}",
+            f"last sync {last.astimezone(till.tz):%H:%M:%S}" if last else "never synced",
+        ]
+        if till.problem:
+            parts.append(till.problem)
+        status.update("  ·  ".join(parts))
+        self.main("#rules", Static).update("\n".join(s.text for s in till.payment_statuses()))
+        self._follow_payment_config()
+
+    def _follow_payment_config(self) -> None:
+        """A manager changed the venue's payment set-up and a sync brought it: offer the new one."""
+        current = self.till.store.get_config("payment_config")
+        if current == self._config_seen:
+            return
+        self._config_seen = current
+        self.main("#method", Select).set_options(self._method_options())
+        self.main("#brand", Select).set_options(self._brand_options())
+        self._show_brand()
+
+    def _method_options(self) -> list[tuple[str, str]]:
+        enabled = [(m.label, m.method.value) for m in self.till.payment_config.methods if m.enabled]
+        return enabled or [("Cash", PaymentMethod.CASH.value)]
+
+    def _brand_options(self) -> list[tuple[str, str]]:
+        return [(brand_label(b), b) for b in self.till.payment_config.card_brands]
+
+    @on(Select.Changed, "#method")
+    def _show_brand(self) -> None:
+        self.main("#brand", Select).display = self.main("#method", Select).value == "card"
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.refresh_matches(event.value)
+
+    def refresh_matches(self, query: str) -> None:
+        self.matches = self.till.find(query)
+        options = self.main("#matches", OptionList)
+        options.set_options([Option(template_label(t), id=str(t.id)) for t in self.matches])
+        if self.matches:
+            options.highlighted = 0
+        self._load_events(self.matches[0] if self.matches else None)
+
+    @on(OptionList.OptionHighlighted, "#matches")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._load_events(self._template(event.option_id))
+
+    @on(OptionList.OptionSelected, "#matches")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        template = self._template(event.option_id)
+        if template is not None:
+            self.add_to_cart(template)
+
+    @on(Input.Submitted, "#search")
+    def _search_submitted(self) -> None:
+        template = self.highlighted_template()
+        if template is None:
+            query = self.main("#search", Input).value.strip()
+            self.show_problem(f"No template with PLU or name {query!r}")
+            return
+        self.add_to_cart(template)
+
+    def _template(self, option_id: str | None) -> TemplateData | None:
+        return self.till.templates().get(int(option_id)) if option_id else None
+
+    def highlighted_template(self) -> TemplateData | None:
+        options = self.main("#matches", OptionList)
+        if options.highlighted is None or not self.matches:
+            return None
+        return self._template(options.get_option_at_index(options.highlighted).id)
+
+    @work(exclusive=True, group="events", exit_on_error=False)
+    async def _load_events(self, template: TemplateData | None) -> None:
+        select = self.main("#event", Select)
+        if template is None or template.kind is not TemplateKind.EVENT:
+            self.events = []
+            select.set_options([])
+            return
+        self.events = await self.till.events_for(template)
+        select.set_options([(choice.label(self.till.tz), choice.event.id) for choice in self.events])
+        sellable = [c for c in self.events if c.remaining is None or c.remaining > 0]
+        if sellable:
+            select.value = sellable[0].event.id
+
+    def add_to_cart(self, template: TemplateData) -> None:
+        try:
+            quantity = parse_quantity(self.main("#qty", Input).value)
+            line = CartLine(template=template, quantity=quantity, event=self._chosen_event(template))
+        except SaleProblem as exc:
+            self.show_problem(str(exc))
+            return
+        if template.kind is TemplateKind.EVENT and not self.till.online:
+            self._offer_fallback(template)
+            return
+        self.cart.append(line)
+        self.refresh_cart()
+        search = self.main("#search", Input)
+        search.value = ""
+        self.main("#qty", Input).value = "1"
+        search.focus()
+        self.show_message(f"Added {quantity} x {line.describe()}")
+
+    def _chosen_event(self, template: TemplateData) -> EventData | None:
+        if template.kind is not TemplateKind.EVENT or not self.till.online:
+            return None
+        value = self.main("#event", Select).value
+        choice = next((c for c in self.events if c.event.id == value), None)
+        if choice is None:
+            raise SaleProblem(f"{template.name} is an event ticket: choose the event first")
+        if choice.remaining is not None and choice.remaining <= 0:
+            raise SaleProblem(f"{choice.event.name} is sold out")
+        return choice.event
+
+    def _offer_fallback(self, template: TemplateData) -> None:
+        fallback = self.till.fallback_for(template)
+        self.fallbacks = [fallback] if fallback else []
+        offer = (
+            f"Sell {fallback.name} (PLU {fallback.plu}) instead: press F7."
+            if fallback
+            else "No fallback ticket is set up."
+        )
+        message = f"Offline: event tickets cannot be sold (the server must check the seats left). {offer}"
+        self.main("#hint", Static).update(message)
+        self.show_problem(message)
+
+    def action_add_fallback(self) -> None:
+        if not self.fallbacks:
+            self.show_problem("No fallback ticket is on offer.")
+            return
+        fallback = self.fallbacks.pop(0)
+        self.main("#hint", Static).update("")
+        self.add_to_cart(fallback)
+
+    def action_remove_line(self) -> None:
+        table = self.main("#cart", DataTable)
+        if self.cart:
+            row = min(table.cursor_row, len(self.cart) - 1) if table.cursor_row >= 0 else len(self.cart) - 1
+            removed = self.cart.pop(row)
+            self.refresh_cart()
+            self.show_message(f"Removed {removed.describe()}")
+
+    def action_clear_cart(self) -> None:
+        self.cart.clear()
+        self.fallbacks.clear()
+        self.main("#hint", Static).update("")
+        self.refresh_cart()
+        self.show_message("Cart cleared.")
+
+    def refresh_cart(self) -> None:
+        table = self.main("#cart", DataTable)
+        table.clear()
+        for line in self.cart:
+            template = line.template
+            table.add_row(
+                template.name,
+                line.event.name if line.event else "",
+                str(line.quantity),
+                format_money(template.price_cents),
+                format_money(line.total_cents),
+            )
+        total = sum(line.total_cents for line in self.cart)
+        currency = self.cart[0].template.currency if self.cart else ""
+        self.main("#total", Static).update(f"Total {format_money(total, currency)}")
+
+    def action_sell(self) -> None:
+        self.sell()
+
+    @on(Button.Pressed, "#sell")
+    def _sell_pressed(self) -> None:
+        self.sell()
+
+    @on(Button.Pressed, "#clear")
+    def _clear_pressed(self) -> None:
+        self.action_clear_cart()
+
+    def payment(self) -> PaymentIn:
+        total = sum(line.total_cents for line in self.cart)
+        method = PaymentMethod(str(self.main("#method", Select).value))
+        tendered = parse_amount(self.main("#tendered", Input).value)
+        brand = self.main("#brand", Select).value if method is PaymentMethod.CARD else None
+        return PaymentIn(
+            method=method,
+            amount_cents=total if tendered is None else tendered,
+            card_brand=None if brand is None or brand == Select.NULL else str(brand),
+        )
+
+    @work(exclusive=True, group="sale", exit_on_error=False)
+    async def sell(self) -> None:
+        try:
+            payment = self.payment()
+            email = self.main("#email", Input).value.strip() or None
+            result = await self.till.sell(list(self.cart), payment, email)
+        except OfflineEventRefused as exc:
+            self.fallbacks = list(exc.fallbacks)
+            self.show_problem(f"{exc} Press F7 to add it.")
+            return
+        except SaleProblem as exc:
+            self.show_problem(str(exc))
+            return
+        self.show_sale(result)
+
+    def show_sale(self, result: SaleResult) -> None:
+        self.last_result = result
+        self.sales_done += 1
+        sale = result.local
+        where = "offline, queued for the server" if result.offline else f"online, sale S{result.server_id}"
+        change = f", change {format_money(result.change_cents)}" if result.change_cents else ""
+        folder = result.ticket_files[0].parent if result.ticket_files else Path()
+        receipt = next((p for p in result.receipt_files if p.suffix == ".eml"), None)
+        paid = format_money(sale.total_cents, sale.currency)
+        self.show_message(
+            f"SOLD ({where}): {len(result.tickets)} ticket(s), {paid}{change}.\n"
+            f"Tickets: {folder}   Receipt: {receipt}",
+            ok=True,
+        )
+        self.cart.clear()
+        self.refresh_cart()
+        for field in ("#tendered", "#email"):
+            self.main(field, Input).value = ""
+        self.refresh_status()
+        self.main("#search", Input).focus()
+
+    def show_message(self, text: str, ok: bool = False) -> None:
+        message = self.main("#message", Static)
+        message.set_classes("ok" if ok else "")
+        message.update(text)
+
+    def show_problem(self, text: str) -> None:
+        self.last_problem = text
+        self.problems_shown += 1
+        message = self.main("#message", Static)
+        message.set_classes("error")
+        message.update(text)
+        self.bell()
+
+    def action_refunds(self) -> None:
+        if isinstance(self.screen, RefundScreen):
+            self.pop_screen()
+            return
+        self.push_screen(RefundScreen(self.till))
+
+    def action_unsynced(self) -> None:
+        if isinstance(self.screen, UnsyncedSalesScreen):
+            self.pop_screen()
+            return
+        self.push_screen(UnsyncedSalesScreen(self.till))

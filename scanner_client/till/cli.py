@@ -1,0 +1,249 @@
+"""Box-office commands for `scanner-client` (and standalone: `python -m scanner_client.box_office`).
+
+  enroll-box-office --server URL --token ADMIN_OR_BOX_OFFICE_TOKEN [--name NAME]
+  box-office [--offline] [--output DIR]      the full-screen till
+  box-office-sync                            post queued sales and pull the catalogue once
+  box-office-report [--date YYYY-MM-DD]      the service's end-of-day report for this venue
+
+The till keeps its files in `<data dir>/box-office/` (the data dir of `scanner-client`, so a PC
+can be a gate and a box office without mixing their stores): box-office.sqlite3 (config, token,
+catalogue from the change feed, outages, sales queue), signing-key.pem (0600), and out/tickets,
+out/receipts unless --output says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from admission.contract import SalesReport
+from scanner_client.core.commands import (
+    EXIT_NOT_ENROLLED,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    add_command,
+    console,
+    exit_status,
+    read_token,
+)
+from scanner_client.core.money import format_money
+from scanner_client.core.paths import data_dir
+from scanner_client.core.remote import ServerRefused, ServerUnavailable
+from scanner_client.till.app import BoxOfficeApp
+from scanner_client.till.enroll import (
+    KEY_FILE,
+    EnrollmentError,
+    enroll_box_office,
+    load_key,
+)
+from scanner_client.till.remote import BoxOfficeRemote, problem_text
+from scanner_client.till.store import open_till_store
+from scanner_client.till.till import Till
+
+
+class TillNotEnrolled(RuntimeError):
+    pass
+
+
+def box_office_dir(explicit: str | None) -> Path:
+    return data_dir(explicit) / "box-office"
+
+
+def open_till(folder: Path, *, offline: bool = False, output: str | None = None) -> Till:
+    store = open_till_store(folder)
+    server_url, token = store.get_config("server_url"), store.get_config("token")
+    if not server_url or not token:
+        store.close()
+        raise TillNotEnrolled(
+            "this PC is not enrolled as a box office: run `scanner-client enroll-box-office`"
+        )
+    remote = None if offline else BoxOfficeRemote(server_url, token)
+    output_dir = Path(output).expanduser() if output else folder / "out"
+    return Till(store, remote, load_key(folder / KEY_FILE), output_dir)
+
+
+async def _close(till: Till) -> None:
+    if till.remote is not None:
+        await till.remote.aclose()
+    till.store.close()
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    token = read_token(args.token)
+    folder = box_office_dir(args.data_dir)
+    store = open_till_store(folder)
+
+    async def enroll() -> int:
+        try:
+            done = await enroll_box_office(folder, store, server_url=args.server, token=token, name=args.name)
+        except EnrollmentError as exc:
+            console.print(f"[red]{exc}[/red]")
+            return EXIT_USAGE
+        except (ServerRefused, ServerUnavailable) as exc:
+            console.print(f"[red]{_server_said(exc)}[/red]")
+            return exit_status(exc)
+        how = "created" if done.created_device else "registered its key"
+        console.print(
+            f"[green]Enrolled box office {done.device!r}[/green] ({how}; signing key {done.key_id}, "
+            f"{done.changes} catalogue changes). Start it with `scanner-client box-office`."
+        )
+        return 0
+
+    try:
+        return asyncio.run(enroll())
+    finally:
+        store.close()
+
+
+def _server_said(exc: ServerRefused | ServerUnavailable) -> str:
+    if isinstance(exc, ServerRefused):
+        return f"The server refused: {problem_text(exc)}"
+    return f"The server did not answer: {exc}"
+
+
+def cmd_box_office(args: argparse.Namespace) -> int:
+    till = open_till(box_office_dir(args.data_dir), offline=args.offline, output=args.output)
+
+    async def run() -> None:
+        try:
+            await BoxOfficeApp(till).run_async()
+        finally:
+            await _close(till)
+
+    asyncio.run(run())
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    till = open_till(box_office_dir(args.data_dir))
+
+    async def sync() -> int:
+        try:
+            report = await till.sync_once()
+        finally:
+            await _close(till)
+        for error in report.errors:
+            console.print(f"[red]{error}[/red]")
+        print(f"posted {report.uploaded}  refused {report.refused}  settled {report.resolved}", end="  ")
+        print(f"changes {report.changes}")
+        return EXIT_UNREACHABLE if report.errors else 0
+
+    return asyncio.run(sync())
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    folder = box_office_dir(args.data_dir)
+    store = open_till_store(folder)
+    server_url, token = store.get_config("server_url"), store.get_config("token")
+    store.close()
+    if not server_url or not token:
+        raise TillNotEnrolled(
+            "this PC is not enrolled as a box office: run `scanner-client enroll-box-office`"
+        )
+
+    async def fetch() -> SalesReport:
+        remote = BoxOfficeRemote(server_url, token)
+        try:
+            return await remote.day_report(args.date)
+        finally:
+            await remote.aclose()
+
+    try:
+        report = asyncio.run(fetch())
+    except (ServerRefused, ServerUnavailable) as exc:
+        console.print(f"[red]{problem_text(exc)}[/red]")
+        return EXIT_UNREACHABLE
+    print_report(report)
+    return 0
+
+
+def print_report(report: SalesReport) -> None:
+    out = Console(highlight=False)
+    out.print(f"[bold]Sales {report.date}[/bold] ({report.timezone})")
+    for device in report.devices:
+        table = Table(title=device.device)
+        for column in ("Method", "Sales", "Tickets", "Sold", "Refunded", "Net", "By brand"):
+            table.add_column(column)
+        for m in device.methods:
+            brands = ", ".join(f"{b} {format_money(c)}" for b, c in m.by_card_brand.items())
+            table.add_row(
+                m.method.value,
+                str(m.sales),
+                str(m.tickets),
+                format_money(m.sold_cents, m.currency),
+                format_money(m.refunded_cents, m.currency),
+                format_money(m.net_cents, m.currency),
+                brands,
+            )
+        out.print(table)
+        out.print(
+            f"  cash to count {format_money(device.cash_to_count_cents)}   "
+            f"card total {format_money(device.card_total_cents)}   "
+            f"offline sales {device.offline_sales} ({format_money(device.offline_total_cents)})"
+        )
+    for line in report.offline_sales:
+        synced = f"synced {line.synced_at:%H:%M:%S} (+{line.delay_seconds:.0f} s)"
+        out.print(
+            f"  offline sale {line.sale_id} at {line.device}: sold {line.sold_at:%H:%M:%S}, "
+            f"{synced}, {format_money(line.total_cents)}"
+        )
+
+
+def add_box_office_parser(commands: argparse._SubParsersAction) -> None:
+    """Add the box-office commands to `scanner-client` (each sets `handler`, like the gate's)."""
+
+    def command(name: str, help_: str) -> argparse.ArgumentParser:
+        return add_command(commands, name, help_)
+
+    enroll = command("enroll-box-office", "enroll this PC as a box office (makes its signing key)")
+    enroll.add_argument("--server", required=True, help="service URL, e.g. https://tickets.example.org")
+    enroll.add_argument(
+        "--token", required=True, help="an admin token, or the box_office device's own token ('-': stdin)"
+    )
+    enroll.add_argument("--name", help="box office device name (needed with an admin token)")
+    enroll.set_defaults(handler=run_box_office, box_office_command=cmd_enroll)
+
+    till = command("box-office", "run the box-office till (full screen)")
+    till.add_argument("--offline", action="store_true", help="do not contact the server (sell offline)")
+    till.add_argument(
+        "--output", help="folder for ticket and receipt files (default: <data dir>/box-office/out)"
+    )
+    till.set_defaults(handler=run_box_office, box_office_command=cmd_box_office)
+
+    sync = command("box-office-sync", "post queued box-office sales and pull the catalogue once")
+    sync.set_defaults(handler=run_box_office, box_office_command=cmd_sync)
+
+    report = command("box-office-report", "print the end-of-day sales report from the server")
+    report.add_argument("--date", help="YYYY-MM-DD in the venue's time zone (default: today)")
+    report.set_defaults(handler=run_box_office, box_office_command=cmd_report)
+
+
+def run_box_office(args: argparse.Namespace) -> int:
+    """Run the box-office command the parsed arguments name."""
+    try:
+        return int(args.box_office_command(args))
+    except TillNotEnrolled as exc:
+        console.print(f"[red]{exc}[/red]")
+        return EXIT_NOT_ENROLLED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scanner-client", description="admission box office")
+    parser.add_argument(
+        "--data-dir", help="data folder (default: $ADMISSION_SCANNER_DIR or ~/.local/share/...)"
+    )
+    add_box_office_parser(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,65 @@
+"""What the till hands out, as files: a sale's tickets and receipt, a refund receipt, a reissued
+ticket. Everything comes from the till's own catalogue (templates, events, venue), so it works
+offline; printing.py renders the files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from admission.barcodes import PrintableTicket
+from admission.domain import payments
+from admission.domain.payments import PaymentConfig, PaymentIn
+from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket, printable, write_tickets
+from scanner_client.till.receipts import Receipt, write_receipt
+from scanner_client.till.store import TillStore
+
+
+def payment_words(config: PaymentConfig, payment: PaymentIn) -> str:
+    """The payment as a receipt says it: "Card (Visa)"."""
+    label = config.label(payment.method)
+    if payment.card_brand:
+        label += f" ({payments.brand_label(payments.normalise_brand(payment.card_brand))})"
+    return label
+
+
+class TicketPrinter:
+    """Writes files under `output_dir`: tickets/<day>/, receipts/<day>/, and the refunds and
+    reissues folders. Slow (PDF, barcodes): call it in a thread."""
+
+    def __init__(self, store: TillStore, output_dir: Path, formats: Sequence[str] = TICKET_FORMATS) -> None:
+        self.store = store
+        self.output_dir = output_dir
+        self.formats = tuple(formats)
+
+    @property
+    def venue(self) -> str:
+        return self.store.get_config("venue_name") or "Box office"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.store.timezone()
+
+    def sale(
+        self, reference: str, tickets: Sequence[IssuedTicket], receipt: Receipt
+    ) -> tuple[list[Path], list[Path]]:
+        """The sale's tickets and its receipt (with the ticket PDFs attached to its .eml)."""
+        day = receipt.sold_at.astimezone(self.tz).strftime("%Y-%m-%d")
+        pages = [(ticket, self._page(ticket)) for ticket in tickets]
+        ticket_files = write_tickets(self.output_dir / "tickets" / day, reference, pages, self.formats)
+        pdfs = [p for p in ticket_files if p.suffix == ".pdf"]
+        receipt_files = write_receipt(self.output_dir / "receipts" / day, receipt, self.tz, pdfs)
+        return ticket_files, receipt_files
+
+    def refund(self, receipt: Receipt) -> list[Path]:
+        return write_receipt(self.output_dir / "receipts" / "refunds", receipt, self.tz)
+
+    def reissued(self, ticket: IssuedTicket) -> list[Path]:
+        folder = self.output_dir / "tickets" / "reissued"
+        return write_tickets(folder, f"reissue-{ticket.serial}", [(ticket, self._page(ticket))], self.formats)
+
+    def _page(self, ticket: IssuedTicket) -> PrintableTicket:
+        template = self.store.templates()[ticket.template_id]
+        event = self.store.events().get(ticket.event_id) if ticket.event_id else None
+        return printable(ticket, template, event, self.venue, self.tz)

@@ -1,0 +1,74 @@
+"""The service's HTTP API as the box office uses it: the gate client's `Remote` (errors split into
+`ServerUnavailable` and `ServerRefused`, token only in a header) plus the sales endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from admission.contract import (
+    EventData,
+    IssuedToken,
+    RefundIn,
+    SaleIn,
+    SaleOut,
+    SalesReport,
+    SigningKeyIn,
+    SigningKeyOut,
+    TemplateData,
+    TicketOut,
+)
+from admission.domain.payments import PaymentConfig
+from scanner_client.core.remote import Remote, problem_text
+
+__all__ = ["BoxOfficeRemote", "EventAvailability", "problem_text"]
+
+SALE_TIMEOUT = 8.0  # an event sale waits for the capacity check; longer means the link is gone
+
+
+class EventAvailability(EventData, kw_only=True):
+    sold: int
+    remaining: int | None
+
+
+class BoxOfficeRemote(Remote):
+    async def sell(self, request: SaleIn, time_limit: float = SALE_TIMEOUT) -> SaleOut:
+        response = await self._request("POST", "/sales", body=request, time_limit=time_limit)
+        return self._decode(response, SaleOut)
+
+    async def sales_by_nonce(self, nonce: str) -> list[SaleOut]:
+        return self._decode(await self._request("GET", "/sales", params={"nonce": nonce}), list[SaleOut])
+
+    async def sales_by_ticket(self, ref: str) -> list[SaleOut]:
+        return self._decode(await self._request("GET", "/sales", params={"ticket": ref}), list[SaleOut])
+
+    async def sale(self, sale_id: int) -> SaleOut:
+        return self._decode(await self._request("GET", f"/sales/{sale_id}"), SaleOut)
+
+    async def refund(self, sale_id: int, refund: RefundIn) -> SaleOut:
+        return self._decode(await self._request("POST", f"/sales/{sale_id}/refund", body=refund), SaleOut)
+
+    async def reissue(self, ref: str) -> TicketOut:
+        return self._decode(await self._request("POST", f"/tickets/{ref}/reissue", body={}), TicketOut)
+
+    async def events(self) -> list[EventAvailability]:
+        return self._decode(await self._request("GET", "/events"), list[EventAvailability])
+
+    async def templates(self, plu: str | None = None) -> list[TemplateData]:
+        params: dict[str, Any] = {"plu": plu} if plu else {}
+        return self._decode(await self._request("GET", "/templates", params=params), list[TemplateData])
+
+    async def payment_config(self) -> PaymentConfig:
+        return self._decode(await self._request("GET", "/sales/payment-methods"), PaymentConfig)
+
+    async def register_signing_key(self, public_key_hex: str) -> SigningKeyOut:
+        body = SigningKeyIn(public_key=public_key_hex)
+        return self._decode(await self._request("POST", "/sales/signing-key", body=body), SigningKeyOut)
+
+    async def create_box_office(self, name: str, public_key_hex: str) -> IssuedToken:
+        """Admin only: a new box_office device holding this public key; returns its own token."""
+        body = {"name": name, "role": "box_office", "signing_public_key": public_key_hex}
+        return self._decode(await self._request("POST", "/devices", body=body), IssuedToken)
+
+    async def day_report(self, day: str | None = None) -> SalesReport:
+        params = {"date": day} if day else None
+        return self._decode(await self._request("GET", "/sales/report", params=params), SalesReport)

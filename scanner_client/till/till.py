@@ -1,0 +1,376 @@
+"""The till: sells online or offline with the same screen, keeps its queue, syncs when it can.
+
+Online, a sale is the service's: it checks capacity and payment and issues the tickets, all or
+nothing. Offline, the till sells entry tickets on its own: it checks the payment's offline rules
+(shared with the service, `admission.domain.payments`), signs each ticket with its own key
+(signing.py), records the sale in its queue and prints. Event tickets need the central capacity
+check, so offline they are refused with the fallback entry templates offered instead.
+
+When the service is back the queue goes up through the outbox, oldest first, each sale under
+the nonce it was recorded with: the service registers it once, whatever is re-sent. An online
+attempt whose answer was lost is looked up by its nonce; if the service did record it, it is
+refunded, because nobody got its tickets. Connection state, outages, the feed and the loops
+are the client core's (core/client.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import msgspec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from admission.contract import RefundIn, SaleIn, SaleLineIn, SaleOut, TemplateData
+from admission.domain import payments
+from admission.domain.codes import now_utc
+from admission.domain.model import TemplateKind
+from admission.domain.payments import MethodStatus, PaymentConfig, PaymentIn, PaymentRefused
+from scanner_client.core.client import ClientCore, Loop
+from scanner_client.core.connectivity import Clock
+from scanner_client.core.outbox import Outbox
+from scanner_client.core.remote import ServerRefused, ServerUnavailable, problem_text
+from scanner_client.core.report import SyncReport
+from scanner_client.till.printer import TicketPrinter, payment_words
+from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket
+from scanner_client.till.receipts import Receipt, ReceiptLine
+from scanner_client.till.remote import BoxOfficeRemote
+from scanner_client.till.sale import (
+    CartLine,
+    EventChoice,
+    OfflineEventRefused,
+    SaleDeclined,
+    SaleProblem,
+    SaleResult,
+    SaleUncertain,
+    check_cart,
+    issued_from,
+)
+from scanner_client.till.signing import OfflineSigner
+from scanner_client.till.store import LocalSale, TillStore
+
+UPLOAD_TIME_LIMIT = 30.0  # a queued sale is posted without a seller waiting for it
+
+
+class Till(ClientCore[TillStore, BoxOfficeRemote]):
+    def __init__(
+        self,
+        store: TillStore,
+        remote: BoxOfficeRemote | None,
+        signing_key: Ed25519PrivateKey | None,
+        output_dir: Path,
+        *,
+        clock: Clock = now_utc,
+        ticket_formats: Sequence[str] = TICKET_FORMATS,
+        probe_interval: float = 3.0,
+        feed_wait: float = 20.0,
+    ) -> None:
+        device = store.get_config("device") or "box-office"
+        super().__init__(
+            store,
+            remote,
+            outage_prefix=f"{device}-{store.install_id}",
+            clock=clock,
+            failure_threshold=1,  # a seller must not wait twice for a dead link
+            probe_interval=probe_interval,
+            feed_wait=feed_wait,
+        )
+        self.device = device
+        key_id = store.get_config("key_id")
+        self.key_id = int(key_id) if key_id else None
+        self.signer: OfflineSigner | None = None  # without a key the till cannot sell offline
+        if signing_key is not None and self.key_id is not None:
+            self.signer = OfflineSigner(signing_key, self.key_id)
+        self.printer = TicketPrinter(store, output_dir, ticket_formats)
+        self.outbox = Outbox(
+            pending=lambda limit: store.sales(("queued",), limit),
+            post=self._post_sale,
+            set_aside=lambda sale, refusal: store.set_state(sale.nonce, "refused", problem_text(refusal)),
+            batch_size=1,  # the service takes sales one at a time
+            on_progress=self.notify,
+        )
+        self._sale_lock = asyncio.Lock()
+        store.mark_interrupted()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.store.timezone()
+
+    @property
+    def venue(self) -> str:
+        return self.printer.venue
+
+    @property
+    def payment_config(self) -> PaymentConfig:
+        raw = self.store.get_config("payment_config")
+        if raw is None:
+            return PaymentConfig()
+        try:
+            return msgspec.json.decode(raw, type=PaymentConfig)
+        except msgspec.DecodeError:
+            return PaymentConfig()
+
+    def templates(self) -> dict[int, TemplateData]:
+        return self.store.templates()
+
+    def find(self, query: str) -> list[TemplateData]:
+        """Active templates by PLU (exact match first) or by name; everything for an empty query."""
+        wanted = query.strip()
+        active = sorted(
+            (t for t in self.templates().values() if t.active), key=lambda t: (t.plu or "~", t.name)
+        )
+        if not wanted:
+            return active
+        exact = [t for t in active if t.plu == wanted]
+        near = [
+            t
+            for t in active
+            if t not in exact and (wanted.casefold() in t.name.casefold() or (t.plu or "").startswith(wanted))
+        ]
+        return exact + near
+
+    def fallback_for(self, template: TemplateData) -> TemplateData | None:
+        if template.fallback_template_id is None:
+            return None
+        fallback = self.templates().get(template.fallback_template_id)
+        return fallback if fallback is not None and fallback.active else None
+
+    async def events_for(self, template: TemplateData) -> list[EventChoice]:
+        """Upcoming events this template is sold for, with seats left (from the service if online)."""
+        if template.kind is not TemplateKind.EVENT:
+            return []
+        now = self.clock()
+        if self.online and self.remote is not None:
+            try:
+                live = await self.remote.events()
+            except ServerUnavailable as exc:
+                self.go_offline(str(exc))
+            except ServerRefused as exc:
+                self.problem = f"events refused: {exc.title}"
+            else:
+                return [
+                    EventChoice(event=e, remaining=e.remaining)
+                    for e in sorted(live, key=lambda e: e.starts_at)
+                    if template.id in e.template_ids and e.ends_at > now
+                ]
+        known = sorted(self.store.events().values(), key=lambda e: e.starts_at)
+        return [
+            EventChoice(event=e, remaining=None, live=False)
+            for e in known
+            if template.id in e.template_ids and e.ends_at > now
+        ]
+
+    def payment_statuses(self) -> list[MethodStatus]:
+        return payments.method_statuses(
+            self.payment_config, online=self.online, stored_card_payments=self.store.stored_card_payments()
+        )
+
+    async def sell(
+        self, lines: Sequence[CartLine], payment: PaymentIn, buyer_email: str | None = None
+    ) -> SaleResult:
+        async with self._sale_lock:
+            total, currency = check_cart(lines, online=self.online)
+            if self.online and self.remote is not None:
+                result = await self._sell_online(lines, payment, total, currency, buyer_email)
+            else:
+                result = await self._sell_offline(lines, payment, total, currency, buyer_email)
+        self.notify()
+        return result
+
+    def _check_payment(self, payment: PaymentIn, total: int, *, offline: bool) -> None:
+        stored = self.store.stored_card_payments() if offline else None
+        try:
+            payments.check_payment(
+                self.payment_config, payment, total, offline=offline, stored_card_payments=stored
+            )
+        except PaymentRefused as exc:
+            raise SaleProblem(exc.detail) from exc
+
+    async def _sell_online(
+        self, lines: Sequence[CartLine], payment: PaymentIn, total: int, currency: str, email: str | None
+    ) -> SaleResult:
+        assert self.remote is not None
+        self._check_payment(payment, total, offline=False)
+        request = SaleIn(
+            nonce=self.store.new_nonce(self.device),
+            lines=[
+                SaleLineIn(
+                    template_id=line.template.id,
+                    event_id=line.event.id if line.event else None,
+                    quantity=line.quantity,
+                )
+                for line in lines
+            ],
+            payment=payment,
+            buyer_email=email,
+        )
+        # Recorded before the request leaves: a crash now leaves an attempt to check, never a ghost.
+        self.store.record(request, mode="online", state="attempting", currency=currency, total_cents=total)
+        try:
+            sale = await self.remote.sell(request)
+        except ServerUnavailable as exc:
+            self.go_offline(str(exc))
+            if _never_sent(exc):  # no connection at all: certainly not sold there, so sell here
+                self.store.set_state(request.nonce, "not_sold", str(exc))
+                return await self._sell_offline(lines, payment, total, currency, email)
+            self.store.set_state(request.nonce, "unknown", str(exc))
+            raise SaleUncertain(
+                "No answer from the server: this sale was NOT completed and nothing was printed. "
+                "The till is offline now: sell again (offline rules apply). The unanswered attempt is "
+                "checked, and cancelled if it reached the server, once the connection is back."
+            ) from exc
+        except ServerRefused as exc:
+            message = problem_text(exc)
+            self.store.set_state(request.nonce, "declined", message)
+            if exc.unauthorised:
+                self.problem = f"server refused this device: {exc.title}"
+            raise SaleDeclined(message) from exc
+        self.store.acknowledge(request.nonce, sale)
+        local = self.store.sale(request.nonce)
+        assert local is not None
+        tickets = [issued_from(t) for t in sale.tickets]
+        return await self._hand_out(local, tickets, lines, sale.sold_at, server_id=sale.id)
+
+    async def _sell_offline(
+        self, lines: Sequence[CartLine], payment: PaymentIn, total: int, currency: str, email: str | None
+    ) -> SaleResult:
+        events = [line.template for line in lines if line.template.kind is TemplateKind.EVENT]
+        if events:
+            raise OfflineEventRefused.offering([f for f in map(self.fallback_for, events) if f is not None])
+        self._check_payment(payment, total, offline=True)
+        if self.signer is None:
+            raise SaleProblem("this till has no signing key, so it cannot sell offline: enroll it again")
+        sold_at = self.clock()
+        tickets = [
+            self.signer.sign(line.template, sold_at, self.tz) for line in lines for _ in range(line.quantity)
+        ]
+        request = SaleIn(
+            nonce=self.store.new_nonce(self.device),
+            lines=[
+                SaleLineIn(
+                    template_id=line.template.id,
+                    quantity=line.quantity,
+                    unit_price_cents=line.template.price_cents,
+                )
+                for line in lines
+            ],
+            payment=payment,
+            sold_at=sold_at,
+            offline=True,
+            tickets=[t.code for t in tickets],
+            buyer_email=email,
+        )
+        outage = self.store.current_outage()
+        # Committed (fsync'd) before anything is printed: a printed ticket is always in the queue.
+        local = self.store.record(
+            request,
+            mode="offline",
+            state="queued",
+            currency=currency,
+            total_cents=total,
+            outage_id=outage.id if outage else None,
+        )
+        return await self._hand_out(local, tickets, lines, sold_at, server_id=None)
+
+    async def _hand_out(
+        self,
+        local: LocalSale,
+        tickets: list[IssuedTicket],
+        lines: Sequence[CartLine],
+        sold_at: datetime,
+        *,
+        server_id: int | None,
+    ) -> SaleResult:
+        payment = local.request.payment
+        offline = server_id is None
+        reference = local.nonce if offline else f"S{server_id}"
+        receipt = Receipt(
+            venue=self.venue,
+            device=self.device,
+            reference=reference,
+            sold_at=sold_at,
+            lines=[ReceiptLine(line.describe(), line.quantity, line.template.price_cents) for line in lines],
+            currency=local.currency,
+            payment=payment_words(self.payment_config, payment),
+            tendered_cents=payment.amount_cents,
+            change_cents=payments.change_due(payment, local.total_cents),
+            offline=offline,
+            tickets=tickets,
+            buyer_email=local.request.buyer_email,
+        )
+        ticket_files, receipt_files = await asyncio.to_thread(self.printer.sale, reference, tickets, receipt)
+        return SaleResult(
+            local=local,
+            tickets=tickets,
+            ticket_files=ticket_files,
+            receipt_files=receipt_files,
+            change_cents=receipt.change_cents,
+            offline=offline,
+            server_id=server_id,
+        )
+
+    async def sync(self, report: SyncReport) -> None:
+        """Settle unanswered attempts, post the queue, report outages, refresh the catalogue."""
+        assert self.remote is not None
+        await self._settle_unknown(report)
+        await self.outbox.flush(report)
+        await self.post_outages(report)
+        report.changes = await self.pull_changes()
+        config = await self.remote.payment_config()
+        self.store.set_config(payment_config=msgspec.json.encode(config).decode())
+        self.notify()
+
+    async def _post_sale(self, batch: Sequence[LocalSale], report: SyncReport) -> None:
+        assert self.remote is not None
+        (sale,) = batch
+        answer = await self.remote.sell(sale.request, time_limit=UPLOAD_TIME_LIMIT)
+        self.store.acknowledge(sale.nonce, answer)
+        report.uploaded += 1
+
+    async def _settle_unknown(self, report: SyncReport) -> None:
+        assert self.remote is not None
+        for attempt in self.store.sales(("unknown",)):
+            found = await self.remote.sales_by_nonce(attempt.nonce)
+            if not found:
+                self.store.set_state(attempt.nonce, "not_sold", "the server never received it")
+            else:
+                await self._cancel_lost_sale(attempt, found[0])
+            report.resolved += 1
+
+    async def _cancel_lost_sale(self, attempt: LocalSale, sale: SaleOut) -> None:
+        assert self.remote is not None
+        if sale.status == "refunded":
+            self.store.acknowledge(attempt.nonce, sale)
+            self.store.set_state(attempt.nonce, "voided", "refunded already")
+            return
+        refund = RefundIn(reason="box office got no answer: tickets never handed out")
+        try:
+            refunded = await self.remote.refund(sale.id, refund)
+        except ServerRefused as exc:  # e.g. one of its tickets was used after all: a manager decides
+            problem = f"could not cancel sale {sale.id}: {problem_text(exc)}"
+            self.store.set_state(attempt.nonce, "refused", problem)
+            return
+        self.store.acknowledge(attempt.nonce, refunded)
+        self.store.set_state(attempt.nonce, "voided", f"sale {sale.id} reached the server and was refunded")
+
+    def background_loops(self) -> list[Loop]:
+        return [*super().background_loops(), self._sync_loop]
+
+    async def _sync_loop(self) -> None:
+        await self.retry_while_online("sync", self._sync_and_follow)
+
+    async def _sync_and_follow(self) -> bool:
+        if self.store.pending_count() or self.sync_wanted.is_set():
+            self.sync_wanted.clear()
+            await self.sync(SyncReport())
+        await self.follow_feed()
+        return True
+
+
+def _never_sent(exc: ServerUnavailable) -> bool:
+    """The connection was never made, so the service cannot have seen the request."""
+    return isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
