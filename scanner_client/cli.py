@@ -1,5 +1,6 @@
 """`scanner-client`: enroll a gate PC, run the gate (TUI or headless), decode images, status, sync,
-config. The commands themselves are in scanner_client/gate (commands.py, status.py)."""
+config; and the box-office till (enroll-box-office, box-office, box-office-sync, box-office-report).
+The commands themselves are in scanner_client/gate (commands.py, status.py) and scanner_client/till."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from scanner_client.core.commands import EXIT_NOT_ENROLLED, add_command, console
 from scanner_client.gate.commands import cmd_decode, cmd_enroll, cmd_gate, cmd_sync
 from scanner_client.gate.settings import NotEnrolled
 from scanner_client.gate.status import cmd_config, cmd_status
+from scanner_client.till.cli import add_box_office_parser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scanner-client", description="admission gate scanner client")
+    parser = argparse.ArgumentParser(prog="scanner-client", description="admission gate and box-office client")
     parser.add_argument(
         "--data-dir",
         help="local store folder (default: $ADMISSION_SCANNER_DIR or ~/.local/share/admission-scanner)",
@@ -71,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--feed-wait", type=int, help="long-poll seconds")
     config.add_argument("--batch-size", type=int, help="passages per upload (at most 5000)")
     config.set_defaults(handler=cmd_config)
+
+    add_box_office_parser(commands)
     return parser
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from admission.demo import DemoVenue
 from tests.support.live_server import LiveServer
 
-COMMAND = [sys.executable, "-m", "scanner_client.box_office"]
+COMMAND = [sys.executable, "-m", "scanner_client.cli"]  # the `scanner-client` command
 
 
 def run(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
