@@ -17,7 +17,9 @@ from scanner_client.till.cli import add_box_office_parser
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scanner-client", description="admission gate and box-office client")
+    parser = argparse.ArgumentParser(
+        prog="scanner-client", description="admission gate and box-office client"
+    )
     parser.add_argument(
         "--data-dir",
         help="local store folder (default: $ADMISSION_SCANNER_DIR or ~/.local/share/admission-scanner)",
