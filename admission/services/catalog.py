@@ -22,7 +22,7 @@ from admission.contract import (
 )
 from admission.db.models import Event, Gate, Template, Venue, event_templates
 from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
-from admission.domain.model import EventWindow, TemplateKind, TemplateRules, ValidityMode
+from admission.domain.model import EventWindow, GateInfo, TemplateKind, TemplateRules, ValidityMode
 from admission.services import feed
 
 
@@ -260,15 +260,20 @@ async def create_gate(session: AsyncSession, data: GateIn) -> Gate:
     return gate
 
 
-async def gate_by_name(session: AsyncSession, name: str) -> Gate:
+def gate_info(gate: Gate) -> GateInfo:
+    """What judging a scan needs of a gate, as a value that outlives the session it came from."""
+    return GateInfo(name=gate.name, zone=gate.zone, from_zone=gate.from_zone, event_id=gate.event_id)
+
+
+async def gate_by_name(session: AsyncSession, name: str) -> GateInfo:
     return known_gate(await gates_by_name(session), name)
 
 
-async def gates_by_name(session: AsyncSession) -> dict[str, Gate]:
-    return {gate.name: gate for gate in (await session.scalars(select(Gate))).all()}
+async def gates_by_name(session: AsyncSession) -> dict[str, GateInfo]:
+    return {gate.name: gate_info(gate) for gate in (await session.scalars(select(Gate))).all()}
 
 
-def known_gate(gates: Mapping[str, Gate], name: str) -> Gate:
+def known_gate(gates: Mapping[str, GateInfo], name: str) -> GateInfo:
     gate = gates.get(name)
     if gate is None:
         raise InvalidRequestError(f"unknown gate {name!r}: gates are set up by an admin under /api/v1/gates")
@@ -281,12 +286,17 @@ async def list_gates(session: AsyncSession) -> list[Gate]:
 
 # ------------------------------------------------------------------ for judging scans --
 
-class ScanCatalog(msgspec.Struct, kw_only=True):
-    """What judging scans needs of the catalog: the venue's zone, gates, rules, event windows."""
+class ScanCatalog(msgspec.Struct, frozen=True, kw_only=True):
+    """What judging scans needs of the catalog: the venue's zone, gates, rules, event windows.
+
+    Only values, never ORM objects: a worker keeps it across transactions, and an ORM object
+    is bound to the session it was read in (a rollback there expires it, and it can no longer
+    be read once that session is closed).
+    """
 
     version: int  # the venue's catalog_version it was read at
     tz: ZoneInfo
-    gates: dict[str, Gate]
+    gates: dict[str, GateInfo]
     rules: dict[int, TemplateRules]
     events: dict[int, EventWindow]
 

@@ -34,11 +34,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import ImportLine, ImportResult, LineStatus
-from admission.db.models import Gate, Scan
+from admission.db.models import Scan
 from admission.domain import codes
 from admission.domain.codes import CodeError
 from admission.domain.errors import InvalidRequestError
-from admission.domain.model import Direction
+from admission.domain.model import Direction, GateInfo
 from admission.services import catalog, scanning
 from admission.services.keys import KeyRing
 
@@ -166,7 +166,7 @@ async def _register_chunk(
     session: AsyncSession,
     ring: KeyRing,
     tz: ZoneInfo,
-    gate: Gate,
+    gate: GateInfo,
     direction: Direction,
     chunk: list[_Judged],
     device_id: int | None,

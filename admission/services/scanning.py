@@ -62,10 +62,6 @@ def printable_code(raw: str) -> str:
     return raw.replace("\x00", "\ufffd")[:2000]
 
 
-def gate_info(gate: Gate) -> GateInfo:
-    return GateInfo(name=gate.name, zone=gate.zone, from_zone=gate.from_zone, event_id=gate.event_id)
-
-
 def check_scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
     if scanned_at is None:
         return now
@@ -97,7 +93,7 @@ class ScanFact(msgspec.Struct, kw_only=True):
     code: str
     ticket: tickets.TicketFields | None
     facts: TicketFacts | None
-    gate: Gate
+    gate: GateInfo
     direction: Direction
     decision: Decision
     source: str
@@ -363,7 +359,7 @@ class TicketIndex:
         return ticket
 
     async def judge(
-        self, code: str, gate: Gate, direction: Direction, at: datetime
+        self, code: str, gate: GateInfo, direction: Direction, at: datetime
     ) -> tuple[tickets.TicketFields | None, TicketFacts | None, Decision]:
         """The service's verdict on `code` at `gate` at `at`, with the ticket and its facts."""
         try:
@@ -380,7 +376,7 @@ class TicketIndex:
             self.passages[ticket.serial] = await tickets.admitted_passages(self.session, ticket.serial)
         facts = self.facts[ticket.serial]
         passages = self.passages[ticket.serial]
-        return ticket, facts, decide(facts, passages, gate_info(gate), direction, at, self.tz)
+        return ticket, facts, decide(facts, passages, gate, direction, at, self.tz)
 
     def record(self, fact: ScanFact) -> None:
         """Count an admitted scan for the scans judged after it."""
@@ -529,7 +525,7 @@ async def _second_decision(
 async def _judge_offline_passage(
     principal: Principal,
     index: TicketIndex,
-    gates: dict[str, Gate],
+    gates: dict[str, GateInfo],
     passage: BatchPassage,
     now: datetime,
 ) -> ScanFact:
@@ -539,7 +535,7 @@ async def _judge_offline_passage(
     judges it again with everything it knows; when the gate admitted someone the service
     would have rejected, the passage is registered as admitted and flagged as a conflict.
     """
-    gate = gates.get(passage.gate) or Gate(name=passage.gate, zone="unknown", from_zone=None, event_id=None)
+    gate = gates.get(passage.gate) or GateInfo(name=passage.gate, zone="unknown")
     ticket, facts, server = await index.judge(passage.code, gate, passage.direction, passage.scanned_at)
     local = Decision(verdict=passage.local_verdict, reason=passage.local_reason, message="")
     source = "override" if passage.override_reason else "offline"
@@ -662,12 +658,13 @@ async def auto_exit(session: AsyncSession, at: datetime, device_id: int | None) 
         inside[(int(serial or 0), zone)] += step
         if from_zone:
             inside[(int(serial or 0), from_zone)] -= step
-    gates = {g.zone: g for g in (await session.scalars(select(Gate).where(Gate.from_zone.is_(None)))).all()}
+    entrances = select(Gate).where(Gate.from_zone.is_(None))
+    gates = {g.zone: catalog.gate_info(g) for g in (await session.scalars(entrances)).all()}
     facts = []
     for (serial, zone), count in sorted(inside.items()):
         if count <= 0:
             continue
-        gate = gates.get(zone) or Gate(name="auto-exit", zone=zone, from_zone=None, event_id=None)
+        gate = gates.get(zone) or GateInfo(name="auto-exit", zone=zone)
         ticket = await session.get(Ticket, serial)
         exit_decision = Decision(verdict=Verdict.ADMIT, reason=Reason.OK, message="Automatic exit at closing")
         facts.append(
