@@ -27,15 +27,10 @@ from admission.api.controllers.reports import REPORT_ROUTES
 from admission.api.controllers.sales import SalesController
 from admission.api.controllers.scans import ScanController
 from admission.api.controllers.tickets import TicketController
+from admission.api.dependencies import DEPENDENCIES
 from admission.api.problems import EXCEPTION_HANDLERS, problem_plugin
-from admission.api.state import Runtime
+from admission.api.worker import Worker
 from admission.config import Settings
-from admission.db.engine import Database
-from admission.services.catalog import ScanCatalogCache
-from admission.services.devices import TokenAuthenticator
-from admission.services.feed import ChangeNotifier
-from admission.services.keys import KeyRing
-from admission.services.scan_queue import ScanQueue
 
 CONTROLLERS = [
     VenueController,
@@ -74,23 +69,7 @@ def openapi_config() -> OpenAPIConfig:
 def create_app(settings: Settings, extra_route_handlers: list[object] | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        db = Database(settings.database_url)
-        async with db.read_session() as session:
-            keys = await KeyRing.load(session, settings.data_dir)
-        notifier = ChangeNotifier(db)
-        await notifier.start()
-        scan_catalog = ScanCatalogCache()
-        scans = ScanQueue(db, keys, scan_catalog, notifier)
-        scans.start()
-        app.state.runtime = Runtime(
-            settings=settings,
-            db=db,
-            keys=keys,
-            notifier=notifier,
-            scans=scans,
-            catalog=scan_catalog,
-            tokens=TokenAuthenticator(settings.token_cache_seconds),
-        )
+        worker = app.state.worker = await Worker.start(settings)
         # What start-up made (routes, schemas, SQLAlchemy's caches) lives as long as the worker:
         # keep it out of the collector, whose full passes over it stopped the worker for up to
         # 90 ms, the scans waiting on it included.
@@ -98,14 +77,13 @@ def create_app(settings: Settings, extra_route_handlers: list[object] | None = N
         try:
             yield
         finally:
-            await scans.stop()
-            await notifier.stop()
-            await db.dispose()
+            await worker.stop()
 
     logging.getLogger("admission").setLevel(logging.INFO)
     return Litestar(
         route_handlers=[health, *CONTROLLERS, *(extra_route_handlers or [])],  # type: ignore[list-item]
         lifespan=[lifespan],
+        dependencies=DEPENDENCIES,
         state=State(),
         middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
         plugins=[problem_plugin()],

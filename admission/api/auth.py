@@ -9,6 +9,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from admission.api.worker import worker_of
 from admission.contract import Role
 from admission.services.devices import Principal
 
@@ -24,11 +25,10 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
             raise NotAuthorizedException(
                 "send 'Authorization: Bearer <token>'; tokens come from `admission tokens`"
             )
-        runtime = connection.app.state.runtime
-        found, principal = runtime.tokens.cached(token.strip())
+        worker = worker_of(connection.app.state)
+        found, principal = worker.tokens.cached(token.strip())
         if not found:
-            async with runtime.db.read_session() as session:
-                principal = await runtime.tokens.authenticate(session, token.strip())
+            principal = await worker.uow.read(worker.tokens.authenticate, token.strip())
         if principal is None:
             raise NotAuthorizedException("this token is unknown or revoked")
         return AuthenticationResult(user=principal, auth=None)

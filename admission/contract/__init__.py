@@ -6,7 +6,7 @@ Clients import only this package and `admission.domain`.
 
 from __future__ import annotations
 
-from admission.contract.catalog import EventIn, GateIn, TemplateIn, VenueIn
+from admission.contract.catalog import EventIn, EventOut, GateIn, TemplateIn, VenueIn
 from admission.contract.common import (
     NO_NUL,
     Cents,
@@ -138,6 +138,7 @@ __all__ = [
     "Email",
     "EventData",
     "EventIn",
+    "EventOut",
     "GateData",
     "GateIn",
     "GateName",

@@ -1,4 +1,4 @@
-"""Venue, templates, events and gates as an admin writes them."""
+"""Venue, templates, events and gates as an admin writes them (and events as the API shows them)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated
 import msgspec
 
 from admission.contract.common import Cents, Color, Count, Id, Name, ZoneName
+from admission.contract.feed import EventData
 from admission.domain.model import (
     TemplateKind,
     ValidityMode,
@@ -55,3 +56,10 @@ class GateIn(msgspec.Struct, kw_only=True):
     zone: ZoneName
     from_zone: ZoneName | None = None
     event_id: Id | None = None
+
+
+class EventOut(EventData, kw_only=True):
+    """An event as the API shows it: what gates learn of it, and how far it is sold."""
+
+    sold: int
+    remaining: int | None

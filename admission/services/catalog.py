@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admission.contract import (
     EventData,
     EventIn,
+    EventOut,
     GateData,
     GateIn,
     TemplateData,
@@ -52,7 +53,11 @@ async def get_venue(session: AsyncSession) -> Venue:
     return venue
 
 
-async def save_venue(session: AsyncSession, data: VenueIn) -> Venue:
+async def show_venue(session: AsyncSession) -> VenueData:
+    return venue_data(await get_venue(session))
+
+
+async def save_venue(session: AsyncSession, data: VenueIn) -> VenueData:
     check_timezone(data.timezone)
     venue = await session.get(Venue, 1)
     if venue is None:
@@ -60,8 +65,9 @@ async def save_venue(session: AsyncSession, data: VenueIn) -> Venue:
         session.add(venue)
     venue.name, venue.timezone = data.name, data.timezone
     venue.annul_window_seconds = data.annul_window_seconds
-    await feed.emit(session, "venue", "1", venue_data(venue))
-    return venue
+    data_out = venue_data(venue)
+    await feed.emit(session, "venue", "1", data_out)
+    return data_out
 
 
 # ------------------------------------------------------------------ templates --------
@@ -112,22 +118,24 @@ async def _check_template(session: AsyncSession, data: TemplateIn, own_id: int |
             raise ConflictError(f"PLU {data.plu!r} belongs to another template already")
 
 
-async def create_template(session: AsyncSession, data: TemplateIn) -> Template:
+async def create_template(session: AsyncSession, data: TemplateIn) -> TemplateData:
     await _check_template(session, data, None)
     template = Template(**msgspec.structs.asdict(data), created_at=datetime.now(UTC))
     session.add(template)
     await session.flush()
-    await feed.emit(session, "template", str(template.id), template_data(template))
-    return template
+    created = template_data(template)
+    await feed.emit(session, "template", str(template.id), created)
+    return created
 
 
-async def update_template(session: AsyncSession, template_id: int, data: TemplateIn) -> Template:
+async def update_template(session: AsyncSession, template_id: int, data: TemplateIn) -> TemplateData:
     template = await get_template(session, template_id)
     await _check_template(session, data, template_id)
     for field, value in msgspec.structs.asdict(data).items():
         setattr(template, field, value)
-    await feed.emit(session, "template", str(template.id), template_data(template))
-    return template
+    updated = template_data(template)
+    await feed.emit(session, "template", str(template.id), updated)
+    return updated
 
 
 async def get_template(session: AsyncSession, template_id: int) -> Template:
@@ -137,15 +145,19 @@ async def get_template(session: AsyncSession, template_id: int) -> Template:
     return template
 
 
+async def show_template(session: AsyncSession, template_id: int) -> TemplateData:
+    return template_data(await get_template(session, template_id))
+
+
 async def list_templates(
     session: AsyncSession, plu: str | None = None, query: str | None = None
-) -> list[Template]:
+) -> list[TemplateData]:
     statement = select(Template).order_by(Template.id)
     if plu:
         statement = statement.where(Template.plu == plu)
     if query:
         statement = statement.where(Template.name.ilike(f"%{query}%"))
-    return list((await session.scalars(statement)).all())
+    return [template_data(t) for t in (await session.scalars(statement)).all()]
 
 
 # ------------------------------------------------------------------ events -----------
@@ -198,7 +210,13 @@ def _check_event(data: EventIn) -> None:
         raise InvalidRequestError("an event must end after it starts")
 
 
-async def create_event(session: AsyncSession, data: EventIn) -> Event:
+async def event_out(session: AsyncSession, event: Event) -> EventOut:
+    data = await event_data(session, event)
+    remaining = None if event.capacity is None else max(event.capacity - event.sold, 0)
+    return EventOut(**msgspec.structs.asdict(data), sold=event.sold, remaining=remaining)
+
+
+async def create_event(session: AsyncSession, data: EventIn) -> EventOut:
     _check_event(data)
     event = Event(
         name=data.name,
@@ -213,10 +231,10 @@ async def create_event(session: AsyncSession, data: EventIn) -> Event:
     await session.flush()
     await _link_templates(session, event, data.template_ids)
     await feed.emit(session, "event", str(event.id), await event_data(session, event))
-    return event
+    return await event_out(session, event)
 
 
-async def update_event(session: AsyncSession, event_id: int, data: EventIn) -> Event:
+async def update_event(session: AsyncSession, event_id: int, data: EventIn) -> EventOut:
     _check_event(data)
     event = await get_event(session, event_id)
     if data.capacity is not None and data.capacity < event.sold:
@@ -225,7 +243,7 @@ async def update_event(session: AsyncSession, event_id: int, data: EventIn) -> E
     event.doors_open_minutes, event.capacity = data.doors_open_minutes, data.capacity
     await _link_templates(session, event, data.template_ids)
     await feed.emit(session, "event", str(event.id), await event_data(session, event))
-    return event
+    return await event_out(session, event)
 
 
 async def get_event(session: AsyncSession, event_id: int) -> Event:
@@ -235,8 +253,13 @@ async def get_event(session: AsyncSession, event_id: int) -> Event:
     return event
 
 
-async def list_events(session: AsyncSession) -> list[Event]:
-    return list((await session.scalars(select(Event).order_by(Event.starts_at))).all())
+async def show_event(session: AsyncSession, event_id: int) -> EventOut:
+    return await event_out(session, await get_event(session, event_id))
+
+
+async def list_events(session: AsyncSession) -> list[EventOut]:
+    events = (await session.scalars(select(Event).order_by(Event.starts_at))).all()
+    return [await event_out(session, e) for e in events]
 
 
 # ------------------------------------------------------------------ gates ------------
@@ -248,7 +271,7 @@ def gate_data(gate: Gate) -> GateData:
     )
 
 
-async def create_gate(session: AsyncSession, data: GateIn) -> Gate:
+async def create_gate(session: AsyncSession, data: GateIn) -> GateData:
     if await session.scalar(select(Gate.id).where(Gate.name == data.name)) is not None:
         raise ConflictError(f"gate {data.name!r} exists already")
     if data.event_id is not None:
@@ -256,8 +279,9 @@ async def create_gate(session: AsyncSession, data: GateIn) -> Gate:
     gate = Gate(**msgspec.structs.asdict(data))
     session.add(gate)
     await session.flush()
-    await feed.emit(session, "gate", str(gate.id), gate_data(gate))
-    return gate
+    created = gate_data(gate)
+    await feed.emit(session, "gate", str(gate.id), created)
+    return created
 
 
 def gate_info(gate: Gate) -> GateInfo:
@@ -280,8 +304,8 @@ def known_gate(gates: Mapping[str, GateInfo], name: str) -> GateInfo:
     return gate
 
 
-async def list_gates(session: AsyncSession) -> list[Gate]:
-    return list((await session.scalars(select(Gate).order_by(Gate.id))).all())
+async def list_gates(session: AsyncSession) -> list[GateData]:
+    return [gate_data(g) for g in (await session.scalars(select(Gate).order_by(Gate.id))).all()]
 
 
 # ------------------------------------------------------------------ for judging scans --

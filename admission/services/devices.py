@@ -17,14 +17,9 @@ from admission.contract import DeviceIn, DeviceOut, IssuedToken, Role
 from admission.db.models import Device, Gate, IssuerKey, Token
 from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from admission.services import keys
+from admission.services.unit_of_work import after_commit
 
 TOKEN_PREFIX = "adm_"
-
-
-
-
-
-
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
@@ -89,6 +84,13 @@ async def create_device(session: AsyncSession, data: DeviceIn) -> IssuedToken:
     return IssuedToken(device=await device_out(session, device), token=token)
 
 
+async def issue_token(session: AsyncSession, device_id: int) -> IssuedToken:
+    """Another token for a device (a second PC at the same till, a token that was lost)."""
+    device = await get_device(session, device_id)
+    token = await add_token(session, device)
+    return IssuedToken(device=await device_out(session, device), token=token)
+
+
 async def get_device(session: AsyncSession, device_id: int) -> Device:
     device = await session.get(Device, device_id)
     if device is None:
@@ -96,7 +98,11 @@ async def get_device(session: AsyncSession, device_id: int) -> Device:
     return device
 
 
-async def revoke_device(session: AsyncSession, device_id: int) -> Device:
+async def show_device(session: AsyncSession, device_id: int) -> DeviceOut:
+    return await device_out(session, await get_device(session, device_id))
+
+
+async def revoke_device(session: AsyncSession, device_id: int) -> DeviceOut:
     """Revoke the device, every token it holds and its signing key."""
     device = await get_device(session, device_id)
     now = datetime.now(UTC)
@@ -108,7 +114,8 @@ async def revoke_device(session: AsyncSession, device_id: int) -> Device:
     if key is not None and key.revoked_at is None:
         key.revoked_at = now
         await keys.feed.emit(session, "key", str(key.key_id), keys.key_data(key, device.name))
-    return device
+    after_commit(session, "tokens_revoked")
+    return await device_out(session, device)
 
 
 async def revoke_token(session: AsyncSession, token_id: int) -> None:
@@ -116,6 +123,7 @@ async def revoke_token(session: AsyncSession, token_id: int) -> None:
     if token is None:
         raise NotFoundError(f"token {token_id} does not exist")
     token.revoked_at = token.revoked_at or datetime.now(UTC)
+    after_commit(session, "tokens_revoked")
 
 
 async def list_devices(session: AsyncSession) -> list[DeviceOut]:

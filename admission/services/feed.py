@@ -22,6 +22,7 @@ from admission.contract import ChangeKind, ChangesPage
 from admission.db.engine import Database
 from admission.db.models import Change, Venue, table_of
 from admission.domain.waiting import wait_event
+from admission.services.unit_of_work import after_commit
 
 _FEED_LOCK = 7_001_001
 _encoder = msgspec.json.Encoder()
@@ -50,6 +51,7 @@ async def emit_many(session: AsyncSession, changes: Sequence[tuple[ChangeKind, s
     await _serialise_appends(session)
     rows = [{"kind": k, "key": key, "data": _encoder.encode(d).decode()} for k, key, d in changes]
     await session.execute(insert(table_of(Change)), rows)  # Core: no ORM bulk layer
+    after_commit(session, "feed_grew")  # readers are woken once the changes are committed
 
 
 async def read_page(session: AsyncSession, since: int, limit: int) -> ChangesPage:

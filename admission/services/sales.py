@@ -105,20 +105,21 @@ async def find_sale_by_nonce(session: AsyncSession, nonce: str) -> Sale | None:
 
 
 async def record_sale(
-    session: AsyncSession, ring: KeyRing, tz: ZoneInfo, who: Principal, data: SaleIn
+    session: AsyncSession, ring: KeyRing, who: Principal, data: SaleIn
 ) -> tuple[SaleOut, bool]:
     """(the sale, True if recorded now); a nonce seen before returns the first sale unchanged."""
+    venue = await catalog.get_venue(session)
     existing = await find_sale_by_nonce(session, data.nonce)
     if existing is not None:
         if existing.device_id != who.device_id:
             raise ConflictError("this sale nonce was used by another device: make nonces per device")
         return await sale_out(session, existing), False
     _check_shape(data)
-    config = payments.config_from_settings((await catalog.get_venue(session)).settings)
+    config = payments.config_from_settings(venue.settings)
     if data.offline:
         sale = await _record_offline(session, who, data, config)
     else:
-        sale = await _record_online(session, ring, tz, who, data, config)
+        sale = await _record_online(session, ring, ZoneInfo(venue.timezone), who, data, config)
     return await sale_out(session, sale), True
 
 
@@ -352,6 +353,10 @@ async def sale_out(session: AsyncSession, sale: Sale) -> SaleOut:
     )
 
 
+async def show_sale(session: AsyncSession, sale_id: int) -> SaleOut:
+    return await sale_out(session, await get_sale(session, sale_id))
+
+
 async def get_sale(session: AsyncSession, sale_id: int) -> Sale:
     sale = await session.get(Sale, sale_id)
     if sale is None:
@@ -376,7 +381,7 @@ async def find_sales(
 # ------------------------------------------------------------------ refunds ----------
 
 
-async def refund_sale(session: AsyncSession, sale_id: int, data: RefundIn) -> Sale:
+async def refund_sale(session: AsyncSession, sale_id: int, data: RefundIn) -> SaleOut:
     """Void every still-valid ticket of the sale (gates reject them as `void` once they know)."""
     sale = await session.get(Sale, sale_id, with_for_update=True)
     if sale is None:
@@ -391,7 +396,7 @@ async def refund_sale(session: AsyncSession, sale_id: int, data: RefundIn) -> Sa
     for ticket in valid:
         await tickets.void_ticket(session, ticket.code, data.reason)
     sale.status, sale.refunded_at = "refunded", datetime.now(UTC)
-    return sale
+    return await sale_out(session, sale)
 
 
 async def _refuse_used(session: AsyncSession, valid: Sequence[Ticket]) -> None:
@@ -453,6 +458,22 @@ async def save_payment_config(session: AsyncSession, config: PaymentConfig) -> P
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time.min, tz)
     return start.astimezone(UTC), datetime.combine(day + timedelta(days=1), time.min, tz).astimezone(UTC)
+
+
+def parse_day(value: str | None, tz: ZoneInfo) -> date:
+    """A venue-local day as YYYY-MM-DD; none: today."""
+    if value is None:
+        return datetime.now(UTC).astimezone(tz).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidRequestError(f"day must be YYYY-MM-DD, not {value!r}") from exc
+
+
+async def report_for(session: AsyncSession, day: str | None) -> SalesReport:
+    """The end-of-day report of a venue-local day (YYYY-MM-DD; none: today)."""
+    tz = ZoneInfo((await catalog.get_venue(session)).timezone)
+    return await day_report(session, parse_day(day, tz), tz)
 
 
 async def day_report(session: AsyncSession, day: date, tz: ZoneInfo) -> SalesReport:

@@ -24,13 +24,12 @@ import msgspec
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from admission.contract import ScanRequest, ScanResponse
-from admission.db.engine import Database
 from admission.domain.errors import DomainError
 from admission.services import scanning
 from admission.services.catalog import ScanCatalogCache
 from admission.services.devices import Principal
-from admission.services.feed import ChangeNotifier
 from admission.services.keys import KeyRing
+from admission.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger("admission.scans")
 
@@ -46,13 +45,10 @@ class PendingScan(msgspec.Struct):
 class ScanQueue:
     """One worker's online scans, decided and committed in groups (see the module's text)."""
 
-    def __init__(
-        self, db: Database, keys: KeyRing, catalog: ScanCatalogCache, notifier: ChangeNotifier
-    ) -> None:
-        self._db = db
+    def __init__(self, uow: UnitOfWork, keys: KeyRing, catalog: ScanCatalogCache) -> None:
+        self._uow = uow
         self._keys = keys
         self._catalog = catalog
-        self._notifier = notifier
         self._waiting: asyncio.Queue[PendingScan | None] = asyncio.Queue()
         self._writer: asyncio.Task[None] | None = None
 
@@ -121,7 +117,6 @@ class ScanQueue:
                 pending.answer.set_exception(outcome)
             else:
                 pending.answer.set_result(outcome)
-        self._notifier.poke()
 
     async def _commit(self, group: list[PendingScan]) -> list[ScanResponse | DomainError]:
         scans = [(p.principal, p.request) for p in group]
@@ -130,17 +125,17 @@ class ScanQueue:
         # A nonce answered in between by another worker makes the insert fail; the group then
         # splits and the lone scan finds that answer. The catalog (rules, gates) is the one
         # of the moment the group started.
-        async with self._db.read_session() as session:
+        async with self._uow.reading() as session:
             answered = await scanning.stored_answers(session, [p.request.nonce for p in group])
             view = await self._catalog.current(session)
-        async with self._db.session() as session:
+        # One attempt only: a group that fails is split (see `_decide`), never simply run again.
+        async with self._uow.writing() as session:
             return await scanning.scan_online_group(session, self._keys, view, scans, answered)
 
     async def _fail(self, group: list[PendingScan], exc: Exception) -> None:
         if isinstance(exc, IntegrityError) and len(group) == 1:
             # The same nonce, committed meanwhile by another worker: its answer stands.
-            async with self._db.read_session() as session:
-                previous = await scanning.previous_answer(session, group[0].request.nonce)
+            previous = await self._uow.read(scanning.previous_answer, group[0].request.nonce)
             if previous is not None:
                 if not group[0].answer.done():
                     group[0].answer.set_result(previous)

@@ -18,11 +18,15 @@ from sqlalchemy import ColumnElement, case, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import (
+    AnnulResponse,
+    AutoExitRequest,
+    AutoExitResponse,
     BatchPassage,
     BatchRequest,
     BatchResponse,
     BatchResult,
     BatchStatus,
+    Occupancy,
     PassageData,
     ScanRequest,
     ScanResponse,
@@ -390,7 +394,7 @@ class TicketIndex:
 async def register_batch(
     session: AsyncSession,
     ring: KeyRing,
-    view: catalog.ScanCatalog,
+    catalogue: catalog.ScanCatalogCache,
     principal: Principal,
     request: BatchRequest,
 ) -> BatchResponse:
@@ -398,6 +402,7 @@ async def register_batch(
         raise ForbiddenError(
             f"this token belongs to device {principal.device_name!r}, not {request.device!r}"
         )
+    view = await catalogue.current(session)
     now = datetime.now(UTC)
     for passage in request.passages:
         check_scan_time(passage.scanned_at, now)
@@ -574,8 +579,9 @@ async def _judge_offline_passage(
 # ------------------------------------------------------------------ annul ------------
 
 
-async def annul_passage(session: AsyncSession, principal: Principal, nonce: str, window_seconds: int) -> Scan:
+async def annul_passage(session: AsyncSession, principal: Principal, nonce: str) -> AnnulResponse:
     """The turnstile did not turn: the gate takes its own passage back, shortly after."""
+    window_seconds = (await catalog.get_venue(session)).annul_window_seconds
     scan = await session.scalar(select(Scan).where(Scan.nonce == nonce).with_for_update())
     if scan is None:
         raise NotFoundError(f"no scan with nonce {nonce!r}")
@@ -589,7 +595,7 @@ async def annul_passage(session: AsyncSession, principal: Principal, nonce: str,
     if now - scan.received_at > timedelta(seconds=window_seconds):
         raise ConflictError(f"too late: a passage can be annulled within {window_seconds} s")
     await feed.emit(session, "passage", scan.nonce, mark_annulled(scan, now))
-    return scan
+    return AnnulResponse(nonce=scan.nonce, annulled_at=now)
 
 
 def mark_annulled(scan: Scan, now: datetime) -> PassageData:
@@ -621,6 +627,10 @@ def _admitted_after(since: datetime | None) -> list[ColumnElement[bool]]:
     return conditions
 
 
+async def occupancy_now(session: AsyncSession) -> Occupancy:
+    return Occupancy(at=datetime.now(UTC), zones=await occupancy(session))
+
+
 async def occupancy(session: AsyncSession, until: datetime | None = None) -> dict[str, int]:
     """People inside each zone: entries into it minus exits from it (never below zero)."""
     conditions = _admitted_after(None)
@@ -643,6 +653,16 @@ async def occupancy(session: AsyncSession, until: datetime | None = None) -> dic
 
 def zone_tag(zone: str) -> str:
     return hashlib.sha256(zone.encode()).hexdigest()[:10]
+
+
+async def exit_everyone(
+    session: AsyncSession, request: AutoExitRequest, principal: Principal
+) -> AutoExitResponse:
+    """Closing time: an exit for everyone still inside, at the time asked for (default now)."""
+    at = request.at or datetime.now(UTC)
+    if at.tzinfo is None:
+        raise DomainError("at must carry a UTC offset")
+    return AutoExitResponse(exits_recorded=await auto_exit(session, at, principal.device_id))
 
 
 async def auto_exit(session: AsyncSession, at: datetime, device_id: int | None) -> int:

@@ -199,6 +199,15 @@ async def issue_tickets(
     return issued
 
 
+async def issue(
+    session: AsyncSession, ring: KeyRing, request: IssueRequest, *, issued_by: int | None
+) -> list[TicketOut]:
+    """Issue tickets at the counter, stamped in the venue's time zone."""
+    tz = ZoneInfo((await catalog.get_venue(session)).timezone)
+    issued = await issue_tickets(session, ring, tz, request, issued_by=issued_by)
+    return [ticket_out(t) for t in issued]
+
+
 async def _insert_tickets(session: AsyncSession, records: Sequence[TicketRecord]) -> None:
     """Store new tickets and put them on the feed, the gates' way of learning of them."""
     await session.execute(insert(table_of(Ticket)), [msgspec.structs.asdict(t) for t in records])
@@ -318,6 +327,12 @@ async def get_ticket(session: AsyncSession, ref: str, *, lock: bool = False) -> 
     return ticket
 
 
+async def look_up(session: AsyncSession, ref: str) -> TicketDetail:
+    """A ticket by number or code, with every scan of it."""
+    tz = ZoneInfo((await catalog.get_venue(session)).timezone)
+    return await ticket_detail(session, await get_ticket(session, ref), tz)
+
+
 async def ticket_detail(session: AsyncSession, ticket: Ticket, tz: ZoneInfo) -> TicketDetail:
     template = await catalog.get_template(session, ticket.template_id)
     scans = (
@@ -367,7 +382,7 @@ def entries_left(facts: TicketFacts, passages: Sequence[AdmittedPassage], tz: Zo
     return None if limit is None else max(limit - entries_used(facts, passages, tz), 0)
 
 
-async def void_ticket(session: AsyncSession, ref: str, reason: str) -> Ticket:
+async def void_ticket(session: AsyncSession, ref: str, reason: str) -> TicketOut:
     ticket = await get_ticket(session, ref, lock=True)
     if ticket.status == "void":
         raise ConflictError(f"ticket is void already: {ticket.void_reason}")
@@ -375,12 +390,12 @@ async def void_ticket(session: AsyncSession, ref: str, reason: str) -> Ticket:
     if ticket.event_id is not None:  # a refunded seat can be sold again
         await session.execute(update(Event).where(Event.id == ticket.event_id).values(sold=Event.sold - 1))
     await feed.emit(session, "ticket", str(ticket.serial), ticket_data(ticket))
-    return ticket
+    return ticket_out(ticket)
 
 
 async def reissue_ticket(
     session: AsyncSession, ring: KeyRing, ref: str, issued_by: int | None
-) -> TicketRecord:
+) -> TicketOut:
     """A lost ticket or card: a new ticket carries over what is left, the old one is void for good."""
     old = await get_ticket(session, ref, lock=True)
     if old.status == "void":
@@ -418,4 +433,4 @@ async def reissue_ticket(
     old.void_reason, old.replaced_by = f"replaced by ticket {codes.format_ticket_number(number)}", serial
     await feed.emit(session, "ticket", str(old.serial), ticket_data(old))
     await _insert_tickets(session, [new])
-    return new
+    return ticket_out(new)

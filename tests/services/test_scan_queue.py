@@ -23,9 +23,9 @@ from admission.domain.errors import InvalidRequestError
 from admission.services import scanning
 from admission.services.catalog import ScanCatalogCache
 from admission.services.devices import Principal, TokenAuthenticator
-from admission.services.feed import ChangeNotifier
 from admission.services.keys import KeyRing
 from admission.services.scan_queue import ScanQueue
+from admission.services.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.anyio
 
@@ -59,7 +59,7 @@ async def scan_queue(demo_venue: DemoVenue) -> AsyncIterator[Rig]:
         keys = await KeyRing.load(session, Path(demo_venue.data_dir))
         gate = await TokenAuthenticator(60).authenticate(session, demo_venue.gate_tokens["Main gate"])
     assert gate is not None
-    queue = ScanQueue(db, keys, ScanCatalogCache(), ChangeNotifier(db))
+    queue = ScanQueue(UnitOfWork(db), keys, ScanCatalogCache())
     queue.start()
     try:
         yield Rig(db, queue, gate, scan_inserts)

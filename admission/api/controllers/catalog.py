@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.api.auth import allow
-from admission.api.state import runtime
+from admission.api.dependencies import Uow
 from admission.contract import (
-    EventData,
     EventIn,
+    EventOut,
     GateData,
     GateIn,
     TemplateData,
@@ -18,7 +17,6 @@ from admission.contract import (
     VenueData,
     VenueIn,
 )
-from admission.db.models import Event
 from admission.services import catalog
 
 READERS = allow("box_office", "gate", "viewer")
@@ -29,16 +27,12 @@ class VenueController(Controller):
     tags = ["catalogue"]
 
     @get(guards=[READERS])
-    async def show_venue(self, request: Request) -> VenueData:
-        async with runtime(request).db.read_session() as session:
-            return catalog.venue_data(await catalog.get_venue(session))
+    async def show_venue(self, uow: Uow) -> VenueData:
+        return await uow.read(catalog.show_venue)
 
     @put(guards=[allow()])
-    async def update_venue(self, request: Request, data: JSONBody[VenueIn]) -> VenueData:
-        async with runtime(request).db.session() as session:
-            venue = catalog.venue_data(await catalog.save_venue(session, data))
-        runtime(request).notifier.poke()
-        return venue
+    async def update_venue(self, data: JSONBody[VenueIn], uow: Uow) -> VenueData:
+        return await uow.write(catalog.save_venue, data)
 
 
 class TemplateController(Controller):
@@ -47,42 +41,23 @@ class TemplateController(Controller):
 
     @get(guards=[READERS])
     async def list_templates(
-        self,
-        request: Request,
-        plu: FromQuery[str | None] = None,
-        q: FromQuery[str | None] = None,
+        self, uow: Uow, plu: FromQuery[str | None] = None, q: FromQuery[str | None] = None
     ) -> list[TemplateData]:
-        async with runtime(request).db.read_session() as session:
-            return [catalog.template_data(t) for t in await catalog.list_templates(session, plu, q)]
+        return await uow.read(catalog.list_templates, plu, q)
 
     @get("/{template_id:int}", guards=[READERS])
-    async def show_template(self, request: Request, template_id: FromPath[int]) -> TemplateData:
-        async with runtime(request).db.read_session() as session:
-            return catalog.template_data(await catalog.get_template(session, template_id))
+    async def show_template(self, template_id: FromPath[int], uow: Uow) -> TemplateData:
+        return await uow.read(catalog.show_template, template_id)
 
     @post(guards=[allow()])
-    async def create_template(self, request: Request, data: JSONBody[TemplateIn]) -> TemplateData:
-        async with runtime(request).db.session() as session:
-            template = catalog.template_data(await catalog.create_template(session, data))
-        runtime(request).notifier.poke()
-        return template
+    async def create_template(self, data: JSONBody[TemplateIn], uow: Uow) -> TemplateData:
+        return await uow.write(catalog.create_template, data)
 
     @put("/{template_id:int}", guards=[allow()])
     async def update_template(
-        self,
-        request: Request,
-        template_id: FromPath[int],
-        data: JSONBody[TemplateIn],
+        self, template_id: FromPath[int], data: JSONBody[TemplateIn], uow: Uow
     ) -> TemplateData:
-        async with runtime(request).db.session() as session:
-            template = catalog.template_data(await catalog.update_template(session, template_id, data))
-        runtime(request).notifier.poke()
-        return template
-
-
-class EventOut(EventData, kw_only=True):
-    sold: int
-    remaining: int | None
+        return await uow.write(catalog.update_template, template_id, data)
 
 
 class EventController(Controller):
@@ -90,41 +65,20 @@ class EventController(Controller):
     tags = ["catalogue"]
 
     @get(guards=[READERS])
-    async def list_events(self, request: Request) -> list[EventOut]:
-        async with runtime(request).db.read_session() as session:
-            return [await _event_out(session, e) for e in await catalog.list_events(session)]
+    async def list_events(self, uow: Uow) -> list[EventOut]:
+        return await uow.read(catalog.list_events)
 
     @get("/{event_id:int}", guards=[READERS])
-    async def show_event(self, request: Request, event_id: FromPath[int]) -> EventOut:
-        async with runtime(request).db.read_session() as session:
-            return await _event_out(session, await catalog.get_event(session, event_id))
+    async def show_event(self, event_id: FromPath[int], uow: Uow) -> EventOut:
+        return await uow.read(catalog.show_event, event_id)
 
     @post(guards=[allow()])
-    async def create_event(self, request: Request, data: JSONBody[EventIn]) -> EventOut:
-        async with runtime(request).db.session() as session:
-            event = await _event_out(session, await catalog.create_event(session, data))
-        runtime(request).notifier.poke()
-        return event
+    async def create_event(self, data: JSONBody[EventIn], uow: Uow) -> EventOut:
+        return await uow.write(catalog.create_event, data)
 
     @put("/{event_id:int}", guards=[allow()])
-    async def update_event(
-        self,
-        request: Request,
-        event_id: FromPath[int],
-        data: JSONBody[EventIn],
-    ) -> EventOut:
-        async with runtime(request).db.session() as session:
-            event = await _event_out(session, await catalog.update_event(session, event_id, data))
-        runtime(request).notifier.poke()
-        return event
-
-
-async def _event_out(session: AsyncSession, event: Event) -> EventOut:
-    data = await catalog.event_data(session, event)
-    remaining = None if event.capacity is None else max(event.capacity - event.sold, 0)
-    return EventOut(
-        **{f: getattr(data, f) for f in data.__struct_fields__}, sold=event.sold, remaining=remaining
-    )
+    async def update_event(self, event_id: FromPath[int], data: JSONBody[EventIn], uow: Uow) -> EventOut:
+        return await uow.write(catalog.update_event, event_id, data)
 
 
 class GateController(Controller):
@@ -132,13 +86,9 @@ class GateController(Controller):
     tags = ["catalogue"]
 
     @get(guards=[READERS])
-    async def list_gates(self, request: Request) -> list[GateData]:
-        async with runtime(request).db.read_session() as session:
-            return [catalog.gate_data(g) for g in await catalog.list_gates(session)]
+    async def list_gates(self, uow: Uow) -> list[GateData]:
+        return await uow.read(catalog.list_gates)
 
     @post(guards=[allow()])
-    async def create_gate(self, request: Request, data: JSONBody[GateIn]) -> GateData:
-        async with runtime(request).db.session() as session:
-            gate = catalog.gate_data(await catalog.create_gate(session, data))
-        runtime(request).notifier.poke()
-        return gate
+    async def create_gate(self, data: JSONBody[GateIn], uow: Uow) -> GateData:
+        return await uow.write(catalog.create_gate, data)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
 from admission.api.auth import allow
-from admission.api.state import principal, runtime
+from admission.api.dependencies import Caller, Uow
 from admission.contract import DeviceIn, DeviceOut, IssuedToken
 from admission.services import devices
 
@@ -16,42 +16,26 @@ class DeviceController(Controller):
     tags = ["devices"]
 
     @get("/me", guards=[allow("box_office", "gate", "viewer")])
-    async def who_am_i(self, request: Request) -> DeviceOut:
-        async with runtime(request).db.read_session() as session:
-            return await devices.device_out(
-                session, await devices.get_device(session, principal(request).device_id)
-            )
+    async def who_am_i(self, uow: Uow, caller: Caller) -> DeviceOut:
+        return await uow.read(devices.show_device, caller.device_id)
 
     @get(guards=[allow()])
-    async def list_devices(self, request: Request) -> list[DeviceOut]:
-        async with runtime(request).db.read_session() as session:
-            return await devices.list_devices(session)
+    async def list_devices(self, uow: Uow) -> list[DeviceOut]:
+        return await uow.read(devices.list_devices)
 
     @post(guards=[allow()])
-    async def create_device(self, request: Request, data: JSONBody[DeviceIn]) -> IssuedToken:
-        async with runtime(request).db.session() as session:
-            issued = await devices.create_device(session, data)
-        runtime(request).notifier.poke()
-        return issued
+    async def create_device(self, data: JSONBody[DeviceIn], uow: Uow) -> IssuedToken:
+        return await uow.write(devices.create_device, data)
 
     @post("/{device_id:int}/tokens", guards=[allow()])
-    async def add_token(self, request: Request, device_id: FromPath[int]) -> IssuedToken:
-        async with runtime(request).db.session() as session:
-            device = await devices.get_device(session, device_id)
-            token = await devices.add_token(session, device)
-            return IssuedToken(device=await devices.device_out(session, device), token=token)
+    async def add_token(self, device_id: FromPath[int], uow: Uow) -> IssuedToken:
+        return await uow.write(devices.issue_token, device_id)
 
     @post("/{device_id:int}/revoke", guards=[allow()], status_code=200)
-    async def revoke_device(self, request: Request, device_id: FromPath[int]) -> DeviceOut:
-        async with runtime(request).db.session() as session:
-            device = await devices.revoke_device(session, device_id)
-            out = await devices.device_out(session, device)
-        runtime(request).tokens.forget()
-        runtime(request).notifier.poke()
-        return out
+    async def revoke_device(self, device_id: FromPath[int], uow: Uow) -> DeviceOut:
+        """Revoke the device, its tokens (at once on this worker) and its signing key."""
+        return await uow.write(devices.revoke_device, device_id)
 
     @post("/tokens/{token_id:int}/revoke", guards=[allow()], status_code=204)
-    async def revoke_token(self, request: Request, token_id: FromPath[int]) -> None:
-        async with runtime(request).db.session() as session:
-            await devices.revoke_token(session, token_id)
-        runtime(request).tokens.forget()
+    async def revoke_token(self, token_id: FromPath[int], uow: Uow) -> None:
+        await uow.write(devices.revoke_token, token_id)

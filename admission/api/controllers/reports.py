@@ -16,12 +16,11 @@ from litestar.datastructures import UploadFile
 from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.static_files import create_static_files_router
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission import contract
 from admission.api.auth import allow
-from admission.api.state import principal, runtime
+from admission.api.dependencies import Caller, Keys, Uow
 from admission.contract import (
     ConflictRow,
     ConflictsReport,
@@ -89,21 +88,22 @@ class ReportController(Controller):
     guards = [VIEWERS]
 
     @get("/summary")
-    async def summary(self, request: Request, start: From = None, end: To = None) -> SummaryReport:
-        async with runtime(request).db.read_session() as session:
+    async def summary(self, uow: Uow, start: From = None, end: To = None) -> SummaryReport:
+        async with uow.reading() as session:
             return await reports.summary_report(session, await period_of(session, start, end))
 
     @get("/passages")
     async def passages(
         self,
         request: Request,
+        uow: Uow,
         start: From = None,
         end: To = None,
         gate: GateFilter = None,
         granularity: FromQuery[Granularity] = "hour",
         output: Format = None,
     ) -> Response[PassagesReport]:
-        async with runtime(request).db.read_session() as session:
+        async with uow.reading() as session:
             period = await period_of(session, start, end)
             report = await reports.passages_report(session, period, granularity, gate)
         return respond(request, report, output)
@@ -112,13 +112,14 @@ class ReportController(Controller):
     async def templates(
         self,
         request: Request,
+        uow: Uow,
         start: From = None,
         end: To = None,
         gate: GateFilter = None,
         granularity: FromQuery[Granularity | None] = None,
         output: Format = None,
     ) -> Response[TemplatesReport]:
-        async with runtime(request).db.read_session() as session:
+        async with uow.reading() as session:
             period = await period_of(session, start, end)
             report = await reports.templates_report(session, period, granularity, gate)
         return respond(request, report, output)
@@ -127,12 +128,13 @@ class ReportController(Controller):
     async def occupancy(
         self,
         request: Request,
+        uow: Uow,
         start: From = None,
         end: To = None,
         granularity: FromQuery[Granularity] = "15min",
         output: Format = None,
     ) -> Response[OccupancyReport]:
-        async with runtime(request).db.read_session() as session:
+        async with uow.reading() as session:
             period = await period_of(session, start, end)
             report = await reports.occupancy_report(session, period, granularity)
         return respond(request, report, output)
@@ -141,12 +143,13 @@ class ReportController(Controller):
     async def reasons(
         self,
         request: Request,
+        uow: Uow,
         start: From = None,
         end: To = None,
         gate: GateFilter = None,
         output: Format = None,
     ) -> Response[ReasonsReport]:
-        async with runtime(request).db.read_session() as session:
+        async with uow.reading() as session:
             report = await reports.reasons_report(session, await period_of(session, start, end), gate)
         return respond(request, report, output)
 
@@ -154,12 +157,13 @@ class ReportController(Controller):
     async def sources(
         self,
         request: Request,
+        uow: Uow,
         start: From = None,
         end: To = None,
         gate: GateFilter = None,
         output: Format = None,
     ) -> Response[SourcesReport]:
-        async with runtime(request).db.read_session() as session:
+        async with uow.reading() as session:
             report = await reports.sources_report(session, await period_of(session, start, end), gate)
         return respond(request, report, output)
 
@@ -167,30 +171,29 @@ class ReportController(Controller):
     async def conflicts(
         self,
         request: Request,
+        uow: Uow,
         start: From = None,
         end: To = None,
         status: FromQuery[ConflictStatus] = "open",
         output: Format = None,
     ) -> Response[ConflictsReport]:
         """Passages admitted offline that the service flagged; without from/to: all of them."""
-        async with runtime(request).db.read_session() as session:
+        async with uow.reading() as session:
             period = await optional_period(session, start, end)
             report = await reports.conflicts_report(session, await venue_zone(session), status, period)
         return respond(request, report, output)
 
     @post("/conflicts/{nonce:str}/review", guards=[allow()], status_code=200)
-    async def review_conflict(
-        self, request: Request, nonce: FromPath[str], data: JSONBody[ReviewIn]
-    ) -> ConflictRow:
-        async with runtime(request).db.session() as session:
+    async def review_conflict(self, nonce: FromPath[str], data: JSONBody[ReviewIn], uow: Uow) -> ConflictRow:
+        async with uow.writing() as session:
             return await reports.review_conflict(session, await venue_zone(session), nonce, data.note)
 
     @get("/outages")
     async def outages(
-        self, request: Request, start: From = None, end: To = None, output: Format = None
+        self, request: Request, uow: Uow, start: From = None, end: To = None, output: Format = None
     ) -> Response[OutagesReport]:
         """The outage log with its summary; without from/to: every outage."""
-        async with runtime(request).db.read_session() as session:
+        async with uow.reading() as session:
             period = await optional_period(session, start, end)
             report = await reports.outages_report(session, await venue_zone(session), period)
         return respond(request, report, output)
@@ -201,9 +204,9 @@ class OutageSummaryController(Controller):
     tags = ["scanning"]
 
     @get("/summary", guards=[VIEWERS])
-    async def outage_summary(self, request: Request, start: From = None, end: To = None) -> OutageSummary:
+    async def outage_summary(self, uow: Uow, start: From = None, end: To = None) -> OutageSummary:
         """Count, total duration, passages and sales recorded offline, last registration."""
-        async with runtime(request).db.read_session() as session:
+        async with uow.reading() as session:
             period = await optional_period(session, start, end)
             return (await reports.outages_report(session, await venue_zone(session), period)).summary
 
@@ -213,26 +216,17 @@ class NoticeController(Controller):
     tags = ["notices"]
 
     @post(guards=[allow()], status_code=201)
-    async def create_notice(self, request: Request, data: JSONBody[NoticeIn]) -> NoticeOut:
+    async def create_notice(self, data: JSONBody[NoticeIn], uow: Uow, caller: Caller) -> NoticeOut:
         """Show a message on every gate and box office until `ends_at` (at most 31 days)."""
-        rt = runtime(request)
-        async with rt.db.session() as session:
-            notice = await notices.create_notice(session, data, principal(request).device_id)
-        rt.notifier.poke()
-        return notice
+        return await uow.write(notices.create_notice, data, caller.device_id)
 
     @get(guards=[READERS])
-    async def list_notices(self, request: Request, active: FromQuery[bool] = False) -> list[NoticeOut]:
-        async with runtime(request).db.read_session() as session:
-            return await notices.list_notices(session, active_only=active)
+    async def list_notices(self, uow: Uow, active: FromQuery[bool] = False) -> list[NoticeOut]:
+        return await uow.read(notices.list_notices, active_only=active)
 
     @post("/{notice_id:int}/end", guards=[allow()], status_code=200)
-    async def end_notice(self, request: Request, notice_id: FromPath[int]) -> NoticeOut:
-        rt = runtime(request)
-        async with rt.db.session() as session:
-            notice = await notices.end_notice(session, notice_id)
-        rt.notifier.poke()
-        return notice
+    async def end_notice(self, notice_id: FromPath[int], uow: Uow) -> NoticeOut:
+        return await uow.write(notices.end_notice, notice_id)
 
 
 class UnsupportedMediaError(ClientException):
@@ -262,6 +256,9 @@ class ImportController(Controller):
     async def import_scans(
         self,
         request: Request,
+        uow: Uow,
+        keys: Keys,
+        caller: Caller,
         gate: FromQuery[str],
         direction: FromQuery[Direction] = Direction.IN,
         at: Annotated[str | None, QueryParameter(description="scan time of lines without one")] = None,
@@ -270,20 +267,9 @@ class ImportController(Controller):
 
         Send the file as the body (text/plain) or as the field `file` of a multipart form.
         """
-        rt = runtime(request)
         content = await uploaded_bytes(request)
-        for attempt in (1, 2):  # the same file imported concurrently: the retry sees duplicates
-            try:
-                async with rt.db.session() as session:
-                    result = await imports.import_scan_log(
-                        session, rt.keys, content, gate, direction, at, principal(request).device_id
-                    )
-                break
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-        rt.notifier.poke()
-        return result
+        # The same file imported concurrently: the unit of work's second attempt sees duplicates.
+        return await uow.write(imports.import_scan_log, keys, content, gate, direction, at, caller.device_id)
 
 
 # ------------------------------------------------------------------ dashboard --------

@@ -1,0 +1,65 @@
+"""What one service worker holds while it runs: started with the app, stopped with it."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar.datastructures import State
+
+from admission.config import Settings
+from admission.db.engine import Database
+from admission.services.catalog import ScanCatalogCache
+from admission.services.devices import TokenAuthenticator
+from admission.services.feed import ChangeNotifier
+from admission.services.keys import KeyRing
+from admission.services.scan_queue import ScanQueue
+from admission.services.unit_of_work import UnitOfWork
+
+
+class Worker(msgspec.Struct, frozen=True, kw_only=True):
+    """The worker's long-lived parts. Handlers are given the parts they name by dependency
+    injection (`admission.api.dependencies`); only the authentication middleware, which runs
+    before injection, reads the worker itself."""
+
+    settings: Settings
+    db: Database
+    uow: UnitOfWork
+    keys: KeyRing
+    notifier: ChangeNotifier
+    scans: ScanQueue
+    scan_catalog: ScanCatalogCache
+    tokens: TokenAuthenticator
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Worker:
+        db = Database(settings.database_url)
+        async with db.read_session() as session:
+            keys = await KeyRing.load(session, settings.data_dir)
+        notifier = ChangeNotifier(db)
+        await notifier.start()
+        tokens = TokenAuthenticator(settings.token_cache_seconds)
+        # What a committed change means for this worker: its long polls wake, its tokens are reread.
+        uow = UnitOfWork(db, {"feed_grew": notifier.poke, "tokens_revoked": tokens.forget})
+        scan_catalog = ScanCatalogCache()
+        scans = ScanQueue(uow, keys, scan_catalog)
+        scans.start()
+        return cls(
+            settings=settings,
+            db=db,
+            uow=uow,
+            keys=keys,
+            notifier=notifier,
+            scans=scans,
+            scan_catalog=scan_catalog,
+            tokens=tokens,
+        )
+
+    async def stop(self) -> None:
+        await self.scans.stop()
+        await self.notifier.stop()
+        await self.db.dispose()
+
+
+def worker_of(state: State) -> Worker:
+    worker = state.worker
+    assert isinstance(worker, Worker), "the app's lifespan starts the worker"
+    return worker
