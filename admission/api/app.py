@@ -27,9 +27,9 @@ from admission.api.controllers.reports import REPORT_ROUTES
 from admission.api.controllers.sales import SalesController
 from admission.api.controllers.scans import ScanController
 from admission.api.controllers.tickets import TicketController
-from admission.api.dependencies import DEPENDENCIES
+from admission.api.dependencies import dependencies
 from admission.api.problems import EXCEPTION_HANDLERS, problem_plugin
-from admission.api.worker import Worker
+from admission.api.worker import Worker, WorkerSlot
 from admission.config import Settings
 
 CONTROLLERS = [
@@ -67,9 +67,12 @@ def openapi_config() -> OpenAPIConfig:
 
 
 def create_app(settings: Settings, extra_route_handlers: list[object] | None = None) -> Litestar:
+    slot = WorkerSlot()
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        worker = app.state.worker = await Worker.start(settings)
+        worker = await Worker.start(settings)
+        slot.fill(worker)
         # What start-up made (routes, schemas, SQLAlchemy's caches) lives as long as the worker:
         # keep it out of the collector, whose full passes over it stopped the worker for up to
         # 90 ms, the scans waiting on it included.
@@ -78,13 +81,14 @@ def create_app(settings: Settings, extra_route_handlers: list[object] | None = N
             yield
         finally:
             await worker.stop()
+            slot.fill(None)
 
     logging.getLogger("admission").setLevel(logging.INFO)
     return Litestar(
         route_handlers=[health, *CONTROLLERS, *(extra_route_handlers or [])],  # type: ignore[list-item]
         lifespan=[lifespan],
-        dependencies=DEPENDENCIES,
-        state=State(),
+        dependencies=dependencies(slot),
+        state=State({"worker_slot": slot}),
         middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
         plugins=[problem_plugin()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

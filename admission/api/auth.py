@@ -9,7 +9,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from admission.api.worker import worker_of
+from admission.api.worker import slot_of
 from admission.contract import Role
 from admission.services.devices import Principal
 
@@ -25,7 +25,7 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
             raise NotAuthorizedException(
                 "send 'Authorization: Bearer <token>'; tokens come from `admission tokens`"
             )
-        worker = worker_of(connection.app.state)
+        worker = slot_of(connection.app.state).worker
         found, principal = worker.tokens.cached(token.strip())
         if not found:
             principal = await worker.uow.read(worker.tokens.authenticate, token.strip())

@@ -18,7 +18,7 @@ from admission.services.unit_of_work import UnitOfWork
 class Worker(msgspec.Struct, frozen=True, kw_only=True):
     """The worker's long-lived parts. Handlers are given the parts they name by dependency
     injection (`admission.api.dependencies`); only the authentication middleware, which runs
-    before injection, reads the worker itself."""
+    before injection, reads the worker itself (through its `WorkerSlot`)."""
 
     settings: Settings
     db: Database
@@ -59,7 +59,23 @@ class Worker(msgspec.Struct, frozen=True, kw_only=True):
         await self.db.dispose()
 
 
-def worker_of(state: State) -> Worker:
-    worker = state.worker
-    assert isinstance(worker, Worker), "the app's lifespan starts the worker"
-    return worker
+class WorkerSlot:
+    """Where an app finds its worker: the lifespan starts it after the app (and its dependency
+    providers) were made, and stops it before the app goes."""
+
+    def __init__(self) -> None:
+        self._worker: Worker | None = None
+
+    @property
+    def worker(self) -> Worker:
+        assert self._worker is not None, "the app's lifespan starts the worker"
+        return self._worker
+
+    def fill(self, worker: Worker | None) -> None:
+        self._worker = worker
+
+
+def slot_of(state: State) -> WorkerSlot:
+    slot = state.worker_slot
+    assert isinstance(slot, WorkerSlot)
+    return slot

@@ -6,7 +6,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody
 
 from admission.api.auth import allow
-from admission.api.dependencies import Caller, Uow
+from admission.api.dependencies import AuthenticatedRequest, Uow
 from admission.contract import DeviceIn, DeviceOut, IssuedToken
 from admission.services import devices
 
@@ -16,8 +16,8 @@ class DeviceController(Controller):
     tags = ["devices"]
 
     @get("/me", guards=[allow("box_office", "gate", "viewer")])
-    async def who_am_i(self, uow: Uow, caller: Caller) -> DeviceOut:
-        return await uow.read(devices.show_device, caller.device_id)
+    async def who_am_i(self, uow: Uow, request: AuthenticatedRequest) -> DeviceOut:
+        return await uow.read(devices.show_device, request.user.device_id)
 
     @get(guards=[allow()])
     async def list_devices(self, uow: Uow) -> list[DeviceOut]:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission import contract
 from admission.api.auth import allow
-from admission.api.dependencies import Caller, Keys, Uow
+from admission.api.dependencies import AuthenticatedRequest, Keys, Uow
 from admission.contract import (
     ConflictRow,
     ConflictsReport,
@@ -216,9 +216,11 @@ class NoticeController(Controller):
     tags = ["notices"]
 
     @post(guards=[allow()], status_code=201)
-    async def create_notice(self, data: JSONBody[NoticeIn], uow: Uow, caller: Caller) -> NoticeOut:
+    async def create_notice(
+        self, data: JSONBody[NoticeIn], uow: Uow, request: AuthenticatedRequest
+    ) -> NoticeOut:
         """Show a message on every gate and box office until `ends_at` (at most 31 days)."""
-        return await uow.write(notices.create_notice, data, caller.device_id)
+        return await uow.write(notices.create_notice, data, request.user.device_id)
 
     @get(guards=[READERS])
     async def list_notices(self, uow: Uow, active: FromQuery[bool] = False) -> list[NoticeOut]:
@@ -255,10 +257,9 @@ class ImportController(Controller):
     @post("/scans", guards=[allow()], status_code=200)
     async def import_scans(
         self,
-        request: Request,
+        request: AuthenticatedRequest,
         uow: Uow,
         keys: Keys,
-        caller: Caller,
         gate: FromQuery[str],
         direction: FromQuery[Direction] = Direction.IN,
         at: Annotated[str | None, QueryParameter(description="scan time of lines without one")] = None,
@@ -269,7 +270,9 @@ class ImportController(Controller):
         """
         content = await uploaded_bytes(request)
         # The same file imported concurrently: the unit of work's second attempt sees duplicates.
-        return await uow.write(imports.import_scan_log, keys, content, gate, direction, at, caller.device_id)
+        return await uow.write(
+            imports.import_scan_log, keys, content, gate, direction, at, request.user.device_id
+        )
 
 
 # ------------------------------------------------------------------ dashboard --------

@@ -9,7 +9,7 @@ from litestar import Controller, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from admission.api.auth import allow
-from admission.api.dependencies import Caller, Keys, Uow
+from admission.api.dependencies import AuthenticatedRequest, Keys, Uow
 from admission.contract import RefundIn, SaleIn, SaleOut, SalesReport, SigningKeyIn, SigningKeyOut
 from admission.domain.payments import PaymentConfig
 from admission.services import sales
@@ -23,12 +23,14 @@ class SalesController(Controller):
     tags = ["sales"]
 
     @post(guards=[SELLERS], status_code=201)
-    async def sell(self, data: JSONBody[SaleIn], uow: Uow, keys: Keys, caller: Caller) -> Response[SaleOut]:
+    async def sell(
+        self, data: JSONBody[SaleIn], uow: Uow, keys: Keys, request: AuthenticatedRequest
+    ) -> Response[SaleOut]:
         """Record a sale: 201 when recorded now, 200 with the first answer for a nonce seen before."""
         # The same nonce from a concurrent re-send, or a gate registering one of these
         # offline-sold tickets at this very moment: the unit of work's second attempt sees
         # what they committed.
-        sale, created = await uow.write(sales.record_sale, keys, caller, data)
+        sale, created = await uow.write(sales.record_sale, keys, request.user, data)
         return Response(sale, status_code=201 if created else 200)
 
     @get(guards=[READERS])
@@ -66,7 +68,7 @@ class SalesController(Controller):
 
     @post("/signing-key", guards=[SELLERS], status_code=201)
     async def register_signing_key(
-        self, data: JSONBody[SigningKeyIn], uow: Uow, caller: Caller
+        self, data: JSONBody[SigningKeyIn], uow: Uow, request: AuthenticatedRequest
     ) -> SigningKeyOut:
         """A box office's own public key (made at enrollment); gates learn it from the feed."""
-        return await uow.write(sales.register_signing_key, caller, data)
+        return await uow.write(sales.register_signing_key, request.user, data)

@@ -8,7 +8,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 
 from admission.api.auth import allow
-from admission.api.dependencies import Caller, Keys, Notifier, ScanCatalogue, Scans, Uow
+from admission.api.dependencies import AuthenticatedRequest, Keys, Notifier, ScanCatalogue, Scans, Uow
 from admission.contract import (
     AnnulResponse,
     AutoExitRequest,
@@ -34,8 +34,10 @@ class ScanController(Controller):
     tags = ["scanning"]
 
     @post("/scans", guards=[GATES], status_code=200)
-    async def scan(self, data: JSONBody[ScanRequest], scans: Scans, caller: Caller) -> ScanResponse:
-        return await scans.scan(caller, data)
+    async def scan(
+        self, data: JSONBody[ScanRequest], scans: Scans, request: AuthenticatedRequest
+    ) -> ScanResponse:
+        return await scans.scan(request.user, data)
 
     @post("/passages/batch", guards=[GATES], status_code=200)
     async def batch(
@@ -44,15 +46,15 @@ class ScanController(Controller):
         uow: Uow,
         keys: Keys,
         scan_catalog: ScanCatalogue,
-        caller: Caller,
+        request: AuthenticatedRequest,
     ) -> BatchResponse:
         # A concurrent re-send of the same batch loses the race on its nonces: the unit of
         # work runs it again, and then it finds them registered (duplicates).
-        return await uow.write(scanning.register_batch, keys, scan_catalog, caller, data)
+        return await uow.write(scanning.register_batch, keys, scan_catalog, request.user, data)
 
     @post("/scans/{nonce:str}/annul", guards=[GATES], status_code=200)
-    async def annul(self, nonce: FromPath[str], uow: Uow, caller: Caller) -> AnnulResponse:
-        return await uow.write(scanning.annul_passage, caller, nonce)
+    async def annul(self, nonce: FromPath[str], uow: Uow, request: AuthenticatedRequest) -> AnnulResponse:
+        return await uow.write(scanning.annul_passage, request.user, nonce)
 
     @get("/sync/changes", guards=[allow("gate", "box_office")])
     async def changes(
@@ -74,12 +76,16 @@ class ScanController(Controller):
         return await uow.read(scanning.occupancy_now)
 
     @post("/occupancy/auto-exit", guards=[allow()], status_code=200)
-    async def auto_exit(self, data: JSONBody[AutoExitRequest], uow: Uow, caller: Caller) -> AutoExitResponse:
-        return await uow.write(scanning.exit_everyone, data, caller)
+    async def auto_exit(
+        self, data: JSONBody[AutoExitRequest], uow: Uow, request: AuthenticatedRequest
+    ) -> AutoExitResponse:
+        return await uow.write(scanning.exit_everyone, data, request.user)
 
     @post("/outages", guards=[allow("gate", "box_office")], status_code=201)
-    async def report_outage(self, data: JSONBody[OutageIn], uow: Uow, caller: Caller) -> OutageOut:
-        return await uow.write(outages.record_outage, caller, data)
+    async def report_outage(
+        self, data: JSONBody[OutageIn], uow: Uow, request: AuthenticatedRequest
+    ) -> OutageOut:
+        return await uow.write(outages.record_outage, request.user, data)
 
     @get("/outages", guards=[allow("viewer")])
     async def list_outages(self, uow: Uow) -> list[OutageOut]:

@@ -6,7 +6,7 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from admission.api.auth import allow
-from admission.api.dependencies import Caller, Keys, Uow
+from admission.api.dependencies import AuthenticatedRequest, Keys, Uow
 from admission.contract import IssueRequest, TicketDetail, TicketOut, VoidRequest
 from admission.services import printing, tickets
 
@@ -20,9 +20,9 @@ class TicketController(Controller):
 
     @post("/issue", guards=[SELLERS])
     async def issue(
-        self, data: JSONBody[IssueRequest], uow: Uow, keys: Keys, caller: Caller
+        self, data: JSONBody[IssueRequest], uow: Uow, keys: Keys, request: AuthenticatedRequest
     ) -> list[TicketOut]:
-        return await uow.write(tickets.issue, keys, data, issued_by=caller.device_id)
+        return await uow.write(tickets.issue, keys, data, issued_by=request.user.device_id)
 
     @get("/{ref:str}", guards=[READERS])
     async def look_up(self, ref: FromPath[str], uow: Uow) -> TicketDetail:
@@ -33,8 +33,10 @@ class TicketController(Controller):
         return await uow.write(tickets.void_ticket, ref, data.reason)
 
     @post("/{ref:str}/reissue", guards=[SELLERS], status_code=201)
-    async def reissue(self, ref: FromPath[str], uow: Uow, keys: Keys, caller: Caller) -> TicketOut:
-        return await uow.write(tickets.reissue_ticket, keys, ref, caller.device_id)
+    async def reissue(
+        self, ref: FromPath[str], uow: Uow, keys: Keys, request: AuthenticatedRequest
+    ) -> TicketOut:
+        return await uow.write(tickets.reissue_ticket, keys, ref, request.user.device_id)
 
     @get("/{ref:str}/barcode", guards=[READERS])
     async def barcode(
