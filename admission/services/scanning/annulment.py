@@ -1,0 +1,58 @@
+"""Annulment: the turnstile did not turn, so the gate takes its own passage back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admission.contract import (
+    AnnulResponse,
+    PassageData,
+)
+from admission.db.models import Scan
+from admission.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+)
+from admission.domain.model import (
+    Direction,
+)
+from admission.services import catalog, feed
+from admission.services.devices import Principal
+
+
+async def annul_passage(session: AsyncSession, principal: Principal, nonce: str) -> AnnulResponse:
+    """The turnstile did not turn: the gate takes its own passage back, shortly after."""
+    window_seconds = (await catalog.get_venue(session)).annul_window_seconds
+    scan = await session.scalar(select(Scan).where(Scan.nonce == nonce).with_for_update())
+    if scan is None:
+        raise NotFoundError(f"no scan with nonce {nonce!r}")
+    if principal.role != "admin" and scan.device_id != principal.device_id:
+        raise ForbiddenError("a gate can annul only its own passages")
+    if scan.annulled_at is not None:
+        raise ConflictError("this passage is annulled already")
+    if scan.verdict != "admit" or scan.ticket_serial is None:
+        raise ConflictError("only admitted passages can be annulled")
+    now = datetime.now(UTC)
+    if now - scan.received_at > timedelta(seconds=window_seconds):
+        raise ConflictError(f"too late: a passage can be annulled within {window_seconds} s")
+    await feed.emit(session, "passage", scan.nonce, mark_annulled(scan, now))
+    return AnnulResponse(nonce=scan.nonce, annulled_at=now)
+
+
+def mark_annulled(scan: Scan, now: datetime) -> PassageData:
+    """Annul an admitted passage; what the feed says of it from now on."""
+    scan.annulled_at = now
+    return PassageData(
+        nonce=scan.nonce,
+        ticket_serial=str(scan.ticket_serial),
+        gate=scan.gate,
+        zone=scan.zone,
+        from_zone=scan.from_zone,
+        direction=Direction(scan.direction),
+        scanned_at=scan.scanned_at,
+        annulled=True,
+    )

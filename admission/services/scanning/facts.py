@@ -1,0 +1,185 @@
+"""What is stored of each scan: the fact, its answer, its row and, when admitted, its passage
+on the feed; and the answers given before, by nonce.
+
+Every scan is stored as a fact, rejected ones too. A nonce is registered once: a repeated
+nonce gets the first answer back and registers nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import msgspec
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admission.contract import (
+    BatchResult,
+    BatchStatus,
+    PassageData,
+    ScanResponse,
+    TicketSummary,
+)
+from admission.db.models import Scan, table_of
+from admission.domain.errors import (
+    InvalidRequestError,
+)
+from admission.domain.model import (
+    AdmittedPassage,
+    Decision,
+    Direction,
+    GateInfo,
+    Reason,
+    TicketFacts,
+    Verdict,
+)
+from admission.services import feed, tickets
+
+CLOCK_SKEW_ALLOWED = timedelta(minutes=10)
+
+
+_encoder = msgspec.json.Encoder()
+
+
+_decoder = msgspec.json.Decoder(ScanResponse)
+
+
+def printable_code(raw: str) -> str:
+    """The scanned text as stored: NUL is the one character PostgreSQL text cannot hold."""
+    return raw.replace("\x00", "\ufffd")[:2000]
+
+
+def check_scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
+    if scanned_at is None:
+        return now
+    if scanned_at.tzinfo is None:
+        raise InvalidRequestError("scanned_at must carry a UTC offset")
+    if scanned_at > now + CLOCK_SKEW_ALLOWED:
+        raise InvalidRequestError("scanned_at is in the future: check the device clock")
+    return scanned_at
+
+
+def summary(ticket: tickets.TicketFields, facts: TicketFacts, decision: Decision) -> TicketSummary:
+    return TicketSummary(
+        serial=str(ticket.serial),
+        number=ticket.number,
+        template_id=ticket.template_id,
+        template=facts.template.name,
+        event_id=ticket.event_id,
+        status="void" if ticket.status == "void" else "valid",
+        entries_left=decision.entries_left,
+        valid_from=ticket.valid_from,
+        valid_until=ticket.valid_until,
+    )
+
+
+class ScanFact(msgspec.Struct, kw_only=True):
+    """Everything stored for one scan."""
+
+    nonce: str
+    code: str
+    ticket: tickets.TicketFields | None
+    facts: TicketFacts | None
+    gate: GateInfo
+    direction: Direction
+    decision: Decision
+    source: str
+    scanned_at: datetime
+    received_at: datetime
+    device_id: int | None
+    local_verdict: Verdict | None = None
+    local_reason: Reason | None = None
+    override_reason: str | None = None
+    conflict: bool = False
+
+    def answer(self) -> ScanResponse:
+        ticket_summary = None
+        if self.ticket is not None and self.facts is not None:
+            ticket_summary = summary(self.ticket, self.facts, self.decision)
+        return ScanResponse(
+            verdict=self.decision.verdict,
+            reason=self.decision.reason,
+            message=self.decision.message,
+            nonce=self.nonce,
+            scanned_at=self.scanned_at,
+            ticket=ticket_summary,
+        )
+
+    def row(self) -> dict[str, object]:
+        return {
+            "nonce": self.nonce,
+            "code": printable_code(self.code),
+            "ticket_serial": self.ticket.serial if self.ticket else None,
+            "device_id": self.device_id,
+            "gate": self.gate.name,
+            "zone": self.gate.zone,
+            "from_zone": self.gate.from_zone,
+            "direction": self.direction.value,
+            "verdict": self.decision.verdict.value,
+            "reason": self.decision.reason.value,
+            "message": self.decision.message[:300],
+            "source": self.source,
+            "scanned_at": self.scanned_at,
+            "received_at": self.received_at,
+            "local_verdict": self.local_verdict.value if self.local_verdict else None,
+            "local_reason": self.local_reason.value if self.local_reason else None,
+            "override_reason": self.override_reason,
+            "conflict": self.conflict,
+            "answer": _encoder.encode(self.answer()).decode(),
+        }
+
+    def passage(self) -> PassageData | None:
+        if self.ticket is None or self.decision.verdict is not Verdict.ADMIT:
+            return None
+        return PassageData(
+            nonce=self.nonce,
+            ticket_serial=str(self.ticket.serial),
+            gate=self.gate.name,
+            zone=self.gate.zone,
+            from_zone=self.gate.from_zone,
+            direction=self.direction,
+            scanned_at=self.scanned_at,
+        )
+
+    def result(self, nonce: str) -> BatchResult:
+        """The batch result for this fact, under the nonce the gate sent."""
+        status: BatchStatus = "conflict" if self.conflict else "registered"
+        return BatchResult(
+            nonce=nonce, status=status, verdict=self.decision.verdict, reason=self.decision.reason
+        )
+
+    def admitted_passage(self) -> AdmittedPassage:
+        return AdmittedPassage(
+            gate_name=self.gate.name,
+            zone=self.gate.zone,
+            from_zone=self.gate.from_zone,
+            direction=self.direction,
+            scanned_at=self.scanned_at,
+        )
+
+
+async def record_scans(
+    session: AsyncSession, facts: Sequence[ScanFact], annulled: Sequence[PassageData] = ()
+) -> None:
+    """Store the facts and put their admitted passages, and passages annulled, on the feed."""
+    if facts:
+        await session.execute(insert(table_of(Scan)), [f.row() for f in facts])  # Core: no ORM layer
+    passages = [*(p for p in (f.passage() for f in facts) if p is not None), *annulled]
+    await feed.emit_many(session, [("passage", p.nonce, p) for p in passages])
+
+
+async def previous_answer(session: AsyncSession, nonce: str) -> ScanResponse | None:
+    answer = await session.scalar(select(Scan.answer).where(Scan.nonce == nonce))
+    return _decoder.decode(answer) if answer is not None else None
+
+
+async def stored_answers(session: AsyncSession, nonces: Sequence[str]) -> dict[str, ScanResponse]:
+    """The answers given before to any of these nonces."""
+    found: dict[str, ScanResponse] = {}
+    for start in range(0, len(nonces), 5000):
+        rows = await session.execute(
+            select(Scan.nonce, Scan.answer).where(Scan.nonce.in_(nonces[start : start + 5000]))
+        )
+        found.update({nonce: _decoder.decode(answer) for nonce, answer in rows})
+    return found
