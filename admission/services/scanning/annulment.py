@@ -7,19 +7,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import (
-    AnnulResponse,
-    PassageData,
-)
+from admission.contract import AnnulResponse, PassageData
 from admission.db.models import Scan
-from admission.domain.errors import (
-    ConflictError,
-    ForbiddenError,
-    NotFoundError,
-)
-from admission.domain.model import (
-    Direction,
-)
+from admission.domain.errors import ConflictError, ForbiddenError, NotFoundError
+from admission.domain.model import Direction
 from admission.services import catalog, feed
 from admission.services.devices import Principal
 

@@ -21,15 +21,8 @@ from admission.contract import (
     PassageData,
 )
 from admission.db.models import Scan
-from admission.domain.errors import (
-    ForbiddenError,
-)
-from admission.domain.model import (
-    Decision,
-    GateInfo,
-    Reason,
-    Verdict,
-)
+from admission.domain.errors import ForbiddenError
+from admission.domain.model import Decision, GateInfo, Reason, Verdict
 from admission.services import catalog
 from admission.services.devices import Principal
 from admission.services.keys import KeyRing

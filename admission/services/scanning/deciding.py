@@ -18,14 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admission.db.models import Scan, Ticket
 from admission.domain import codes
 from admission.domain.codes import CodeError
-from admission.domain.model import (
-    AdmittedPassage,
-    Decision,
-    Direction,
-    GateInfo,
-    TicketFacts,
-    Verdict,
-)
+from admission.domain.model import AdmittedPassage, Decision, Direction, GateInfo, TicketFacts, Verdict
 from admission.domain.rules import decide, reject_invalid
 from admission.services import catalog, tickets
 from admission.services.keys import KeyRing

@@ -14,17 +14,9 @@ import msgspec
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import (
-    BatchResult,
-    BatchStatus,
-    PassageData,
-    ScanResponse,
-    TicketSummary,
-)
+from admission.contract import BatchResult, BatchStatus, PassageData, ScanResponse, TicketSummary
 from admission.db.models import Scan, table_of
-from admission.domain.errors import (
-    InvalidRequestError,
-)
+from admission.domain.errors import InvalidRequestError
 from admission.domain.model import (
     AdmittedPassage,
     Decision,

@@ -9,22 +9,10 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import (
-    AutoExitRequest,
-    AutoExitResponse,
-    Occupancy,
-)
+from admission.contract import AutoExitRequest, AutoExitResponse, Occupancy
 from admission.db.models import Gate, Scan, Ticket
-from admission.domain.errors import (
-    DomainError,
-)
-from admission.domain.model import (
-    Decision,
-    Direction,
-    GateInfo,
-    Reason,
-    Verdict,
-)
+from admission.domain.errors import DomainError
+from admission.domain.model import Decision, Direction, GateInfo, Reason, Verdict
 from admission.services import catalog
 from admission.services.devices import Principal
 from admission.services.scanning.facts import ScanFact, record_scans

@@ -9,13 +9,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import (
-    ScanRequest,
-    ScanResponse,
-)
-from admission.domain.errors import (
-    DomainError,
-)
+from admission.contract import ScanRequest, ScanResponse
+from admission.domain.errors import DomainError
 from admission.services import catalog
 from admission.services.devices import Principal
 from admission.services.keys import KeyRing

@@ -1,0 +1,62 @@
+"""Sales as the box office sees them: by id, by the till's nonce, by one of their tickets."""
+
+from __future__ import annotations
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admission.contract import SaleLineOut, SaleOut
+from admission.db.models import Device, Sale, Ticket
+from admission.domain import payments
+from admission.domain.errors import NotFoundError
+from admission.services import tickets
+
+
+async def sale_out(session: AsyncSession, sale: Sale) -> SaleOut:
+    device = await session.get(Device, sale.device_id) if sale.device_id else None
+    issued = (
+        await session.scalars(select(Ticket).where(Ticket.sale_id == sale.id).order_by(Ticket.issued_at))
+    ).all()
+    return SaleOut(
+        id=sale.id,
+        nonce=sale.nonce,
+        device=device.name if device else None,
+        sold_at=sale.sold_at,
+        received_at=sale.received_at,
+        offline=sale.offline,
+        payment_method=payments.PaymentMethod(sale.payment_method),
+        card_brand=sale.card_brand,
+        total_cents=sale.total_cents,
+        currency=sale.currency,
+        status=sale.status,
+        refunded_at=sale.refunded_at,
+        buyer_email=sale.buyer_email,
+        lines=msgspec.convert(sale.lines, type=list[SaleLineOut]),
+        tickets=[tickets.ticket_out(t) for t in issued],
+    )
+
+
+async def show_sale(session: AsyncSession, sale_id: int) -> SaleOut:
+    return await sale_out(session, await get_sale(session, sale_id))
+
+
+async def get_sale(session: AsyncSession, sale_id: int) -> Sale:
+    sale = await session.get(Sale, sale_id)
+    if sale is None:
+        raise NotFoundError(f"sale {sale_id} does not exist")
+    return sale
+
+
+async def find_sales(
+    session: AsyncSession, *, nonce: str | None = None, ticket_ref: str | None = None, limit: int = 100
+) -> list[SaleOut]:
+    statement = select(Sale).order_by(Sale.sold_at.desc()).limit(limit)
+    if nonce is not None:
+        statement = statement.where(Sale.nonce == nonce)
+    if ticket_ref is not None:
+        ticket = await tickets.get_ticket(session, ticket_ref)
+        if ticket.sale_id is None:
+            return []
+        statement = statement.where(Sale.id == ticket.sale_id)
+    return [await sale_out(session, s) for s in (await session.scalars(statement)).all()]

@@ -1,0 +1,143 @@
+"""A sale an offline till made, posted later.
+
+The till has already sold and handed out tickets it signed with its own key, and gates
+may have admitted them. The service records that fact: it checks that the codes are
+genuine and this device's, that they match the lines, and that the payment was one the
+till may take offline, and links them to the sale (a gate that met a ticket first has
+registered it already).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admission.contract import SaleIn
+from admission.db.models import IssuerKey, Sale, Ticket
+from admission.domain import codes, payments
+from admission.domain.codes import CodeError, SignedTicket
+from admission.domain.errors import ConflictError, InvalidRequestError
+from admission.domain.model import TemplateKind
+from admission.domain.payments import PaymentConfig
+from admission.services import feed, tickets
+from admission.services.devices import Principal
+from admission.services.sales.lines import PricedLine, card_brand, new_sale, priced_lines
+
+# A till's clock may run a little fast; a sale dated further ahead is a broken clock or a forgery.
+CLOCK_TOLERANCE = timedelta(minutes=10)
+
+
+async def record_offline(session: AsyncSession, who: Principal, data: SaleIn, config: PaymentConfig) -> Sale:
+    sold_at = _offline_time(data.sold_at)
+    priced = await priced_lines(session, data)
+    for number, line in enumerate(priced, 1):
+        # Event tickets need the central capacity check: a till never sells them offline.
+        if line.template.kind != TemplateKind.ENTRY or line.event is not None:
+            raise InvalidRequestError(
+                f"line {number}: {line.template.name!r} is an event ticket; event tickets are never "
+                "sold offline (sell its fallback entry template)"
+            )
+    total = sum(p.total_cents for p in priced)
+    payments.check_payment(config, data.payment, total, offline=True)
+    signed = await _verified_codes(session, who, data.tickets)
+    _check_codes_match_lines(signed, priced)
+    sale = new_sale(who, data, priced, sold_at, card_brand(data.payment))
+    session.add(sale)
+    await session.flush()
+    await _register_offline_tickets(session, sale, who, signed)
+    return sale
+
+
+def _offline_time(sold_at: datetime | None) -> datetime:
+    if sold_at is None:
+        raise InvalidRequestError("an offline sale needs sold_at: when the till sold it")
+    if sold_at.tzinfo is None:
+        raise InvalidRequestError("sold_at must carry a UTC offset")
+    if sold_at > datetime.now(UTC) + CLOCK_TOLERANCE:
+        raise InvalidRequestError("sold_at lies in the future: check the till's clock")
+    return sold_at
+
+
+async def _verified_codes(
+    session: AsyncSession, who: Principal, raw_codes: Sequence[str]
+) -> dict[str, SignedTicket]:
+    """Each code verified with the posting device's own key: code -> what it states."""
+    own_keys = await _device_keys(session, who.device_id)
+    if not own_keys:
+        raise InvalidRequestError("this device has no signing key: enroll it as a box office first")
+    signed: dict[str, SignedTicket] = {}
+    for raw in raw_codes:
+        try:
+            code = codes.classify_scan(raw)
+            if code.kind != "signed":
+                raise CodeError("a ticket number is not a signed code")
+            ticket = codes.verify_signed_code(code.value, own_keys)
+        except CodeError as exc:
+            raise InvalidRequestError(f"ticket code {raw[:12]}…: {exc}") from exc
+        if code.value in signed:
+            raise InvalidRequestError(f"ticket code {raw[:12]}… is listed twice")
+        signed[code.value] = ticket
+    return signed
+
+
+async def _device_keys(session: AsyncSession, device_id: int) -> dict[int, Ed25519PublicKey]:
+    rows = await session.scalars(
+        select(IssuerKey).where(IssuerKey.device_id == device_id, IssuerKey.revoked_at.is_(None))
+    )
+    return {r.key_id: Ed25519PublicKey.from_public_bytes(bytes.fromhex(r.public_key)) for r in rows}
+
+
+def _check_codes_match_lines(signed: dict[str, SignedTicket], priced: Sequence[PricedLine]) -> None:
+    wanted = Counter[int]()
+    for line in priced:
+        wanted[line.template.id] += line.quantity
+    got = Counter(t.template_id for t in signed.values())
+    if got != wanted:
+        raise InvalidRequestError(
+            f"the ticket codes do not match the lines: lines sell {dict(wanted)} per template id, "
+            f"codes carry {dict(got)}"
+        )
+    if any(t.event_id is not None for t in signed.values()):
+        raise InvalidRequestError(
+            "an offline-signed code names an event: event tickets are never sold offline"
+        )
+
+
+async def _register_offline_tickets(
+    session: AsyncSession, sale: Sale, who: Principal, signed: dict[str, SignedTicket]
+) -> None:
+    """Insert the sale's tickets, or link those a gate registered already when it met them."""
+    fresh: list[Ticket] = []
+    for code, facts in signed.items():
+        known = await session.get(Ticket, facts.serial, with_for_update=True)
+        if known is not None:
+            if known.code != code:
+                raise InvalidRequestError(f"serial {facts.serial} belongs to another ticket: forged code")
+            if known.sale_id is not None:
+                raise ConflictError(f"ticket {facts.serial} belongs to sale {known.sale_id} already")
+            known.sale_id, known.issued_by = sale.id, who.device_id
+            continue
+        fresh.append(
+            Ticket(
+                serial=facts.serial,
+                number=None,  # offline-sold tickets carry only their signed code (QR)
+                code=code,
+                key_id=facts.key_id,
+                template_id=facts.template_id,
+                event_id=None,
+                issued_at=sale.sold_at,
+                valid_from=facts.valid_from,
+                valid_until=facts.valid_until,
+                status="valid",
+                entries_carried=0,
+                issued_by=who.device_id,
+                sale_id=sale.id,
+            )
+        )
+    session.add_all(fresh)
+    await feed.emit_many(session, [("ticket", str(t.serial), tickets.ticket_data(t)) for t in fresh])
