@@ -134,4 +134,3 @@ class ChangeNotifier:
             if remaining <= 0:
                 return
             await wait_event(self._grown, remaining)
-

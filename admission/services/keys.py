@@ -22,8 +22,6 @@ def key_path(data_dir: Path, key_id: int) -> Path:
     return data_dir / "keys" / f"issuer-{key_id}.pem"
 
 
-
-
 def write_private_key(path: Path, key: Ed25519PrivateKey) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     pem = key.private_bytes(

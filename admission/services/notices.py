@@ -21,10 +21,6 @@ from admission.services import feed
 LONGEST_NOTICE = timedelta(days=31)
 
 
-
-
-
-
 def is_active(notice: Notice, now: datetime) -> bool:
     return notice.starts_at <= now and (notice.ends_at is None or now < notice.ends_at)
 

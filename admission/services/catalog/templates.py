@@ -1,0 +1,103 @@
+"""Ticket templates: what a ticket admits, when, how often, at what price."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admission.contract import TemplateData, TemplateIn
+from admission.db.models import Template
+from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from admission.domain.model import TemplateKind, ValidityMode
+from admission.services import feed
+from admission.services.catalog.venue import require_aware
+
+
+def template_data(t: Template) -> TemplateData:
+    return TemplateData(
+        id=t.id,
+        name=t.name,
+        kind=TemplateKind(t.kind),
+        plu=t.plu,
+        price_cents=t.price_cents,
+        currency=t.currency,
+        validity_mode=ValidityMode(t.validity_mode),
+        valid_from=t.valid_from,
+        valid_until=t.valid_until,
+        validity_days=t.validity_days,
+        allowed_zones=list(t.allowed_zones),
+        allowed_gates=list(t.allowed_gates),
+        max_entries=t.max_entries,
+        reentry_allowed=t.reentry_allowed,
+        fallback_template_id=t.fallback_template_id,
+        active=t.active,
+        title=t.title,
+        description=t.description,
+        color=t.color,
+    )
+
+
+async def _check_template(session: AsyncSession, data: TemplateIn, own_id: int | None) -> None:
+    require_aware(data.valid_from, data.valid_until)
+    if data.valid_from and data.valid_until and data.valid_from >= data.valid_until:
+        raise InvalidRequestError("valid_from must be before valid_until")
+    if data.validity_mode is not ValidityMode.FIXED and not data.validity_days:
+        raise InvalidRequestError(f"validity_mode {data.validity_mode} needs validity_days")
+    if data.fallback_template_id is not None:
+        fallback = await session.get(Template, data.fallback_template_id)
+        if fallback is None or fallback.id == own_id:
+            raise InvalidRequestError(f"fallback template {data.fallback_template_id} does not exist")
+        if fallback.kind != TemplateKind.ENTRY:
+            raise InvalidRequestError("a fallback template must be an entry (non-event) template")
+    same_name = await session.scalar(select(Template.id).where(Template.name == data.name))
+    if same_name is not None and same_name != own_id:
+        raise ConflictError(f"a template named {data.name!r} exists already")
+    if data.plu is not None:
+        same_plu = await session.scalar(select(Template.id).where(Template.plu == data.plu))
+        if same_plu is not None and same_plu != own_id:
+            raise ConflictError(f"PLU {data.plu!r} belongs to another template already")
+
+
+async def create_template(session: AsyncSession, data: TemplateIn) -> TemplateData:
+    await _check_template(session, data, None)
+    template = Template(**msgspec.structs.asdict(data), created_at=datetime.now(UTC))
+    session.add(template)
+    await session.flush()
+    created = template_data(template)
+    await feed.emit(session, "template", str(template.id), created)
+    return created
+
+
+async def update_template(session: AsyncSession, template_id: int, data: TemplateIn) -> TemplateData:
+    template = await get_template(session, template_id)
+    await _check_template(session, data, template_id)
+    for field, value in msgspec.structs.asdict(data).items():
+        setattr(template, field, value)
+    updated = template_data(template)
+    await feed.emit(session, "template", str(template.id), updated)
+    return updated
+
+
+async def get_template(session: AsyncSession, template_id: int) -> Template:
+    template = await session.get(Template, template_id)
+    if template is None:
+        raise NotFoundError(f"template {template_id} does not exist")
+    return template
+
+
+async def show_template(session: AsyncSession, template_id: int) -> TemplateData:
+    return template_data(await get_template(session, template_id))
+
+
+async def list_templates(
+    session: AsyncSession, plu: str | None = None, query: str | None = None
+) -> list[TemplateData]:
+    statement = select(Template).order_by(Template.id)
+    if plu:
+        statement = statement.where(Template.plu == plu)
+    if query:
+        statement = statement.where(Template.name.ilike(f"%{query}%"))
+    return [template_data(t) for t in (await session.scalars(statement)).all()]

@@ -1,0 +1,55 @@
+"""The venue: its name, its time zone (every local day and printed time is in it) and the
+annul window of its gates.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admission.contract import VenueData, VenueIn
+from admission.db.models import Venue
+from admission.domain.errors import InvalidRequestError, NotFoundError
+from admission.services import feed
+
+
+def require_aware(*moments: datetime | None) -> None:
+    if any(m is not None and m.tzinfo is None for m in moments):
+        raise InvalidRequestError("times must carry a UTC offset, e.g. 2026-06-01T10:00:00+02:00")
+
+
+def venue_data(venue: Venue) -> VenueData:
+    return VenueData(name=venue.name, timezone=venue.timezone)
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidRequestError(f"unknown time zone {name!r}: use an IANA name like Europe/Berlin") from exc
+
+
+async def get_venue(session: AsyncSession) -> Venue:
+    venue = await session.get(Venue, 1)
+    if venue is None:
+        raise NotFoundError("the venue is not set up: run `admission init`")
+    return venue
+
+
+async def show_venue(session: AsyncSession) -> VenueData:
+    return venue_data(await get_venue(session))
+
+
+async def save_venue(session: AsyncSession, data: VenueIn) -> VenueData:
+    check_timezone(data.timezone)
+    venue = await session.get(Venue, 1)
+    if venue is None:
+        venue = Venue(id=1, name=data.name, timezone=data.timezone, settings={})
+        session.add(venue)
+    venue.name, venue.timezone = data.name, data.timezone
+    venue.annul_window_seconds = data.annul_window_seconds
+    data_out = venue_data(venue)
+    await feed.emit(session, "venue", "1", data_out)
+    return data_out

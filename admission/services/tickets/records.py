@@ -1,0 +1,94 @@
+"""A ticket as the API and the feed state it, as plain data, and how new tickets are stored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+import msgspec
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admission import contract
+from admission.contract import TicketData, TicketOut
+from admission.db.models import Ticket, table_of
+from admission.services import feed
+
+
+class TicketFields(contract.TicketState, Protocol):
+    """What the API and the feed say of a ticket: a stored Ticket or a plain TicketRecord."""
+
+    @property
+    def serial(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def template_id(self) -> int: ...
+    @property
+    def event_id(self) -> int | None: ...
+    @property
+    def issued_at(self) -> datetime: ...
+
+
+class TicketRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A ticket's row as plain data: bulk issue makes ten thousand and a batch of scans reads
+    thousands, where ORM objects would cost more than the rest of the work."""
+
+    serial: int
+    number: str | None
+    code: str
+    key_id: int
+    template_id: int
+    event_id: int | None
+    issued_at: datetime
+    valid_from: datetime | None
+    valid_until: datetime | None
+    issued_by: int | None
+    sale_id: int | None
+    status: str = "valid"
+    void_reason: str | None = None
+    voided_at: datetime | None = None
+    replaced_by: int | None = None
+    reissued_from: int | None = None
+    entries_carried: int = 0
+    first_used_at: datetime | None = None
+
+    @classmethod
+    def columns(cls) -> list[Any]:
+        return [table_of(Ticket).c[name] for name in cls.__struct_fields__]
+
+
+def ticket_out(t: TicketFields) -> TicketOut:
+    return TicketOut(
+        serial=str(t.serial),
+        number=t.number,
+        code=t.code,
+        template_id=t.template_id,
+        event_id=t.event_id,
+        valid_from=t.valid_from,
+        valid_until=t.valid_until,
+        status="void" if t.status == "void" else "valid",
+        issued_at=t.issued_at,
+    )
+
+
+def ticket_data(t: TicketFields) -> TicketData:
+    return TicketData(
+        serial=str(t.serial),
+        number=t.number,
+        template_id=t.template_id,
+        event_id=t.event_id,
+        valid_from=t.valid_from,
+        valid_until=t.valid_until,
+        status="void" if t.status == "void" else "valid",
+        void_reason=t.void_reason,
+        entries_carried=t.entries_carried,
+        first_used_at=t.first_used_at,
+    )
+
+
+async def insert_tickets(session: AsyncSession, records: Sequence[TicketRecord]) -> None:
+    """Store new tickets and put them on the feed, the gates' way of learning of them."""
+    await session.execute(insert(table_of(Ticket)), [msgspec.structs.asdict(t) for t in records])
+    await feed.emit_many(session, [("ticket", str(t.serial), ticket_data(t)) for t in records])
