@@ -22,6 +22,7 @@ from admission.api.controllers.catalog import (
     TemplateController,
     VenueController,
 )
+from admission.api.controllers.dashboard import DASHBOARD_ROUTES
 from admission.api.controllers.devices import DeviceController
 from admission.api.controllers.reports import REPORT_ROUTES
 from admission.api.controllers.sales import SalesController
@@ -42,6 +43,7 @@ CONTROLLERS = [
     ScanController,
     SalesController,
     *REPORT_ROUTES,
+    *DASHBOARD_ROUTES,
 ]
 
 

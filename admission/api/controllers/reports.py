@@ -1,4 +1,4 @@
-"""Reports, outages summary, notices, scan-log imports and the dashboard page.
+"""Reports, outages summary, notices and scan-log imports.
 
 Every report answers JSON, or CSV with `?format=csv` or `Accept: text/csv`. Times are in
 the venue's time zone; `from`/`to` take a date (a whole local day), a date-time (venue time
@@ -7,15 +7,13 @@ unless it carries an offset), `today` or `yesterday`; without them a report cove
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, MediaType, Request, Response, Router, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import ClientException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission import contract
@@ -42,7 +40,6 @@ from admission.services.reports import ConflictStatus, Granularity, OutagesRepor
 
 VIEWERS = allow("viewer")
 READERS = allow("viewer", "gate", "box_office")
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 From = Annotated[str | None, QueryParameter(name="from", description="start: date, date-time, today")]
 To = Annotated[str | None, QueryParameter(name="to", description="end: a date includes that whole day")]
@@ -275,37 +272,9 @@ class ImportController(Controller):
         )
 
 
-# ------------------------------------------------------------------ dashboard --------
-
-_PAGE_HEADERS = {
-    # The page runs only its own script and talks only to this service.
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-    ),
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-
-
-@get("/dashboard", include_in_schema=False, exclude_from_auth=True, media_type=MediaType.HTML)
-async def dashboard_page() -> Response[bytes]:
-    """The managers' dashboard; it asks for a viewer or admin token and calls the API."""
-    return Response((STATIC_DIR / "dashboard.html").read_bytes(), headers=_PAGE_HEADERS)
-
-
-dashboard_assets: Router = create_static_files_router(
-    path="/dashboard/assets",
-    directories=[STATIC_DIR],
-    include_in_schema=False,
-    opt={"exclude_from_auth": True},
-)
-
 REPORT_ROUTES: list[Any] = [
     ReportController,
     OutageSummaryController,
     NoticeController,
     ImportController,
-    dashboard_page,
-    dashboard_assets,
 ]
