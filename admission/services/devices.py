@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admission.contract import DeviceIn, DeviceOut, IssuedToken, Role
 from admission.db.models import Device, Gate, IssuerKey, Token
 from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
-from admission.services import keys
+from admission.services import feed, keys
 from admission.services.unit_of_work import after_commit
 
 TOKEN_PREFIX = "adm_"
@@ -113,7 +113,7 @@ async def revoke_device(session: AsyncSession, device_id: int) -> DeviceOut:
     key = await session.scalar(select(IssuerKey).where(IssuerKey.device_id == device_id))
     if key is not None and key.revoked_at is None:
         key.revoked_at = now
-        await keys.feed.emit(session, "key", str(key.key_id), keys.key_data(key, device.name))
+        await feed.emit(session, "key", str(key.key_id), keys.key_data(key, device.name))
     after_commit(session, "tokens_revoked")
     return await device_out(session, device)
 

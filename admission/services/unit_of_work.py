@@ -57,18 +57,21 @@ class UnitOfWork:
 
     async def write(self, use_case: UseCase[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`use_case(session, ...)` in a write transaction, run again once if it lost a race."""
-        for attempt in range(1, ATTEMPTS + 1):
+        for _ in range(ATTEMPTS - 1):
             try:
-                async with self.writing() as session:
-                    return await use_case(session, *args, **kwargs)
+                return await self._write_once(use_case, *args, **kwargs)
             except DBAPIError as exc:
-                if attempt == ATTEMPTS or not lost_a_race(exc):
+                if not lost_a_race(exc):
                     raise
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        return await self._write_once(use_case, *args, **kwargs)
 
     async def read(self, use_case: UseCase[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """`use_case(session, ...)` in a read transaction (on SQLite one that never takes the write lock)."""
         async with self.reading() as session:
+            return await use_case(session, *args, **kwargs)
+
+    async def _write_once(self, use_case: UseCase[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        async with self.writing() as session:
             return await use_case(session, *args, **kwargs)
 
     @asynccontextmanager
