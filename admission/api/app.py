@@ -10,12 +10,9 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
 
 from admission import __version__
-from admission.api.auth import PUBLIC_PATHS, TokenAuthMiddleware
+from admission.api.auth import PUBLIC_PATHS, UNAUTHENTICATED_METHODS, TokenAuthMiddleware
 from admission.api.controllers.catalog import (
     EventController,
     GateController,
@@ -29,6 +26,7 @@ from admission.api.controllers.sales import SalesController
 from admission.api.controllers.scans import ScanController
 from admission.api.controllers.tickets import TicketController
 from admission.api.dependencies import dependencies
+from admission.api.openapi import document_problems, openapi_config
 from admission.api.problems import EXCEPTION_HANDLERS, problem_plugin
 from admission.api.worker import Worker, WorkerSlot
 from admission.config import Settings
@@ -52,22 +50,6 @@ async def health() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-def openapi_config() -> OpenAPIConfig:
-    return OpenAPIConfig(
-        title="admission",
-        version=__version__,
-        description="Offline-first ticketing and admission control. Every call needs a bearer token.",
-        path="/schema",
-        render_plugins=[ScalarRenderPlugin()],
-        components=Components(
-            security_schemes={
-                "bearer": SecurityScheme(type="http", scheme="bearer", description="device token")
-            }
-        ),
-        security=[{"bearer": []}],
-    )
-
-
 def create_app(settings: Settings, extra_route_handlers: list[object] | None = None) -> Litestar:
     slot = WorkerSlot()
 
@@ -86,14 +68,20 @@ def create_app(settings: Settings, extra_route_handlers: list[object] | None = N
             slot.fill(None)
 
     logging.getLogger("admission").setLevel(logging.INFO)
-    return Litestar(
+    app = Litestar(
         route_handlers=[health, *CONTROLLERS, *(extra_route_handlers or [])],  # type: ignore[list-item]
         lifespan=[lifespan],
         dependencies=dependencies(slot),
         state=State({"worker_slot": slot}),
-        middleware=[DefineMiddleware(TokenAuthMiddleware, exclude=PUBLIC_PATHS)],
+        middleware=[
+            DefineMiddleware(
+                TokenAuthMiddleware, exclude=PUBLIC_PATHS, exclude_http_methods=UNAUTHENTICATED_METHODS
+            )
+        ],
         plugins=[problem_plugin()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(),
         request_max_body_size=20 * 1024 * 1024,
     )
+    document_problems(app.openapi_schema)
+    return app

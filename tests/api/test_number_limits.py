@@ -51,3 +51,18 @@ def test_an_overlong_override_reason_is_refused_alike_on_every_backend(client: T
         headers=bearer(venue.gate_tokens["Main gate"]),
     )
     assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("row", ["0", "-5", str(2**31), str(-(10**30))])
+def test_path_ids_beyond_any_row_are_refused(client: TestClient, venue: DemoVenue, row: str) -> None:  # type: ignore[type-arg]
+    admin = bearer(venue.admin_token)
+    for method, path in [
+        ("GET", f"/api/v1/sales/{row}"),
+        ("POST", f"/api/v1/sales/{row}/refund"),
+        ("GET", f"/api/v1/templates/{row}"),
+        ("GET", f"/api/v1/events/{row}"),
+        ("POST", f"/api/v1/devices/{row}/revoke"),
+        ("POST", f"/api/v1/notices/{row}/end"),
+    ]:
+        response = client.request(method, path, headers=admin, json={} if method == "POST" else None)
+        assert response.status_code == 400, (method, path, response.status_code, response.text)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 
 from admission.api.auth import allow
 from admission.api.dependencies import Uow
+from admission.api.params import RowId
 from admission.contract import (
     EventIn,
     EventOut,
@@ -46,7 +47,7 @@ class TemplateController(Controller):
         return await uow.read(catalog.list_templates, plu, q)
 
     @get("/{template_id:int}", guards=[READERS])
-    async def show_template(self, template_id: FromPath[int], uow: Uow) -> TemplateData:
+    async def show_template(self, template_id: RowId, uow: Uow) -> TemplateData:
         return await uow.read(catalog.show_template, template_id)
 
     @post(guards=[allow()])
@@ -55,7 +56,7 @@ class TemplateController(Controller):
 
     @put("/{template_id:int}", guards=[allow()])
     async def update_template(
-        self, template_id: FromPath[int], data: JSONBody[TemplateIn], uow: Uow
+        self, template_id: RowId, data: JSONBody[TemplateIn], uow: Uow
     ) -> TemplateData:
         return await uow.write(catalog.update_template, template_id, data)
 
@@ -69,7 +70,7 @@ class EventController(Controller):
         return await uow.read(catalog.list_events)
 
     @get("/{event_id:int}", guards=[READERS])
-    async def show_event(self, event_id: FromPath[int], uow: Uow) -> EventOut:
+    async def show_event(self, event_id: RowId, uow: Uow) -> EventOut:
         return await uow.read(catalog.show_event, event_id)
 
     @post(guards=[allow()])
@@ -77,7 +78,7 @@ class EventController(Controller):
         return await uow.write(catalog.create_event, data)
 
     @put("/{event_id:int}", guards=[allow()])
-    async def update_event(self, event_id: FromPath[int], data: JSONBody[EventIn], uow: Uow) -> EventOut:
+    async def update_event(self, event_id: RowId, data: JSONBody[EventIn], uow: Uow) -> EventOut:
         return await uow.write(catalog.update_event, event_id, data)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admission import contract
 from admission.api.auth import allow
 from admission.api.dependencies import AuthenticatedRequest, Keys, Uow
+from admission.api.params import RowId
 from admission.contract import (
     ConflictRow,
     ConflictsReport,
@@ -224,7 +225,7 @@ class NoticeController(Controller):
         return await uow.read(notices.list_notices, active_only=active)
 
     @post("/{notice_id:int}/end", guards=[allow()], status_code=200)
-    async def end_notice(self, notice_id: FromPath[int], uow: Uow) -> NoticeOut:
+    async def end_notice(self, notice_id: RowId, uow: Uow) -> NoticeOut:
         return await uow.write(notices.end_notice, notice_id)
 
 

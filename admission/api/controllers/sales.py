@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from admission.api.auth import allow
 from admission.api.dependencies import AuthenticatedRequest, Keys, Uow
+from admission.api.params import RowId
 from admission.contract import RefundIn, SaleIn, SaleOut, SalesReport, SigningKeyIn, SigningKeyOut
 from admission.domain.payments import PaymentConfig
 from admission.services import sales
@@ -41,11 +42,11 @@ class SalesController(Controller):
         return await uow.read(sales.find_sales, nonce=nonce, ticket_ref=ticket)
 
     @get("/{sale_id:int}", guards=[READERS])
-    async def show(self, sale_id: FromPath[int], uow: Uow) -> SaleOut:
+    async def show(self, sale_id: RowId, uow: Uow) -> SaleOut:
         return await uow.read(sales.show_sale, sale_id)
 
     @post("/{sale_id:int}/refund", guards=[SELLERS], status_code=200)
-    async def refund(self, sale_id: FromPath[int], data: JSONBody[RefundIn], uow: Uow) -> SaleOut:
+    async def refund(self, sale_id: RowId, data: JSONBody[RefundIn], uow: Uow) -> SaleOut:
         """Void the sale's tickets (gates reject them as `void`) and mark it refunded."""
         return await uow.write(sales.refund_sale, sale_id, data)
 

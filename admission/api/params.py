@@ -1,0 +1,11 @@
+"""Path and query parameters shared by the controllers, with the limits the database can hold."""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeAlias
+
+from litestar.params import PathParameter
+
+# Rows are numbered from 1 in 32-bit integer columns (PostgreSQL): a larger number names nothing
+# and must be a 400, not a database error.
+RowId: TypeAlias = Annotated[int, PathParameter(ge=1, le=2**31 - 1, description="row id")]
