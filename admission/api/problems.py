@@ -75,5 +75,24 @@ def problem_plugin() -> ProblemDetailsPlugin:
     )
 
 
-EXCEPTION_HANDLERS = {DBAPIError: database_error, Exception: unexpected}
+def out_of_range(request: Request, exc: OverflowError) -> Response:
+    """A date or number beyond what the calendar or a column can hold (e.g. a report to 9999-12-31)."""
+    return _problem_response(400, "Bad request", "a date or number in the request is out of range")
+
+
+def nested_too_deeply(request: Request, exc: RecursionError) -> Response:
+    """JSON nested hundreds deep: no request body of this API is more than a few levels."""
+    return _problem_response(400, "Bad request", "the request body is nested too deeply")
+
+
+def not_found(request: Request, exc: Exception) -> Response:
+    return _problem_response(404, "Not found", "there is no such file")
+
+
+EXCEPTION_HANDLERS = {
+    DBAPIError: database_error,
+    OverflowError: out_of_range,
+    RecursionError: nested_too_deeply,
+    Exception: unexpected,
+}
 __all__ = ["EXCEPTION_HANDLERS", "HTTPException", "problem_plugin"]

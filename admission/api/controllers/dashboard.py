@@ -9,6 +9,8 @@ from typing import Any
 from litestar import MediaType, Response, Router, get
 from litestar.static_files import create_static_files_router
 
+from admission.api.problems import not_found
+
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 _PAGE_HEADERS = {
@@ -33,6 +35,8 @@ dashboard_assets: Router = create_static_files_router(
     directories=[STATIC_DIR],
     include_in_schema=False,
     opt={"exclude_from_auth": True},
+    # A path no file can have (a NUL byte) makes the file lookup raise: it is simply not found.
+    exception_handlers={ValueError: not_found},
 )
 
 
