@@ -106,6 +106,8 @@ class Link:
         self.pipes.add(pipe)
         try:
             await pipe.run()
+        except asyncio.CancelledError:  # the soak is ending: this connection ends with it
+            pipe.abort()
         except Exception:  # a pipe must never take the proxy down
             self.counts["pipe errors"] += 1
             pipe.abort()
