@@ -14,11 +14,15 @@ For `--minutes` (default 10; `--seconds` for short runs) on SQLite or PostgreSQL
   down, posted oldest first under their nonces until acknowledged, and unanswered online
   attempts looked up by nonce and refunded if they reached the service;
 - faults at random intervals: SIGKILL of a service worker, SIGKILL of the supervisor (then
-  `serve` again), SIGKILL of a gate (restarted on the same store), network outages on all links.
+  `serve` again), SIGKILL of a gate (restarted on the same store, in the middle of a burst of
+  scans), an outage on all links, an outage that strikes one link mid-request.
 
 Then it restores everything, lets the gates and the till sync until their queues are empty
 (bounded), compares what every gate printed and the till saw acknowledged with the service's own
-records (`soak_check.py`), prints the figures and exits 1 if anything was lost or doubled.
+records (`soak_check.py`), prints the figures and exits 1 if anything was lost, doubled or left
+queued (2 if the soak itself failed, 130 when interrupted). Every process it starts is stopped at
+the end, on Ctrl-C and on errors too. With --keep the work folder stays: each gate's store, log
+and printed verdicts (verdicts.jsonl), the till's journal, the service's log and events.log.
 
     .venv/bin/python bench/soak.py --backend sqlite|postgres [--minutes 10 | --seconds 60] [--seed N]
 """
@@ -66,7 +70,7 @@ if TYPE_CHECKING:
 
 CLIENT = [sys.executable, "-m", "scanner_client.cli"]
 ADMISSION = [sys.executable, "-m", "admission.cli"]
-GATES = ("Main gate", "North gate", "Arena door")
+DEFAULT_GATES = "Main gate,North gate,Arena door"
 TURNING_GATE = "North gate"  # scans exits now and then (restarted with the other direction)
 BOX_OFFICE = "box office"
 SUPERVISOR_PIN = "1357"
@@ -375,7 +379,7 @@ class CodePool:
                 return "]Q1" + rng.choice(self.demo).code[:40]  # a code cut short
             return noise
         concert = ("Concert ticket", "Concert entry (fallback)")
-        if gate == "Arena door" and rng.random() < 0.5:
+        if gate.startswith("Arena") and rng.random() < 0.5:
             candidates = [t for t in [*self.demo, *self.sold[-100:]] if t.template in concert]
         elif self.sold and draw < 0.45:
             candidates = self.sold[-60:]
@@ -410,6 +414,7 @@ class GateRunner:
         self.not_sent = 0
         self.cut_lines = 0
         self.direction = "in"
+        self.turning = False  # restarted now and then with the other direction
         self.status: dict[str, str] = {}
         self.lock = asyncio.Lock()  # held while the gate is being killed, restarted or finished
         self.closing = False  # its input is closed: it takes no more scans
@@ -438,7 +443,7 @@ class GateRunner:
         return self.process is not None and self.process.returncode is None
 
     async def start(self) -> None:
-        if self.gate == TURNING_GATE:
+        if self.turning:
             self.direction = self.rng.choice(["in", "out"])
         self.lives += 1
         self.closing = False
@@ -891,7 +896,7 @@ async def fault_loop(soak: Soak, deadline: float) -> None:
             soak.note(f"network outage on all links for {seconds:.1f} s")
             await asyncio.gather(*(link.blackhole(seconds) for link in soak.links.values()))
         else:
-            gate = next(g for g in soak.gates if g.gate == TURNING_GATE)
+            gate = next(g for g in soak.gates if g.turning)
             soak.note(f"{gate.gate}: restarted to turn around")
             await gate.rotate()
         service.sweep_orphans()
@@ -927,9 +932,13 @@ async def feed_loop(soak: Soak, gate: GateRunner, deadline: float) -> None:
 async def run_soak(soak: Soak) -> dict[str, Any]:
     args, rng, service = soak.args, soak.rng, soak.service
     console.print(f"[dim]service on {service.url}, log {service.log}[/]")
+    unknown = [g for g in args.gates.split(",") if g not in soak.venue.gate_tokens]
+    if unknown or not args.gates:
+        raise SystemExit(f"the demo venue's gates are {', '.join(soak.venue.gate_tokens)}, not {unknown}")
     await service.start()
     chaos = Chaos().scaled(args.chaos)
-    for name in (*GATES, BOX_OFFICE):
+    gates = args.gates.split(",")
+    for name in (*gates, BOX_OFFICE):
         soak.links[name] = Link(name, service.port, random.Random(rng.random()), chaos)
         await soak.links[name].listen()
         soak.links[name].calm()  # set-up runs without faults
@@ -938,12 +947,14 @@ async def run_soak(soak: Soak) -> dict[str, Any]:
         soak.venue, soak.links[BOX_OFFICE], random.Random(rng.random()), soak.pool, soak.folder
     )
     await soak.till.setup()  # its signing key is registered before the gates take their snapshot
-    console.print("[dim]enrolling 3 gates[/]")
-    for gate_name in GATES:
+    console.print(f"[dim]enrolling {len(gates)} gates: {', '.join(gates)}[/]")
+    turning = TURNING_GATE if TURNING_GATE in gates else gates[min(1, len(gates) - 1)]
+    for gate_name in gates:
         gate = GateRunner(
             gate_name, soak.venue.gate_tokens[gate_name], soak.folder / gate_name.replace(" ", "-").lower(),
             soak.links[gate_name], random.Random(rng.random()),
         )  # fmt: skip
+        gate.turning = gate_name == turning
         await gate.enroll(service.url)
         soak.gates.append(gate)
     for gate in soak.gates:
@@ -1116,7 +1127,7 @@ def print_report(
     table.add_row(
         "gate restarts (turning)",
         str(sum(g.rotations for g in soak.gates)),
-        f"{TURNING_GATE} switches in/out",
+        f"{next((g.gate for g in soak.gates if g.turning), '-')} switches in/out",
     )
     proxy: Counter[str] = Counter()
     for link in soak.links.values():
@@ -1215,6 +1226,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, help="the same in seconds, for short runs")
     parser.add_argument("--seed", type=int, default=int(time.time()) % 100_000)
     parser.add_argument("--workers", type=int, default=2, help="service worker processes")
+    parser.add_argument("--gates", default=DEFAULT_GATES, help="the demo's gates to run, comma-separated")
     parser.add_argument("--tickets", type=int, default=40, help="demo tickets per template")
     parser.add_argument("--rate", type=float, default=4.0, help="scans per second per gate")
     parser.add_argument("--chaos", type=float, default=1.0, help="scale the proxy's drop/delay odds")
@@ -1275,11 +1287,16 @@ def main() -> int:
                 summary = asyncio.run(main_async(args, venue))
             finally:
                 kill_everything_started()  # before the venue's database is dropped
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C, or SIGTERM
         console.print("[red]interrupted: everything the soak started was stopped[/]")
         return 130
+    except Exception:  # the soak itself failed: no verdict (status 2, not 1)
+        console.print_exception()
+        console.print("[red]the soak failed before its verdict; everything it started was stopped[/]")
+        return 2
     if args.summary_json:
         Path(args.summary_json).write_text(json.dumps(summary, indent=2, default=str))
+    # 1: something was lost, counted twice, or still queued after the bounded drain.
     return 1 if summary["lost"] or summary["doubled"] or summary["not_drained"] else 0
 
 
