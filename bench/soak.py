@@ -856,6 +856,8 @@ class Soak:
 async def fault_loop(soak: Soak, deadline: float) -> None:
     rng, service = soak.rng, soak.service
     kinds, weights = list(soak.args.weights), list(soak.args.weights.values())
+    first_round = [kind for kind, weight in soak.args.weights.items() if weight > 0]
+    rng.shuffle(first_round)  # every kind once, in random order, then as the weights say
     while True:
         await asyncio.sleep(
             min(rng.uniform(soak.args.fault_min, soak.args.fault_max), max(deadline - now(), 0))
@@ -863,7 +865,7 @@ async def fault_loop(soak: Soak, deadline: float) -> None:
         if now() >= deadline - 2:
             return
         soak.cycles += 1
-        kind = rng.choices(kinds, weights)[0]
+        kind = first_round.pop() if first_round else rng.choices(kinds, weights)[0]
         if kind == "worker":
             if pid := service.kill_worker(rng):
                 soak.faults["SIGKILL service worker"] += 1
