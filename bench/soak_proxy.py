@@ -244,18 +244,31 @@ class Pipe:
             self._pump(upstream_reader, self.client_writer, request=False),
         )
 
+    async def _path(self) -> None:
+        """Wait while the link holds this connection: a blackhole, then the retransmission delay."""
+        if not self.link.open.is_set():
+            await self.link.open.wait()
+        if (wait := self.held_until - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+
     async def _pump(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, request: bool
     ) -> None:
-        chaos, rng, counts = self.link.chaos, self.link.rng, self.link.counts
+        rng, counts = self.link.rng, self.link.counts
         try:
             while not self.aborted:
-                chunk = await reader.read(READ_SIZE)
-                if not chunk:
-                    if writer.can_write_eof():
+                try:
+                    chunk = await reader.read(READ_SIZE)
+                except OSError:  # this side reset: the other side learns it when the path lets it
+                    await self._path()
+                    self.abort()
+                    return
+                if not chunk:  # a close crosses a blackhole no sooner than data does
+                    await self._path()
+                    if not self.aborted and writer.can_write_eof():
                         writer.write_eof()
                     return
-                draw = rng.random()
+                chaos, draw = self.link.chaos, rng.random()
                 if request:
                     self.link.strike()
                     if draw < chaos.drop_request:
@@ -276,10 +289,7 @@ class Pipe:
                     if draw < chaos.delay_answer:
                         counts["answers delayed"] += 1
                         await asyncio.sleep(rng.uniform(chaos.min_delay, chaos.max_delay))
-                if not self.link.open.is_set():
-                    await self.link.open.wait()  # held by the blackhole; maybe delivered late
-                if (wait := self.held_until - time.monotonic()) > 0:
-                    await asyncio.sleep(wait)
+                await self._path()  # held by a blackhole: maybe delivered late, maybe never
                 if self.aborted:
                     return
                 writer.write(chunk)
