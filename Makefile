@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-all lint typecheck bench clean distclean
+.PHONY: venv demo test test-all lint fuzz typecheck bench clean distclean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -25,6 +25,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+fuzz: $(STAMP)
+	$(PY) .ci/fuzz_api.py
 
 # clean keeps the virtual environment (slow to rebuild); distclean removes it too.
 clean:
