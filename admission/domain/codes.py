@@ -249,3 +249,15 @@ def now_utc() -> datetime:
 
 def public_hex(key: Ed25519PublicKey) -> str:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+
+
+# Far more than any ticket code; longer input is noise and is not worth normalising or storing.
+MAX_SCAN_LENGTH = 2000
+
+
+def printable_code(raw: str) -> str:
+    """The code as scanned, made storable everywhere (gate store, PostgreSQL text, JSON): cut to
+    the contract's limit, without NUL characters or unpaired surrogates. The verdict is not
+    affected: such input is never a ticket code."""
+    code = raw[:MAX_SCAN_LENGTH].replace("\x00", "\ufffd")
+    return code.encode("utf-8", "replace").decode("utf-8")

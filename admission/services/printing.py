@@ -13,6 +13,7 @@ from admission import barcodes
 from admission.barcodes import PrintableTicket
 from admission.db.models import Event, Ticket
 from admission.domain.errors import InvalidRequestError
+from admission.domain.payments import money
 from admission.services import catalog, tickets
 
 
@@ -45,10 +46,6 @@ def printed_page(page: PrintableTicket, page_format: str) -> Rendered:
     if page_format == "pdf":
         return Rendered(barcodes.render_ticket_pdf(page), "application/pdf")
     raise InvalidRequestError("format must be html, png or pdf")
-
-
-def money(cents: int, currency: str) -> str:
-    return f"{cents / 100:,.2f} {currency}"
 
 
 def validity_text(ticket: Ticket, tz: ZoneInfo, days_from_first_use: int | None) -> str:

@@ -17,11 +17,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from admission.contract import BatchRequest, GateData, ScanRequest, ScanResponse
-from admission.domain.codes import now_utc
+from admission.domain.codes import MAX_SCAN_LENGTH, now_utc, printable_code
 from admission.domain.model import Decision, Direction, Reason, Verdict
 from admission.domain.waiting import wait_event
 from scanner_client.core.client import ClientCore, Loop
-from scanner_client.core.codes import MAX_SCAN_LENGTH, printable_code
 from scanner_client.core.connectivity import Clock
 from scanner_client.core.outbox import Outbox
 from scanner_client.core.remote import ServerRefused, ServerUnavailable

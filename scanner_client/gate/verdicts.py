@@ -17,10 +17,9 @@ from zoneinfo import ZoneInfo
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from admission.domain.codes import CodeError, SignedTicket, classify_scan, verify_signed_code
+from admission.domain.codes import MAX_SCAN_LENGTH, CodeError, SignedTicket, classify_scan, verify_signed_code
 from admission.domain.model import Decision, Direction, GateInfo, TicketFacts
 from admission.domain.rules import decide, reject_invalid
-from scanner_client.core.codes import MAX_SCAN_LENGTH
 from scanner_client.core.snapshot import StoredTicket
 from scanner_client.gate.store import GateStore
 

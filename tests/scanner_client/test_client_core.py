@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from admission.domain.codes import now_utc
+from admission.domain.codes import MAX_SCAN_LENGTH, now_utc, printable_code
 from admission.domain.model import Decision, Direction, Reason, Verdict
-from scanner_client.core.codes import MAX_SCAN_LENGTH, printable_code
 from scanner_client.core.connectivity import ConnectionState, Connectivity
 from scanner_client.core.money import format_money
 from scanner_client.core.outbox import Outbox

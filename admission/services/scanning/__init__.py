@@ -15,7 +15,6 @@ from admission.services.scanning.facts import (
     ScanFact,
     check_scan_time,
     previous_answer,
-    printable_code,
     record_scans,
     stored_answers,
 )
@@ -35,7 +34,6 @@ __all__ = [
     "occupancy",
     "occupancy_now",
     "previous_answer",
-    "printable_code",
     "record_scans",
     "register_batch",
     "scan_online_group",

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import BatchResult, BatchStatus, PassageData, ScanResponse, TicketSummary
 from admission.db.models import Scan, table_of
+from admission.domain.codes import printable_code
 from admission.domain.errors import InvalidRequestError
 from admission.domain.model import (
     AdmittedPassage,
@@ -35,11 +36,6 @@ _encoder = msgspec.json.Encoder()
 
 
 _decoder = msgspec.json.Decoder(ScanResponse)
-
-
-def printable_code(raw: str) -> str:
-    """The scanned text as stored: NUL is the one character PostgreSQL text cannot hold."""
-    return raw.replace("\x00", "\ufffd")[:2000]
 
 
 def check_scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
