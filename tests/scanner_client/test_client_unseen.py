@@ -5,6 +5,7 @@ uploads that passage as not admitted, as it does for an online scan it was still
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import random
 import signal
@@ -18,12 +19,15 @@ import msgspec
 import pytest
 
 from admission.domain.model import Verdict
+from scanner_client.gate.app import GateApp
 from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.headless import run_headless
 from scanner_client.gate.passages import INTERRUPTED_MESSAGE, batch_passage
 from scanner_client.gate.settings import Settings
 from scanner_client.gate.store import GateStore
 from tests.scanner_client.client_support import VenueSnapshot
 from tests.scanner_client.live_support import CLIENT, client_env
+from tests.scanner_client.test_client_app import scan, text
 from tests.scanner_client.test_client_headless import enrolled_store_dir
 from tests.support.live_server import free_port
 
@@ -63,6 +67,53 @@ async def test_a_shown_offline_admit_stays_admitted_and_only_then_uploads(
     offline_gate(store)
     (queued,) = store.queued(10)
     assert (queued.nonce, queued.verdict, queued.source) == (outcome.nonce, Verdict.ADMIT, "offline")
+
+
+def admitted_after_a_restart(store: GateStore, nonce: str) -> bool:
+    offline_gate(store)
+    passage = store.passage(nonce)
+    assert passage is not None
+    return passage.verdict is Verdict.ADMIT and nonce in {p.nonce for p in store.queued(10)}
+
+
+async def test_headless_marks_a_verdict_shown_only_once_its_line_is_out(
+    store: GateStore, venue: VenueSnapshot
+) -> None:
+    first, second = venue.issue(VenueSnapshot.SINGLE), venue.issue(VenueSnapshot.SINGLE)
+    venue.apply(store)
+    out = io.StringIO()
+    await run_headless(offline_gate(store), io.BytesIO(f"{first.number}\n".encode()), out)
+    assert admitted_after_a_restart(store, msgspec.json.decode(out.getvalue(), type=Answer).nonce)
+
+    class ClosedPipe(io.StringIO):
+        def write(self, s: str) -> int:
+            raise BrokenPipeError("the turnstile's controller went away")
+
+    with pytest.raises(BrokenPipeError):
+        await run_headless(offline_gate(store), io.BytesIO(f"{second.number}\n".encode()), ClosedPipe())
+    (unseen,) = [p for p in store.passages() if p.code == second.number]
+    assert not admitted_after_a_restart(store, unseen.nonce)
+
+
+async def test_the_app_marks_a_verdict_shown_once_it_is_on_screen(
+    store: GateStore, venue: VenueSnapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket = venue.issue(VenueSnapshot.SINGLE)
+    venue.apply(store)
+    app = GateApp(offline_gate(store))
+    on_screen_when_marked: list[str] = []
+    mark_shown = app.engine.mark_shown
+
+    def marked(nonce: str) -> None:
+        on_screen_when_marked.append(text(app, "#headline"))
+        mark_shown(nonce)
+
+    monkeypatch.setattr(app.engine, "mark_shown", marked)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await scan(pilot, app, ticket.number)
+        await pilot.pause(0.1)
+    assert on_screen_when_marked == ["Welcome"]
+    assert app.last_outcome is not None and admitted_after_a_restart(store, app.last_outcome.nonce)
 
 
 KILL_ROUNDS = int(os.environ.get("UNSEEN_ROUNDS", "50"))
