@@ -64,7 +64,7 @@ async def run(
         at = start + timedelta(milliseconds=60 * i)
         direction = Direction.IN if rng.random() < 0.8 else Direction.OUT
         judgement = engine.judge.judge(code, gate.info(), direction, at)
-        store.record_local(
+        nonce = store.record_local(
             device=settings.device,
             code=code,
             gate=gate,
@@ -75,6 +75,7 @@ async def run(
             template_name=judgement.template_name,
             outage_id=outage.id if outage else None,
         )
+        store.mark_shown(nonce)  # each verdict was on screen, so each passage may be uploaded
     store._db.execute("PRAGMA synchronous=FULL")
     engine.go_online()
     queued = store.queued_count()

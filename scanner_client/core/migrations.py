@@ -156,6 +156,13 @@ _OFFLINE_SALES = _statements(
 )
 
 
+# A passage decided at the gate is committed before its verdict is shown and marked shown after:
+# one left unseen by a crash is uploaded as not admitted (gate/store.py, mark_interrupted).
+_UNSEEN_PASSAGES = _statements(
+    "ALTER TABLE passages ADD COLUMN unseen INTEGER NOT NULL DEFAULT 0",
+)
+
+
 class _OwedOutage(msgspec.Struct):
     client_ref: str
     started_at: datetime
@@ -205,6 +212,7 @@ MIGRATIONS = (
     Migration("till installation id for sale nonces", _install_id),
     Migration("offline sales counted per outage", _OFFLINE_SALES),
     Migration("till outages from its configuration into the outage log", _till_outages_into_the_log),
+    Migration("gate passages whose verdict is not yet shown", _UNSEEN_PASSAGES),
 )
 
 

@@ -159,6 +159,8 @@ class GateApp(App[None]):
         self.gate_screen.show_outcome(outcome, self.tz)
         if not outcome.admitted:
             self.bell()
+        # Only once the panel has been drawn has anyone seen the verdict (engine.mark_shown).
+        self.call_after_refresh(self.engine.mark_shown, outcome.nonce)
         self.refresh_status()
 
     def refresh_status(self) -> None:

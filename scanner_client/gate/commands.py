@@ -198,7 +198,10 @@ def cmd_decode(args: argparse.Namespace) -> int:
                         "",
                     )
                 word = "ADMIT" if verdict is Verdict.ADMIT else "REJECT"
-                print(f"{image}: {barcode.format} {barcode.text[:24]}… {word} {reason}: {message}{tail}")
+                line = f"{image}: {barcode.format} {barcode.text[:24]}… {word} {reason}: {message}{tail}"
+                print(line, flush=True)
+                if args.scan:  # printed: now someone has seen it
+                    engine.mark_shown(outcome.nonce)
 
     try:
         asyncio.run(_with_remote(engine, run()))

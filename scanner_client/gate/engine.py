@@ -64,6 +64,7 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
             on_progress=self.notify,
         )
         self._scan_lock = asyncio.Lock()
+        self._unseen: set[str] = set()  # decided here, verdict not yet shown (see mark_shown)
         store.mark_interrupted()
 
     @property
@@ -86,7 +87,8 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
         return gate
 
     async def scan(self, raw: str, direction: Direction | None = None) -> ScanOutcome:
-        """Decide one scan. The passage is committed to the store before this returns."""
+        """Decide one scan. The passage is committed to the store before this returns; the caller
+        calls mark_shown once the verdict has reached the person at the gate."""
         async with self._scan_lock:
             direction = direction or self.direction
             at = self.clock()
@@ -162,7 +164,7 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
             template_name=judgement.template_name,
             outage_id=outage.id if outage else None,
         )
-        self.sync_wanted.set()
+        self._unseen.add(nonce)
         return ScanOutcome.judged(nonce, code, judgement, direction, at, "offline")
 
     def _scan_offline(self, code: str, gate: GateData, direction: Direction, at: datetime) -> ScanOutcome:
@@ -179,7 +181,19 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
             template_name=judgement.template_name,
             outage_id=outage.id if outage else None,
         )
+        self._unseen.add(nonce)
         return ScanOutcome.judged(nonce, code, judgement, direction, at, "offline")
+
+    def mark_shown(self, nonce: str) -> None:
+        """The verdict of this scan has reached the person at the gate (on screen, printed, or
+        written to the turnstile's controller). A verdict decided here counts, and is uploaded,
+        only from this durable commit on: a gate that stops before it uploads the passage as not
+        admitted, as for an online scan whose answer never came."""
+        if nonce not in self._unseen:
+            return  # decided by the service, which already holds it
+        self.store.mark_shown(nonce)
+        self._unseen.discard(nonce)
+        self.sync_wanted.set()
 
     def preview(self, raw: str, direction: Direction | None = None) -> Judgement:
         """The local verdict for a code, recording nothing (for checking decoded images)."""
@@ -227,7 +241,7 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
                 override_reason=reason,
                 outage_id=outage.id if outage else None,
             )
-        self.sync_wanted.set()
+            self._unseen.add(nonce)
         self.notify()
         outcome = ScanOutcome.judged(nonce, original.code, judgement, original.direction, at, self.mode)
         return dataclasses.replace(outcome, override=True)

@@ -2,7 +2,9 @@
 per line on stdout, with the same store, queue and sync as the TUI.
 
 Each output line is written (and flushed) only after the passage is committed, so a controller
-that opens the turnstile on `"verdict": "admit"` never acts on a scan the store could lose.
+that opens the turnstile on `"verdict": "admit"` never acts on a scan the store could lose; and a
+verdict decided here is marked shown only after its line is out, so a gate killed in between
+uploads it as not admitted rather than as an admission nobody saw.
 Blank input lines are ignored; every other line gets exactly one answer, in order. With a
 watched folder, each barcode found in a dropped image is answered too (with an "image" field).
 """
@@ -22,6 +24,7 @@ import msgspec
 from admission.domain.model import Direction
 from scanner_client.core.remote import ServerRefused, ServerUnavailable
 from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.outcome import ScanOutcome
 from scanner_client.gate.watch import watch_folder
 
 log = logging.getLogger(__name__)
@@ -53,15 +56,16 @@ async def run_headless(
     out = stdout or sys.stdout
     background = asyncio.create_task(engine.run())
 
-    def emit(answer: dict[str, object]) -> None:
-        out.write(msgspec.json.encode(answer).decode() + "\n")
+    def emit(outcome: ScanOutcome, **extra: object) -> None:
+        out.write(msgspec.json.encode({**outcome.as_json(), **extra}).decode() + "\n")
         out.flush()
+        engine.mark_shown(outcome.nonce)
 
     async def found(image: Path, texts: list[str], error: str | None) -> None:
         if error or not texts:  # stdout carries verdicts only; this goes to the log
             log.warning("%s", error or f"no barcode found in {image.name}")
         for text in texts:
-            emit({**(await engine.scan(text, direction)).as_json(), "image": image.name})
+            emit(await engine.scan(text, direction), image=image.name)
 
     watcher = asyncio.create_task(watch_folder(watch, found)) if watch else None
     loop = asyncio.get_running_loop()
@@ -77,7 +81,7 @@ async def run_headless(
             text = raw.decode("utf-8", errors="replace")
             if not text.strip():
                 continue
-            emit((await engine.scan(text, direction)).as_json())
+            emit(await engine.scan(text, direction))
         if watcher is not None:  # input closed, but images keep coming: run until stopped
             await watcher
         await _drain(engine, drain_seconds)

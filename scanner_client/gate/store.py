@@ -3,6 +3,8 @@
 Every scan made at this device is a row of `passages`: committed before its verdict is shown,
 and, where it was decided here, waiting in the upload queue (upload = 1) until the service
 acknowledges it. The row stays as history, with the service's answer (conflicts, refusals).
+A passage decided here is recorded as unseen and marked shown once its verdict has reached the
+person at the gate; until then it is not uploaded, and after a crash it counts as not admitted.
 """
 
 from __future__ import annotations
@@ -106,8 +108,8 @@ class GateStore(LocalStore):
         with self.transaction() as db:
             db.execute(
                 "UPDATE passages SET source = 'offline', verdict = ?, reason = ?, message = ?, "
-                "entries_left = ?, ticket_serial = ?, template_name = ?, upload = 1, outage_id = ? "
-                "WHERE nonce = ?",
+                "entries_left = ?, ticket_serial = ?, template_name = ?, upload = 1, unseen = 1, "
+                "outage_id = ? WHERE nonce = ?",
                 (*_decided(decision), ticket_serial, template_name, outage_id, nonce),
             )
             self._count_offline(db, outage_id, "passages_offline")
@@ -127,14 +129,16 @@ class GateStore(LocalStore):
         override_reason: str | None = None,
         outage_id: int | None = None,
     ) -> str:
-        """Record a scan decided here (offline, or a supervisor's override) in one commit."""
+        """Record a scan decided here (offline, or a supervisor's override) in one commit, as not
+        yet shown (see mark_shown)."""
         with self.transaction() as db:
             seq = self.next_number(db, "passage")
             nonce = f"{device}-{seq}"
             db.execute(
                 "INSERT INTO passages(seq, nonce, code, gate, zone, from_zone, direction, scanned_at, "
                 "source, ticket_serial, template_name, verdict, reason, message, entries_left, "
-                "override_reason, upload, outage_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?)",
+                "override_reason, upload, unseen, outage_id) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,1,?)",
                 (
                     seq, nonce, code, gate.name, gate.zone, gate.from_zone, direction.value,
                     epoch(scanned_at), source, ticket_serial, template_name, *_decided(decision),
@@ -144,14 +148,21 @@ class GateStore(LocalStore):
             self._count_offline(db, outage_id, "passages_offline")
         return nonce
 
+    def mark_shown(self, nonce: str) -> None:
+        """The verdict of a passage decided here has reached the person at the gate: from now on
+        it is what happened, and it may be uploaded."""
+        with self.transaction() as db:
+            db.execute("UPDATE passages SET unseen = 0 WHERE nonce = ? AND unseen = 1", (nonce,))
+
     def mark_interrupted(self) -> int:
-        """Scans whose online answer never came back before a crash: nobody saw a verdict, so
+        """At start-up, scans the gate stopped on before anyone saw a verdict: those whose online
+        answer never came back, and those decided here but never shown. Nobody saw a verdict, so
         nobody passed. They are uploaded as such: if the server did admit one, it annuls that
         admission, and the ticket is not used up by a scan that let nobody in."""
         with self.transaction() as db:
             return db.execute(
                 "UPDATE passages SET source = 'interrupted', verdict = ?, reason = ?, message = ?, "
-                "upload = 1 WHERE source = 'pending'",
+                "entries_left = NULL, upload = 1, unseen = 0 WHERE source = 'pending' OR unseen = 1",
                 (Verdict.REJECT.value, Reason.TURNED_AWAY.value, INTERRUPTED_MESSAGE),
             ).rowcount
 
@@ -163,9 +174,12 @@ class GateStore(LocalStore):
         return self._select("ORDER BY seq DESC LIMIT ?", limit)
 
     def queued(self, limit: int) -> list[LocalPassage]:
-        return self._select("WHERE upload = 1 ORDER BY seq LIMIT ?", limit)
+        """The upload queue. A verdict not yet shown is held back: it may still become 'nobody
+        passed' if the gate stops before showing it."""
+        return self._select("WHERE upload = 1 AND unseen = 0 ORDER BY seq LIMIT ?", limit)
 
     def queued_count(self) -> int:
+        """Passages not yet on the server, counting those still waiting to be shown."""
         return int(self._db.execute("SELECT count(*) FROM passages WHERE upload = 1").fetchone()[0])
 
     def flagged(self, limit: int = 1000) -> list[LocalPassage]:

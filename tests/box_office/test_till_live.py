@@ -65,7 +65,9 @@ async def test_sell_offline_admit_offline_and_reconcile_when_the_server_returns(
 
         # The gate is offline too and has never seen these tickets: the till's key vouches for them.
         first = await gate.scan(day.tickets[0].code)
+        gate.mark_shown(first.nonce)  # on the gate's screen: only a verdict seen is uploaded
         again = await gate.scan(day.tickets[0].code)
+        gate.mark_shown(again.nonce)
         assert (first.verdict, first.mode) == (Verdict.ADMIT, "offline")
         assert again.reason is Reason.ALREADY_USED
 

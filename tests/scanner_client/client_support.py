@@ -23,6 +23,8 @@ from admission.contract import (
 from admission.domain.codes import SignedTicket, new_serial, new_ticket_number, now_utc, sign_ticket
 from admission.domain.model import Direction, TemplateKind, ValidityMode
 from scanner_client.core.snapshot import SnapshotStore
+from scanner_client.gate.engine import GateEngine
+from scanner_client.gate.outcome import ScanOutcome
 from scanner_client.gate.settings import Settings, hash_pin
 
 SUPERVISOR_PIN = "2468"
@@ -208,3 +210,9 @@ def enrolled_settings(
         pin_hash=hash_pin(SUPERVISOR_PIN),
         end_pause_ms=0,
     )
+
+
+def shown(engine: GateEngine, outcome: ScanOutcome) -> ScanOutcome:
+    """The verdict reached the person at the gate, as the app and headless mode report it."""
+    engine.mark_shown(outcome.nonce)
+    return outcome

@@ -17,7 +17,7 @@ from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.remote import GateRemote
 from scanner_client.gate.settings import Settings
 from scanner_client.gate.store import GateStore
-from tests.scanner_client.client_support import VenueSnapshot
+from tests.scanner_client.client_support import VenueSnapshot, shown
 
 
 class FakeService:
@@ -115,7 +115,7 @@ async def test_online_scan_is_registered_by_the_server_with_the_local_nonce(
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)
     engine = engine_for(store, service)
-    outcome = await engine.scan(ticket.number)
+    outcome = shown(engine, await engine.scan(ticket.number))
     assert outcome.mode == "online" and service.scans[0]["nonce"] == outcome.nonce == "gate-pc-1-1"
     local = store.passage(outcome.nonce)
     assert local is not None and local.server_status == "online" and not local.upload
@@ -129,14 +129,14 @@ async def test_failures_decide_locally_with_the_same_nonce_then_go_offline(
     venue.apply(store)
     engine = engine_for(store, service)
     service.slow = True  # the server takes longer than the scan timeout
-    first = await engine.scan(ticket.number)
+    first = shown(engine, await engine.scan(ticket.number))
     assert (first.mode, first.verdict) == ("offline", Verdict.ADMIT)
     assert engine.online  # one failure is not yet an outage
     service.slow, service.down = False, True
-    second = await engine.scan(ticket.code)
+    second = shown(engine, await engine.scan(ticket.code))
     assert second.reason.value == "already_used"  # the first, decided locally, counts
     assert not engine.online and store.current_outage() is not None
-    third = await engine.scan(ticket.number)
+    third = shown(engine, await engine.scan(ticket.number))
     assert third.mode == "offline" and service.scan_attempts == 2  # offline: no more online attempts
     assert [p.nonce for p in store.queued(10)] == [first.nonce, second.nonce, third.nonce]
 
@@ -166,7 +166,7 @@ async def test_a_refused_passage_does_not_block_the_queue(
     engine.go_offline()
     codes = [f"code-{i}" for i in range(8)]
     for code in codes:
-        await engine.scan(code)
+        shown(engine, await engine.scan(code))
     service.poison = {"code-5"}
     engine.go_online()
     report = await engine.push_queue()
@@ -190,7 +190,7 @@ async def test_unauthorised_token_keeps_the_gate_working_offline(store: GateStor
     settings = Settings.load(store)
     remote = GateRemote("http://service.test", "revoked", transport=httpx.MockTransport(refuse))
     engine = GateEngine(store, settings, remote)
-    outcome = await engine.scan(ticket.number)
+    outcome = shown(engine, await engine.scan(ticket.number))
     assert outcome.verdict is Verdict.ADMIT and outcome.mode == "offline"
     assert not engine.online and engine.problem and "token" in engine.problem
     assert store.queued_count() == 1
@@ -202,8 +202,8 @@ async def test_turn_away_after_an_online_admit_annuls_it_on_the_server(
     ticket = venue.issue(VenueSnapshot.SINGLE)
     venue.apply(store)
     engine = engine_for(store, service)
-    admitted = await engine.scan(ticket.number)
-    turned = await engine.turn_away(admitted, "no shoes")
+    admitted = shown(engine, await engine.scan(ticket.number))
+    turned = shown(engine, await engine.turn_away(admitted, "no shoes"))
     await engine.push_queue()
     assert service.annulled == [admitted.nonce]
     assert service.batches == [[turned.nonce]]
@@ -219,8 +219,8 @@ async def test_restart_during_an_outage_starts_offline(
     venue.apply(store)
     engine = engine_for(store, service)
     service.down = True
-    await engine.scan("x")
-    await engine.scan("y")
+    shown(engine, await engine.scan("x"))
+    shown(engine, await engine.scan("y"))
     assert not engine.online
     restarted = engine_for(store, service)
     assert not restarted.online  # no timeout to sit through on the first scan after a restart

@@ -15,6 +15,7 @@ from admission.domain.model import Direction, Reason, Verdict
 from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.remote import GateRemote
 from scanner_client.gate.settings import Settings, open_store
+from tests.scanner_client.client_support import shown
 from tests.scanner_client.live_support import (
     cli,
     enroll,
@@ -176,16 +177,17 @@ async def test_running_gate_switches_offline_and_back_by_itself(
     background = asyncio.create_task(engine.run())
     numbers = tickets(demo_venue, "Day ticket")
     try:
-        first = await engine.scan(numbers[0])
+        first = shown(engine, await engine.scan(numbers[0]))
         assert (first.mode, first.verdict) == ("online", Verdict.ADMIT)
 
         await asyncio.to_thread(live_server.stop, True)
-        second = await engine.scan(numbers[1])  # the call fails: decided here, same nonce
-        third = await engine.scan(numbers[0])
+        # the call fails: decided here, same nonce
+        second = shown(engine, await engine.scan(numbers[1]))
+        third = shown(engine, await engine.scan(numbers[0]))
         assert (second.mode, second.verdict) == ("offline", Verdict.ADMIT)
         assert (third.mode, third.reason) == ("offline", Reason.ALREADY_USED)
         assert not engine.online and store.current_outage() is not None
-        exit_scan = await engine.scan(numbers[1], Direction.OUT)
+        exit_scan = shown(engine, await engine.scan(numbers[1], Direction.OUT))
         assert exit_scan.verdict is Verdict.ADMIT
 
         await asyncio.to_thread(live_server.start)
@@ -194,7 +196,7 @@ async def test_running_gate_switches_offline_and_back_by_itself(
                 break
             await asyncio.sleep(0.05)
         assert engine.online and store.queued_count() == 0 and not store.outages_to_post()
-        fourth = await engine.scan(numbers[1])
+        fourth = shown(engine, await engine.scan(numbers[1]))
         # The server knows the offline entry and exit now: this is a re-entry, not a first entry.
         assert (fourth.mode, fourth.verdict, fourth.message) == ("online", Verdict.ADMIT, "Re-entry")
     finally:

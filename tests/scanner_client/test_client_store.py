@@ -64,6 +64,7 @@ def test_nonce_sequence_survives_reopening(data_dir: Path, store: GateStore) -> 
         template_name=None,
     )
     assert (first, second) == (f"{DEVICE}-1", f"{DEVICE}-2")
+    store.mark_shown(second)
     store.close()
     reopened = open_store(data_dir)
     # The unanswered online scan was never shown, so nobody passed: it is uploaded as such, so
@@ -83,6 +84,7 @@ def test_nonce_sequence_survives_reopening(data_dir: Path, store: GateStore) -> 
         template_name=None,
     )
     assert third == f"{DEVICE}-3"
+    reopened.mark_shown(third)
     assert [p.nonce for p in reopened.queued(10)] == [first, second, third]
     reopened.close()
 
@@ -103,6 +105,8 @@ def test_queue_leaves_only_acknowledged_passages(store: GateStore) -> None:
         )
         for i in range(3)
     ]
+    for nonce in nonces:
+        store.mark_shown(nonce)
     store.acknowledge(
         [
             BatchResult(nonce=nonces[0], status="registered", verdict=Verdict.ADMIT, reason=Reason.OK),

@@ -218,6 +218,11 @@ def test_a_gate_store_of_release_0_1_opens_migrated_with_its_data(tmp_path: Path
             outage_id=outage.id,
         )
         assert nonce == f"{DEVICE}-4"
+        # 0.1's passages were all shown before this release; a new one waits until it is.
+        assert [p.nonce for p in store.queued(10)] == [f"{DEVICE}-2", f"{DEVICE}-3"]
+        store.mark_shown(nonce)
+        assert [p.nonce for p in store.queued(10)][-1] == nonce
+        assert store.mark_interrupted() == 0  # nothing of 0.1's is taken for a passage nobody saw
         store.close_outage(now_utc())
         assert store.open_outage(DEVICE, now_utc()).client_ref == f"{DEVICE}-outage-2"
     finally:
