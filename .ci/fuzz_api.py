@@ -72,7 +72,9 @@ def fuzz(venue: DemoVenue, backend: str, seconds: int) -> list[str]:
                 "--checks", CHECKS,
                 "--phases", "examples,coverage,fuzzing",
                 "--max-time", str(seconds),
-                "--workers", "2",
+                # One worker: Python 3.11's ast.parse, which hypothesis calls to describe lambdas,
+                # can fail when two threads parse at once ("recursion depth mismatch").
+                "--workers", "1",
                 "--request-timeout", "75",  # long polls wait up to 60 s
                 "--suppress-health-check", "all",
                 "--warnings", "off",
