@@ -2,7 +2,7 @@
 
 Pure: msgspec and the standard library only, so the till applies exactly the rules the service
 checks when its offline sales arrive. What each method can do offline follows from how it works,
-not from configuration (DESIGN.md, and the vendor routine this replaces):
+not from configuration (the box-office outage routine this replaces):
 - cash works offline;
 - non-integrated mobile payment (the seller confirms the transfer on their own phone) works offline;
 - integrated mobile payment needs the provider's confirmation: online only;
