@@ -19,7 +19,7 @@ from admission.cli.common import (
     errors,
     run,
     settings_from,
-    with_session,
+    writing,
 )
 
 
@@ -31,7 +31,7 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
             session, contract.DeviceIn(name=args.name, role=args.role, gate=args.gate)
         )
 
-    issued = run(with_session(settings_from(args), work))
+    issued = run(writing(settings_from(args), work))
     console.print(f"Device {issued.device.name!r} ({issued.device.role}) created. Token, shown once:")
     console.print(f"  [bold]{issued.token}[/]")
     return 0
@@ -40,7 +40,7 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
 def cmd_tokens_list(args: argparse.Namespace) -> int:
     from admission.services import devices
 
-    rows = run(with_session(settings_from(args), devices.list_devices))
+    rows = run(writing(settings_from(args), devices.list_devices))
     table = Table("id", "device", "role", "gate", "created", "revoked", title="Devices")
     for d in rows:
         table.add_row(
@@ -61,7 +61,7 @@ def cmd_tokens_revoke(args: argparse.Namespace) -> int:
     async def work(session: Any) -> Any:
         return await devices.revoke_device(session, args.device_id)
 
-    device = run(with_session(settings_from(args), work))
+    device = run(writing(settings_from(args), work))
     console.print(f"Device {device.name!r} and all its tokens are revoked (other workers: within seconds).")
     return 0
 
@@ -75,7 +75,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
         return (await session.scalars(select(IssuerKey).order_by(IssuerKey.key_id))).all()
 
     table = Table("key id", "owner", "public key", "created", "revoked", title="Issuer keys")
-    for key in run(with_session(settings_from(args), work)):
+    for key in run(writing(settings_from(args), work)):
         owner = f"device {key.device_id}" if key.device_id else "service"
         table.add_row(
             str(key.key_id),
@@ -96,7 +96,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     async def work(session: Any) -> int:
         return await keys.create_service_key(session, settings.data_dir)
 
-    key_id = run(with_session(settings, work))
+    key_id = run(writing(settings, work))
     console.print(f"New issuer key {key_id}: restart the service to sign with it. Old tickets stay valid.")
     return 0
 
@@ -111,7 +111,7 @@ def cmd_auto_exit(args: argparse.Namespace) -> int:
     async def work(session: Any) -> int:
         return await scanning.auto_exit(session, at, None)
 
-    count = run(with_session(settings_from(args), work))
+    count = run(writing(settings_from(args), work))
     console.print(f"Recorded {count} automatic exits at {at.isoformat()}.")
     return 0
 
@@ -128,7 +128,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
         request = contract.IssueRequest(template_id=args.template, event_id=args.event, count=args.count)
         return await tickets.issue_tickets(session, ring, tz, request)
 
-    issued = run(with_session(settings, work))
+    issued = run(writing(settings, work))
     out = sys.stdout if args.out == "-" else open(args.out, "w")  # noqa: SIM115
     with out:
         out.write("number,serial,code\n")

@@ -6,17 +6,20 @@ import argparse
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.config import Settings
 from admission.db.engine import Database, is_sqlite
+from admission.services.unit_of_work import UnitOfWork
 
 console = Console()
 errors = Console(stderr=True)
 Handler = Callable[[argparse.Namespace], int]
+T = TypeVar("T")
 
 
 class CliError(Exception):
@@ -49,11 +52,24 @@ def settings_from(args: argparse.Namespace, *, creating: bool = False) -> Settin
     return settings
 
 
-async def with_session(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
+async def writing(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """`work(session)` in one write transaction: the service's own unit of work, so a command
+    changes the venue exactly as the same request to the API would."""
+    return await _unit_of_work(settings, work, write=True)
+
+
+async def reading(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """`work(session)` in a read transaction (on SQLite one that never takes the write lock)."""
+    return await _unit_of_work(settings, work, write=False)
+
+
+async def _unit_of_work(
+    settings: Settings, work: Callable[[AsyncSession], Awaitable[T]], *, write: bool
+) -> T:
     db = Database(settings.database_url)
     try:
-        async with db.session() as session:
-            return await work(session)
+        uow = UnitOfWork(db)
+        return await (uow.write(work) if write else uow.read(work))
     finally:
         await db.dispose()
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,10 +20,17 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission import contract
-from admission.cli.common import CliError, add_database_options, console, errors, run, settings_from
-from admission.config import Settings
+from admission.cli.common import (
+    CliError,
+    add_database_options,
+    console,
+    errors,
+    reading,
+    run,
+    settings_from,
+    writing,
+)
 from admission.contract import ImportResult, OccupancyReport
-from admission.db.engine import Database
 from admission.domain.model import Direction
 from admission.services import catalog, imports, notices
 from admission.services import reports as report_service
@@ -36,25 +42,6 @@ T = TypeVar("T")
 
 KINDS = ("summary", "passages", "templates", "occupancy", "reasons", "sources", "conflicts", "outages")
 STATUS_STYLE = {"admitted": "green", "rejected": "red", "not_a_code": "yellow", "duplicate": "dim"}
-
-
-async def _read(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Reports read in a deferred transaction: they never hold SQLite's write lock."""
-    db = Database(settings.database_url)
-    try:
-        async with db.read_session() as session:
-            return await work(session)
-    finally:
-        await db.dispose()
-
-
-async def _write(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    db = Database(settings.database_url)
-    try:
-        async with db.session() as session:
-            return await work(session)
-    finally:
-        await db.dispose()
 
 
 async def _zone(session: AsyncSession) -> ZoneInfo:
@@ -170,7 +157,7 @@ def write_csv(report: AnyReport, target: str) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    report = run(_read(settings_from(args), lambda session: build_report(session, args)))
+    report = run(reading(settings_from(args), lambda session: build_report(session, args)))
     if isinstance(report, SummaryReport):
         if args.csv:
             raise CliError("the summary has no rows to export: use another report with --csv")
@@ -188,7 +175,7 @@ def cmd_review_conflict(args: argparse.Namespace) -> int:
     async def work(session: AsyncSession) -> contract.ConflictRow:
         return await report_service.review_conflict(session, await _zone(session), args.nonce, args.note)
 
-    row = run(_write(settings_from(args), work))
+    row = run(writing(settings_from(args), work))
     console.print(f"Conflict {row.nonce} ({row.gate}, {row.scanned_at:%Y-%m-%d %H:%M}) marked reviewed.")
     return 0
 
@@ -251,7 +238,7 @@ def cmd_import_scans(args: argparse.Namespace) -> int:
             session, ring, content, args.gate, Direction(args.direction), args.at
         )
 
-    result = run(_write(settings, work))
+    result = run(writing(settings, work))
     if not result.lines:
         console.print(f"{args.file} is empty: nothing to import.")
         return 0
@@ -293,7 +280,7 @@ def cmd_notice_set(args: argparse.Namespace) -> int:
 
     if not args.message.strip():
         raise CliError("the notice needs a message")
-    tz, notice = run(_write(settings_from(args), work))
+    tz, notice = run(writing(settings_from(args), work))
     console.print(f"Notice {notice.id} shows on every gate and box office until {_text(notice.ends_at, tz)}.")
     return 0
 
@@ -302,7 +289,7 @@ def cmd_notice_list(args: argparse.Namespace) -> int:
     async def work(session: AsyncSession) -> tuple[ZoneInfo, list[contract.NoticeOut]]:
         return await _zone(session), await notices.list_notices(session, active_only=not args.all)
 
-    tz, rows = run(_read(settings_from(args), work))
+    tz, rows = run(reading(settings_from(args), work))
     table = Table("id", "message", "from", "until", "by", "active", title="Notices", title_justify="left")
     for n in rows:
         table.add_row(
@@ -318,7 +305,7 @@ def cmd_notice_list(args: argparse.Namespace) -> int:
 
 
 def cmd_notice_end(args: argparse.Namespace) -> int:
-    notice = run(_write(settings_from(args), lambda session: notices.end_notice(session, args.notice_id)))
+    notice = run(writing(settings_from(args), lambda session: notices.end_notice(session, args.notice_id)))
     console.print(f"Notice {notice.id} ended; clients drop it with their next sync.")
     return 0
 

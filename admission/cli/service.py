@@ -22,7 +22,7 @@ from admission.cli.common import (
     errors,
     run,
     settings_from,
-    with_session,
+    writing,
 )
 from admission.config import Settings
 
@@ -54,7 +54,7 @@ def check_issuer_key(settings: Settings) -> None:
         except RuntimeError as exc:
             raise CliError(str(exc)) from exc
 
-    run(with_session(settings, work))
+    run(writing(settings, work))
 
 
 @contextmanager
