@@ -19,7 +19,7 @@ from admission.barcodes.decoding import DecodedBarcode, decode_image
 from admission.barcodes.errors import BarcodeError
 from admission.barcodes.png import PRINT_DPI
 from admission.barcodes.qr import qr_png, qr_svg
-from admission.barcodes.ticket import PrintableTicket
+from admission.barcodes.ticket import PrintableTicket, validity_text
 from admission.barcodes.ticket_html import render_ticket_html
 from admission.barcodes.ticket_image import render_ticket_pdf, render_ticket_png
 
@@ -37,4 +37,5 @@ __all__ = [
     "render_ticket_html",
     "render_ticket_pdf",
     "render_ticket_png",
+    "validity_text",
 ]

@@ -4,7 +4,9 @@ layouts share both)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Final
+from zoneinfo import ZoneInfo
 
 import msgspec
 from PIL import ImageColor
@@ -46,3 +48,21 @@ def text_color_on(accent: str) -> str:
     """Black or white, whichever reads better on the accent colour (relative luminance)."""
     red, green, blue = ImageColor.getrgb(accent)[:3]
     return "#000000" if 0.2126 * red + 0.7152 * green + 0.0722 * blue > 150 else "#ffffff"
+
+
+def validity_text(
+    valid_from: datetime | None, valid_until: datetime | None, tz: ZoneInfo, days_from_first_use: int | None
+) -> str:
+    """The printed validity, in the venue's time zone: "Valid from … until …", "Valid any day"."""
+
+    def local(moment: datetime) -> str:
+        return moment.astimezone(tz).strftime("%d %b %Y %H:%M")
+
+    parts = []
+    if valid_from:
+        parts.append(f"from {local(valid_from)}")
+    if valid_until:
+        parts.append(f"until {local(valid_until)}")
+    if days_from_first_use:
+        parts.append(f"{days_from_first_use} day(s) from first use")
+    return "Valid " + ", ".join(parts) if parts else "Valid any day"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -48,20 +47,6 @@ def printed_page(page: PrintableTicket, page_format: str) -> Rendered:
     raise InvalidRequestError("format must be html, png or pdf")
 
 
-def validity_text(ticket: Ticket, tz: ZoneInfo, days_from_first_use: int | None) -> str:
-    def local(moment: datetime) -> str:
-        return moment.astimezone(tz).strftime("%d %b %Y %H:%M")
-
-    parts = []
-    if ticket.valid_from:
-        parts.append(f"from {local(ticket.valid_from)}")
-    if ticket.valid_until:
-        parts.append(f"until {local(ticket.valid_until)}")
-    if days_from_first_use:
-        parts.append(f"{days_from_first_use} day(s) from first use")
-    return "Valid " + ", ".join(parts) if parts else "Valid any day"
-
-
 async def printable_ticket(session: AsyncSession, ref: str) -> PrintableTicket:
     """What the printed page of the ticket with this number or code shows."""
     ticket = await tickets.get_ticket(session, ref)
@@ -78,7 +63,7 @@ async def printable_ticket(session: AsyncSession, ref: str) -> PrintableTicket:
         template_name=template.name,
         event_name=event.name if event else None,
         event_start=event.starts_at.astimezone(tz).strftime("%a %d %b %Y %H:%M") if event else None,
-        validity=validity_text(ticket, tz, first_use_days),
+        validity=barcodes.validity_text(ticket.valid_from, ticket.valid_until, tz, first_use_days),
         price=money(template.price_cents, template.currency),
         ticket_number=ticket.number or "",
         signed_code=ticket.code,

@@ -37,18 +37,11 @@ class IssuedTicket:
     valid_until: datetime | None
 
 
-def validity_text(ticket: IssuedTicket, template: TemplateData, tz: ZoneInfo) -> str:
-    def local(moment: datetime) -> str:
-        return moment.astimezone(tz).strftime("%d %b %Y %H:%M")
-
-    parts = []
-    if ticket.valid_from:
-        parts.append(f"from {local(ticket.valid_from)}")
-    if ticket.valid_until:
-        parts.append(f"until {local(ticket.valid_until)}")
-    if template.validity_mode is ValidityMode.DAYS_FROM_FIRST_USE and template.validity_days:
-        parts.append(f"{template.validity_days} day(s) from first use")
-    return "Valid " + ", ".join(parts) if parts else "Valid any day"
+def first_use_days(template: TemplateData) -> int | None:
+    """Days a ticket of this template lasts from its first use, if that is how it is valid."""
+    if template.validity_mode is ValidityMode.DAYS_FROM_FIRST_USE:
+        return template.validity_days
+    return None
 
 
 def printable(
@@ -62,7 +55,7 @@ def printable(
         template_name=template.name,
         event_name=event.name if event else None,
         event_start=event.starts_at.astimezone(tz).strftime("%a %d %b %Y %H:%M") if event else None,
-        validity=validity_text(ticket, template, tz),
+        validity=barcodes.validity_text(ticket.valid_from, ticket.valid_until, tz, first_use_days(template)),
         price=format_money(template.price_cents, template.currency),
         ticket_number=ticket.number,
         signed_code=ticket.code,
