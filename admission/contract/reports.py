@@ -115,7 +115,7 @@ class ReviewIn(msgspec.Struct, kw_only=True):
     note: Annotated[str, msgspec.Meta(max_length=300)] = ""
 
 
-class OutageRow(msgspec.Struct, kw_only=True):
+class OutageOut(msgspec.Struct, kw_only=True):
     id: int
     device: str
     started_at: datetime
@@ -125,6 +125,10 @@ class OutageRow(msgspec.Struct, kw_only=True):
     sales_offline: int
     registered_at: datetime | None
     note: str | None
+
+
+# A report's outage rows are the outage log's entries, in the venue's time zone.
+OutageRow = OutageOut
 
 
 class OutageSummary(msgspec.Struct, kw_only=True):
@@ -180,18 +184,6 @@ class OutageIn(msgspec.Struct, kw_only=True):
     sales_offline: Count = 0
     registered_at: datetime | None = None
     note: Annotated[str, msgspec.Meta(max_length=300)] | None = None
-
-
-class OutageOut(msgspec.Struct, kw_only=True):
-    id: int
-    device: str
-    started_at: datetime
-    ended_at: datetime | None
-    duration_seconds: float | None
-    passages_offline: int
-    sales_offline: int
-    registered_at: datetime | None
-    note: str | None
 
 
 LineStatus = Literal["admitted", "rejected", "not_a_code", "duplicate"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,17 +13,22 @@ from admission.domain.errors import InvalidRequestError
 from admission.services.devices import Principal
 
 
-def outage_out(outage: Outage, device_name: str) -> OutageOut:
-    duration = (outage.ended_at - outage.started_at).total_seconds() if outage.ended_at else None
+def outage_out(outage: Outage, device_name: str, tz: tzinfo = UTC) -> OutageOut:
+    """An outage as the API and the reports show it, its times in `tz`."""
+
+    def local(moment: datetime | None) -> datetime | None:
+        return moment.astimezone(tz) if moment else None
+
+    ended = outage.ended_at
     return OutageOut(
         id=outage.id,
         device=device_name,
-        started_at=outage.started_at,
-        ended_at=outage.ended_at,
-        duration_seconds=duration,
+        started_at=outage.started_at.astimezone(tz),
+        ended_at=local(ended),
+        duration_seconds=(ended - outage.started_at).total_seconds() if ended else None,
         passages_offline=outage.passages_offline,
         sales_offline=outage.sales_offline,
-        registered_at=outage.registered_at,
+        registered_at=local(outage.registered_at),
         note=outage.note,
     )
 

@@ -11,22 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import OutageRow, OutagesReport, OutageSummary
 from admission.db.models import Device, Outage
+from admission.services.outages import outage_out
 from admission.services.reports.periods import Period, report_heading
-
-
-def _outage_row(outage: Outage, device: str, tz: ZoneInfo) -> OutageRow:
-    ended = outage.ended_at
-    return OutageRow(
-        id=outage.id,
-        device=device,
-        started_at=outage.started_at.astimezone(tz),
-        ended_at=ended.astimezone(tz) if ended else None,
-        duration_seconds=(ended - outage.started_at).total_seconds() if ended else None,
-        passages_offline=outage.passages_offline,
-        sales_offline=outage.sales_offline,
-        registered_at=outage.registered_at.astimezone(tz) if outage.registered_at else None,
-        note=outage.note,
-    )
 
 
 def summarise_outages(rows: Sequence[OutageRow], now: datetime) -> OutageSummary:
@@ -63,7 +49,7 @@ async def outages_report(
             (Outage.ended_at.is_(None)) | (Outage.ended_at > period.start),
         )
     outages = await session.execute(statement.order_by(Outage.started_at, Outage.id))
-    rows = [_outage_row(outage, device, tz) for outage, device in outages]
+    rows = [outage_out(outage, device, tz) for outage, device in outages]
     return OutagesReport(
         **report_heading("outages", period, tz), summary=summarise_outages(rows, now), rows=rows
     )
