@@ -5,7 +5,10 @@ loopback port, and runs schemathesis over the OpenAPI document once per token: a
 office, a viewer, then the admin (last: it may revoke the other devices). Exits non-zero when
 schemathesis finds a failure.
 
-    .venv/bin/python .ci/fuzz_api.py [--seconds 40] [--pg-url postgresql+asyncpg://...]
+    .venv/bin/python .ci/fuzz_api.py [--seconds 40] [--seed N] [--pg-url postgresql+asyncpg://...]
+
+CI passes a fixed seed so that a run repeats what the last one tried; `make fuzz` draws a new
+seed each time to explore, and what it finds becomes a regression test in tests/api.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=40, help="time budget per token and backend")
+    parser.add_argument("--seed", type=int, help="repeat the cases of this seed (default: a new one)")
     parser.add_argument("--pg-url", default=os.environ.get("ADMISSION_TEST_DATABASE_URL"))
     args = parser.parse_args()
     failed: list[str] = []
@@ -45,7 +49,7 @@ def main() -> int:
             backend, Path(folder), args.pg_url
         ) as url:
             venue = asyncio.run(seed_demo(url, Path(folder), tickets_per_template=3))
-            failed += fuzz(venue, backend, args.seconds)
+            failed += fuzz(venue, backend, args.seconds, args.seed)
     if failed:
         print(f"API fuzzing failed for: {', '.join(failed)}")
         return 1
@@ -53,7 +57,7 @@ def main() -> int:
     return 0
 
 
-def fuzz(venue: DemoVenue, backend: str, seconds: int) -> list[str]:
+def fuzz(venue: DemoVenue, backend: str, seconds: int, seed: int | None) -> list[str]:
     server = LiveServer(venue, workers=2)
     server.start()
     failed = []
@@ -80,6 +84,8 @@ def fuzz(venue: DemoVenue, backend: str, seconds: int) -> list[str]:
                 "--warnings", "off",
                 "--no-color",
             ]  # fmt: skip
+            if seed is not None:
+                command += ["--seed", str(seed)]
             if subprocess.run(command, check=False).returncode != 0:
                 failed.append(f"{backend}/{role}")
     finally:

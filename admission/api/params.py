@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, TypeAlias
 
-from litestar.params import PathParameter
+from litestar.params import PathParameter, QueryParameter
 
 # Rows are numbered from 1 in 32-bit integer columns (PostgreSQL): a larger number names nothing
 # and must be a 400, not a database error.
 RowId: TypeAlias = Annotated[int, PathParameter(ge=1, le=2**31 - 1, description="row id")]
+
+# Change-feed cursors are 64-bit sequence numbers (PostgreSQL BIGINT).
+FeedCursor: TypeAlias = Annotated[
+    int,
+    QueryParameter(ge=0, le=2**63 - 1, description="cursor of the last change you hold; 0: snapshot"),
+]

@@ -66,3 +66,15 @@ def test_path_ids_beyond_any_row_are_refused(client: TestClient, venue: DemoVenu
     ]:
         response = client.request(method, path, headers=admin, json={} if method == "POST" else None)
         assert response.status_code == 400, (method, path, response.status_code, response.text)
+
+
+@pytest.mark.parametrize("cursor", [str(2**63), str(10**30)])
+def test_feed_cursors_beyond_64_bits_are_refused(client: TestClient, venue: DemoVenue, cursor: str) -> None:  # type: ignore[type-arg]
+    gate = bearer(venue.gate_tokens["Main gate"])
+    response = client.get(f"/api/v1/sync/changes?since={cursor}", headers=gate)
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    # The largest cursor the feed can hold is a valid question with an empty answer.
+    response = client.get(f"/api/v1/sync/changes?since={2**63 - 1}", headers=gate)
+    assert response.status_code == 200, response.text
+    assert response.json()["changes"] == []

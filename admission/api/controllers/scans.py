@@ -9,6 +9,7 @@ from litestar.params import FromPath, JSONBody, Parameter
 
 from admission.api.auth import allow
 from admission.api.dependencies import AuthenticatedRequest, Keys, Notifier, ScanCatalogue, Scans, Uow
+from admission.api.params import FeedCursor
 from admission.contract import (
     AnnulResponse,
     AutoExitRequest,
@@ -61,9 +62,7 @@ class ScanController(Controller):
         self,
         uow: Uow,
         notifier: Notifier,
-        since: Annotated[
-            int, Parameter(ge=0, description="cursor of the last change you hold; 0: snapshot")
-        ] = 0,
+        since: FeedCursor = 0,
         limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 1000,
         wait: Annotated[float, Parameter(ge=0, le=MAX_WAIT_SECONDS, description="long-poll seconds")] = 0,
     ) -> ChangesPage:
