@@ -32,6 +32,7 @@ from admission.cli.common import (
 )
 from admission.contract import ImportResult, OccupancyReport
 from admission.domain.model import Direction
+from admission.domain.wording import duration_words, reason_words
 from admission.services import catalog, imports, notices
 from admission.services import reports as report_service
 from admission.services.keys import KeyRing
@@ -87,13 +88,15 @@ def _text(value: Any, tz: ZoneInfo) -> str:
     return report_service.cell(value, tz)
 
 
-def duration_text(seconds: float) -> str:
-    """'40 s', '3 min 20 s', '65 min': an outage of seconds must not read as '0 min'."""
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole} s"
-    minutes, rest = divmod(whole, 60)
-    return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+duration_text = duration_words  # the name the manager's commands always used
+
+
+def _column_text(name: str, value: Any, tz: ZoneInfo) -> str:
+    if value is not None and name.endswith("_seconds"):
+        return duration_words(value)
+    if value is not None and name == "reason":
+        return reason_words(value)
+    return _text(value, tz)
 
 
 def print_table(report: AnyReport) -> None:
@@ -102,9 +105,9 @@ def print_table(report: AnyReport) -> None:
     title = f"{report.kind.capitalize()}: {_period_text(report.start, report.end)} ({report.timezone})"
     if report.gate:
         title += f", gate {report.gate}"
-    table = Table(*names, title=title, title_justify="left")
+    table = Table(*(report_service.label(name) for name in names), title=title, title_justify="left")
     for row in rows:
-        table.add_row(*(_text(value, tz) for value in row))
+        table.add_row(*(_column_text(name, value, tz) for name, value in zip(names, row, strict=True)))
     if not rows:
         table.caption = "nothing in this period"
     console.print(table)
@@ -112,18 +115,18 @@ def print_table(report: AnyReport) -> None:
 
 def print_summary(report: SummaryReport) -> None:
     table = Table(
-        "figure", "value", title=f"Summary: {_period_text(report.start, report.end)}", title_justify="left"
+        "Figure", "Value", title=f"Summary: {_period_text(report.start, report.end)}", title_justify="left"
     )
     figures: list[tuple[str, object]] = [
-        ("scans", report.scans),
-        ("entries", report.entries),
-        ("exits", report.exits),
-        ("admitted", report.admitted),
-        ("rejected", report.rejected),
-        ("registered late (offline, import)", f"{report.offline_share:.1%}"),
-        ("open conflicts (all time)", report.open_conflicts),
-        ("outages", report.outages),
-        *((f"inside now: {zone}", count) for zone, count in report.occupancy_now.items()),
+        ("Entries", report.entries),
+        ("Exits", report.exits),
+        ("Refused visitors", report.refused),
+        ("Misreads (no ticket)", report.misreads),
+        ("All scans", report.scans),
+        ("Registered late (offline, import)", f"{report.offline_share:.1%}"),
+        ("Open conflicts (all time)", report.open_conflicts),
+        ("Outages", report.outages),
+        *((f"Inside now: {zone}", count) for zone, count in report.occupancy_now.items()),
     ]
     for name, value in figures:
         table.add_row(name, str(value))

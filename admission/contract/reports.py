@@ -24,7 +24,8 @@ class PassageRow(msgspec.Struct, kw_only=True):
     gate: str
     entries: int
     exits: int
-    rejected: int
+    refused: int  # visitors turned away: scans of a ticket the service knows
+    misreads: int  # rejected scans that named no ticket
 
 
 class PassagesReport(ReportBase):
@@ -40,7 +41,7 @@ class TemplateRow(msgspec.Struct, kw_only=True):
     event: str | None
     entries: int
     exits: int
-    rejected: int
+    refused: int
 
 
 class TemplatesReport(ReportBase):
@@ -153,8 +154,8 @@ class SummaryReport(ReportBase):
     scans: int
     entries: int
     exits: int
-    admitted: int
-    rejected: int
+    refused: int  # visitors turned away (their ticket was known)
+    misreads: int  # rejected scans that named no ticket: not visitors
     occupancy_now: dict[str, int]
     open_conflicts: int
     outages: int

@@ -17,11 +17,13 @@ import argparse
 import asyncio
 from collections.abc import Sequence
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
 
 from admission.contract import SalesReport
+from admission.domain.wording import duration_words
 from scanner_client.core.commands import (
     EXIT_NOT_ENROLLED,
     EXIT_UNREACHABLE,
@@ -186,10 +188,12 @@ def print_report(report: SalesReport) -> None:
             f"card total {format_money(device.card_total_cents)}   "
             f"offline sales {device.offline_sales} ({format_money(device.offline_total_cents)})"
         )
+    venue_clock = ZoneInfo(report.timezone)  # the times are printed under this zone's name
     for line in report.offline_sales:
-        synced = f"synced {line.synced_at:%H:%M:%S} (+{line.delay_seconds:.0f} s)"
+        sold, synced_at = line.sold_at.astimezone(venue_clock), line.synced_at.astimezone(venue_clock)
+        synced = f"synced {synced_at:%H:%M:%S} ({duration_words(line.delay_seconds)} later)"
         out.print(
-            f"  offline sale {line.sale_id} at {line.device}: sold {line.sold_at:%H:%M:%S}, "
+            f"  offline sale {line.sale_id} at {line.device}: sold {sold:%H:%M:%S}, "
             f"{synced}, {format_money(line.total_cents)}"
         )
 

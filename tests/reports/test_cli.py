@@ -35,13 +35,21 @@ def test_report_prints_a_table_in_venue_time(scripted: DemoVenue, capsys: pytest
     out = capsys.readouterr().out
     assert "Passages: Fri 2026-06-12 (Europe/Copenhagen), gate Main gate" in out
     assert "2026-06-12 09:00" in out and "│ 15 " in out
+    assert "Refused visitors" in out and "Misreads" in out and "refused" not in out  # labels, not field names
     assert run_cli(scripted, "report", "occupancy", "--from", day, "--to", day) == 0
     out = capsys.readouterr().out
     assert "Inside now: arena 5, zoo 19" in out and "Peak (at bucket ends): arena 7, zoo 20" in out
     assert run_cli(scripted, "report", "summary", "--from", day, "--to", day) == 0
-    assert "open conflicts (all time)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Open conflicts (all time)" in out and "Misreads (no ticket)" in out
+    assert "admitted" not in out.lower()  # entries and exits, never one figure of both
     assert run_cli(scripted, "report", "outages", "--from", day, "--to", day) == 0
-    assert "2 outage(s) on 2 device(s), 65 min in total" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2 outage(s) on 2 device(s), 65 min in total" in out
+    assert "Duration" in out and "duration_seconds" not in out and " min" in out
+    assert run_cli(scripted, "report", "reasons", "--from", day, "--to", day) == 0
+    out = capsys.readouterr().out
+    assert "Already used" in out and "already_used" not in out
 
 
 def test_report_csv_file(scripted: DemoVenue, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -121,7 +121,8 @@ def test_dashboard_draws_the_day_with_the_apis_figures(
     for tile, figure in [
         ("entries", "entries"),
         ("exits", "exits"),
-        ("rejected", "rejected"),
+        ("refused", "refused"),
+        ("misreads", "misreads"),
         ("outages", "outages"),
     ]:
         assert page.by_id(f"tile-{tile}").attrs["data-value"] == str(summary[figure]), tile

@@ -37,28 +37,32 @@ def test_passages_per_gate_per_hour_match_the_script(client, scripted: DemoVenue
     assert body["timezone"] == "Europe/Copenhagen"
     assert body["start"] == "2026-06-12T00:00:00+02:00"
     assert body["end"] == "2026-06-13T00:00:00+02:00"
-    cells = {(r["bucket"][11:16], r["gate"]): (r["entries"], r["exits"], r["rejected"]) for r in body["rows"]}
+    cells = {
+        (r["bucket"][11:16], r["gate"]): (r["entries"], r["exits"], r["refused"], r["misreads"])
+        for r in body["rows"]
+    }
+    # Two visitors refused (their tickets were used) at 10:00; three misreads at 11:30 are not visitors.
     assert cells == {
-        ("09:00", "Main gate"): (15, 0, 0),
-        ("10:00", "North gate"): (4, 0, 2),
-        ("11:00", "North gate"): (0, 0, 3),
-        ("12:00", "Main gate"): (0, 3, 0),
-        ("18:00", "Arena door"): (7, 0, 0),
-        ("21:00", "Arena door"): (0, 2, 0),
+        ("09:00", "Main gate"): (15, 0, 0, 0),
+        ("10:00", "North gate"): (4, 0, 2, 0),
+        ("11:00", "North gate"): (0, 0, 0, 3),
+        ("12:00", "Main gate"): (0, 3, 0, 0),
+        ("18:00", "Arena door"): (7, 0, 0, 0),
+        ("21:00", "Arena door"): (0, 2, 0, 0),
     }
     for gate in ENTRIES:
         rows = [r for r in body["rows"] if r["gate"] == gate]
         assert sum(r["entries"] for r in rows) == ENTRIES[gate]
         assert sum(r["exits"] for r in rows) == EXITS[gate]
-        assert sum(r["rejected"] for r in rows) == REJECTED[gate]
+        assert sum(r["refused"] + r["misreads"] for r in rows) == REJECTED[gate]
 
 
 def test_quarter_hours_days_and_gate_filter(client, scripted: DemoVenue) -> None:
     quarters = report(client, scripted, "passages", granularity="15min", gate="North gate")
     # 10:00:00 exactly opens a bucket; 10:14:59.999999 still belongs to it.
-    assert [(r["bucket"][11:16], r["entries"], r["rejected"]) for r in quarters["rows"]] == [
-        ("10:00", 4, 2),
-        ("11:30", 0, 3),
+    assert [(r["bucket"][11:16], r["entries"], r["refused"], r["misreads"]) for r in quarters["rows"]] == [
+        ("10:00", 4, 2, 0),
+        ("11:30", 0, 0, 3),
     ]
     main = report(client, scripted, "passages", granularity="15min", gate="Main gate")
     assert [(r["bucket"][11:16], r["entries"], r["exits"]) for r in main["rows"]] == [
@@ -77,7 +81,7 @@ def test_quarter_hours_days_and_gate_filter(client, scripted: DemoVenue) -> None
 
 def test_per_template_and_event(client, scripted: DemoVenue) -> None:
     body = report(client, scripted, "templates")
-    figures = {(r["template"], r["event"]): (r["entries"], r["exits"], r["rejected"]) for r in body["rows"]}
+    figures = {(r["template"], r["event"]): (r["entries"], r["exits"], r["refused"]) for r in body["rows"]}
     assert figures == {
         ("Day ticket", None): (10, 3, 2),
         ("Weekend pass", None): (5, 0, 0),
@@ -128,7 +132,8 @@ def test_reasons_sources_and_summary(client, scripted: DemoVenue) -> None:
     }
     summary = report(client, scripted, "summary")
     assert summary["scans"] == SCANS
-    assert (summary["entries"], summary["exits"], summary["rejected"]) == (26, 5, 5)
+    assert (summary["entries"], summary["exits"], summary["refused"], summary["misreads"]) == (26, 5, 2, 3)
+    assert "admitted" not in summary  # exits are not admissions of visitors: entries and exits apart
     assert summary["occupancy_now"] == INSIDE_NOW
     assert summary["open_conflicts"] == 1
     assert summary["outages"] == 2
@@ -145,8 +150,8 @@ def test_csv_by_query_and_by_accept_header(client, scripted: DemoVenue) -> None:
     assert by_query.headers["content-type"].startswith("text/csv")
     assert 'filename="passages-2026-06-12.csv"' in by_query.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(by_query.text)))
-    assert rows[0] == ["bucket", "gate", "entries", "exits", "rejected"]
-    assert ["2026-06-12T09:00:00+02:00", "Main gate", "15", "0", "0"] in rows
+    assert rows[0] == ["bucket", "gate", "entries", "exits", "refused", "misreads"]
+    assert ["2026-06-12T09:00:00+02:00", "Main gate", "15", "0", "0", "0"] in rows
     by_accept = client.get(
         "/api/v1/reports/reasons",
         params=ONE_DAY,
@@ -173,7 +178,7 @@ def test_day_buckets_follow_the_venue_clock_across_dst(client, venue: DemoVenue)
         }
         assert client.post("/api/v1/scans", json=scan, headers=bearer(token)).status_code == 200
     days = report(client, venue, "passages", granularity="day", **{"from": "2026-03-28", "to": "2026-03-30"})
-    assert [(r["bucket"], r["exits"] + r["rejected"]) for r in days["rows"]] == [
+    assert [(r["bucket"], r["exits"] + r["refused"]) for r in days["rows"]] == [
         ("2026-03-28T00:00:00+01:00", 1),
         ("2026-03-29T00:00:00+01:00", 1),
         ("2026-03-30T00:00:00+02:00", 1),

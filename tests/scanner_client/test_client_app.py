@@ -58,13 +58,14 @@ async def test_scan_shows_admit_then_already_used(store: GateStore, venue: Venue
         assert "█" in text(app, "#word")
         assert text(app, "#headline") == "Welcome"
         assert "Day ticket" in text(app, "#detail") and "offline" in text(app, "#detail")
-        assert "admitted 1" in text(app, "#counters") and "in 1" in text(app, "#counters")
+        assert "Last entry on this ticket" in text(app, "#detail") and "left: 0" not in text(app, "#detail")
+        assert "in 1" in text(app, "#counters") and "admitted" not in text(app, "#counters")
 
         await scan(pilot, app, ticket.number)
         assert app.query_one("#verdict").has_class("reject")
         assert text(app, "#headline") == "Already used"
         assert "Already used at Main at" in text(app, "#detail")
-        assert "rejected 1" in text(app, "#counters")
+        assert "refused 1" in text(app, "#counters")
         # The input is emptied and keeps the focus for the next scan.
         assert app.query_one("#scan", Input).value == ""
         assert app.focused is app.query_one("#scan", Input)

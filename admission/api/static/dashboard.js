@@ -252,7 +252,8 @@ function renderTiles(summary, conflicts) {
   }));
   setFigure("tile-entries", summary.entries);
   setFigure("tile-exits", summary.exits);
-  setFigure("tile-rejected", summary.rejected);
+  setFigure("tile-refused", summary.refused);
+  setFigure("tile-misreads", summary.misreads);
   setFigure("tile-offline", summary.offline_share, `${Math.round(summary.offline_share * 100)} %`);
   setFigure("tile-conflicts", conflicts.rows.length);
   setFigure("tile-outages", summary.outages);
@@ -341,7 +342,7 @@ function renderPassages(report, axis) {
         root.appendChild(titled(svg("rect", {
           class: "bar", "data-kind": "entries", "data-gate": gate, "data-bucket": bucket, "data-value": row.entries,
           x, y: above, width, height, fill: colourFor(gate),
-        }), `${time} ${gate}: ${row.entries} entries, ${row.exits} exits, ${row.rejected} rejected`));
+        }), `${time} ${gate}: ${row.entries} entries, ${row.exits} exits, ${row.refused} refused, ${row.misreads} misreads`));
       }
       if (row.exits > 0) {
         const height = down(row.exits);

@@ -25,7 +25,7 @@ from admission.services.reports.outages import outages_report, summarise_outages
 from admission.services.reports.passages import passages_report, templates_report
 from admission.services.reports.periods import Period, parse_moment, resolve_period
 from admission.services.reports.summary import summary_report
-from admission.services.reports.tables import AnyReport, cell, columns, table, to_csv
+from admission.services.reports.tables import AnyReport, cell, columns, label, table, to_csv
 
 __all__ = [
     "GRANULARITIES",
@@ -43,6 +43,7 @@ __all__ = [
     "check_gate",
     "columns",
     "conflicts_report",
+    "label",
     "make_buckets",
     "occupancy_report",
     "outages_report",

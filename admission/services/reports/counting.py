@@ -16,6 +16,10 @@ ADMITTED = Scan.verdict == "admit"
 REJECTED = Scan.verdict == "reject"
 ENTRY = and_(ADMITTED, Scan.direction == "in")
 EXIT = and_(ADMITTED, Scan.direction == "out")
+# A refused visitor showed a ticket the service knows; a misread named none (a smudged label,
+# a wrong barcode, a forgery): counting them apart keeps misreads out of the visitor figures.
+REFUSED = and_(REJECTED, Scan.ticket_serial.is_not(None))
+MISREAD = and_(REJECTED, Scan.ticket_serial.is_(None))
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:

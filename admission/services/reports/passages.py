@@ -11,30 +11,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admission.contract import PassageRow, PassagesReport, TemplateRow, TemplatesReport
 from admission.db.models import Event, Scan, Template, Ticket
 from admission.services.reports.buckets import Granularity, bucket_slot, make_buckets
-from admission.services.reports.counting import ENTRY, EXIT, REJECTED, check_gate, count_if, in_scope
+from admission.services.reports.counting import ENTRY, EXIT, MISREAD, REFUSED, check_gate, count_if, in_scope
 from admission.services.reports.periods import Period, report_heading
 
 
 async def passages_report(
     session: AsyncSession, period: Period, granularity: Granularity, gate: str | None = None
 ) -> PassagesReport:
-    """Entries, exits and rejected scans per gate and time bucket (only buckets with scans)."""
+    """Entries, exits, refused visitors and misreads per gate and time bucket (only buckets
+    with scans)."""
     await check_gate(session, gate)
     buckets = make_buckets(period, granularity)
     slot = bucket_slot(Scan.scanned_at, buckets).label("slot")
     rows = await session.execute(
-        select(slot, Scan.gate, count_if(ENTRY), count_if(EXIT), count_if(REJECTED))
+        select(slot, Scan.gate, count_if(ENTRY), count_if(EXIT), count_if(REFUSED), count_if(MISREAD))
         .where(*in_scope(period, gate))
         .group_by(slot, Scan.gate)  # the slot first: rows arrive in time order, the sort is cheap
     )
-    merged: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for slot_value, gate_name, entries, exits, rejected in rows:
+    merged: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for slot_value, gate_name, *figures in rows:
         counts = merged[(buckets.index(slot_value), gate_name)]
-        counts[0] += int(entries)
-        counts[1] += int(exits)
-        counts[2] += int(rejected)
+        for position, value in enumerate(figures):
+            counts[position] += int(value)
     result = [
-        PassageRow(bucket=buckets.start(index), gate=name, entries=c[0], exits=c[1], rejected=c[2])
+        PassageRow(
+            bucket=buckets.start(index), gate=name, entries=c[0], exits=c[1], refused=c[2], misreads=c[3]
+        )
         for (index, name), c in sorted(merged.items())
     ]
     return PassagesReport(
@@ -45,9 +47,9 @@ async def passages_report(
 async def templates_report(
     session: AsyncSession, period: Period, granularity: Granularity | None = None, gate: str | None = None
 ) -> TemplatesReport:
-    """Entries, exits and rejections per ticket template and event (per bucket if asked).
+    """Entries, exits and refusals per ticket template and event (per bucket if asked).
 
-    Scans of codes that named no ticket (invalid) belong to no template: see `reasons`.
+    Scans of codes that named no ticket (misreads) belong to no template: see `passages`.
     """
     await check_gate(session, gate)
     buckets = make_buckets(period, granularity) if granularity else None
@@ -59,7 +61,7 @@ async def templates_report(
             Scan.ticket_serial,
             count_if(ENTRY).label("entries"),
             count_if(EXIT).label("exits"),
-            count_if(REJECTED).label("rejected"),
+            count_if(REFUSED).label("refused"),
         )
         .where(*in_scope(period, gate), Scan.ticket_serial.is_not(None))
         .group_by(*slot_key, Scan.ticket_serial)
@@ -71,7 +73,7 @@ async def templates_report(
             *keys,
             func.sum(per_ticket.c.entries),
             func.sum(per_ticket.c.exits),
-            func.sum(per_ticket.c.rejected),
+            func.sum(per_ticket.c.refused),
         )
         .join_from(per_ticket, Ticket, Ticket.serial == per_ticket.c.ticket_serial)
         .group_by(*keys)
@@ -94,7 +96,7 @@ async def templates_report(
             event=events.get(event_id) if event_id else None,
             entries=c[0],
             exits=c[1],
-            rejected=c[2],
+            refused=c[2],
         )
         for (index, template_id, event_id), c in sorted(merged.items())
     ]

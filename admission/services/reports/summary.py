@@ -10,7 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import SummaryReport
 from admission.db.models import Gate, Scan
-from admission.services.reports.counting import ADMITTED, ENTRY, EXIT, REJECTED, count_if, in_scope, share_of
+from admission.services.reports.counting import (
+    ADMITTED,
+    ENTRY,
+    EXIT,
+    MISREAD,
+    REFUSED,
+    count_if,
+    in_scope,
+    share_of,
+)
 from admission.services.reports.occupancy import zone_steps
 from admission.services.reports.outages import outages_report
 from admission.services.reports.periods import Period, report_heading
@@ -51,12 +60,13 @@ async def summary_report(session: AsyncSession, period: Period, now: datetime | 
                 count_if(ENTRY),
                 count_if(EXIT),
                 count_if(ADMITTED),
-                count_if(REJECTED),
+                count_if(REFUSED),
+                count_if(MISREAD),
                 count_if(retroactive),
             ).where(*in_scope(period))
         )
     ).one()
-    scans, entries, exits, admitted, rejected, late = (int(v or 0) for v in row)
+    scans, entries, exits, admitted, refused, misreads, late = (int(v or 0) for v in row)
     outages = await outages_report(session, period.tz, period, now)
     inside_now, open_conflicts = await _inside_now_and_open_conflicts(session)
     return SummaryReport(
@@ -64,8 +74,8 @@ async def summary_report(session: AsyncSession, period: Period, now: datetime | 
         scans=scans,
         entries=entries,
         exits=exits,
-        admitted=admitted,
-        rejected=rejected,
+        refused=refused,
+        misreads=misreads,
         occupancy_now=inside_now,
         open_conflicts=open_conflicts,
         outages=len(outages.rows),

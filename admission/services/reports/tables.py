@@ -33,6 +33,53 @@ AnyReport = (
 )
 
 
+# What a manager reads above a column (CSV files keep the field names: tools read those).
+LABELS = {
+    "bucket": "From",
+    "gate": "Gate",
+    "entries": "Entries",
+    "exits": "Exits",
+    "refused": "Refused visitors",
+    "misreads": "Misreads",
+    "template_id": "Template no.",
+    "template": "Ticket type",
+    "event_id": "Event no.",
+    "event": "Event",
+    "zone": "Zone",
+    "entered": "Entered",
+    "left": "Left",
+    "inside": "Inside",
+    "verdict": "Verdict",
+    "reason": "Reason",
+    "scans": "Scans",
+    "share": "Share",
+    "source": "Source",
+    "label": "How it arrived",
+    "admitted": "Admitted",
+    "rejected": "Rejected",
+    "nonce": "Scan reference",
+    "scanned_at": "Scanned",
+    "received_at": "Registered",
+    "device": "Device",
+    "ticket_serial": "Ticket serial",
+    "ticket_number": "Ticket number",
+    "message": "What happened",
+    "reviewed_at": "Reviewed",
+    "note": "Note",
+    "id": "No.",
+    "started_at": "Offline from",
+    "ended_at": "Back online",
+    "duration_seconds": "Duration",
+    "passages_offline": "Passages offline",
+    "sales_offline": "Sales offline",
+    "registered_at": "All registered",
+}
+
+
+def label(column: str) -> str:
+    return LABELS.get(column, column.replace("_", " ").capitalize())
+
+
 def columns(report: AnyReport) -> list[str]:
     row_type: Any = type(report).row_type
     return [field.name for field in msgspec.structs.fields(row_type)]

@@ -15,25 +15,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from admission.domain.model import Reason
+from admission.domain.wording import entries_words, reason_words
 from scanner_client.gate.bigtext import big
 from scanner_client.gate.outcome import ScanOutcome
 from scanner_client.gate.passages import GateCounters
-
-REASON_WORDS: dict[Reason, str] = {
-    Reason.OK: "Valid ticket",
-    Reason.INVALID: "Not a valid ticket",
-    Reason.VOID: "Ticket is void",
-    Reason.ALREADY_USED: "Already used",
-    Reason.NOT_YET_VALID: "Not valid yet",
-    Reason.EXPIRED: "Expired",
-    Reason.WRONG_EVENT: "Ticket for another event",
-    Reason.EVENT_NOT_TODAY: "Event is not today",
-    Reason.WRONG_GATE: "Wrong gate or zone",
-    Reason.ENTRIES_EXHAUSTED: "No entries left",
-    Reason.REENTRY_NOT_ALLOWED: "Re-entry not allowed",
-    Reason.TURNED_AWAY: "Turned away",
-}
 
 
 class GateScreen(Screen[None]):
@@ -56,15 +41,15 @@ class GateScreen(Screen[None]):
             headline = outcome.message  # "Welcome", "Welcome: 3 entries left", "Re-entry", "Exit"
             details = []
         else:
-            headline = REASON_WORDS.get(outcome.reason, outcome.reason.value)
+            headline = reason_words(outcome.reason)
             if outcome.override and outcome.admitted:
                 headline = f"Supervisor override ({headline})"
             details = [outcome.message]
         self.query_one("#headline", Static).update(headline)
         if outcome.template_name:
             details.append(outcome.template_name)
-        if outcome.entries_left is not None:
-            details.append(f"entries left: {outcome.entries_left}")
+        if outcome.entries_left is not None and outcome.admitted:  # a refusal's headline says why
+            details.append(entries_words(outcome.entries_left))
         when = outcome.scanned_at.astimezone(tz).strftime("%H:%M:%S")
         details.append(f"{when} · {outcome.direction.value} · {outcome.mode}")
         self.query_one("#detail", Static).update("\n".join(details))
@@ -80,5 +65,6 @@ class GateScreen(Screen[None]):
         notice.update("\n".join(notices))
 
     def show_counters(self, gate: str, c: GateCounters) -> None:
-        counts = f"admitted {c.admitted}   rejected {c.rejected}   in {c.entered}   out {c.exited}"
+        # Entries and exits apart: an exit is not a visitor let in.
+        counts = f"in {c.entered}   out {c.exited}   refused {c.rejected}"
         self.query_one("#counters", Static).update(f"Today at {gate}:  {counts}")
