@@ -125,7 +125,8 @@ def cmd_issue(args: argparse.Namespace) -> int:
     async def work(session: Any) -> Any:
         tz = ZoneInfo((await catalog.get_venue(session)).timezone)
         ring = await KeyRing.load(session, settings.data_dir)
-        request = contract.IssueRequest(template_id=args.template, event_id=args.event, count=args.count)
+        template_id = await _template_id(session, args.template)
+        request = contract.IssueRequest(template_id=template_id, event_id=args.event, count=args.count)
         return await tickets.issue_tickets(session, ring, tz, request)
 
     issued = run(writing(settings, work))
@@ -136,6 +137,15 @@ def cmd_issue(args: argparse.Namespace) -> int:
             out.write(f"{t.number},{t.serial},{t.code}\n")
     errors.print(f"[green]Issued {len(issued)} tickets[/]" + ("" if args.out == "-" else f" into {args.out}"))
     return 0
+
+
+async def _template_id(session: Any, template: str) -> int:
+    """A template named by its id or its name."""
+    from admission.services import catalog
+
+    if template.isdigit():
+        return int(template)
+    return int((await catalog.template_by_name(session, template)).id)
 
 
 def register(commands: Any) -> None:
@@ -171,7 +181,9 @@ def register(commands: Any) -> None:
 
     issue = commands.add_parser("issue", help="issue tickets from a template")
     add_database_options(issue)
-    issue.add_argument("--template", type=int, required=True)
+    issue.add_argument(
+        "--template", required=True, help="the template's id or name (`admission templates list`)"
+    )
     issue.add_argument("--event", type=int)
     issue.add_argument("--count", type=int, default=1)
     issue.add_argument("--out", default="-", help="CSV file (default: standard output)")
