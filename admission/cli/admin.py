@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -130,11 +131,12 @@ def cmd_issue(args: argparse.Namespace) -> int:
         return await tickets.issue_tickets(session, ring, tz, request)
 
     issued = run(writing(settings, work))
-    out = sys.stdout if args.out == "-" else open(args.out, "w")  # noqa: SIM115
-    with out:
-        out.write("number,serial,code\n")
+    # Standard output is left open: closing it would end the output of whatever runs next.
+    out = nullcontext(sys.stdout) if args.out == "-" else open(args.out, "w")  # noqa: SIM115
+    with out as sheet:
+        sheet.write("number,serial,code\n")
         for t in issued:
-            out.write(f"{t.number},{t.serial},{t.code}\n")
+            sheet.write(f"{t.number},{t.serial},{t.code}\n")
     errors.print(f"[green]Issued {len(issued)} tickets[/]" + ("" if args.out == "-" else f" into {args.out}"))
     return 0
 
