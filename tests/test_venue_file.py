@@ -176,3 +176,12 @@ def test_issue_by_template_name(cli: Cli) -> None:
     code, _, err = cli("issue", "--template", "Child day tickets")
     assert code == 2 and "no template named 'Child day tickets': did you mean 'Child day ticket'" in err
     assert cli("issue", "--template", "1", "--count", "1")[0] == 0  # the id still works
+
+
+def test_the_documented_example_applies(cli: Cli, tmp_path: Path) -> None:
+    doc = (Path(__file__).parents[1] / "docs" / "venue-file.md").read_text()
+    example = tmp_path / "example.toml"
+    example.write_text(doc.split("## A full example\n\n```toml\n", 1)[1].split("```", 1)[0])
+    code, out, err = cli("venue", "apply", str(example))
+    assert code == 0, err
+    assert "Applied: " in out and "Nothing to change" in cli("venue", "apply", str(example))[1]
