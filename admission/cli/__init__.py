@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import argparse
 
+from rich.markup import escape
 from sqlalchemy.exc import DBAPIError
 
-from admission.cli import admin, reports, service
+from admission.cli import admin, reports, service, venue
 from admission.cli.common import CliError, Handler, errors
 from admission.domain.errors import DomainError
 
@@ -19,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="admission", description="Offline-first ticketing and admission control"
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (service, admin, reports):
+    for module in (service, admin, venue, reports):
         module.register(commands)
     return parser
 
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args)
     except (CliError, DomainError) as exc:
-        errors.print(f"[red]Error:[/] {exc}")
+        errors.print(f"[red]Error:[/] {escape(str(exc))}")
         return 2
     except DBAPIError as exc:
         if _missing_table(exc):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -125,17 +126,28 @@ def cmd_issue(args: argparse.Namespace) -> int:
     async def work(session: Any) -> Any:
         tz = ZoneInfo((await catalog.get_venue(session)).timezone)
         ring = await KeyRing.load(session, settings.data_dir)
-        request = contract.IssueRequest(template_id=args.template, event_id=args.event, count=args.count)
+        template_id = await _template_id(session, args.template)
+        request = contract.IssueRequest(template_id=template_id, event_id=args.event, count=args.count)
         return await tickets.issue_tickets(session, ring, tz, request)
 
     issued = run(writing(settings, work))
-    out = sys.stdout if args.out == "-" else open(args.out, "w")  # noqa: SIM115
-    with out:
-        out.write("number,serial,code\n")
+    # Standard output is left open: closing it would end the output of whatever runs next.
+    out = nullcontext(sys.stdout) if args.out == "-" else open(args.out, "w")  # noqa: SIM115
+    with out as sheet:
+        sheet.write("number,serial,code\n")
         for t in issued:
-            out.write(f"{t.number},{t.serial},{t.code}\n")
+            sheet.write(f"{t.number},{t.serial},{t.code}\n")
     errors.print(f"[green]Issued {len(issued)} tickets[/]" + ("" if args.out == "-" else f" into {args.out}"))
     return 0
+
+
+async def _template_id(session: Any, template: str) -> int:
+    """A template named by its id or its name."""
+    from admission.services import catalog
+
+    if template.isdigit():
+        return int(template)
+    return int((await catalog.template_by_name(session, template)).id)
 
 
 def register(commands: Any) -> None:
@@ -171,7 +183,9 @@ def register(commands: Any) -> None:
 
     issue = commands.add_parser("issue", help="issue tickets from a template")
     add_database_options(issue)
-    issue.add_argument("--template", type=int, required=True)
+    issue.add_argument(
+        "--template", required=True, help="the template's id or name (`admission templates list`)"
+    )
     issue.add_argument("--event", type=int)
     issue.add_argument("--count", type=int, default=1)
     issue.add_argument("--out", default="-", help="CSV file (default: standard output)")

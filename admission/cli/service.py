@@ -188,6 +188,8 @@ def print_demo_guide(folder: Path, venue: Any, base: str) -> None:
     console.print(f"{len(venue.tickets)} tickets: {folder / 'tickets.csv'}, barcodes in {folder / 'tickets'}")
     console.print(f"Tokens (admin, gates, box office, viewer): {folder / 'tokens.json'}")
     console.print(f"API: {base}/api/v1   OpenAPI: {base}/schema   health: {base}/health")
+    console.print("Its set-up as a venue file (docs/venue-file.md):")
+    say(f"  .venv/bin/admission venue export --data-dir {folder}")
     console.print("\nOpen a gate scanner on it (in another terminal):")
     say(
         f"  .venv/bin/scanner-client enroll --server {base} --token {token} "

@@ -19,6 +19,7 @@ from admission.services.catalog.gates import (
     gates_by_name,
     known_gate,
     list_gates,
+    update_gate,
 )
 from admission.services.catalog.scan_catalog import (
     ScanCatalog,
@@ -31,6 +32,7 @@ from admission.services.catalog.templates import (
     get_template,
     list_templates,
     show_template,
+    template_by_name,
     template_data,
     update_template,
 )
@@ -39,8 +41,11 @@ from admission.services.catalog.venue import (
     get_venue,
     require_aware,
     save_venue,
+    save_venue_locale,
     show_venue,
+    venue_currency,
     venue_data,
+    venue_language,
 )
 
 __all__ = [
@@ -68,11 +73,16 @@ __all__ = [
     "load_scan_catalog",
     "require_aware",
     "save_venue",
+    "save_venue_locale",
     "show_event",
     "show_template",
     "show_venue",
+    "template_by_name",
     "template_data",
     "update_event",
+    "update_gate",
     "update_template",
+    "venue_currency",
     "venue_data",
+    "venue_language",
 ]

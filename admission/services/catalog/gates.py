@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import GateData, GateIn
 from admission.db.models import Gate
-from admission.domain.errors import ConflictError, InvalidRequestError
+from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from admission.domain.model import GateInfo
 from admission.services import feed
 from admission.services.catalog.events import get_event
@@ -33,6 +33,21 @@ async def create_gate(session: AsyncSession, data: GateIn) -> GateData:
     created = gate_data(gate)
     await feed.emit(session, "gate", str(gate.id), created)
     return created
+
+
+async def update_gate(session: AsyncSession, name: str, data: GateIn) -> GateData:
+    """Change where the gate named `name` leads (its zone, the zone it leaves, its event)."""
+    gate = await session.scalar(select(Gate).where(Gate.name == name))
+    if gate is None:
+        raise NotFoundError(f"gate {name!r} does not exist")
+    if data.name != name and await session.scalar(select(Gate.id).where(Gate.name == data.name)) is not None:
+        raise ConflictError(f"gate {data.name!r} exists already")
+    if data.event_id is not None:
+        await get_event(session, data.event_id)
+    gate.name, gate.zone, gate.from_zone, gate.event_id = data.name, data.zone, data.from_zone, data.event_id
+    updated = gate_data(gate)
+    await feed.emit(session, "gate", str(gate.id), updated)
+    return updated
 
 
 def gate_info(gate: Gate) -> GateInfo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import UTC, datetime
 
 import msgspec
@@ -85,6 +86,18 @@ async def get_template(session: AsyncSession, template_id: int) -> Template:
     template = await session.get(Template, template_id)
     if template is None:
         raise NotFoundError(f"template {template_id} does not exist")
+    return template
+
+
+async def template_by_name(session: AsyncSession, name: str) -> Template:
+    template = await session.scalar(select(Template).where(Template.name == name))
+    if template is None:
+        names = (await session.scalars(select(Template.name).order_by(Template.name))).all()
+        close = difflib.get_close_matches(name, names, n=3)
+        known = "`admission templates list` shows them"
+        if close:
+            known = f"did you mean {', '.join(repr(c) for c in close)}?"
+        raise NotFoundError(f"there is no template named {name!r}: {known}")
     return template
 
 

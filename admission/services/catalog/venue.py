@@ -20,6 +20,26 @@ def require_aware(*moments: datetime | None) -> None:
         raise InvalidRequestError("times must carry a UTC offset, e.g. 2026-06-01T10:00:00+02:00")
 
 
+DEFAULT_CURRENCY = "EUR"
+DEFAULT_LANGUAGE = "en"
+
+
+def venue_currency(venue: Venue) -> str:
+    """The venue's currency: what its templates are priced in unless they say otherwise."""
+    return str((venue.settings or {}).get("currency", DEFAULT_CURRENCY))
+
+
+def venue_language(venue: Venue) -> str:
+    """The language tag of the venue's tickets and screens (e.g. "en", "de-AT")."""
+    return str((venue.settings or {}).get("language", DEFAULT_LANGUAGE))
+
+
+async def save_venue_locale(session: AsyncSession, currency: str, language: str) -> None:
+    venue = await get_venue(session)
+    # A new dict, so the ORM sees the JSON column change.
+    venue.settings = {**(venue.settings or {}), "currency": currency, "language": language}
+
+
 def venue_data(venue: Venue) -> VenueData:
     return VenueData(name=venue.name, timezone=venue.timezone)
 

@@ -1,0 +1,178 @@
+"""Set a venue up from a venue file, write it back out, and list its templates in words."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.markup import escape
+from rich.table import Table
+
+from admission.cli.common import (
+    CliError,
+    add_database_options,
+    console,
+    errors,
+    reading,
+    run,
+    settings_from,
+    writing,
+)
+from admission.contract import TemplateData, VenuePlan
+
+ACTION_STYLES = {"create": "green", "update": "yellow", "unchanged": "dim"}
+
+
+def cmd_venue_apply(args: argparse.Namespace) -> int:
+    from admission.services import venue_file
+
+    path = Path(args.file)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read the venue file {source}: {exc}") from exc
+    spec, where = venue_file.read_venue_file(text, source)
+    settings = settings_from(args)
+
+    async def planning(session: Any) -> VenuePlan:
+        return await venue_file.plan_venue(session, spec, where, source)
+
+    plan = run(reading(settings, planning))
+    print_plan(plan, source)
+    if not plan.changes_anything:
+        console.print(f"[green]Nothing to change:[/] the venue already is as {escape(source)} describes it.")
+        return 0
+    if args.dry_run:
+        console.print("Dry run: nothing was changed.")
+        return 0
+
+    async def applying(session: Any) -> Any:
+        return await venue_file.apply_venue(session, spec, where, source, expected=plan)
+
+    with console.status("Applying the venue file…"):
+        applied = run(writing(settings, applying))
+    counts = {a: sum(1 for c in plan.changes if c.action == a) for a in ACTION_STYLES}
+    console.print(
+        f"[green]Applied:[/] {counts['create']} created, {counts['update']} updated, "
+        f"{counts['unchanged']} unchanged."
+    )
+    if applied.tokens:
+        table = Table("device", title="New device tokens")
+        table.add_column("token (shown once: hand it to the device now)", no_wrap=True)
+        for name, token in applied.tokens.items():
+            table.add_row(escape(name), token)
+        console.print(table)
+    return 0
+
+
+def print_plan(plan: VenuePlan, source: str) -> None:
+    table = Table("", "object", "name", "change", title=f"Applying {escape(source)}")
+    for change in plan.changes:
+        style = ACTION_STYLES[change.action]
+        table.add_row(
+            f"[{style}]{change.action}[/]",
+            change.kind,
+            escape(change.name),
+            escape("\n".join(change.details)),
+        )
+    console.print(table)
+
+
+def cmd_venue_export(args: argparse.Namespace) -> int:
+    from admission.services.venue_file.exporting import export_venue
+
+    text = run(reading(settings_from(args), export_venue))
+    if args.out == "-":
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise CliError(f"{out} exists already: pass --force to overwrite it, or another --out")
+    out.write_text(text, encoding="utf-8")
+    os.chmod(out, 0o644)
+    errors.print(f"[green]Wrote the venue to {escape(str(out))}[/] (apply it with `admission venue apply`).")
+    return 0
+
+
+def cmd_templates_list(args: argparse.Namespace) -> int:
+    from admission.services import catalog
+
+    async def work(session: Any) -> tuple[str, list[TemplateData]]:
+        return (await catalog.get_venue(session)).timezone, await catalog.list_templates(session)
+
+    timezone, templates = run(reading(settings_from(args), work))
+    tz = ZoneInfo(timezone)
+    names = {t.id: t.name for t in templates}
+    table = Table("id", "name", "PLU", "price", "rules", title=f"Ticket templates (times in {timezone})")
+    for t in templates:
+        name = escape(t.name) + ("" if t.active else " [dim](inactive)[/]")
+        table.add_row(
+            str(t.id),
+            name,
+            t.plu or "",
+            f"{t.price_cents / 100:.2f} {t.currency}",
+            escape(rules_in_words(t, tz, names)),
+        )
+    console.print(table)
+    if not templates:
+        console.print("No templates yet: add them with `admission venue apply FILE` (docs/venue-file.md).")
+    return 0
+
+
+def rules_in_words(t: TemplateData, tz: ZoneInfo, names: dict[int, str]) -> str:
+    """E.g. "Event ticket. 1 entry. Re-entry after an exit the same day. Zones: arena."."""
+    from admission.barcodes.ticket import validity_text
+    from admission.domain.model import TemplateKind, ValidityMode
+
+    said = [
+        "Event ticket: valid for the event it is sold for."
+        if t.kind is TemplateKind.EVENT
+        else "Entry ticket."
+    ]
+    if t.max_entries is None:
+        said.append("Unlimited entries.")
+    else:
+        said.append(f"{t.max_entries} {'entry' if t.max_entries == 1 else 'entries'}.")
+    if t.reentry_allowed:
+        said.append("Re-entry after an exit the same day.")
+    if t.validity_mode is ValidityMode.DAYS_FROM_SALE:
+        said.append(f"Valid {t.validity_days} day(s) from sale.")
+    elif t.validity_mode is ValidityMode.DAYS_FROM_FIRST_USE:
+        said.append(f"Valid {t.validity_days} day(s) from first use.")
+    fixed_entry = t.validity_mode is ValidityMode.FIXED and t.kind is TemplateKind.ENTRY
+    if t.valid_from or t.valid_until or fixed_entry:
+        said.append(validity_text(t.valid_from, t.valid_until, tz, None) + ".")
+    said.append(f"Zones: {', '.join(t.allowed_zones)}." if t.allowed_zones else "Every zone.")
+    if t.allowed_gates:
+        said.append(f"Gates: {', '.join(t.allowed_gates)}.")
+    if t.fallback_template_id:
+        said.append(f"Sold offline as {names.get(t.fallback_template_id, t.fallback_template_id)!r}.")
+    return " ".join(said)
+
+
+def register(commands: Any) -> None:
+    venue = commands.add_parser("venue", help="set the venue up from a venue file (docs/venue-file.md)")
+    venue_commands = venue.add_subparsers(dest="action", required=True)
+    apply = venue_commands.add_parser(
+        "apply", help="create and update what the file describes; shows the changes first"
+    )
+    add_database_options(apply)
+    apply.add_argument("file", help="the venue file (TOML)")
+    apply.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    apply.set_defaults(handler=cmd_venue_apply)
+    export = venue_commands.add_parser("export", help="write the venue as a venue file")
+    add_database_options(export)
+    export.add_argument("--out", default="-", help="file to write (default: standard output)")
+    export.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    export.set_defaults(handler=cmd_venue_export)
+
+    templates = commands.add_parser("templates", help="ticket templates")
+    template_commands = templates.add_subparsers(dest="action", required=True)
+    listing = template_commands.add_parser("list", help="every template with its rules in words")
+    add_database_options(listing)
+    listing.set_defaults(handler=cmd_templates_list)

@@ -1,0 +1,127 @@
+"""The venue as it stands, in the venue file's terms: objects by name, each as the fields the
+file writes, so a file and the database compare field by field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from admission.contract import DeviceOut, EventOut, GateData, TemplateData
+from admission.domain.payments import PaymentConfig
+from admission.services import catalog, devices
+from admission.services.sales.till_setup import payment_config
+
+View = dict[str, Any]
+
+
+@dataclass
+class VenueState:
+    name: str
+    timezone: str
+    currency: str
+    language: str
+    annul_window_seconds: int
+    payments: PaymentConfig
+    templates: dict[str, TemplateData]
+    events: dict[str, list[EventOut]]  # names of events need not be unique in the database
+    gates: dict[str, GateData]
+    devices: dict[str, DeviceOut]
+    template_names: dict[int, str] = field(default_factory=dict)
+    event_names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+async def load_state(session: AsyncSession) -> VenueState:
+    venue = await catalog.get_venue(session)
+    templates = await catalog.list_templates(session)
+    events: dict[str, list[EventOut]] = {}
+    for event in await catalog.list_events(session):
+        events.setdefault(event.name, []).append(event)
+    return VenueState(
+        name=venue.name,
+        timezone=venue.timezone,
+        currency=catalog.venue_currency(venue),
+        language=catalog.venue_language(venue),
+        annul_window_seconds=venue.annul_window_seconds,
+        payments=await payment_config(session),
+        templates={t.name: t for t in templates},
+        events=events,
+        gates={g.name: g for g in await catalog.list_gates(session)},
+        devices={d.name: d for d in await devices.list_devices(session)},
+        template_names={t.id: t.name for t in templates},
+        event_names={e.id: e.name for group in events.values() for e in group},
+    )
+
+
+def template_view(t: TemplateData, state: VenueState) -> View:
+    return {
+        "kind": t.kind.value,
+        "plu": t.plu,
+        "price": t.price_cents,
+        "currency": t.currency,
+        "validity": t.validity_mode.value,
+        "valid_from": t.valid_from,
+        "valid_until": t.valid_until,
+        "validity_days": t.validity_days,
+        "zones": list(t.allowed_zones),
+        "gates": list(t.allowed_gates),
+        "max_entries": t.max_entries,
+        "reentry": t.reentry_allowed,
+        "fallback": state.template_names.get(t.fallback_template_id) if t.fallback_template_id else None,
+        "active": t.active,
+        "title": t.title,
+        "description": t.description,
+        "color": t.color,
+    }
+
+
+def event_view(e: EventOut, state: VenueState) -> View:
+    return {
+        "starts_at": e.starts_at,
+        "ends_at": e.ends_at,
+        "doors_open_minutes": e.doors_open_minutes,
+        "capacity": e.capacity,
+        "templates": sorted(state.template_names[i] for i in e.template_ids),
+    }
+
+
+def gate_view(g: GateData, state: VenueState) -> View:
+    return {
+        "zone": g.zone,
+        "from_zone": g.from_zone,
+        "event": state.event_names.get(g.event_id) if g.event_id else None,
+    }
+
+
+def device_view(d: DeviceOut) -> View:
+    return {"role": d.role, "gate": d.gate}
+
+
+def differences(old: View, new: View, tz: ZoneInfo) -> tuple[str, ...]:
+    """Each changed field as "field: old → new", in the venue's time zone."""
+    return tuple(
+        f"{key}: {shown(key, old.get(key), tz)} → {shown(key, new[key], tz)}"
+        for key in new
+        if old.get(key) != new[key]
+    )
+
+
+def shown(key: str, value: Any, tz: ZoneInfo) -> str:
+    if value is None:
+        return "unlimited" if key in ("max_entries", "capacity") else "none"
+    if isinstance(value, datetime):
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    if key == "price" and isinstance(value, int):
+        return f"{value / 100:.2f}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "any"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
