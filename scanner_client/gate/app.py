@@ -66,6 +66,7 @@ class GateApp(App[None]):
         self.reader = FiguresReader(engine.store.path)
         self.figures = GateFigures()
         self.last_outcome: ScanOutcome | None = None
+        self.checking = False  # a scan is being decided: its verdict is not on screen yet
         self.outcomes_decided = 0
         self.outcomes_shown = 0  # verdicts on screen with the figures that include them
         self._codes: asyncio.Queue[str] = asyncio.Queue()
@@ -145,12 +146,17 @@ class GateApp(App[None]):
         """The one consumer of scanned codes: scans are decided strictly one after another."""
         while True:
             code = await self._codes.get()
+            self.checking = True
+            self.gate_screen.show_checking(code)
             try:
                 outcome = await self.engine.scan(code)
             except Exception as exc:  # the engine decides locally on network errors; this is a bug
                 self.log.error(f"scan failed: {exc!r}")
+                self.gate_screen.show_idle("Scan could not be processed: scan again")
                 self.notify(f"Scan could not be processed: {exc}", severity="error")
                 continue
+            finally:
+                self.checking = False
             self.show(outcome)
 
     def show(self, outcome: ScanOutcome) -> None:
@@ -220,6 +226,9 @@ class GateApp(App[None]):
             self.notify("No supervisor PIN was set at enrollment.", severity="warning")
             return
         last = self.last_outcome
+        if self.checking:
+            self.notify("Wait for the verdict of the scan being checked.", severity="warning")
+            return
         if last is None or last.override:
             self.notify("Scan the ticket first; the override applies to the last scan.", severity="warning")
             return
