@@ -26,9 +26,9 @@ from textual.widget import Widget
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from admission.domain.codes import CodeError, classify_scan
 from admission.domain.model import Direction
 from scanner_client.core.keys import QUIT
+from scanner_client.gate.bursts import MIN_BURST, KeyTimes, concatenated_codes, is_code, split_scan
 from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.figures import FiguresReader, GateFigures
 from scanner_client.gate.outcome import ScanOutcome
@@ -38,11 +38,6 @@ from scanner_client.gate.screens.unsynced import UnsyncedScreen
 from scanner_client.gate.watch import watch_folder
 
 W = TypeVar("W", bound=Widget)
-
-# A keyboard-wedge scanner types a whole code within a few tens of milliseconds; a person types
-# much slower. Only scanner-speed input is ended by the pause, so a person typing a ticket number
-# by hand is never cut off mid-number.
-SCANNER_KEY_INTERVAL = 0.035
 
 
 class GateApp(App[None]):
@@ -70,8 +65,7 @@ class GateApp(App[None]):
         self.outcomes_decided = 0
         self.outcomes_shown = 0  # verdicts on screen with the figures that include them
         self._codes: asyncio.Queue[str] = asyncio.Queue()
-        self._first_key_at = 0.0
-        self._last_key_at = 0.0
+        self._typed = KeyTimes()  # when each character in the scan field was typed
 
     @property
     def tz(self) -> ZoneInfo:
@@ -111,12 +105,11 @@ class GateApp(App[None]):
             self._codes.put_nowait(text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "scan" or not event.value:
+        if event.input.id != "scan":
             return
-        now = time.monotonic()
-        if len(event.value) == 1:
-            self._first_key_at = now
-        self._last_key_at = now
+        self._typed.changed(event.value, time.monotonic())
+        if not event.value:
+            return
         pause = self.engine.settings.end_pause_ms / 1000
         if pause > 0:
             self.set_timer(pause, self._end_after_pause)
@@ -125,10 +118,12 @@ class GateApp(App[None]):
         field = self.main("#scan", Input)
         text = field.value
         pause = self.engine.settings.end_pause_ms / 1000
-        if not text or time.monotonic() - self._last_key_at < pause * 0.9:
+        if not text or time.monotonic() - self._typed.last < pause * 0.9:
             return  # more keys came since this timer was set
-        typed_fast = (self._last_key_at - self._first_key_at) / max(len(text) - 1, 1) < SCANNER_KEY_INTERVAL
-        if (typed_fast and len(text) >= 6) or _looks_complete(text):
+        # Only scanner-speed input is ended by the pause, so a person typing a ticket number by
+        # hand is never cut off mid-number.
+        fast = self._typed.typed_fast() and len(text) >= MIN_BURST
+        if fast or is_code(text) or concatenated_codes(text):
             self._submit(field)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -136,10 +131,14 @@ class GateApp(App[None]):
             self._submit(event.input)
 
     def _submit(self, field: Input) -> None:
+        """Scan what the field holds: each code in it, when scans came with no gap between them."""
         text = field.value
+        times = self._typed.of(text)
         field.value = ""
+        self._typed.changed("", time.monotonic())
         if text.strip():
-            self._codes.put_nowait(text)
+            for code in split_scan(text, times):
+                self._codes.put_nowait(code)
 
     @work(name="scans", group="scans", exit_on_error=False)
     async def consume_scans(self) -> None:
@@ -244,11 +243,3 @@ class GateApp(App[None]):
             outcome = await self.engine.turn_away(last, request.reason)
         self.show(outcome)
         self.main("#scan", Input).focus()
-
-
-def _looks_complete(text: str) -> bool:
-    try:
-        classify_scan(text)
-    except CodeError:
-        return False
-    return True

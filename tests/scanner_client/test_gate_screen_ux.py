@@ -60,3 +60,60 @@ async def test_a_slow_online_check_shows_checking_instead_of_the_last_verdict(
         assert app.last_outcome is not None and app.last_outcome.verdict is Verdict.ADMIT
         assert app.query_one("#verdict").has_class("admit") and text(app, "#headline") == "Welcome"
     await service.aclose()
+
+
+def make_app(store: GateStore, **settings: object) -> GateApp:
+    loaded = Settings.load(store)
+    for name, value in settings.items():
+        setattr(loaded, name, value)
+    return GateApp(GateEngine(store, loaded, remote=None))
+
+
+async def test_two_scans_merged_before_one_enter_are_both_scanned_in_order(
+    store: GateStore, venue: VenueSnapshot
+) -> None:
+    tickets = [venue.issue(VenueSnapshot.SINGLE) for _ in range(4)]
+    venue.apply(store)
+    app = make_app(store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press(*tickets[0].number, *tickets[1].number, "enter")
+        await until(pilot, lambda: app.outcomes_shown == 2)
+        await pilot.press(*tickets[2].code, *tickets[3].code, "enter")
+        await until(pilot, lambda: app.outcomes_shown == 4)
+        assert app.query_one("#verdict").has_class("admit")
+    passages = list(reversed(store.passages(10)))
+    assert [p.code for p in passages] == [
+        tickets[0].number,
+        tickets[1].number,
+        tickets[2].code,
+        tickets[3].code,
+    ]
+    assert all(p.verdict is Verdict.ADMIT for p in passages)
+
+
+async def test_a_burst_without_enter_holding_two_codes_is_scanned_as_two(
+    store: GateStore, venue: VenueSnapshot
+) -> None:
+    first, second = venue.issue(VenueSnapshot.SINGLE), venue.issue(VenueSnapshot.SINGLE)
+    venue.apply(store)
+    app = make_app(store, end_pause_ms=100)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.press(*first.number, *second.number)  # this scanner sends no Enter
+        await until(pilot, lambda: app.outcomes_shown == 2)
+    assert [p.code for p in reversed(store.passages(10))] == [first.number, second.number]
+
+
+async def test_an_unsplittable_merged_scan_is_shown_as_a_misread(
+    store: GateStore, venue: VenueSnapshot
+) -> None:
+    ticket = venue.issue(VenueSnapshot.SINGLE)
+    venue.apply(store)
+    app = make_app(store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        garbled = ticket.number + ticket.number[:6]
+        await scan(pilot, app, garbled)
+        assert app.query_one("#verdict").has_class("reject")
+        assert text(app, "#headline") == "Not a valid ticket"
+        assert f"scanned: {garbled}" in text(app, "#detail")
+    (passage,) = store.passages(10)
+    assert passage.code == garbled and passage.verdict is Verdict.REJECT
