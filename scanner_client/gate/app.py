@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from datetime import time as day_time
 from functools import partial
@@ -18,10 +19,11 @@ from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
@@ -32,10 +34,11 @@ from scanner_client.gate.bursts import MIN_BURST, KeyTimes, concatenated_codes, 
 from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.figures import FiguresReader, GateFigures
 from scanner_client.gate.outcome import ScanOutcome
-from scanner_client.gate.screens.gate import GateScreen
+from scanner_client.gate.screens.gate import GateScreen, glimpse
 from scanner_client.gate.screens.supervisor import OverrideAction, OverrideRequest, SupervisorScreen
 from scanner_client.gate.screens.unsynced import UnsyncedScreen
 from scanner_client.gate.watch import watch_folder
+from scanner_client.gate.wedge import DialogScanCatcher
 
 W = TypeVar("W", bound=Widget)
 
@@ -46,6 +49,7 @@ class GateApp(App[None]):
 
     TITLE = "admission gate"
     CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = False  # every window on a gate is its own, so none can swallow a scan
     BINDINGS = [
         Binding("f2", "toggle_direction", "Direction in/out", priority=True),
         Binding("f3", "show_unsynced", "Unsynced/conflicts", priority=True),
@@ -66,6 +70,9 @@ class GateApp(App[None]):
         self.outcomes_shown = 0  # verdicts on screen with the figures that include them
         self._codes: asyncio.Queue[str] = asyncio.Queue()
         self._typed = KeyTimes()  # when each character in the scan field was typed
+        self.catcher = DialogScanCatcher(self._caught_in_dialog, self._replay)
+        self.held_scans: list[str] = []  # scanned while a dialog was open
+        self._hold_timer: Timer | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -102,7 +109,7 @@ class GateApp(App[None]):
         if error or not texts:
             self.notify(error or f"No barcode found in {image.name}", severity="warning")
         for text in texts:  # the same queue as typed codes: one consumer, strict order
-            self._codes.put_nowait(text)
+            self._enqueue(text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id != "scan":
@@ -138,7 +145,7 @@ class GateApp(App[None]):
         self._typed.changed("", time.monotonic())
         if text.strip():
             for code in split_scan(text, times):
-                self._codes.put_nowait(code)
+                self._enqueue(code)
 
     @work(name="scans", group="scans", exit_on_error=False)
     async def consume_scans(self) -> None:
@@ -216,9 +223,9 @@ class GateApp(App[None]):
 
     def action_show_unsynced(self) -> None:
         if isinstance(self.screen, UnsyncedScreen):
-            self.pop_screen()
+            self.screen.dismiss()
             return
-        self.push_screen(UnsyncedScreen(self.reader, self.tz))
+        self.push_screen(UnsyncedScreen(self.reader, self.tz), lambda _: self._release_held())
 
     def action_supervisor(self) -> None:
         if not self.engine.settings.pin_hash:
@@ -231,15 +238,62 @@ class GateApp(App[None]):
         if last is None or last.override:
             self.notify("Scan the ticket first; the override applies to the last scan.", severity="warning")
             return
-        self.push_screen(SupervisorScreen(last, self.engine.settings.pin_hash), self._apply_override)
+        self.push_screen(
+            SupervisorScreen(last, self.engine.settings.pin_hash), partial(self._apply_override, last)
+        )
 
-    async def _apply_override(self, request: OverrideRequest | None) -> None:
-        last = self.last_outcome
-        if request is None or last is None:
-            return
-        if request.action is OverrideAction.ADMIT:
-            outcome = await self.engine.override_admit(last, request.reason)
+    async def _apply_override(self, last: ScanOutcome, request: OverrideRequest | None) -> None:
+        """The supervisor's decision on the scan the dialog was opened for; then the scans that
+        came while the dialog was open."""
+        if request is not None:
+            if request.action is OverrideAction.ADMIT:
+                outcome = await self.engine.override_admit(last, request.reason)
+            else:
+                outcome = await self.engine.turn_away(last, request.reason)
+            self.show(outcome)
+            self.main("#scan", Input).focus()
+        self._release_held()
+
+    # Scans while a dialog is open (gate/wedge.py): held, then scanned in order once it closes.
+
+    @property
+    def dialog_open(self) -> bool:
+        return self.screen is not self.gate_screen
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and self.dialog_open:
+            taken = await self.catcher.key(event)
+            if self._hold_timer is not None:
+                self._hold_timer.stop()
+            self._hold_timer = (
+                self.set_timer(self.catcher.hold, self.catcher.flush) if self.catcher.holding else None
+            )
+            if taken:
+                return
+        await super().on_event(event)
+
+    async def _replay(self, key: events.Key) -> None:
+        """A key held while a dialog was open that turned out to be typed by a person."""
+        await super().on_event(key)
+
+    def _caught_in_dialog(self, text: str, key_times: Sequence[float]) -> None:
+        codes = split_scan(text, key_times)
+        for code in codes:
+            self._enqueue(code)
+        if self.dialog_open:
+            what = glimpse(codes[0]) + (f" and {len(codes) - 1} more" if len(codes) > 1 else "")
+            self.notify(f"Scan held: {what} is checked when this window closes.", title="Scanned")
+
+    def _enqueue(self, code: str) -> None:
+        """Scan `code` after those before it; while a dialog is open, once it has closed."""
+        if self.dialog_open:
+            self.held_scans.append(code)
         else:
-            outcome = await self.engine.turn_away(last, request.reason)
-        self.show(outcome)
-        self.main("#scan", Input).focus()
+            self._codes.put_nowait(code)
+
+    def _release_held(self) -> None:
+        if self.dialog_open:  # another dialog is still open below the one that closed
+            return
+        held, self.held_scans = self.held_scans, []
+        for code in held:
+            self._codes.put_nowait(code)

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import asyncio
 
+from textual.widgets import Input
+
 from admission.contract import ScanRequest, ScanResponse
 from admission.domain.model import Verdict
 from scanner_client.core.remote import ServerUnavailable
 from scanner_client.gate.app import GateApp
 from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.remote import GateRemote
+from scanner_client.gate.screens.supervisor import SupervisorScreen
+from scanner_client.gate.screens.unsynced import UnsyncedScreen
 from scanner_client.gate.settings import Settings
 from scanner_client.gate.store import GateStore
-from tests.scanner_client.client_support import VenueSnapshot
+from tests.scanner_client.client_support import SUPERVISOR_PIN, VenueSnapshot
 from tests.scanner_client.test_client_app import scan, text, until
 
 
@@ -117,3 +121,74 @@ async def test_an_unsplittable_merged_scan_is_shown_as_a_misread(
         assert f"scanned: {garbled}" in text(app, "#detail")
     (passage,) = store.passages(10)
     assert passage.code == garbled and passage.verdict is Verdict.REJECT
+
+
+class ScannerClock:
+    """Key times as a scanner types them (2 ms apart, however slowly the test machine runs)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        self.now += 0.002
+        return self.now
+
+
+def scanner_speed(app: GateApp) -> None:
+    catcher = app.catcher
+    catcher.clock = ScannerClock()
+    catcher.hold = 5.0  # a burst ends with its Enter, never by the test machine's slowness
+
+
+def notices(app: GateApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def test_a_scan_while_the_supervisor_dialog_is_open_is_held_and_scanned_after_it(
+    store: GateStore, venue: VenueSnapshot
+) -> None:
+    void = venue.issue(VenueSnapshot.SINGLE, status="void", void_reason="reissued")
+    next_in_line = venue.issue(VenueSnapshot.SINGLE)
+    venue.apply(store)
+    app = make_app(store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        scanner_speed(app)
+        await scan(pilot, app, void.number)
+        await pilot.press("f4")
+        assert isinstance(app.screen, SupervisorScreen)
+        await pilot.press(*next_in_line.number, "enter")  # the next visitor's ticket is scanned
+        await pilot.pause()
+        assert app.screen.query_one("#pin", Input).value == ""  # not typed into the PIN
+        assert isinstance(app.screen, SupervisorScreen) and app.outcomes_shown == 1
+        assert any("Scan held: " in n and "is checked when this window closes" in n for n in notices(app))
+
+        # The supervisor types the PIN and the reason: a person typing is not a scan.
+        await pilot.press(*SUPERVISOR_PIN, "enter", *"lost ticket", "enter")
+        await until(pilot, lambda: app.outcomes_shown == 3)
+        assert app.last_outcome is not None and app.last_outcome.code == next_in_line.number
+        assert app.last_outcome.verdict is Verdict.ADMIT and text(app, "#headline") == "Welcome"
+    override, held = (store.passage(p.nonce) for p in list(reversed(store.passages(10)))[1:])
+    assert override is not None and override.source == "override" and override.code == void.number
+    assert held is not None and held.code == next_in_line.number and held.verdict is Verdict.ADMIT
+
+
+async def test_scans_while_the_unsynced_list_is_open_are_scanned_in_order_when_it_closes(
+    store: GateStore, venue: VenueSnapshot
+) -> None:
+    tickets = [venue.issue(VenueSnapshot.SINGLE) for _ in range(3)]
+    venue.apply(store)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        scanner_speed(app)
+        await pilot.press("f3")
+        assert isinstance(app.screen, UnsyncedScreen)
+        await pilot.press(*tickets[0].number, "enter", *tickets[1].code, *tickets[2].number, "enter")
+        await pilot.pause()
+        assert app.outcomes_shown == 0 and isinstance(app.screen, UnsyncedScreen)
+        await pilot.press("escape")
+        await until(pilot, lambda: app.outcomes_shown == 3)
+    assert [p.code for p in reversed(store.passages(10))] == [
+        tickets[0].number,
+        tickets[1].code,
+        tickets[2].number,
+    ]

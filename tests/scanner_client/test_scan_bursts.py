@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from admission.domain.codes import new_ticket_number
 from scanner_client.gate.bursts import split_scan, timing_pieces
+from scanner_client.gate.wedge import is_scanned
 from tests.scanner_client.client_support import VenueSnapshot
 
 
@@ -68,3 +69,12 @@ def test_a_scanner_that_hesitates_mid_code_still_scans_one_code() -> None:
     number = new_ticket_number()
     times = scanner_times(number[:6], number[6:], gap=0.2)
     assert split_scan(number, times) == [number]
+
+
+def test_a_scan_is_told_from_a_person_typing_a_pin() -> None:
+    number = new_ticket_number()
+    assert is_scanned(number, scanner_times(number))
+    assert not is_scanned(number, [100.0 + 0.15 * i for i in range(13)])  # a person typing it
+    assert not is_scanned("2468", scanner_times("2468"))  # fast, but a PIN is no code
+    assert not is_scanned("lost ticket", scanner_times("lost ticket"))
+    assert is_scanned("X7K2L9P0Q4R8T5V", scanner_times("X7K2L9P0Q4R8T5V"))  # a long misread
