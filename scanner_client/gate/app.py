@@ -35,6 +35,7 @@ from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.figures import FiguresReader, GateFigures
 from scanner_client.gate.outcome import ScanOutcome
 from scanner_client.gate.screens.gate import GateScreen, glimpse
+from scanner_client.gate.screens.pin import ChangePinScreen
 from scanner_client.gate.screens.supervisor import OverrideAction, OverrideRequest, SupervisorScreen
 from scanner_client.gate.screens.unsynced import UnsyncedScreen
 from scanner_client.gate.watch import watch_folder
@@ -54,6 +55,7 @@ class GateApp(App[None]):
         Binding("f2", "toggle_direction", "Direction in/out", priority=True),
         Binding("f3", "show_unsynced", "Unsynced/conflicts", priority=True),
         Binding("f4", "supervisor", "Supervisor", priority=True),
+        Binding("f6", "change_pin", "Change PIN", priority=True),
         QUIT,
     ]
 
@@ -227,9 +229,36 @@ class GateApp(App[None]):
             return
         self.push_screen(UnsyncedScreen(self.reader, self.tz), lambda _: self._release_held())
 
+    def _pin_hash(self) -> str | None:
+        """The PIN as stored now: `scanner-client set-pin` may have changed it while the gate runs."""
+        self.engine.settings.pin_hash = self.engine.store.get_config("pin_hash")
+        return self.engine.settings.pin_hash
+
+    def action_change_pin(self) -> None:
+        if self.dialog_open:
+            return
+        pin_hash = self._pin_hash()
+        if not pin_hash:
+            self.notify(
+                "No supervisor PIN is set: run `scanner-client set-pin` on this PC.", severity="warning"
+            )
+            return
+        self.push_screen(ChangePinScreen(pin_hash), self._pin_changed)
+
+    def _pin_changed(self, pin_hash: str | None) -> None:
+        if pin_hash is not None:
+            self.engine.store.set_config(pin_hash=pin_hash)
+            self.engine.settings.pin_hash = pin_hash
+            self.notify("Supervisor PIN changed.")
+        self.main("#scan", Input).focus()
+        self._release_held()
+
     def action_supervisor(self) -> None:
-        if not self.engine.settings.pin_hash:
-            self.notify("No supervisor PIN was set at enrollment.", severity="warning")
+        pin_hash = self._pin_hash()
+        if not pin_hash:
+            self.notify(
+                "No supervisor PIN is set: run `scanner-client set-pin` on this PC.", severity="warning"
+            )
             return
         last = self.last_outcome
         if self.checking:
@@ -238,9 +267,7 @@ class GateApp(App[None]):
         if last is None or last.override:
             self.notify("Scan the ticket first; the override applies to the last scan.", severity="warning")
             return
-        self.push_screen(
-            SupervisorScreen(last, self.engine.settings.pin_hash), partial(self._apply_override, last)
-        )
+        self.push_screen(SupervisorScreen(last, pin_hash), partial(self._apply_override, last))
 
     async def _apply_override(self, last: ScanOutcome, request: OverrideRequest | None) -> None:
         """The supervisor's decision on the scan the dialog was opened for; then the scans that
