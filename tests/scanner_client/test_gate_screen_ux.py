@@ -4,10 +4,12 @@ merged, or while a dialog is open (Pilot, on a real local store)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from textual.widgets import Input
 
-from admission.contract import ScanRequest, ScanResponse
+from admission.contract import NoticeData, ScanRequest, ScanResponse
+from admission.domain.codes import now_utc
 from admission.domain.model import Verdict
 from scanner_client.core.remote import ServerUnavailable
 from scanner_client.gate.app import GateApp
@@ -192,3 +194,18 @@ async def test_scans_while_the_unsynced_list_is_open_are_scanned_in_order_when_i
         tickets[1].code,
         tickets[2].number,
     ]
+
+
+async def test_a_notice_leaves_the_gate_screen_when_its_time_is_up(
+    store: GateStore, venue: VenueSnapshot
+) -> None:
+    now = now_utc()
+    venue.add(
+        "notice", "1", NoticeData(id=1, message="North gate closed", ends_at=now - timedelta(minutes=1))
+    )
+    venue.add("notice", "2", NoticeData(id=2, message="Cash only today", ends_at=now + timedelta(hours=1)))
+    venue.apply(store)
+    app = make_app(store)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await until(pilot, lambda: bool(app.figures.notices))
+        assert text(app, "#notice") == "Cash only today"
