@@ -1,5 +1,5 @@
 """`scanner-client`: enroll a gate PC, run the gate (TUI or headless), decode images, status, sync,
-config; and the box-office till (enroll-box-office, box-office, box-office-sync, box-office-report).
+config, set-pin; and the box-office till (enroll-box-office, box-office, box-office-sync, box-office-report).
 The commands themselves are in scanner_client/gate (commands.py, status.py) and scanner_client/till."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from scanner_client.core.commands import EXIT_NOT_ENROLLED, add_command, console
 from scanner_client.gate.commands import cmd_decode, cmd_enroll, cmd_gate, cmd_sync
+from scanner_client.gate.pin import cmd_set_pin
 from scanner_client.gate.settings import NotEnrolled
 from scanner_client.gate.status import cmd_config, cmd_status
 from scanner_client.till.cli import add_box_office_parser
@@ -75,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--feed-wait", type=int, help="long-poll seconds")
     config.add_argument("--batch-size", type=int, help="passages per upload (at most 5000)")
     config.set_defaults(handler=cmd_config)
+
+    set_pin = command("set-pin", "set, change or remove the supervisor PIN (asked for, stored hashed)")
+    set_pin.add_argument("--remove", action="store_true", help="remove the PIN: overrides are disabled")
+    set_pin.set_defaults(handler=cmd_set_pin)
 
     add_box_office_parser(commands)
     return parser

@@ -255,6 +255,10 @@ class SnapshotStore(StoreBase):
             for k, p, d, r in self._db.execute("SELECT key_id, public_key, device, revoked FROM issuer_keys")
         ]
 
+    def current_notices(self, now: datetime) -> list[str]:
+        """The notices to show now: not ended early, and not past their end."""
+        return [n.message for n in self.notices() if n.active and (n.ends_at is None or now < n.ends_at)]
+
     def notices(self) -> list[NoticeData]:
         return [
             msgspec.json.decode(r[0], type=NoticeData) for r in self._db.execute("SELECT data FROM notices")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from datetime import time as day_time
 from functools import partial
@@ -18,31 +19,29 @@ from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
-from admission.domain.codes import CodeError, classify_scan
 from admission.domain.model import Direction
 from scanner_client.core.keys import QUIT
+from scanner_client.gate.bursts import MIN_BURST, KeyTimes, concatenated_codes, is_code, split_scan
 from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.figures import FiguresReader, GateFigures
 from scanner_client.gate.outcome import ScanOutcome
-from scanner_client.gate.screens.gate import GateScreen
+from scanner_client.gate.screens.gate import GateScreen, glimpse
+from scanner_client.gate.screens.pin import ChangePinScreen
 from scanner_client.gate.screens.supervisor import OverrideAction, OverrideRequest, SupervisorScreen
 from scanner_client.gate.screens.unsynced import UnsyncedScreen
 from scanner_client.gate.watch import watch_folder
+from scanner_client.gate.wedge import DialogScanCatcher
 
 W = TypeVar("W", bound=Widget)
-
-# A keyboard-wedge scanner types a whole code within a few tens of milliseconds; a person types
-# much slower. Only scanner-speed input is ended by the pause, so a person typing a ticket number
-# by hand is never cut off mid-number.
-SCANNER_KEY_INTERVAL = 0.035
 
 
 class GateApp(App[None]):
@@ -51,10 +50,12 @@ class GateApp(App[None]):
 
     TITLE = "admission gate"
     CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = False  # every window on a gate is its own, so none can swallow a scan
     BINDINGS = [
         Binding("f2", "toggle_direction", "Direction in/out", priority=True),
         Binding("f3", "show_unsynced", "Unsynced/conflicts", priority=True),
         Binding("f4", "supervisor", "Supervisor", priority=True),
+        Binding("f6", "change_pin", "Change PIN", priority=True),
         QUIT,
     ]
 
@@ -66,11 +67,14 @@ class GateApp(App[None]):
         self.reader = FiguresReader(engine.store.path)
         self.figures = GateFigures()
         self.last_outcome: ScanOutcome | None = None
+        self.checking = False  # a scan is being decided: its verdict is not on screen yet
         self.outcomes_decided = 0
         self.outcomes_shown = 0  # verdicts on screen with the figures that include them
         self._codes: asyncio.Queue[str] = asyncio.Queue()
-        self._first_key_at = 0.0
-        self._last_key_at = 0.0
+        self._typed = KeyTimes()  # when each character in the scan field was typed
+        self.catcher = DialogScanCatcher(self._caught_in_dialog, self._replay)
+        self.held_scans: list[str] = []  # scanned while a dialog was open
+        self._hold_timer: Timer | None = None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -107,15 +111,14 @@ class GateApp(App[None]):
         if error or not texts:
             self.notify(error or f"No barcode found in {image.name}", severity="warning")
         for text in texts:  # the same queue as typed codes: one consumer, strict order
-            self._codes.put_nowait(text)
+            self._enqueue(text)
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "scan" or not event.value:
+        if event.input.id != "scan":
             return
-        now = time.monotonic()
-        if len(event.value) == 1:
-            self._first_key_at = now
-        self._last_key_at = now
+        self._typed.changed(event.value, time.monotonic())
+        if not event.value:
+            return
         pause = self.engine.settings.end_pause_ms / 1000
         if pause > 0:
             self.set_timer(pause, self._end_after_pause)
@@ -124,10 +127,12 @@ class GateApp(App[None]):
         field = self.main("#scan", Input)
         text = field.value
         pause = self.engine.settings.end_pause_ms / 1000
-        if not text or time.monotonic() - self._last_key_at < pause * 0.9:
+        if not text or time.monotonic() - self._typed.last < pause * 0.9:
             return  # more keys came since this timer was set
-        typed_fast = (self._last_key_at - self._first_key_at) / max(len(text) - 1, 1) < SCANNER_KEY_INTERVAL
-        if (typed_fast and len(text) >= 6) or _looks_complete(text):
+        # Only scanner-speed input is ended by the pause, so a person typing a ticket number by
+        # hand is never cut off mid-number.
+        fast = self._typed.typed_fast() and len(text) >= MIN_BURST
+        if fast or is_code(text) or concatenated_codes(text):
             self._submit(field)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -135,22 +140,31 @@ class GateApp(App[None]):
             self._submit(event.input)
 
     def _submit(self, field: Input) -> None:
+        """Scan what the field holds: each code in it, when scans came with no gap between them."""
         text = field.value
+        times = self._typed.of(text)
         field.value = ""
+        self._typed.changed("", time.monotonic())
         if text.strip():
-            self._codes.put_nowait(text)
+            for code in split_scan(text, times):
+                self._enqueue(code)
 
     @work(name="scans", group="scans", exit_on_error=False)
     async def consume_scans(self) -> None:
         """The one consumer of scanned codes: scans are decided strictly one after another."""
         while True:
             code = await self._codes.get()
+            self.checking = True
+            self.gate_screen.show_checking(code)
             try:
                 outcome = await self.engine.scan(code)
             except Exception as exc:  # the engine decides locally on network errors; this is a bug
                 self.log.error(f"scan failed: {exc!r}")
+                self.gate_screen.show_idle("Scan could not be processed: scan again")
                 self.notify(f"Scan could not be processed: {exc}", severity="error")
                 continue
+            finally:
+                self.checking = False
             self.show(outcome)
 
     def show(self, outcome: ScanOutcome) -> None:
@@ -211,35 +225,102 @@ class GateApp(App[None]):
 
     def action_show_unsynced(self) -> None:
         if isinstance(self.screen, UnsyncedScreen):
-            self.pop_screen()
+            self.screen.dismiss()
             return
-        self.push_screen(UnsyncedScreen(self.reader, self.tz))
+        self.push_screen(UnsyncedScreen(self.reader, self.tz), lambda _: self._release_held())
+
+    def _pin_hash(self) -> str | None:
+        """The PIN as stored now: `scanner-client set-pin` may have changed it while the gate runs."""
+        self.engine.settings.pin_hash = self.engine.store.get_config("pin_hash")
+        return self.engine.settings.pin_hash
+
+    def action_change_pin(self) -> None:
+        if self.dialog_open:
+            return
+        pin_hash = self._pin_hash()
+        if not pin_hash:
+            self.notify(
+                "No supervisor PIN is set: run `scanner-client set-pin` on this PC.", severity="warning"
+            )
+            return
+        self.push_screen(ChangePinScreen(pin_hash), self._pin_changed)
+
+    def _pin_changed(self, pin_hash: str | None) -> None:
+        if pin_hash is not None:
+            self.engine.store.set_config(pin_hash=pin_hash)
+            self.engine.settings.pin_hash = pin_hash
+            self.notify("Supervisor PIN changed.")
+        self.main("#scan", Input).focus()
+        self._release_held()
 
     def action_supervisor(self) -> None:
-        if not self.engine.settings.pin_hash:
-            self.notify("No supervisor PIN was set at enrollment.", severity="warning")
+        pin_hash = self._pin_hash()
+        if not pin_hash:
+            self.notify(
+                "No supervisor PIN is set: run `scanner-client set-pin` on this PC.", severity="warning"
+            )
             return
         last = self.last_outcome
+        if self.checking:
+            self.notify("Wait for the verdict of the scan being checked.", severity="warning")
+            return
         if last is None or last.override:
             self.notify("Scan the ticket first; the override applies to the last scan.", severity="warning")
             return
-        self.push_screen(SupervisorScreen(last, self.engine.settings.pin_hash), self._apply_override)
+        self.push_screen(SupervisorScreen(last, pin_hash), partial(self._apply_override, last))
 
-    async def _apply_override(self, request: OverrideRequest | None) -> None:
-        last = self.last_outcome
-        if request is None or last is None:
-            return
-        if request.action is OverrideAction.ADMIT:
-            outcome = await self.engine.override_admit(last, request.reason)
+    async def _apply_override(self, last: ScanOutcome, request: OverrideRequest | None) -> None:
+        """The supervisor's decision on the scan the dialog was opened for; then the scans that
+        came while the dialog was open."""
+        if request is not None:
+            if request.action is OverrideAction.ADMIT:
+                outcome = await self.engine.override_admit(last, request.reason)
+            else:
+                outcome = await self.engine.turn_away(last, request.reason)
+            self.show(outcome)
+            self.main("#scan", Input).focus()
+        self._release_held()
+
+    # Scans while a dialog is open (gate/wedge.py): held, then scanned in order once it closes.
+
+    @property
+    def dialog_open(self) -> bool:
+        return self.screen is not self.gate_screen
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and self.dialog_open:
+            taken = await self.catcher.key(event)
+            if self._hold_timer is not None:
+                self._hold_timer.stop()
+            self._hold_timer = (
+                self.set_timer(self.catcher.hold, self.catcher.flush) if self.catcher.holding else None
+            )
+            if taken:
+                return
+        await super().on_event(event)
+
+    async def _replay(self, key: events.Key) -> None:
+        """A key held while a dialog was open that turned out to be typed by a person."""
+        await super().on_event(key)
+
+    def _caught_in_dialog(self, text: str, key_times: Sequence[float]) -> None:
+        codes = split_scan(text, key_times)
+        for code in codes:
+            self._enqueue(code)
+        if self.dialog_open:
+            what = glimpse(codes[0]) + (f" and {len(codes) - 1} more" if len(codes) > 1 else "")
+            self.notify(f"Scan held: {what} is checked when this window closes.", title="Scanned")
+
+    def _enqueue(self, code: str) -> None:
+        """Scan `code` after those before it; while a dialog is open, once it has closed."""
+        if self.dialog_open:
+            self.held_scans.append(code)
         else:
-            outcome = await self.engine.turn_away(last, request.reason)
-        self.show(outcome)
-        self.main("#scan", Input).focus()
+            self._codes.put_nowait(code)
 
-
-def _looks_complete(text: str) -> bool:
-    try:
-        classify_scan(text)
-    except CodeError:
-        return False
-    return True
+    def _release_held(self) -> None:
+        if self.dialog_open:  # another dialog is still open below the one that closed
+            return
+        held, self.held_scans = self.held_scans, []
+        for code in held:
+            self._codes.put_nowait(code)

@@ -113,7 +113,8 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         )
         if not store.get_config("pin_hash"):
             console.print(
-                "[yellow]No supervisor PIN set: overrides are disabled (--supervisor-pin).[/yellow]"
+                "[yellow]No supervisor PIN set: overrides are disabled "
+                "(--supervisor-pin, or later `scanner-client set-pin`).[/yellow]"
             )
         return 0
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from admission.domain.codes import now_utc
 from scanner_client.gate.passages import GateCounters, LocalPassage
 from scanner_client.gate.store import GateStore
 
@@ -43,7 +44,7 @@ class FiguresReader:
                 return GateFigures(
                     last_sync_at=store.last_sync_at,
                     queued=store.queued_count(),
-                    notices=[n.message for n in store.notices() if n.active],
+                    notices=store.current_notices(now_utc()),
                     counters=store.counters(gate, since),
                 )
 

@@ -83,6 +83,16 @@ class Settings:
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
+PIN_LENGTHS = range(4, 33)
+
+
+def pin_problem(pin: str) -> str | None:
+    """Why `pin` cannot be a supervisor PIN, or None."""
+    if len(pin) not in PIN_LENGTHS or not pin.isprintable() or pin != pin.strip():
+        return f"a PIN has {PIN_LENGTHS.start} to {PIN_LENGTHS.stop - 1} characters, without spaces around it"
+    return None
+
+
 def hash_pin(pin: str) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(pin.encode(), salt=salt, **_SCRYPT)

@@ -54,11 +54,11 @@ async def find_sale(till: Till, ref: str) -> SaleOut:
 
 
 async def refund_sale(
-    till: Till, ref: str, *, include_used: bool = False, reason: str = "refunded"
+    till: Till, sale: SaleOut, *, include_used: bool = False, reason: str = "refunded"
 ) -> SaleOut:
-    """Refund a whole sale: its tickets become void at every gate. Writes a refund receipt."""
+    """Refund a whole sale, found (and shown to the seller) with `find_sale`: its tickets become
+    void at every gate. Writes a refund receipt."""
     remote = _require_online(till, "A refund")
-    sale = await find_sale(till, ref)
     refunded = await _call(till, remote.refund(sale.id, RefundIn(reason=reason, include_used=include_used)))
     paid_with = PaymentIn(method=sale.payment_method, amount_cents=0, card_brand=sale.card_brand)
     receipt = Receipt(

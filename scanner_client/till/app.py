@@ -1,11 +1,14 @@
 """`scanner-client box-office`: the box-office screen.
 
-Find a template by name or PLU (typing filters, Enter adds the highlighted one with the quantity
-set), choose the event for event tickets (seats left shown), take the payment with the offline
-rules in view, sell (F5). Tickets and the receipt are written as files and their folder shown.
-Offline, the status bar turns red, event tickets are refused with their fallback entry ticket
-offered (one key adds it), and every sale waits in the queue (F3) until the server is back.
-Refunds and reissues (F2) need the server.
+Every action has a key shown in the footer. Find a template by name or PLU (typing filters; Enter
+in the search or quantity field, or F4, adds the highlighted one with the quantity set), choose
+the event for event tickets (seats left shown), take the payment with one key per method (F8-F11)
+and the offline rules in view, sell (F5, or Enter in the amount or e-mail field). Tickets and the
+receipt are written as files and their folder shown; the next sale starts clean. Offline, the
+status bar turns red, event tickets are refused with their fallback entry ticket offered (one key
+adds it), and every sale waits in the queue (F3) until the server is back. Refunds and reissues
+(F2) need the server; a refund is shown and confirmed before it runs. The venue's notices show
+under the status bar.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ from admission.domain.payments import PaymentIn, PaymentMethod, brand_label
 from scanner_client.core.keys import QUIT
 from scanner_client.core.money import format_money
 from scanner_client.till.forms import parse_amount, parse_quantity, template_label
+from scanner_client.till.payment_keys import brand_options, method_options, next_brand
+from scanner_client.till.refunds import RefundScreen
 from scanner_client.till.sale import CartLine, EventChoice, OfflineEventRefused, SaleProblem, SaleResult
-from scanner_client.till.screens import RefundScreen, TillScreen, UnsyncedSalesScreen
+from scanner_client.till.screens import TillScreen, UnsyncedSalesScreen
 from scanner_client.till.till import Till
 
 W = TypeVar("W", bound=Widget)
@@ -64,7 +69,8 @@ class BoxOfficeApp(App[None]):
         return self.till_screen
 
     def compose(self) -> ComposeResult:
-        return self.till_screen.widgets(self._method_options(), self._brand_options())
+        config = self.till.payment_config
+        return self.till_screen.widgets(method_options(config), brand_options(config))
 
     def on_mount(self) -> None:
         table = self.main("#cart", DataTable)
@@ -99,6 +105,7 @@ class BoxOfficeApp(App[None]):
             parts.append(till.problem)
         status.update("  ·  ".join(parts))
         self.main("#rules", Static).update("\n".join(s.text for s in till.payment_statuses()))
+        self.till_screen.show_notices(till.store.current_notices(till.clock()))
         self._follow_payment_config()
 
     def _follow_payment_config(self) -> None:
@@ -107,16 +114,30 @@ class BoxOfficeApp(App[None]):
         if current == self._config_seen:
             return
         self._config_seen = current
-        self.main("#method", Select).set_options(self._method_options())
-        self.main("#brand", Select).set_options(self._brand_options())
+        config = self.till.payment_config
+        self.main("#method", Select).set_options(method_options(config))
+        self.main("#brand", Select).set_options(brand_options(config))
         self._show_brand()
 
-    def _method_options(self) -> list[tuple[str, str]]:
-        enabled = [(m.label, m.method.value) for m in self.till.payment_config.methods if m.enabled]
-        return enabled or [("Cash", PaymentMethod.CASH.value)]
-
-    def _brand_options(self) -> list[tuple[str, str]]:
-        return [(brand_label(b), b) for b in self.till.payment_config.card_brands]
+    def action_pay_with(self, method: str) -> None:
+        """One key per payment method; the card key pressed again moves on to the next brand."""
+        select = self.main("#method", Select)
+        config = self.till.payment_config
+        if method not in [value for _, value in method_options(config)]:
+            self.show_problem(f"{config.label(PaymentMethod(method))} is not accepted at this venue.")
+            return
+        brand = self.main("#brand", Select)
+        if method == PaymentMethod.CARD.value and select.value == method:
+            chosen = next_brand(brand.value, list(config.card_brands))
+            if chosen is not None:
+                brand.value = chosen
+        select.value = method
+        self._show_brand()
+        words = config.label(PaymentMethod(method))
+        if method == PaymentMethod.CARD.value:
+            chosen_brand = brand.value if isinstance(brand.value, str) else None
+            words += f" ({brand_label(chosen_brand)})" if chosen_brand else ": press F9 again for the brand"
+        self.show_message(f"Payment: {words}")
 
     @on(Select.Changed, "#method")
     def _show_brand(self) -> None:
@@ -144,6 +165,7 @@ class BoxOfficeApp(App[None]):
         if template is not None:
             self.add_to_cart(template)
 
+    @on(Input.Submitted, "#qty")
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
         template = self.highlighted_template()
@@ -216,6 +238,14 @@ class BoxOfficeApp(App[None]):
         self.main("#hint", Static).update(message)
         self.show_problem(message)
 
+    def action_add_highlighted(self) -> None:
+        self._search_submitted()
+
+    @on(Input.Submitted, "#tendered")
+    @on(Input.Submitted, "#email")
+    def _pay_submitted(self) -> None:
+        self.sell()
+
     def action_add_fallback(self) -> None:
         if not self.fallbacks:
             self.show_problem("No fallback ticket is on offer.")
@@ -233,11 +263,23 @@ class BoxOfficeApp(App[None]):
             self.show_message(f"Removed {removed.describe()}")
 
     def action_clear_cart(self) -> None:
+        self.next_customer()
+        self.show_message("Cart cleared.")
+
+    def next_customer(self) -> None:
+        """Each sale starts clean: empty cart, quantity 1, the first payment method, no brand."""
         self.cart.clear()
         self.fallbacks.clear()
         self.main("#hint", Static).update("")
         self.refresh_cart()
-        self.show_message("Cart cleared.")
+        self.main("#qty", Input).value = "1"
+        for field in ("#tendered", "#email", "#search"):
+            self.main(field, Input).value = ""
+        methods = method_options(self.till.payment_config)
+        self.main("#method", Select).value = methods[0][1]
+        self.main("#brand", Select).clear()
+        self._show_brand()
+        self.main("#search", Input).focus()
 
     def refresh_cart(self) -> None:
         table = self.main("#cart", DataTable)
@@ -306,12 +348,8 @@ class BoxOfficeApp(App[None]):
             f"Tickets: {folder}   Receipt: {receipt}",
             ok=True,
         )
-        self.cart.clear()
-        self.refresh_cart()
-        for field in ("#tendered", "#email"):
-            self.main(field, Input).value = ""
+        self.next_customer()
         self.refresh_status()
-        self.main("#search", Input).focus()
 
     def show_message(self, text: str, ok: bool = False) -> None:
         message = self.main("#message", Static)

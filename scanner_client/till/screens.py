@@ -1,19 +1,18 @@
-"""The till's screens: its own selling screen (the app's default screen), the refund and
-reissue box, and the list of sales the service does not have yet."""
+"""The till's screens: its own selling screen (the app's default screen) and the list of sales
+the service does not have yet; refunds and reissues are in refunds.py."""
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, OptionList, Select, Static
+from textual.widgets import Button, DataTable, Footer, Input, OptionList, Select, Static
 
 from scanner_client.core.money import format_money
-from scanner_client.till.after_sales import refund_sale, reissue_ticket
 from scanner_client.till.forms import STATE_WORDS
-from scanner_client.till.sale import SaleProblem
+from scanner_client.till.payment_keys import method_bindings
 from scanner_client.till.till import Till
 
 
@@ -27,15 +26,18 @@ class TillScreen(Screen[None]):
     """
 
     BINDINGS = [
+        Binding("f4", "app.add_highlighted", "Add to cart", priority=True),
         Binding("f5", "app.sell", "Sell", priority=True),
         Binding("f6", "app.clear_cart", "Clear cart", priority=True),
         Binding("f7", "app.add_fallback", "Add fallback", priority=True),
         Binding("ctrl+d", "app.remove_line", "Remove line", priority=True),
+        *method_bindings(),
     ]
 
     @staticmethod
     def widgets(methods: list[tuple[str, str]], brands: list[tuple[str, str]]) -> ComposeResult:
         yield Static("", id="status")
+        yield Static("", id="notice")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield Input(placeholder="Template name or PLU, Enter adds it to the cart", id="search")
@@ -59,75 +61,11 @@ class TillScreen(Screen[None]):
         yield Static("Ready.", id="message")
         yield Footer()
 
-
-class RefundScreen(ModalScreen[None]):
-    """Refund a whole sale, or reissue one lost ticket or card (both need the server)."""
-
-    BINDINGS = [Binding("escape", "dismiss", "Close")]
-
-    def __init__(self, till: Till) -> None:
-        super().__init__()
-        self.till = till
-        self.outcome: str | None = None
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="box"):
-            yield Static(
-                "Refund a sale or reissue a ticket: scan the ticket, or type its number or S<sale id>."
-            )
-            yield Input(placeholder="Ticket number, QR code or S123", id="ref")
-            yield Checkbox("Refund even if a ticket was used (supervisor)", id="include-used")
-            with Horizontal():
-                yield Button("Refund sale", id="refund", variant="error")
-                yield Button("Reissue ticket", id="reissue", variant="primary")
-                yield Button("Close", id="close")
-            yield Static("", id="refund-result")
-
-    def on_mount(self) -> None:
-        self.query_one("#ref", Input).focus()
-
-    @on(Button.Pressed, "#close")
-    def _close(self) -> None:
-        self.dismiss()
-
-    @on(Button.Pressed, "#refund")
-    def _refund_pressed(self) -> None:
-        self.refund()
-
-    @on(Button.Pressed, "#reissue")
-    def _reissue_pressed(self) -> None:
-        self.reissue()
-
-    @work(exclusive=True, group="refund", exit_on_error=False)
-    async def refund(self) -> None:
-        ref = self.query_one("#ref", Input).value
-        include_used = self.query_one("#include-used", Checkbox).value
-        try:
-            sale = await refund_sale(self.till, ref, include_used=include_used)
-        except SaleProblem as exc:
-            self.show(f"Not refunded: {exc}")
-            return
-        paid = format_money(sale.total_cents, sale.currency)
-        self.show(
-            f"Refunded sale S{sale.id}: {paid} by {sale.payment_method.value}; "
-            f"{len(sale.tickets)} ticket(s) are void at every gate."
-        )
-
-    @work(exclusive=True, group="refund", exit_on_error=False)
-    async def reissue(self) -> None:
-        try:
-            ticket, files = await reissue_ticket(self.till, self.query_one("#ref", Input).value)
-        except SaleProblem as exc:
-            self.show(f"Not reissued: {exc}")
-            return
-        folder = files[0].parent if files else ""
-        self.show(
-            f"New ticket {ticket.number or ticket.serial} printed to {folder}; the old one is void for good."
-        )
-
-    def show(self, text: str) -> None:
-        self.outcome = text
-        self.query_one("#refund-result", Static).update(text)
+    def show_notices(self, notices: list[str]) -> None:
+        """The venue's notices ("Card payments are down, cash only"), while they last."""
+        notice = self.query_one("#notice", Static)
+        notice.display = bool(notices)
+        notice.update("\n".join(notices))
 
 
 class UnsyncedSalesScreen(ModalScreen[None]):
@@ -144,6 +82,7 @@ class UnsyncedSalesScreen(ModalScreen[None]):
             yield Static("Unsynced sales: posted automatically, once each, when the server answers.")
             yield DataTable(id="unsynced", cursor_type="row")
             yield Button("Close", id="close")
+        yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one("#unsynced", DataTable)

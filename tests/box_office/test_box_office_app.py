@@ -12,8 +12,11 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
 
 from admission.demo import DemoVenue
+from admission.domain.codes import format_ticket_number
+from scanner_client.core.money import format_money
 from scanner_client.till.app import BoxOfficeApp
-from scanner_client.till.screens import RefundScreen, UnsyncedSalesScreen
+from scanner_client.till.refunds import ConfirmRefundScreen, RefundScreen
+from scanner_client.till.screens import UnsyncedSalesScreen
 from scanner_client.till.till import Till
 from tests.box_office.conftest import admin, seller
 from tests.box_office.till_support import close_till, enrolled_till, offline_till
@@ -208,8 +211,25 @@ async def test_online_event_sale_shows_seats_left_and_is_refunded_at_the_box_off
         await until(pilot, lambda: isinstance(app.screen, RefundScreen))
         screen = app.screen
         assert isinstance(screen, RefundScreen)
-        screen.query_one("#ref", Input).value = result.tickets[0].number or ""
+        number = result.tickets[0].number or ""
+        screen.query_one("#ref", Input).value = number
         await pilot.click("#refund")
+        # Nothing is refunded before the seller has seen what will be, and said yes.
+        await until(pilot, lambda: isinstance(app.screen, ConfirmRefundScreen))
+        preview = str(app.screen.query_one("#refund-preview", Static).content)
+        paid = format_money(result.local.total_cents, result.local.currency)
+        assert f"Refund sale S{result.server_id}" in preview and "1 x Concert ticket" in preview
+        assert format_ticket_number(number) in preview and f"Pay back {paid} by Card" in preview
+        await pilot.press("n")
+        await until(pilot, lambda: screen.outcome is not None)
+        assert screen.outcome == f"Not refunded: sale S{result.server_id} is kept."
+        with live_server.client(demo_venue.box_office_token) as box:
+            assert box.get(f"/api/v1/sales/{result.server_id}").json()["status"] == "completed"
+
+        screen.outcome = None
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmRefundScreen))
+        await pilot.press("y")
         await until(pilot, lambda: screen.outcome is not None)
         assert (screen.outcome or "").startswith(f"Refunded sale S{result.server_id}")
     with live_server.client(demo_venue.box_office_token) as box:

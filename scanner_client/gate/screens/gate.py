@@ -15,6 +15,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from admission.domain.codes import TICKET_NUMBER_LENGTH, format_ticket_number, normalise_scan
+from admission.domain.model import Reason
 from admission.domain.wording import entries_words, reason_words
 from scanner_client.gate.bigtext import big
 from scanner_client.gate.outcome import ScanOutcome
@@ -34,6 +36,19 @@ class GateScreen(Screen[None]):
         yield Input(placeholder="Scan or type a ticket code, then Enter", id="scan")
         yield Footer()
 
+    def show_checking(self, code: str) -> None:
+        """A scan is being decided: the last verdict must not stay on screen meanwhile."""
+        self.query_one("#verdict", Vertical).set_classes("checking")
+        self.query_one("#word", Static).update(big("CHECKING"))
+        self.query_one("#headline", Static).update("Checking…")
+        self.query_one("#detail", Static).update(glimpse(code))
+
+    def show_idle(self, headline: str) -> None:
+        self.query_one("#verdict", Vertical).set_classes("idle")
+        self.query_one("#word", Static).update(big(""))
+        self.query_one("#headline", Static).update(headline)
+        self.query_one("#detail", Static).update("")
+
     def show_outcome(self, outcome: ScanOutcome, tz: ZoneInfo) -> None:
         self.query_one("#verdict", Vertical).set_classes("admit" if outcome.admitted else "reject")
         self.query_one("#word", Static).update(big("ADMIT" if outcome.admitted else "REJECT"))
@@ -45,6 +60,8 @@ class GateScreen(Screen[None]):
             if outcome.override and outcome.admitted:
                 headline = f"Supervisor override ({headline})"
             details = [outcome.message]
+            if outcome.reason is Reason.INVALID:  # a misread or a stranger's code: what was read
+                details.append(f"scanned: {glimpse(outcome.code)}")
         self.query_one("#headline", Static).update(headline)
         if outcome.template_name:
             details.append(outcome.template_name)
@@ -68,3 +85,11 @@ class GateScreen(Screen[None]):
         # Entries and exits apart: an exit is not a visitor let in.
         counts = f"in {c.entered}   out {c.exited}   refused {c.rejected}"
         self.query_one("#counters", Static).update(f"Today at {gate}:  {counts}")
+
+
+def glimpse(code: str) -> str:
+    """A scanned code short enough to read on the gate's screen."""
+    text = normalise_scan(code) or code.strip()
+    if len(text) == TICKET_NUMBER_LENGTH and text.isdigit():
+        return format_ticket_number(text)
+    return text if len(text) <= 24 else f"{text[:10]}…{text[-8:]}"

@@ -36,8 +36,8 @@ def _problem(p: LocalPassage) -> str:
 
 class UnsyncedScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", priority=True),
-        Binding("f3", "app.pop_screen", "Back", priority=True),
+        Binding("escape", "dismiss", "Back", priority=True),
+        Binding("f3", "dismiss", "Back", priority=True),
     ]
 
     def __init__(self, reader: FiguresReader, tz: ZoneInfo) -> None:
