@@ -105,6 +105,24 @@ def reject_invalid(message: str = "Not a valid ticket") -> Decision:
     return reject(Reason.INVALID, message)
 
 
+PassageOrder = tuple[datetime, int, str]
+
+
+def passage_order(scanned_at: datetime, device_id: int | None, nonce: str) -> PassageOrder:
+    """The order in which a ticket's admissions count, whatever order they reached the service
+    in: scan time, then the device (its id), then the nonce. An admission is judged against
+    the admissions before it; the later-scanned of two is the extra one."""
+    return (scanned_at, device_id or 0, nonce)
+
+
+def admitted_anyway(server: Decision, online: bool) -> Decision:
+    """An admission the rules refuse: the person went in, flagged with the reason it was wrong."""
+    how = "online" if online else "offline"
+    return Decision(
+        verdict=Verdict.ADMIT, reason=server.reason, message=f"Admitted {how}, but: {server.message}"
+    )
+
+
 def decide(
     ticket: TicketFacts,
     passages: Sequence[AdmittedPassage],

@@ -23,6 +23,7 @@ from admission.contract import (
 from admission.db.models import Scan
 from admission.domain.errors import ForbiddenError
 from admission.domain.model import Decision, GateInfo, Reason, Verdict
+from admission.domain.rules import passage_order
 from admission.services import catalog
 from admission.services.devices import Principal
 from admission.services.keys import KeyRing
@@ -64,7 +65,7 @@ async def register_batch(
     )
     results: dict[str, BatchResult] = {}
     facts: list[ScanFact] = []
-    for passage in sorted(request.passages, key=lambda p: p.scanned_at):
+    for passage in sorted(request.passages, key=lambda p: (p.scanned_at, p.nonce)):
         if passage.nonce in results:
             continue
         if passage.nonce in second:
@@ -81,6 +82,7 @@ async def register_batch(
         if fact is not None:
             facts.append(fact)
             index.record(fact)
+    await index.rejudge_later_admissions()
     await record_scans(session, facts, annulled)
     return BatchResponse(results=[results[p.nonce] for p in request.passages])
 
@@ -181,7 +183,10 @@ async def _judge_offline_passage(
     would have rejected, the passage is registered as admitted and flagged as a conflict.
     """
     gate = gates.get(passage.gate) or GateInfo(name=passage.gate, zone="unknown")
-    ticket, facts, server = await index.judge(passage.code, gate, passage.direction, passage.scanned_at)
+    order = passage_order(passage.scanned_at, principal.device_id, passage.nonce)
+    ticket, facts, server = await index.judge(
+        passage.code, gate, passage.direction, passage.scanned_at, order=order
+    )
     local = Decision(verdict=passage.local_verdict, reason=passage.local_reason, message="")
     source = "override" if passage.override_reason else "offline"
     conflict = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import msgspec
 from sqlalchemy import insert, select
@@ -27,6 +28,7 @@ from admission.domain.model import (
     TicketFacts,
     Verdict,
 )
+from admission.domain.rules import PassageOrder, passage_order
 from admission.services import feed, tickets
 
 CLOCK_SKEW_ALLOWED = timedelta(minutes=10)
@@ -80,6 +82,7 @@ class ScanFact(msgspec.Struct, kw_only=True):
     local_reason: Reason | None = None
     override_reason: str | None = None
     conflict: bool = False
+    counts_for: int | None = None  # an admission with a reissued ticket's old code: its successor
 
     def answer(self) -> ScanResponse:
         ticket_summary = None
@@ -94,11 +97,18 @@ class ScanFact(msgspec.Struct, kw_only=True):
             ticket=ticket_summary,
         )
 
+    def counted_serial(self) -> int | None:
+        """The ticket the scan is stored under: its own, or for an admission with the old code
+        of a reissued ticket, the ticket that replaced it (one entitlement, counted once)."""
+        if self.counts_for is not None:
+            return self.counts_for
+        return self.ticket.serial if self.ticket else None
+
     def row(self) -> dict[str, object]:
         return {
             "nonce": self.nonce,
             "code": printable_code(self.code),
-            "ticket_serial": self.ticket.serial if self.ticket else None,
+            "ticket_serial": self.counted_serial(),
             "device_id": self.device_id,
             "gate": self.gate.name,
             "zone": self.gate.zone,
@@ -122,7 +132,7 @@ class ScanFact(msgspec.Struct, kw_only=True):
             return None
         return PassageData(
             nonce=self.nonce,
-            ticket_serial=str(self.ticket.serial),
+            ticket_serial=str(self.counted_serial()),
             gate=self.gate.name,
             zone=self.gate.zone,
             from_zone=self.gate.from_zone,
@@ -143,6 +153,39 @@ class ScanFact(msgspec.Struct, kw_only=True):
             zone=self.gate.zone,
             from_zone=self.gate.from_zone,
             direction=self.direction,
+            scanned_at=self.scanned_at,
+        )
+
+
+class StoredAdmission(msgspec.Struct, frozen=True, kw_only=True):
+    """An admitted passage stored before, as the ticket index reads it to judge (and re-judge)."""
+
+    id: int
+    nonce: str
+    code: str
+    ticket_serial: int
+    device_id: int | None
+    gate: str
+    zone: str
+    from_zone: str | None
+    direction: str
+    scanned_at: datetime
+    source: str
+    conflict: bool
+
+    @classmethod
+    def columns(cls) -> list[Any]:
+        return [table_of(Scan).c[name] for name in cls.__struct_fields__]
+
+    def order(self) -> PassageOrder:
+        return passage_order(self.scanned_at, self.device_id, self.nonce)
+
+    def passage(self) -> AdmittedPassage:
+        return AdmittedPassage(
+            gate_name=self.gate,
+            zone=self.zone,
+            from_zone=self.from_zone,
+            direction=Direction(self.direction),
             scanned_at=self.scanned_at,
         )
 
