@@ -12,7 +12,7 @@ For `--minutes` (default 10; `--seconds` for short runs) on SQLite or PostgreSQL
 - a box office posting sales over the HTTP API with the till's nonce discipline (the till has no
   headless sale command): online sales, offline sales signed with its own key while its link is
   down, posted oldest first under their nonces until acknowledged, and unanswered online
-  attempts looked up by nonce and refunded if they reached the service;
+  attempts cancelled by nonce (refunded if they had reached the service);
 - faults at random intervals: SIGKILL of a service worker, SIGKILL of the supervisor (then
   `serve` again), SIGKILL of a gate (restarted on the same store, in the middle of a burst of
   scans), an outage on all links, an outage that strikes one link mid-request.
@@ -577,8 +577,9 @@ class BoxOffice:
 
     Every sale gets its nonce before its request leaves and is journaled. Online: a request that
     never connected is certainly not sold (the till sells offline instead); one whose answer was
-    lost is `unknown` (the seller sells again, offline) and looked up by nonce once the service
-    answers: refunded if it arrived, since nobody got its tickets. Offline: entry tickets signed
+    lost is `unknown` (the seller sells again, offline) and cancelled by its nonce once the service
+    answers: refunded if it had been recorded, since nobody got its tickets, else refused should it
+    still arrive. Offline: entry tickets signed
     with the till's own key (registered at start, so the gates know it), queued, and posted
     oldest first under their nonces until acknowledged.
     """
@@ -778,14 +779,16 @@ class BoxOffice:
 
     async def _settle_unknown(self) -> None:
         for sale in [s for s in self.journal if s.state == "unknown"]:
-            response = await self._call("GET", f"/sales?nonce={sale.nonce}")
+            # Cancelled, not looked up: the request may still be on its way and would be recorded
+            # after a look-up that found nothing; after the cancellation the service refuses it.
+            response = await self._call("POST", f"/sales/by-nonce/{sale.nonce}/cancel")
             if response.status_code >= 400:
                 raise ServiceTrouble(response.status_code)
-            found = response.json()
-            if not found:
-                self._journal(sale, "not_sold", "the service never received it")
+            central = response.json()["sale"]
+            if central is None:
+                self.counts["unanswered sales cancelled"] += 1
+                self._journal(sale, "not_sold", "never recorded; cancelled at the service")
                 continue
-            central = found[0]
             sale.sale_id = int(central["id"])
             if central["status"] != "refunded":
                 refund = {"reason": "box office got no answer: tickets never handed out"}
@@ -1046,6 +1049,7 @@ def summarise(
         "sales_offline": sales.offline,
         "sales_unanswered_reached_and_refunded": sales.unknown_reached,
         "sales_unanswered_never_received": sales.unknown_not_received,
+        "sales_unanswered_cancelled": soak.till.counts["unanswered sales cancelled"] if soak.till else 0,
         "faults": dict(soak.faults),
         "offline_periods": {
             name: link.counts["blackholes"] + link.counts["refusals"] for name, link in soak.links.items()
@@ -1120,7 +1124,8 @@ def print_report(
     table.add_row(
         "sales acknowledged", str(sales.acknowledged),
         f"{sales.online} online, {sales.offline} offline; unanswered online: {sales.unknown_reached} reached (refunded), "
-        f"{sales.unknown_not_received} never received; {sales.declined} declined; "
+        f"{sales.unknown_not_received} not recorded ({soak.till.counts['unanswered sales cancelled'] if soak.till else 0} "
+        f"cancelled at the service, the others never sent); {sales.declined} declined; "
         f"{soak.till.counts['re-sent after a lost answer'] if soak.till else 0} offline sales re-sent after a lost answer",
     )  # fmt: skip
     table.add_section()

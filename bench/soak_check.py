@@ -14,8 +14,8 @@ What counts:
   for the service, or had committed and not yet printed). More such passages than kills of that
   gate are records nobody made: **doubled**;
 - every sale the till saw acknowledged must be there once, with all its tickets (**lost**
-  otherwise); a sale the till settled as never received, or a nonce the till never used, must not
-  be there (**doubled**); an offline sale still unacknowledged at the end is **unposted**.
+  otherwise); a sale the till settled as not sold (cancelled at the service, or never sent), or a
+  nonce the till never used, must not be there (**doubled**); an offline sale still unacknowledged at the end is **unposted**.
 """
 
 from __future__ import annotations

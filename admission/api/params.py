@@ -15,3 +15,8 @@ FeedCursor: TypeAlias = Annotated[
     int,
     QueryParameter(ge=0, le=2**63 - 1, description="cursor of the last change you hold; 0: snapshot"),
 ]
+
+# A device's nonce for a sale (or a scan), as the wire contract bounds it (`contract.common.Nonce`).
+NoncePath: TypeAlias = Annotated[
+    str, PathParameter(min_length=1, max_length=100, pattern=r"^[^\x00]+$", description="the device's nonce")
+]

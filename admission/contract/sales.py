@@ -76,6 +76,19 @@ class SaleOut(msgspec.Struct, kw_only=True):
     tickets: list[TicketOut]
 
 
+class SaleCancelOut(msgspec.Struct, kw_only=True):
+    """A till's unanswered sale attempt, settled by its nonce: exactly one of the two is set.
+
+    `sale`: the attempt had reached the service and was recorded (refund it or keep it);
+    `cancelled_at`: it had not, and now never will be: a request with this nonce arriving later
+    is refused and records nothing.
+    """
+
+    nonce: str
+    sale: SaleOut | None = None
+    cancelled_at: datetime | None = None
+
+
 class RefundIn(msgspec.Struct, kw_only=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=150)] = "refunded"
     # A used ticket is normally not refunded; a supervisor may decide otherwise.

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -229,8 +230,10 @@ class Change(Base):
 
 class Sale(Base):
     __tablename__ = "sales"
+    # A nonce is the selling device's own: two tills may use the same one.
+    __table_args__ = (UniqueConstraint("device_id", "nonce", name="uq_sales_device_id_nonce"),)
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
-    nonce: Mapped[str] = mapped_column(String(100), unique=True)
+    nonce: Mapped[str] = mapped_column(String(100))
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     sold_at: Mapped[datetime]
     received_at: Mapped[datetime]
@@ -243,6 +246,22 @@ class Sale(Base):
     refunded_at: Mapped[datetime | None]
     buyer_email: Mapped[str | None] = mapped_column(String(200))
     lines: Mapped[list[Any]] = mapped_column(default=list)
+    # SHA-256 of the request as recorded: a repeated nonce replays the sale only for the same body.
+    request_digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class SaleNonce(Base):
+    """Every nonce a device has spent on a sale: recorded (`sale_id`), or cancelled by its till
+    before any request with it arrived (`cancelled_at`: a later request with it is refused).
+
+    The sale and the cancellation both claim the nonce here, under one primary key, so of two
+    racing for it exactly one commits and the other, run again, finds it."""
+
+    __tablename__ = "sale_nonces"
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"))
+    cancelled_at: Mapped[datetime | None]
 
 
 class Outage(Base):

@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from admission.contract import (
     EventData,
     IssuedToken,
     RefundIn,
+    SaleCancelOut,
     SaleIn,
     SaleOut,
     SalesReport,
@@ -35,8 +37,10 @@ class BoxOfficeRemote(Remote):
         response = await self._request("POST", "/sales", body=request, time_limit=time_limit)
         return self._decode(response, SaleOut)
 
-    async def sales_by_nonce(self, nonce: str) -> list[SaleOut]:
-        return self._decode(await self._request("GET", "/sales", params={"nonce": nonce}), list[SaleOut])
+    async def cancel_by_nonce(self, nonce: str) -> SaleCancelOut:
+        """This device's sale with the nonce if it was recorded, else its cancellation for good."""
+        path = f"/sales/by-nonce/{quote(nonce, safe='')}/cancel"
+        return self._decode(await self._request("POST", path), SaleCancelOut)
 
     async def sales_by_ticket(self, ref: str) -> list[SaleOut]:
         return self._decode(await self._request("GET", "/sales", params={"ticket": ref}), list[SaleOut])

@@ -6,12 +6,13 @@ posts it twice: the queue is re-posted with the same nonces until the service ac
 
 Sale states:
   attempting  online request sent, no answer yet (a crash here becomes `unknown` on restart)
-  unknown     online request got no answer: checked by nonce once the server is back
+  unknown     online request got no answer: cancelled by nonce once the server is back
   queued      sold offline: waits to be posted
   synced      the service holds it (server_sale_id, response)
   declined    online sale the service refused (sold out, bad input): nothing was sold
   refused     offline sale the service refused on upload: kept, flagged for a manager
-  not_sold    an `unknown` attempt the service never received
+  not_sold    an `unknown` attempt the service never recorded and has cancelled (a late
+              request with its nonce is refused), or one that never left the till
   voided      an `unknown` attempt the service did receive: refunded, as nobody got its tickets
 """
 

@@ -8,8 +8,9 @@ check, so offline they are refused with the fallback entry templates offered ins
 
 When the service is back the queue goes up through the outbox, oldest first, each sale under
 the nonce it was recorded with: the service registers it once, whatever is re-sent. An online
-attempt whose answer was lost is looked up by its nonce; if the service did record it, it is
-refunded, because nobody got its tickets. Connection state, outages, the feed and the loops
+attempt whose answer was lost is cancelled at the service by its nonce: if the service did
+record it, it is refunded, because nobody got its tickets; if not, the cancellation makes the
+service refuse that request should it still arrive. Connection state, outages, the feed and the loops
 are the client core's (core/client.py).
 """
 
@@ -332,13 +333,24 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         report.uploaded += 1
 
     async def _settle_unknown(self, report: SyncReport) -> None:
+        """Settle each unanswered online attempt at the service, by its nonce.
+
+        Not finding the sale proves nothing: the request may still be on its way (a slow link, a
+        proxy holding it) and be recorded after the look-up. So the attempt is cancelled there:
+        the service answers with the sale if it holds it (refunded, as nobody got its tickets),
+        or records the cancellation, after which that request is refused should it ever arrive.
+        Only that answer makes the attempt `not_sold`; without one it stays `unknown`.
+        """
         assert self.remote is not None
         for attempt in self.store.sales(("unknown",)):
-            found = await self.remote.sales_by_nonce(attempt.nonce)
-            if not found:
-                self.store.set_state(attempt.nonce, "not_sold", "the server never received it")
+            settled = await self.remote.cancel_by_nonce(attempt.nonce)
+            if settled.sale is not None:
+                await self._cancel_lost_sale(attempt, settled.sale)
             else:
-                await self._cancel_lost_sale(attempt, found[0])
+                when = f"{settled.cancelled_at:%H:%M:%S} UTC" if settled.cancelled_at else "now"
+                self.store.set_state(
+                    attempt.nonce, "not_sold", f"never recorded; cancelled at the server ({when})"
+                )
             report.resolved += 1
 
     async def _cancel_lost_sale(self, attempt: LocalSale, sale: SaleOut) -> None:

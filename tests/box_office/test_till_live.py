@@ -152,6 +152,97 @@ async def test_a_sale_whose_answer_was_lost_is_cancelled_once_the_server_answers
         await transport.aclose()
 
 
+class HoldSales(httpx.AsyncBaseTransport):
+    """A link that holds the next POST /sales on its way (the till hears nothing) and delivers it
+    when told, and that can lose the answer to the next cancellation."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.hold_next_sale = False
+        self.lose_next_cancel = False
+        self.held: httpx.Request | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.hold_next_sale and request.method == "POST" and request.url.path.endswith("/sales"):
+            self.hold_next_sale = False
+            await request.aread()
+            self.held = request
+            raise httpx.ReadTimeout("no answer", request=request)
+        response = await self.inner.handle_async_request(request)
+        if self.lose_next_cancel and request.url.path.endswith("/cancel"):
+            self.lose_next_cancel = False
+            await response.aclose()
+            raise httpx.ReadTimeout("answer lost", request=request)
+        return response
+
+    async def deliver_held(self) -> httpx.Response:
+        assert self.held is not None
+        response = await self.inner.handle_async_request(self.held)
+        await response.aread()
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def _unanswered_sale(till: Till, transport: HoldSales, venue: DemoVenue) -> str:
+    """An online sale whose request the link holds: the seller is told it was NOT completed."""
+    transport.hold_next_sale = True
+    with pytest.raises(SaleUncertain, match="NOT completed"):
+        await till.sell([line(till, "200", 2, venue.event_id)], cash(7000))
+    (attempt,) = till.store.sales(("unknown",))
+    return attempt.nonce
+
+
+async def test_a_lost_sale_arriving_after_the_till_settled_it_is_refused_and_counted_nowhere(
+    live_server: LiveServer, demo_venue: DemoVenue, tmp_path: Path
+) -> None:
+    transport = HoldSales()
+    till = await enrolled_till(
+        tmp_path / "till", live_server.url, demo_venue.box_office_token, None, transport=transport
+    )
+    try:
+        nonce = await _unanswered_sale(till, transport, demo_venue)
+        with live_server.client(demo_venue.box_office_token) as box:
+            sold = box.get(f"/api/v1/events/{demo_venue.event_id}").json()["sold"]
+            report = box.get("/api/v1/sales/report").json()
+        assert (await till.sync_once()).resolved == 1
+        settled = till.store.sale(nonce)
+        assert settled is not None and settled.state == "not_sold"
+
+        # The request the link held arrives now: refused, nothing sold, nothing counted.
+        late = await transport.deliver_held()
+        assert late.status_code == 409, late.text
+        assert "cancelled" in late.json()["detail"]
+        with live_server.client(demo_venue.box_office_token) as box:
+            assert box.get("/api/v1/sales", params={"nonce": nonce}).json() == []
+            assert box.get(f"/api/v1/events/{demo_venue.event_id}").json()["sold"] == sold
+            assert box.get("/api/v1/sales/report").json() == report
+    finally:
+        await close_till(till)
+        await transport.aclose()
+
+
+async def test_an_attempt_stays_unknown_until_the_service_acknowledges_its_cancellation(
+    live_server: LiveServer, demo_venue: DemoVenue, tmp_path: Path
+) -> None:
+    transport = HoldSales()
+    till = await enrolled_till(
+        tmp_path / "till", live_server.url, demo_venue.box_office_token, None, transport=transport
+    )
+    try:
+        nonce = await _unanswered_sale(till, transport, demo_venue)
+        transport.lose_next_cancel = True
+        assert (await till.sync_once()).errors
+        assert till.store.sale(nonce).state == "unknown"  # type: ignore[union-attr]
+        assert (await till.sync_once()).resolved == 1  # asked again: the same answer
+        assert till.store.sale(nonce).state == "not_sold"  # type: ignore[union-attr]
+        assert (await transport.deliver_held()).status_code == 409
+    finally:
+        await close_till(till)
+        await transport.aclose()
+
+
 async def test_enrolling_with_a_pre_created_box_office_token_registers_a_new_key(
     live_server: LiveServer, demo_venue: DemoVenue, tmp_path: Path
 ) -> None:

@@ -10,8 +10,16 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from admission.api.auth import allow
 from admission.api.dependencies import AuthenticatedRequest, Keys, Uow
-from admission.api.params import RowId
-from admission.contract import RefundIn, SaleIn, SaleOut, SalesReport, SigningKeyIn, SigningKeyOut
+from admission.api.params import NoncePath, RowId
+from admission.contract import (
+    RefundIn,
+    SaleCancelOut,
+    SaleIn,
+    SaleOut,
+    SalesReport,
+    SigningKeyIn,
+    SigningKeyOut,
+)
 from admission.domain.payments import PaymentConfig
 from admission.services import sales
 
@@ -27,19 +35,33 @@ class SalesController(Controller):
     async def sell(
         self, data: JSONBody[SaleIn], uow: Uow, keys: Keys, request: AuthenticatedRequest
     ) -> Response[SaleOut]:
-        """Record a sale: 201 when recorded now, 200 with the first answer for a nonce seen before."""
+        """Record a sale: 201 when recorded now, 200 with the first answer when this device re-sends
+        it under the same nonce; 409 for another sale under a nonce it used, or one it cancelled."""
         # The same nonce from a concurrent re-send, or a gate registering one of these
         # offline-sold tickets at this very moment: the unit of work's second attempt sees
         # what they committed.
         sale, created = await uow.write(sales.record_sale, keys, request.user, data)
         return Response(sale, status_code=201 if created else 200)
 
+    @post("/by-nonce/{nonce:str}/cancel", guards=[SELLERS], status_code=200)
+    async def cancel(self, nonce: NoncePath, uow: Uow, request: AuthenticatedRequest) -> SaleCancelOut:
+        """Settle this device's unanswered sale attempt: its sale if it was recorded (refund it or
+        keep it), else cancelled for good: a request with this nonce arriving later is a 409."""
+        # A cancellation racing the attempt's late request: one of the two claims the nonce, the
+        # unit of work's second attempt of the other finds it.
+        return await uow.write(sales.cancel_by_nonce, request.user, nonce)
+
     @get(guards=[READERS])
     async def find(
-        self, uow: Uow, nonce: FromQuery[str | None] = None, ticket: FromQuery[str | None] = None
+        self,
+        uow: Uow,
+        request: AuthenticatedRequest,
+        nonce: FromQuery[str | None] = None,
+        ticket: FromQuery[str | None] = None,
     ) -> list[SaleOut]:
-        """Sales by the till's nonce or by one of their tickets (number or code); else the latest."""
-        return await uow.read(sales.find_sales, nonce=nonce, ticket_ref=ticket)
+        """Sales by nonce (a box office finds its own device's only) or by one of their tickets
+        (number or code); else the latest."""
+        return await uow.read(sales.find_sales, request.user, nonce=nonce, ticket_ref=ticket)
 
     @get("/{sale_id:int}", guards=[READERS])
     async def show(self, sale_id: RowId, uow: Uow) -> SaleOut:

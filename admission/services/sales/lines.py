@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from hashlib import sha256
 
 import msgspec
 from sqlalchemy import select
@@ -93,7 +94,13 @@ def new_sale(
         status="completed",
         buyer_email=data.buyer_email,
         lines=[msgspec.to_builtins(p.out()) for p in priced],
+        request_digest=request_digest(data),
     )
+
+
+def request_digest(data: SaleIn) -> str:
+    """What tells a re-sent request (the same digest) from another sale under the same nonce."""
+    return sha256(msgspec.json.encode(data)).hexdigest()
 
 
 def card_brand(payment: PaymentIn) -> str | None:

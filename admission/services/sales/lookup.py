@@ -1,4 +1,4 @@
-"""Sales as the box office sees them: by id, by the till's nonce, by one of their tickets."""
+"""Sales as the box office sees them: by id, by the device's nonce, by one of their tickets."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from admission.db.models import Device, Sale, Ticket
 from admission.domain import payments
 from admission.domain.errors import NotFoundError
 from admission.services import tickets
+from admission.services.devices import Principal
 
 
 async def sale_out(session: AsyncSession, sale: Sale) -> SaleOut:
@@ -49,11 +50,23 @@ async def get_sale(session: AsyncSession, sale_id: int) -> Sale:
 
 
 async def find_sales(
-    session: AsyncSession, *, nonce: str | None = None, ticket_ref: str | None = None, limit: int = 100
+    session: AsyncSession,
+    who: Principal,
+    *,
+    nonce: str | None = None,
+    ticket_ref: str | None = None,
+    limit: int = 100,
 ) -> list[SaleOut]:
+    """The latest sales, or those with a nonce, or the one holding a ticket.
+
+    A nonce is its device's own: a box office finds only its own sales by nonce (another till's
+    sale under the same nonce is not its attempt); admins and viewers find every device's.
+    """
     statement = select(Sale).order_by(Sale.sold_at.desc()).limit(limit)
     if nonce is not None:
         statement = statement.where(Sale.nonce == nonce)
+        if who.role == "box_office":
+            statement = statement.where(Sale.device_id == who.device_id)
     if ticket_ref is not None:
         ticket = await tickets.get_ticket(session, ticket_ref)
         if ticket.sale_id is None:

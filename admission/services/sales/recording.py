@@ -1,44 +1,41 @@
-"""Recording a sale, idempotent by the till's nonce: online or offline, all or nothing."""
+"""Recording a sale, idempotent by the device's nonce: online or offline, all or nothing."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import MAX_SALE_TICKETS, SaleIn, SaleOut
-from admission.db.models import Sale
 from admission.domain import payments
-from admission.domain.errors import ConflictError, InvalidRequestError
+from admission.domain.errors import InvalidRequestError
 from admission.services import catalog
 from admission.services.devices import Principal
 from admission.services.keys import KeyRing
+from admission.services.sales.lines import request_digest
 from admission.services.sales.lookup import sale_out
+from admission.services.sales.nonces import claim_for_sale, claim_of, claimed_sale
 from admission.services.sales.offline import record_offline
 from admission.services.sales.online import record_online
-
-
-async def find_sale_by_nonce(session: AsyncSession, nonce: str) -> Sale | None:
-    return await session.scalar(select(Sale).where(Sale.nonce == nonce))
 
 
 async def record_sale(
     session: AsyncSession, ring: KeyRing, who: Principal, data: SaleIn
 ) -> tuple[SaleOut, bool]:
-    """(the sale, True if recorded now); a nonce seen before returns the first sale unchanged."""
+    """(the sale, True if recorded now). A nonce this device used before replays that sale if the
+    request is the same, and is a 409 if it is another sale or an attempt its till cancelled."""
     venue = await catalog.get_venue(session)
-    existing = await find_sale_by_nonce(session, data.nonce)
-    if existing is not None:
-        if existing.device_id != who.device_id:
-            raise ConflictError("this sale nonce was used by another device: make nonces per device")
-        return await sale_out(session, existing), False
+    claim = await claim_of(session, who.device_id, data.nonce)
+    if claim is not None:
+        return await sale_out(session, await claimed_sale(session, claim, request_digest(data))), False
     _check_shape(data)
     config = payments.config_from_settings(venue.settings)
+    claim = await claim_for_sale(session, who.device_id, data.nonce)
     if data.offline:
         sale = await record_offline(session, who, data, config)
     else:
         sale = await record_online(session, ring, ZoneInfo(venue.timezone), who, data, config)
+    claim.sale_id = sale.id
     return await sale_out(session, sale), True
 
 
