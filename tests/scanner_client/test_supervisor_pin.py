@@ -52,8 +52,10 @@ async def test_the_pin_is_changed_at_the_gate_with_the_current_one(
         await until(
             pilot, lambda: "Wrong current PIN" in str(app.screen.query_one("#pin-error", Static).content)
         )
+        enrolled = store.get_config("pin_hash")
         await pilot.press(*SUPERVISOR_PIN, "enter", *"8642", "enter", *"8642", "enter")
-        await until(pilot, lambda: not isinstance(app.screen, ChangePinScreen))
+        await until(pilot, lambda: store.get_config("pin_hash") != enrolled)
+        assert not isinstance(app.screen, ChangePinScreen)
         stored = store.get_config("pin_hash")
         assert stored is not None and verify_pin("8642", stored) and "8642" not in stored
 
