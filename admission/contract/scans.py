@@ -18,7 +18,11 @@ from admission.domain.model import (
 ScanSource = Literal["online", "offline", "import", "override", "auto_exit"]
 
 
-BatchStatus = Literal["registered", "duplicate", "conflict"]
+# registered: stored now; duplicate: this device sent this passage before (nothing stored twice);
+# conflict: stored, flagged for a manager; refused: not stored, `detail` says why (another gate
+# than the device's, or a nonce the device used for another scan). Only `registered` and
+# `conflict` store anything.
+BatchStatus = Literal["registered", "duplicate", "conflict", "refused"]
 
 
 MAX_BATCH = 5000
@@ -77,8 +81,9 @@ class BatchRequest(msgspec.Struct, kw_only=True):
 class BatchResult(msgspec.Struct, kw_only=True):
     nonce: str
     status: BatchStatus
-    verdict: Verdict
+    verdict: Verdict  # the stored verdict; for a refused passage, the gate's own
     reason: Reason
+    detail: str | None = None  # why a passage was refused
 
 
 class BatchResponse(msgspec.Struct, kw_only=True):

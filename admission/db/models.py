@@ -192,9 +192,13 @@ class Scan(Base):
         Index("ix_scans_ticket_serial", "ticket_serial"),
         Index("ix_scans_scanned_at", "scanned_at"),
         Index("ix_scans_gate_scanned_at", "gate", "scanned_at"),
+        UniqueConstraint("nonce_scope", "nonce"),
     )
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
-    nonce: Mapped[str] = mapped_column(String(100), unique=True)
+    # A nonce is unique within its scope: the device's id for what a device sent, 0 for nonces
+    # the service makes itself (imports, the nightly exit); see services/scanning/scopes.py.
+    nonce_scope: Mapped[int] = mapped_column(BigInteger)
+    nonce: Mapped[str] = mapped_column(String(100))
     code: Mapped[str] = mapped_column(String(2000))
     ticket_serial: Mapped[int | None] = mapped_column(BigInteger)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))

@@ -139,7 +139,9 @@ class _Judged(msgspec.Struct, kw_only=True):
 
 async def _stored_answers(session: AsyncSession, nonces: list[str]) -> dict[str, tuple[str, str, str]]:
     rows = await session.execute(
-        select(Scan.nonce, Scan.verdict, Scan.reason, Scan.message).where(Scan.nonce.in_(nonces))
+        select(Scan.nonce, Scan.verdict, Scan.reason, Scan.message).where(
+            Scan.nonce_scope == scanning.SERVICE_SCOPE, Scan.nonce.in_(nonces)
+        )
     )
     return {nonce: (verdict, reason, message) for nonce, verdict, reason, message in rows}
 

@@ -126,23 +126,32 @@ class ScanQueue:
         # splits and the lone scan finds that answer. The catalog (rules, gates) is the one
         # of the moment the group started.
         async with self._uow.reading() as session:
-            answered = await scanning.stored_answers(session, [p.request.nonce for p in group])
+            stored = await scanning.stored_scans(session, [_key(p) for p in group])
             view = await self._catalog.current(session)
         # One attempt only: a group that fails is split (see `_decide`), never simply run again.
         async with self._uow.writing() as session:
-            return await scanning.scan_online_group(session, self._keys, view, scans, answered)
+            return await scanning.scan_online_group(session, self._keys, view, scans, stored)
 
     async def _fail(self, group: list[PendingScan], exc: Exception) -> None:
         if isinstance(exc, IntegrityError) and len(group) == 1:
-            # The same nonce, committed meanwhile by another worker: its answer stands.
-            previous = await self._uow.read(scanning.previous_answer, group[0].request.nonce)
+            # The same nonce of the same device, committed meanwhile by another worker: its
+            # answer stands (for the same scan; another scan under that nonce is refused).
+            pending = group[0]
+            previous = await self._uow.read(scanning.stored_scan, _key(pending))
             if previous is not None:
-                if not group[0].answer.done():
-                    group[0].answer.set_result(previous)
+                if not pending.answer.done():
+                    try:
+                        pending.answer.set_result(scanning.replay(previous, pending.request))
+                    except DomainError as refusal:
+                        pending.answer.set_exception(refusal)
                 return
         if not isinstance(exc, DomainError):
             log.error("online scans failed (%d in the group): %r", len(group), exc)
         _settle(group, exc)
+
+
+def _key(pending: PendingScan) -> tuple[int, str]:
+    return scanning.device_scope(pending.principal), pending.request.nonce
 
 
 def _settle(group: list[PendingScan], exc: Exception) -> None:

@@ -260,7 +260,9 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
         request = BatchRequest(device=self.settings.device, passages=[batch_passage(p) for p in batch])
         response = await self.remote.batch(request)
         self.store.acknowledge(response.results, self.clock())
-        report.uploaded += len(response.results)
+        refused = sum(1 for r in response.results if r.status == "refused")
+        report.uploaded += len(response.results) - refused
+        report.refused += refused
         report.conflicts += sum(1 for r in response.results if r.status == "conflict")
 
     async def _send_annulments(self, report: SyncReport) -> None:

@@ -195,12 +195,18 @@ class GateStore(LocalStore):
         return [LocalPassage.from_row(r) for r in rows]
 
     def acknowledge(self, results: Sequence[BatchResult], at: datetime) -> None:
-        """The server's answers to a batch: these passages leave the queue."""
+        """The server's answers to a batch: these passages leave the queue. One it refused (another
+        gate's, a nonce it knows for another scan) is kept, flagged, with the server's reason."""
         with self.transaction() as db:
             db.executemany(
                 "UPDATE passages SET upload = 0, server_status = ?, server_verdict = ?, server_reason = ?, "
                 "acked_at = ? WHERE nonce = ? AND upload = 1",
-                [(r.status, r.verdict.value, r.reason.value, epoch(at), r.nonce) for r in results],
+                [
+                    (r.status, None, (r.detail or "refused")[:300], epoch(at), r.nonce)
+                    if r.status == "refused"
+                    else (r.status, r.verdict.value, r.reason.value, epoch(at), r.nonce)
+                    for r in results
+                ],
             )
             self._settle_outages(db, at)
 

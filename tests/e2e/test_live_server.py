@@ -12,11 +12,14 @@ def test_scan_over_http_admits_once_and_feed_carries_the_passage(
     live_server: LiveServer, demo_venue: DemoVenue
 ) -> None:
     ticket = next(t for t in demo_venue.tickets if t.template == "Day ticket")
-    with live_server.client(demo_venue.gate_tokens["Main gate"]) as gate:
+    with (
+        live_server.client(demo_venue.gate_tokens["Main gate"]) as gate,
+        live_server.client(demo_venue.gate_tokens["North gate"]) as north,
+    ):
         first = gate.post(
             "/api/v1/scans", json={"code": ticket.code, "gate": "Main gate", "nonce": str(uuid.uuid4())}
         )
-        second = gate.post(
+        second = north.post(
             "/api/v1/scans", json={"code": ticket.number, "gate": "North gate", "nonce": str(uuid.uuid4())}
         )
         assert (first.status_code, first.json()["verdict"]) == (200, "admit")

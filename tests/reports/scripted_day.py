@@ -87,6 +87,7 @@ def scan_rows(venue: DemoVenue, device_ids: dict[str, int]) -> list[dict[str, ob
             rows.append(
                 {
                     "nonce": f"day-{batch.gate.lower().replace(' ', '-')}-{batch.at}-{i}",
+                    "nonce_scope": device_ids[DEVICES[batch.gate]],
                     "code": "0000000000000",
                     "ticket_serial": own[i % len(own)] if own else None,
                     "device_id": device_ids[DEVICES[batch.gate]],

@@ -27,6 +27,7 @@ def random_facts(seed: int, count: int, around: datetime) -> list[dict[str, Any]
         rows.append(
             {
                 "nonce": f"random-{seed}-{i}",
+                "nonce_scope": 0,
                 "code": "x",
                 "ticket_serial": rng.choice([None, 1, 2, 3]),
                 "gate": gate,

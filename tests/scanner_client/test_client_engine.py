@@ -32,6 +32,7 @@ class FakeService:
         self.outages: list[dict[str, object]] = []
         self.annulled: list[str] = []
         self.poison: set[str] = set()  # codes the batch endpoint refuses (422)
+        self.refused: dict[str, str] = {}  # codes whose passages the batch refuses, with why
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/api/v1")
@@ -67,9 +68,10 @@ class FakeService:
             results = [
                 {
                     "nonce": p["nonce"],
-                    "status": "registered",
+                    "status": "refused" if p["code"] in self.refused else "registered",
                     "verdict": p["local_verdict"],
                     "reason": p["local_reason"],
+                    "detail": self.refused.get(p["code"]),
                 }
                 for p in batch["passages"]
             ]
@@ -178,6 +180,30 @@ async def test_a_refused_passage_does_not_block_the_queue(
         and refused.server_status == "refused"
         and "Validation failed" in str(refused.server_reason)
     )
+
+
+async def test_a_passage_the_batch_refuses_stays_visible_and_is_not_sent_again(
+    store: GateStore, venue: VenueSnapshot, service: FakeService
+) -> None:
+    venue.apply(store)
+    engine = engine_for(store, service, batch_size=8)
+    engine.go_offline()
+    for code in ("code-0", "code-1", "code-2"):
+        shown(engine, await engine.scan(code))
+    service.refused = {"code-1": "this device scans at gate 'Main', not at 'North'"}
+    engine.go_online()
+    report = await engine.push_queue()
+    assert (report.uploaded, report.refused) == (2, 1)
+    assert store.queued_count() == 0
+    (refused,) = store.flagged()
+    assert (refused.code, refused.server_status, refused.server_reason) == (
+        "code-1",
+        "refused",
+        "this device scans at gate 'Main', not at 'North'",
+    )
+    assert refused.verdict is Verdict.REJECT  # the gate's own verdict on 'code-1' stays in its log
+    again = await engine.push_queue()
+    assert (again.uploaded, again.refused, len(service.batches)) == (0, 0, 1)
 
 
 async def test_unauthorised_token_keeps_the_gate_working_offline(store: GateStore, venue: VenueSnapshot) -> None:

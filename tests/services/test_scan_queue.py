@@ -19,7 +19,8 @@ from admission.contract import ScanRequest, ScanResponse
 from admission.db.engine import Database
 from admission.db.models import Scan
 from admission.demo import DemoVenue
-from admission.domain.errors import InvalidRequestError
+from admission.domain.errors import ConflictError, InvalidRequestError
+from admission.domain.model import Direction
 from admission.services import scanning
 from admission.services.catalog import ScanCatalogCache
 from admission.services.devices import Principal, TokenAuthenticator
@@ -149,16 +150,37 @@ async def test_a_nonce_committed_meanwhile_elsewhere_gets_that_answer(
 
         # The nonce check runs before the write lock; here it misses, as when another worker
         # committed the same nonce in between. The unique nonce must catch it.
-        async def nothing_stored(_session: Any, _nonces: Any) -> dict[str, ScanResponse]:
+        async def nothing_stored(_session: Any, _keys: Any) -> dict[tuple[int, str], scanning.StoredScan]:
             return {}
 
-        monkeypatch.setattr(scanning, "stored_answers", nothing_stored)
+        monkeypatch.setattr(scanning, "stored_scans", nothing_stored)
         again, other = await rig.scans(
             request(code, "raced"), request(day_ticket(demo_venue, 1), "bystander")
         )
         assert again == first
         assert isinstance(other, ScanResponse) and other.reason == "ok"
         assert (await rig.recorded("raced"), await rig.recorded("bystander")) == (1, 1)
+
+
+async def test_a_nonce_used_again_for_another_scan_is_refused_in_a_group_and_after_a_race(
+    demo_venue: DemoVenue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with scan_queue(demo_venue) as rig:
+        first, other = await rig.scans(
+            request(day_ticket(demo_venue, 0), "reused"), request(day_ticket(demo_venue, 1), "reused")
+        )
+        assert isinstance(first, ScanResponse) and first.reason == "ok"
+        assert isinstance(other, ConflictError)
+
+        # As if another worker had committed "reused" in between: the unique (device, nonce)
+        # catches it, and a different scan under it is still refused, not given that answer.
+        async def nothing_stored(_session: Any, _keys: Any) -> dict[tuple[int, str], scanning.StoredScan]:
+            return {}
+
+        monkeypatch.setattr(scanning, "stored_scans", nothing_stored)
+        (raced,) = await rig.scans(request(day_ticket(demo_venue, 1), "reused", direction=Direction.OUT))
+        assert isinstance(raced, ConflictError)
+        assert await rig.recorded("reused") == 1
 
 
 async def test_stop_decides_what_is_queued(demo_venue: DemoVenue) -> None:

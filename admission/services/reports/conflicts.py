@@ -68,7 +68,15 @@ async def review_conflict(
     session: AsyncSession, tz: ZoneInfo, nonce: str, note: str, now: datetime | None = None
 ) -> ConflictRow:
     """Mark a conflict reviewed with a note. The passage itself stays as it was: a fact."""
-    scan = await session.scalar(select(Scan).where(Scan.nonce == nonce).with_for_update())
+    # Nonces are per device, so two devices' scans may share one: the conflict waiting for a
+    # review is meant, then any conflict, then whatever scan it is (to say why not).
+    scan = await session.scalar(
+        select(Scan)
+        .where(Scan.nonce == nonce)
+        .order_by(Scan.conflict.desc(), Scan.conflict_reviewed_at.is_not(None), Scan.id)
+        .limit(1)
+        .with_for_update()
+    )
     if scan is None:
         raise NotFoundError(f"no scan with nonce {nonce!r}")
     if not scan.conflict:

@@ -9,20 +9,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import AnnulResponse, PassageData
 from admission.db.models import Scan
-from admission.domain.errors import ConflictError, ForbiddenError, NotFoundError
+from admission.domain.errors import ConflictError, NotFoundError
 from admission.domain.model import Direction
 from admission.services import catalog, feed
 from admission.services.devices import Principal
+from admission.services.scanning.scopes import device_scope
 
 
 async def annul_passage(session: AsyncSession, principal: Principal, nonce: str) -> AnnulResponse:
-    """The turnstile did not turn: the gate takes its own passage back, shortly after."""
+    """The turnstile did not turn: the gate takes its own passage back, shortly after. A
+    device's nonces are its own, so only its own scans are found (an admin's too)."""
     window_seconds = (await catalog.get_venue(session)).annul_window_seconds
-    scan = await session.scalar(select(Scan).where(Scan.nonce == nonce).with_for_update())
+    scan = await session.scalar(
+        select(Scan).where(Scan.nonce_scope == device_scope(principal), Scan.nonce == nonce).with_for_update()
+    )
     if scan is None:
-        raise NotFoundError(f"no scan with nonce {nonce!r}")
-    if principal.role != "admin" and scan.device_id != principal.device_id:
-        raise ForbiddenError("a gate can annul only its own passages")
+        raise NotFoundError(f"this device has no scan with nonce {nonce!r}")
     if scan.annulled_at is not None:
         raise ConflictError("this passage is annulled already")
     if scan.verdict != "admit" or scan.ticket_serial is None:

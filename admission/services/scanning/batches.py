@@ -6,6 +6,7 @@ the gate did.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import msgspec
@@ -22,7 +23,7 @@ from admission.contract import (
 )
 from admission.db.models import Scan
 from admission.domain.errors import ForbiddenError
-from admission.domain.model import Decision, GateInfo, Reason, Verdict
+from admission.domain.model import Decision, Direction, GateInfo, Reason, Verdict
 from admission.domain.rules import passage_order
 from admission.services import catalog
 from admission.services.devices import Principal
@@ -30,6 +31,7 @@ from admission.services.keys import KeyRing
 from admission.services.scanning.annulment import mark_annulled
 from admission.services.scanning.deciding import TicketIndex
 from admission.services.scanning.facts import ScanFact, check_scan_time, record_scans
+from admission.services.scanning.scopes import NONCE_REUSED, ScanBody, device_scope, gate_refusal
 
 
 async def register_batch(
@@ -47,25 +49,23 @@ async def register_batch(
     now = datetime.now(UTC)
     for passage in request.passages:
         check_scan_time(passage.scanned_at, now)
-    known = await _known_scans(session, [p.nonce for p in request.passages])
+    scope = device_scope(principal)
+    known = await _known_scans(session, scope, [p.nonce for p in request.passages])
+    results = _refusals(principal, request.passages, known)
+    passages = [p for p in request.passages if p.nonce not in results]
     second = {
-        p.nonce: p
-        for p in request.passages
-        if p.nonce in known and known[p.nonce].decided_otherwise(p, principal)
+        p.nonce: p for p in passages if p.nonce in known and known[p.nonce].decided_otherwise(p, principal)
     }
     admitted_by_gate = {gate_nonce(p.nonce) for p in second.values() if p.local_verdict is Verdict.ADMIT}
-    known.update(await _known_scans(session, sorted(admitted_by_gate)))
+    known.update(await _known_scans(session, scope, sorted(admitted_by_gate)))
     annulled = await _annul_online_admissions(
-        session, [n for n, p in second.items() if p.local_verdict is Verdict.REJECT], now
+        session, scope, [n for n, p in second.items() if p.local_verdict is Verdict.REJECT], now
     )
     index = TicketIndex(session, ring, view)
     judged_here = admitted_by_gate - known.keys()  # a gate's own admissions not registered yet
-    await index.load(
-        p.code for p in request.passages if p.nonce not in known or gate_nonce(p.nonce) in judged_here
-    )
-    results: dict[str, BatchResult] = {}
+    await index.load(p.code for p in passages if p.nonce not in known or gate_nonce(p.nonce) in judged_here)
     facts: list[ScanFact] = []
-    for passage in sorted(request.passages, key=lambda p: (p.scanned_at, p.nonce)):
+    for passage in sorted(passages, key=lambda p: (p.scanned_at, p.nonce)):
         if passage.nonce in results:
             continue
         if passage.nonce in second:
@@ -87,8 +87,42 @@ async def register_batch(
     return BatchResponse(results=[results[p.nonce] for p in request.passages])
 
 
-class KnownScan(msgspec.Struct, frozen=True, kw_only=True):
-    """What a batch needs of a scan recorded before under one of its nonces."""
+SENT_TWICE = "this nonce comes twice in the batch, for different scans"
+
+
+def _refusals(
+    principal: Principal, passages: Sequence[BatchPassage], known: dict[str, KnownScan]
+) -> dict[str, BatchResult]:
+    """Passages registered nowhere: at another gate than the device's, or under a nonce the
+    device used for another scan. Each is refused on its own (the gate keeps it, flagged), so
+    the rest of the batch still registers."""
+    refused: dict[str, BatchResult] = {}
+    first: dict[str, BatchPassage] = {}
+    for passage in passages:
+        earlier = first.setdefault(passage.nonce, passage)
+        why = gate_refusal(principal, passage.gate)
+        stored = known.get(passage.nonce)
+        if why is None and stored and not stored.says_the_same(passage.code, passage.gate, passage.direction):
+            why = NONCE_REUSED
+        if why is None and (earlier.code, earlier.gate, earlier.direction) != (
+            passage.code,
+            passage.gate,
+            passage.direction,
+        ):
+            why = SENT_TWICE
+        if why is not None and passage.nonce not in refused:
+            refused[passage.nonce] = BatchResult(
+                nonce=passage.nonce,
+                status="refused",
+                verdict=passage.local_verdict,
+                reason=passage.local_reason,
+                detail=why,
+            )
+    return refused
+
+
+class KnownScan(ScanBody, frozen=True, kw_only=True):
+    """What a batch needs of a scan this device recorded before under one of its nonces."""
 
     verdict: Verdict
     reason: Reason
@@ -112,33 +146,50 @@ def gate_nonce(nonce: str) -> str:
     return "gate-decided-" + hashlib.sha256(nonce.encode()).hexdigest()[:40]
 
 
-async def _known_scans(session: AsyncSession, nonces: list[str]) -> dict[str, KnownScan]:
+async def _known_scans(session: AsyncSession, scope: int, nonces: list[str]) -> dict[str, KnownScan]:
     known: dict[str, KnownScan] = {}
     for start in range(0, len(nonces), 5000):
         rows = await session.execute(
             select(
-                Scan.nonce, Scan.verdict, Scan.reason, Scan.source, Scan.device_id, Scan.annulled_at
-            ).where(Scan.nonce.in_(nonces[start : start + 5000]))
+                Scan.nonce,
+                Scan.code,
+                Scan.gate,
+                Scan.direction,
+                Scan.verdict,
+                Scan.reason,
+                Scan.source,
+                Scan.device_id,
+                Scan.annulled_at,
+            ).where(Scan.nonce_scope == scope, Scan.nonce.in_(nonces[start : start + 5000]))
         )
         known.update(
             {
-                n: KnownScan(
-                    verdict=Verdict(v), reason=Reason(r), source=s, device_id=d, annulled=a is not None
+                row.nonce: KnownScan(
+                    code=row.code,
+                    gate=row.gate,
+                    direction=Direction(row.direction),
+                    verdict=Verdict(row.verdict),
+                    reason=Reason(row.reason),
+                    source=row.source,
+                    device_id=row.device_id,
+                    annulled=row.annulled_at is not None,
                 )
-                for n, v, r, s, d, a in rows
+                for row in rows
             }
         )
     return known
 
 
 async def _annul_online_admissions(
-    session: AsyncSession, nonces: list[str], now: datetime
+    session: AsyncSession, scope: int, nonces: list[str], now: datetime
 ) -> list[PassageData]:
     """The gate turned away someone the service had admitted online: the passage never was."""
     if not nonces:
         return []
     scans = await session.scalars(
-        select(Scan).where(Scan.nonce.in_(nonces), Scan.annulled_at.is_(None)).with_for_update()
+        select(Scan)
+        .where(Scan.nonce_scope == scope, Scan.nonce.in_(nonces), Scan.annulled_at.is_(None))
+        .with_for_update()
     )
     return [mark_annulled(scan, now) for scan in scans.all()]
 

@@ -1,8 +1,8 @@
 """What is stored of each scan: the fact, its answer, its row and, when admitted, its passage
 on the feed; and the answers given before, by nonce.
 
-Every scan is stored as a fact, rejected ones too. A nonce is registered once: a repeated
-nonce gets the first answer back and registers nothing.
+Every scan is stored as a fact, rejected ones too. A nonce is registered once in its scope
+(`scopes`): a repeated nonce gets the first answer back and registers nothing.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import BatchResult, BatchStatus, PassageData, ScanResponse, TicketSummary
@@ -30,14 +30,12 @@ from admission.domain.model import (
 )
 from admission.domain.rules import PassageOrder, passage_order
 from admission.services import feed, tickets
+from admission.services.scanning.scopes import scope_of
 
 CLOCK_SKEW_ALLOWED = timedelta(minutes=10)
 
 
 _encoder = msgspec.json.Encoder()
-
-
-_decoder = msgspec.json.Decoder(ScanResponse)
 
 
 def check_scan_time(scanned_at: datetime | None, now: datetime) -> datetime:
@@ -107,6 +105,7 @@ class ScanFact(msgspec.Struct, kw_only=True):
     def row(self) -> dict[str, object]:
         return {
             "nonce": self.nonce,
+            "nonce_scope": scope_of(self.source, self.device_id),
             "code": printable_code(self.code),
             "ticket_serial": self.counted_serial(),
             "device_id": self.device_id,
@@ -198,19 +197,3 @@ async def record_scans(
         await session.execute(insert(table_of(Scan)), [f.row() for f in facts])  # Core: no ORM layer
     passages = [*(p for p in (f.passage() for f in facts) if p is not None), *annulled]
     await feed.emit_many(session, [("passage", p.nonce, p) for p in passages])
-
-
-async def previous_answer(session: AsyncSession, nonce: str) -> ScanResponse | None:
-    answer = await session.scalar(select(Scan.answer).where(Scan.nonce == nonce))
-    return _decoder.decode(answer) if answer is not None else None
-
-
-async def stored_answers(session: AsyncSession, nonces: Sequence[str]) -> dict[str, ScanResponse]:
-    """The answers given before to any of these nonces."""
-    found: dict[str, ScanResponse] = {}
-    for start in range(0, len(nonces), 5000):
-        rows = await session.execute(
-            select(Scan.nonce, Scan.answer).where(Scan.nonce.in_(nonces[start : start + 5000]))
-        )
-        found.update({nonce: _decoder.decode(answer) for nonce, answer in rows})
-    return found
