@@ -270,14 +270,3 @@ class Notice(Base):
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
 
-
-class LookupAlert(Base):
-    """A caller held back for guessing ticket numbers (too many misses), for managers to see."""
-
-    __tablename__ = "lookup_alerts"
-    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
-    at: Mapped[datetime] = mapped_column(index=True)
-    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
-    device_name: Mapped[str | None] = mapped_column(String(100))
-    address: Mapped[str | None] = mapped_column(String(64))
-    misses: Mapped[int]

@@ -1,4 +1,4 @@
-"""gates keep hashed ticket numbers; tokens keep no secret characters; alerts for number guessing
+"""gates keep hashed ticket numbers; tokens keep no secret characters
 
 - `venue.settings.number_hashing`: the venue's key and cost for hashing ticket numbers
   (admission.domain.number_hash), made here for an existing venue;
@@ -7,8 +7,7 @@
 - the change feed's ticket changes lose their numbers and gain the hashes, and the venue's
   changes carry the hashing spec, so a gate that syncs from the start gets no number in clear;
 - `tokens.prefix` kept the first ten characters of each token, six of them secret: it now holds
-  `adm_` for every token made before tokens had a prefix per role;
-- `lookup_alerts`: callers held back for guessing ticket numbers.
+  `adm_` for every token made before tokens had a prefix per role.
 
 Revision ID: 0003_tokens
 Revises: 0002
@@ -24,7 +23,6 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from admission.db.models import UTCDateTime
 from admission.domain.number_hash import NumberHasher
 
 revision = "0003_tokens"
@@ -96,20 +94,6 @@ def _rewrite_feed(bind: sa.Connection, hasher: NumberHasher, by_serial: dict[str
 def upgrade() -> None:
     with op.batch_alter_table("tickets") as tickets:
         tickets.add_column(sa.Column("number_hash", sa.String(32), nullable=True))
-    op.create_table(
-        "lookup_alerts",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("at", UTCDateTime(timezone=True), nullable=False),
-        sa.Column("device_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("device_name", sa.String(length=100), nullable=True),
-        sa.Column("address", sa.String(length=64), nullable=True),
-        sa.Column("misses", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["device_id"], ["devices.id"], name=op.f("fk_lookup_alerts_device_id_devices")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_lookup_alerts")),
-    )
-    op.create_index(op.f("ix_lookup_alerts_at"), "lookup_alerts", ["at"], unique=False)
     bind = op.get_bind()
     hasher = _hasher(bind)
     if hasher is not None:
@@ -118,7 +102,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_lookup_alerts_at"), table_name="lookup_alerts")
-    op.drop_table("lookup_alerts")
     with op.batch_alter_table("tickets") as tickets:
         tickets.drop_column("number_hash")
