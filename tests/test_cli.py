@@ -51,7 +51,7 @@ def test_tokens_create_list_and_revoke(tmp_path: Path, capsys: pytest.CaptureFix
     init(tmp_path, capsys)
     db = ["--database-url", f"sqlite+aiosqlite:///{tmp_path / 'venue.db'}"]
     assert main(["tokens", "create", "--name", "gate-1", "--role", "gate", *db]) == 0
-    assert "adm_" in capsys.readouterr().out
+    assert "adm_gate_" in capsys.readouterr().out
     assert main(["tokens", "list", *db]) == 0
     assert "gate-1" in capsys.readouterr().out
     assert main(["tokens", "revoke", "2", *db]) == 0
