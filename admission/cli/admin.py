@@ -21,6 +21,7 @@ from admission.cli.common import (
     settings_from,
     writing,
 )
+from admission.config import Settings
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:
@@ -64,9 +65,18 @@ def cmd_tokens_revoke(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     device = run(writing(settings, work))
-    devices.announce_token_change(settings.data_dir)
-    console.print(f"Device {device.name!r} and all its tokens are revoked.")
+    console.print(f"Device {device.name!r} and all its tokens are revoked{announce(settings)}.")
     return 0
+
+
+def announce(settings: Settings) -> str:
+    """Tell the running service's workers (through its data folder) that tokens were revoked."""
+    from admission.services import devices
+
+    if not (settings.data_dir / "keys").is_dir():  # not the venue's folder: leave no file behind
+        return " (workers of a running service: within seconds; pass --data-dir for at once)"
+    devices.announce_token_change(settings.data_dir)
+    return ""
 
 
 def cmd_tokens_rotate(args: argparse.Namespace) -> int:
@@ -77,10 +87,9 @@ def cmd_tokens_rotate(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     issued = run(writing(settings, work))
-    devices.announce_token_change(settings.data_dir)  # every worker forgets the old token now
     console.print(f"New token for device {issued.device.name!r} ({issued.device.role}), shown once:")
     console.print(f"  [bold]{issued.token}[/]")
-    console.print("Every token it held before is revoked.")
+    console.print(f"Every token it held before is revoked{announce(settings)}.")
     return 0
 
 
