@@ -5,6 +5,7 @@ The commands themselves are in scanner_client/gate (commands.py, status.py) and 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    umask = os.umask(0o077)  # the store, logs, receipts, printed tickets: for this user only
     try:
         return int(args.handler(args))
     except NotEnrolled as exc:
@@ -94,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_NOT_ENROLLED
     except KeyboardInterrupt:
         return 130
+    finally:
+        os.umask(umask)
 
 
 if __name__ == "__main__":

@@ -51,7 +51,7 @@ def test_tokens_create_list_and_revoke(tmp_path: Path, capsys: pytest.CaptureFix
     init(tmp_path, capsys)
     db = ["--database-url", f"sqlite+aiosqlite:///{tmp_path / 'venue.db'}"]
     assert main(["tokens", "create", "--name", "gate-1", "--role", "gate", *db]) == 0
-    assert "adm_" in capsys.readouterr().out
+    assert "adm_gate_" in capsys.readouterr().out
     assert main(["tokens", "list", *db]) == 0
     assert "gate-1" in capsys.readouterr().out
     assert main(["tokens", "revoke", "2", *db]) == 0
@@ -123,3 +123,24 @@ def test_an_empty_database_is_named_as_such(tmp_path: Path, capsys: pytest.Captu
 def venue_client(demo_venue: DemoVenue) -> Iterator[tuple[TestClient, DemoVenue]]:  # type: ignore[type-arg]
     with api_client(demo_venue) as client:
         yield client, demo_venue
+
+
+def test_the_venue_folder_and_database_files_are_for_the_service_user_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    data.chmod(0o755)
+    assert main(["init", "--data-dir", str(data), "--venue", "Zoo", "--timezone", "UTC"]) == 0
+    assert main(["tokens", "create", "--name", "g1", "--role", "viewer", "--data-dir", str(data)]) == 0
+    capsys.readouterr()
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    database_files = [p for p in data.iterdir() if p.name.startswith("admission.db")]
+    assert "admission.db" in {p.name for p in database_files}
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in database_files} == {
+        p.name: 0o600 for p in database_files
+    }
+    # a venue made by an older release, world-readable, is made private when next opened
+    (data / "admission.db").chmod(0o644)
+    assert main(["tokens", "list", "--data-dir", str(data)]) == 0
+    assert stat.S_IMODE((data / "admission.db").stat().st_mode) == 0o600

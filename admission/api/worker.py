@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import msgspec
 from litestar.datastructures import State
 
 from admission.config import Settings
 from admission.db.engine import Database
 from admission.services.catalog import ScanCatalogCache
-from admission.services.devices import TokenAuthenticator
+from admission.services.devices import TOKENS_CHANGED, TokenAuthenticator, announce_token_change
 from admission.services.feed import ChangeNotifier
 from admission.services.keys import KeyRing
 from admission.services.scan_queue import ScanQueue
@@ -36,9 +38,15 @@ class Worker(msgspec.Struct, frozen=True, kw_only=True):
             keys = await KeyRing.load(session, settings.data_dir)
         notifier = ChangeNotifier(db)
         await notifier.start()
-        tokens = TokenAuthenticator(settings.token_cache_seconds)
+        tokens = TokenAuthenticator(settings.token_cache_seconds, settings.data_dir / TOKENS_CHANGED)
+
+        def tokens_revoked() -> None:  # this worker at once, the others at their next request
+            tokens.forget()
+            with contextlib.suppress(OSError):  # a read-only folder: the others wait out their cache
+                announce_token_change(settings.data_dir)
+
         # What a committed change means for this worker: its long polls wake, its tokens are reread.
-        uow = UnitOfWork(db, {"feed_grew": notifier.poke, "tokens_revoked": tokens.forget})
+        uow = UnitOfWork(db, {"feed_grew": notifier.poke, "tokens_revoked": tokens_revoked})
         scan_catalog = ScanCatalogCache()
         scans = ScanQueue(uow, keys, scan_catalog)
         scans.start()

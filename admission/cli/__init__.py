@@ -6,6 +6,7 @@ Each module of this package adds its own subcommands; this one only wires them a
 from __future__ import annotations
 
 import argparse
+import os
 
 from rich.markup import escape
 from sqlalchemy.exc import DBAPIError
@@ -28,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
+    # Every file the service and its commands make (the database and its -wal and -shm, keys,
+    # exports, barcodes, the demo's tokens) is for this user only, and every folder too.
+    umask = os.umask(0o077)
     try:
         return handler(args)
     except (CliError, DomainError) as exc:
@@ -43,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-
+    finally:
+        os.umask(umask)
 
 
 def _missing_table(exc: DBAPIError) -> bool:

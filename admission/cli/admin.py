@@ -22,6 +22,7 @@ from admission.cli.common import (
     settings_from,
     writing,
 )
+from admission.config import Settings
 
 
 def cmd_tokens_create(args: argparse.Namespace) -> int:
@@ -42,7 +43,7 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
     from admission.services import devices
 
     rows = run(writing(settings_from(args), devices.list_devices))
-    table = Table("id", "device", "role", "gate", "created", "revoked", title="Devices")
+    table = Table("id", "device", "role", "gate", "created", "revoked", "token", title="Devices")
     for d in rows:
         table.add_row(
             str(d.id),
@@ -51,6 +52,7 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
             d.gate or "",
             f"{d.created_at:%Y-%m-%d %H:%M}",
             "yes" if d.revoked else "",
+            "legacy" if d.legacy_token and not d.revoked else "",
         )
     console.print(table)
     return 0
@@ -62,8 +64,33 @@ def cmd_tokens_revoke(args: argparse.Namespace) -> int:
     async def work(session: Any) -> Any:
         return await devices.revoke_device(session, args.device_id)
 
-    device = run(writing(settings_from(args), work))
-    console.print(f"Device {device.name!r} and all its tokens are revoked (other workers: within seconds).")
+    settings = settings_from(args)
+    device = run(writing(settings, work))
+    console.print(f"Device {device.name!r} and all its tokens are revoked{announce(settings)}.")
+    return 0
+
+
+def announce(settings: Settings) -> str:
+    """Tell the running service's workers (through its data folder) that tokens were revoked."""
+    from admission.services import devices
+
+    if not (settings.data_dir / "keys").is_dir():  # not the venue's folder: leave no file behind
+        return " (workers of a running service: within seconds; pass --data-dir for at once)"
+    devices.announce_token_change(settings.data_dir)
+    return ""
+
+
+def cmd_tokens_rotate(args: argparse.Namespace) -> int:
+    from admission.services import devices
+
+    async def work(session: Any) -> Any:
+        return await devices.rotate_token(session, args.device_id)
+
+    settings = settings_from(args)
+    issued = run(writing(settings, work))
+    console.print(f"New token for device {issued.device.name!r} ({issued.device.role}), shown once:")
+    console.print(f"  [bold]{issued.token}[/]")
+    console.print(f"Every token it held before is revoked{announce(settings)}.")
     return 0
 
 
@@ -166,6 +193,12 @@ def register(commands: Any) -> None:
     add_database_options(revoke)
     revoke.add_argument("device_id", type=int)
     revoke.set_defaults(handler=cmd_tokens_revoke)
+    rotate_token = token_commands.add_parser(
+        "rotate", help="a new token for a device (shown once); its old tokens stop working at once"
+    )
+    add_database_options(rotate_token)
+    rotate_token.add_argument("device_id", type=int)
+    rotate_token.set_defaults(handler=cmd_tokens_rotate)
 
     keys = commands.add_parser("keys", help="issuer keys")
     key_commands = keys.add_subparsers(dest="action", required=True)

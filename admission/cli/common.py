@@ -38,6 +38,13 @@ def sqlite_file(url: str) -> Path | None:
     return Path(name) if name and name != ":memory:" else None
 
 
+def private_folder(folder: Path) -> Path:
+    """The folder, made if needed, for this user only (the venue's keys and database live in it)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
 def settings_from(args: argparse.Namespace, *, creating: bool = False) -> Settings:
     """The settings of the venue these arguments name. Only `init` (creating) may name a venue
     that does not exist yet: any other command run in the wrong folder would otherwise leave an

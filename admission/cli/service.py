@@ -1,6 +1,5 @@
 """Set up, run and demonstrate the service: init, serve, demo, openapi."""
 
-
 from __future__ import annotations
 
 import argparse
@@ -20,6 +19,7 @@ from admission.cli.common import (
     add_serve_options,
     console,
     errors,
+    private_folder,
     run,
     settings_from,
     writing,
@@ -36,7 +36,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from admission.services.setup import initialise
 
     settings = settings_from(args, creating=True)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_folder(settings.data_dir)
     result = run(initialise(settings.database_url, settings.data_dir, args.venue, args.timezone))
     console.print(f"[green]Venue {args.venue!r} is set up[/] in {settings.database_url}")
     console.print(f"Issuer key {result.key_id} written to {settings.data_dir / 'keys'} (mode 0600).")
@@ -65,6 +65,7 @@ def sole_service(settings: Settings, host: str, port: int) -> Iterator[None]:
     folder = settings.data_dir.resolve()
     if not folder.is_dir():
         raise CliError(f"the data folder {folder} does not exist: run `admission init --data-dir` first")
+    private_folder(folder)  # venues made before folders were private become so
     try:
         lock = claim(folder, host, port)
     except Refused as exc:
@@ -137,7 +138,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def make_demo(folder: Path, url: str, tickets_per_template: int) -> DemoVenue:
     from admission.demo import seed_demo
 
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     with Progress(console=console) as progress:
         task = progress.add_task("Issuing demo tickets", total=tickets_per_template * 4)
         venue = run(seed_demo(url, folder, tickets_per_template, lambda n: progress.advance(task, n)))
@@ -225,4 +226,3 @@ def register(commands: Any) -> None:
 
     openapi = commands.add_parser("openapi", help="print the OpenAPI document")
     openapi.set_defaults(handler=cmd_openapi)
-

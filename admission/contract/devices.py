@@ -29,6 +29,8 @@ class DeviceOut(msgspec.Struct, kw_only=True):
     created_at: datetime
     revoked: bool
     key_id: int | None = None
+    # holds a token of an older release (`adm_` for every role): rotate it (docs/security.md)
+    legacy_token: bool = False
 
 
 class IssuedToken(msgspec.Struct, kw_only=True):

@@ -41,6 +41,8 @@ class ChangesPage(msgspec.Struct, kw_only=True):
 class VenueData(msgspec.Struct, kw_only=True):
     name: str
     timezone: str
+    # How gates hash typed ticket numbers (admission.domain.number_hash): scheme, cost, venue key.
+    number_hashing: str | None = None
 
 
 class TemplateData(msgspec.Struct, kw_only=True):
@@ -119,6 +121,8 @@ class KeyData(msgspec.Struct, kw_only=True):
 
 class TicketData(msgspec.Struct, kw_only=True):
     serial: str
+    # Always null on the feed: gates keep `number_hash` only (kept for clients of release 0.1,
+    # which require the field).
     number: str | None
     template_id: int
     event_id: int | None
@@ -128,6 +132,7 @@ class TicketData(msgspec.Struct, kw_only=True):
     void_reason: str | None
     entries_carried: int
     first_used_at: datetime | None
+    number_hash: str | None = None
 
     def facts(self, template: TemplateData, event: EventData | None) -> TicketFacts:
         return ticket_facts(self, int(self.serial), template.rules(), event.window() if event else None)

@@ -103,6 +103,15 @@ class WriterTurns:
             self._fd = None
 
 
+def private_database_file(database_file: str) -> None:
+    """The SQLite file and its -wal and -shm for the service's user only (it holds every ticket
+    number and token hash). Made before SQLite makes it: SQLite gives -wal and -shm its mode."""
+    os.close(os.open(database_file, os.O_RDWR | os.O_CREAT, 0o600))
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            os.chmod(f"{database_file}{suffix}", 0o600)
+
+
 class Database:
     """The service's storage: a write engine and a read engine (the same one on PostgreSQL)."""
 
@@ -115,6 +124,7 @@ class Database:
             self.read_engine = _make_sqlite_engine(url, immediate=False)
             database_file = make_url(url).database
             if database_file and database_file != ":memory:":
+                private_database_file(database_file)
                 self._writer_turns = WriterTurns(database_file)
         else:
             self.engine = create_async_engine(

@@ -157,7 +157,7 @@ class Token(Base):
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    prefix: Mapped[str] = mapped_column(String(16))  # first characters, to tell tokens apart
+    prefix: Mapped[str] = mapped_column(String(16))  # the role's prefix (adm_gate_, ...): no secret part
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
 
@@ -166,6 +166,8 @@ class Ticket(Base):
     __tablename__ = "tickets"
     serial: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     number: Mapped[str | None] = mapped_column(String(13), unique=True)
+    # The number as gates keep it (admission.domain.number_hash): the feed carries only this.
+    number_hash: Mapped[str | None] = mapped_column(String(32))
     code: Mapped[str] = mapped_column(String(200))
     key_id: Mapped[int] = mapped_column(ForeignKey("issuer_keys.key_id"))
     template_id: Mapped[int] = mapped_column(ForeignKey("templates.id"), index=True)
@@ -290,3 +292,4 @@ class Notice(Base):
     ends_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+

@@ -1,11 +1,18 @@
-"""Devices and their bearer tokens. Tokens are shown once and stored only as SHA-256 hashes."""
+"""Devices and their bearer tokens. Tokens are shown once and stored only as SHA-256 hashes.
+
+Each role's tokens have a prefix of their own (docs/security.md): a leaked token shows its power,
+and secret scanners tell them apart. Tokens of older releases start with `adm_` alone; they work
+until their device's token is rotated.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import cast
 
 import msgspec
@@ -19,7 +26,14 @@ from admission.domain.errors import ConflictError, InvalidRequestError, NotFound
 from admission.services import feed, keys
 from admission.services.unit_of_work import after_commit
 
-TOKEN_PREFIX = "adm_"
+ROLE_PREFIXES: dict[str, str] = {
+    "admin": "adm_admin_",
+    "box_office": "adm_boxoffice_",
+    "gate": "adm_gate_",
+    "viewer": "adm_viewer_",
+}
+LEGACY_PREFIX = "adm_"  # every role's tokens before each role had its own prefix
+TOKENS_CHANGED = "tokens.changed"  # in the data folder: rewritten on every revocation
 
 
 class Principal(msgspec.Struct, frozen=True, kw_only=True):
@@ -33,13 +47,26 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_token() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+def new_token(role: str) -> str:
+    return ROLE_PREFIXES[role] + secrets.token_urlsafe(32)
+
+
+def announce_token_change(data_dir: Path) -> None:
+    """Tell every worker of the service on this data folder to forget the tokens it cached: the
+    file is replaced (a new inode), and each worker `stat`s it before trusting its cache."""
+    partial = data_dir / f".{TOKENS_CHANGED}.{os.getpid()}"
+    partial.write_text(f"{time.time_ns()}\n")
+    os.replace(partial, data_dir / TOKENS_CHANGED)
 
 
 async def device_out(session: AsyncSession, device: Device) -> DeviceOut:
     gate = await session.get(Gate, device.gate_id) if device.gate_id else None
     key_id = await session.scalar(select(IssuerKey.key_id).where(IssuerKey.device_id == device.id))
+    legacy = await session.scalar(
+        select(Token.id).where(
+            Token.device_id == device.id, Token.revoked_at.is_(None), Token.prefix == LEGACY_PREFIX
+        ).limit(1)
+    )
     return DeviceOut(
         id=device.id,
         name=device.name,
@@ -48,16 +75,20 @@ async def device_out(session: AsyncSession, device: Device) -> DeviceOut:
         created_at=device.created_at,
         revoked=device.revoked_at is not None,
         key_id=key_id,
+        legacy_token=legacy is not None,
     )
 
 
 async def add_token(session: AsyncSession, device: Device) -> str:
     if device.revoked_at is not None:
         raise ConflictError(f"device {device.name!r} is revoked")
-    token = new_token()
+    token = new_token(device.role)
     session.add(
         Token(
-            device_id=device.id, token_hash=hash_token(token), prefix=token[:10], created_at=datetime.now(UTC)
+            device_id=device.id,
+            token_hash=hash_token(token),
+            prefix=ROLE_PREFIXES[device.role],  # never a secret character
+            created_at=datetime.now(UTC),
         )
     )
     await session.flush()
@@ -88,6 +119,21 @@ async def issue_token(session: AsyncSession, device_id: int) -> IssuedToken:
     """Another token for a device (a second PC at the same till, a token that was lost)."""
     device = await get_device(session, device_id)
     token = await add_token(session, device)
+    return IssuedToken(device=await device_out(session, device), token=token)
+
+
+async def rotate_token(session: AsyncSession, device_id: int) -> IssuedToken:
+    """A new token for the device; every token it held before is revoked in the same transaction."""
+    device = await get_device(session, device_id)
+    if device.revoked_at is not None:
+        raise ConflictError(f"device {device.name!r} is revoked: make a new device instead")
+    await session.execute(
+        update(Token)
+        .where(Token.device_id == device_id, Token.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    token = await add_token(session, device)
+    after_commit(session, "tokens_revoked")
     return IssuedToken(device=await device_out(session, device), token=token)
 
 
@@ -137,15 +183,31 @@ class TokenAuthenticator:
     Revocation reaches this worker at once and other workers within `ttl` seconds.
     """
 
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, changed_file: Path | None = None) -> None:
         self.ttl = ttl
         self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._changed_file = changed_file
+        self._changed_seen = self._changed_stamp()
 
     def forget(self) -> None:
         self._cache.clear()
 
+    def _changed_stamp(self) -> tuple[int, int, int] | None:
+        if self._changed_file is None:
+            return None
+        try:
+            st = os.stat(self._changed_file)
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
     def cached(self, token: str) -> tuple[bool, Principal | None]:
-        """(found, principal) from the cache alone: a hit costs no database round trip."""
+        """(found, principal) from the cache alone: a hit costs no database round trip, only a
+        `stat` of the data folder's tokens.changed (a revocation by any worker or command)."""
+        stamp = self._changed_stamp()
+        if stamp != self._changed_seen:
+            self._changed_seen = stamp
+            self._cache.clear()
         cached = self._cache.get(hash_token(token))
         if cached and cached[0] > time.monotonic():
             return True, cached[1]

@@ -11,6 +11,8 @@ Times are stored as UTC epoch seconds (REAL): compact, and cheap to compare in S
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from scanner_client.core.migrations import migrate
+from scanner_client.core.token_file import read_token, token_path, write_token
 
 _WRITER_PRAGMAS = (
+    "secure_delete=ON",  # what is deleted (a moved token, wiped numbers) is overwritten, not left
     "journal_mode=WAL",
     "synchronous=FULL",
     "busy_timeout=5000",
@@ -29,6 +33,13 @@ _WRITER_PRAGMAS = (
 
 class StoreError(RuntimeError):
     pass
+
+
+def private_file(path: Path) -> None:
+    """The store's file for this user only, before SQLite writes anything to it (and its folder)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    path.chmod(0o600)
 
 
 def to_epoch(moment: datetime | None) -> float | None:
@@ -58,13 +69,24 @@ class StoreBase:
             self._db = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA busy_timeout=5000")
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT) below.
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         for pragma in _WRITER_PRAGMAS:
             self._db.execute(f"PRAGMA {pragma}")
         migrate(self._db)
-        self.path.chmod(0o600)  # it holds the device token
+        for companion in ("-wal", "-shm"):  # SQLite gives them the database's mode; older ones not
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{self.path}{companion}").chmod(0o600)
+
+    @property
+    def token(self) -> str | None:
+        """The device token, from its own file beside the store (token_file.py)."""
+        return read_token(token_path(self.path))
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        write_token(token_path(self.path), value)
 
     def close(self) -> None:
         self._db.close()

@@ -14,8 +14,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import msgspec
+
+from scanner_client.core.token_file import token_path, write_token
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +206,38 @@ def _till_outages_into_the_log(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM config WHERE key IN ('outage_started_at', 'outages_owed', 'outages_posted')")
 
 
+def _store_path(db: sqlite3.Connection) -> Path | None:
+    for _, name, file in db.execute("PRAGMA database_list").fetchall():
+        if name == "main" and file:
+            return Path(file)
+    return None
+
+
+def _token_into_its_own_file(db: sqlite3.Connection) -> None:
+    """Release 0.1 kept the device token in the configuration table: it moves to a file beside
+    the store (token_file.py), and the store is scrubbed of it (secure_delete is on)."""
+    row = db.execute("SELECT value FROM config WHERE key = 'token'").fetchone()
+    path = _store_path(db)
+    if row is None or path is None:
+        return
+    write_token(token_path(path), str(row[0]))
+    db.execute("DELETE FROM config WHERE key = 'token'")
+
+
+def _numbers_out_of_the_snapshot(db: sqlite3.Connection) -> None:
+    """Ticket numbers give way to their keyed hashes (admission.domain.number_hash). The hashes
+    come from the service's feed, so the snapshot is read again from its start (cursor 0); the
+    numbers are wiped (secure_delete is on), their index dropped."""
+    db.execute("DROP INDEX IF EXISTS tickets_by_number")
+    db.execute("UPDATE tickets SET number = NULL WHERE number IS NOT NULL")
+    db.execute("ALTER TABLE tickets ADD COLUMN number_hash TEXT")
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS tickets_by_number_hash ON tickets(number_hash) "
+        "WHERE number_hash IS NOT NULL"
+    )
+    db.execute("UPDATE config SET value = '0' WHERE key = 'cursor'")
+
+
 MIGRATIONS = (
     Migration("device configuration and counters", _CONFIGURATION),
     Migration("catalogue snapshot from the change feed", _SNAPSHOT),
@@ -213,6 +248,8 @@ MIGRATIONS = (
     Migration("offline sales counted per outage", _OFFLINE_SALES),
     Migration("till outages from its configuration into the outage log", _till_outages_into_the_log),
     Migration("gate passages whose verdict is not yet shown", _UNSEEN_PASSAGES),
+    Migration("device token into a file of its own", _token_into_its_own_file),
+    Migration("ticket numbers replaced by their keyed hashes", _numbers_out_of_the_snapshot),
 )
 
 

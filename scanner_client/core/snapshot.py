@@ -29,21 +29,26 @@ from admission.contract import (
     TicketData,
     VenueData,
 )
+from admission.domain.number_hash import NumberHasher, NumberHashSpecError
 from scanner_client.core.database import StoreBase, epoch, from_epoch, put_config, to_epoch
 
+# A ticket's number is never kept here, only its slow keyed hash (admission.domain.number_hash):
+# a stolen gate must not hand over the numbers of everyone with a ticket.
 _TICKET_COLUMNS = (
-    "serial, number, template_id, event_id, valid_from, valid_until, void, void_reason, "
+    "serial, number_hash, template_id, event_id, valid_from, valid_until, void, void_reason, "
     "entries_carried, first_used_at"
 )
 _UPSERT_TICKET = (
     f"INSERT INTO tickets({_TICKET_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?) "
-    "ON CONFLICT(serial) DO UPDATE SET number = excluded.number, "
+    "ON CONFLICT(serial) DO UPDATE SET number_hash = excluded.number_hash, "
     "template_id = excluded.template_id, event_id = excluded.event_id, "
     "valid_from = excluded.valid_from, valid_until = excluded.valid_until, "
     "void = excluded.void, void_reason = excluded.void_reason, "
     "entries_carried = excluded.entries_carried, first_used_at = excluded.first_used_at"
 )
-_NUMBER_INDEX = "CREATE INDEX IF NOT EXISTS tickets_by_number ON tickets(number) WHERE number IS NOT NULL"
+_NUMBER_INDEX = (
+    "CREATE INDEX IF NOT EXISTS tickets_by_number_hash ON tickets(number_hash) WHERE number_hash IS NOT NULL"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +56,7 @@ class StoredTicket:
     """A ticket as the snapshot knows it (the columns the verdict rules need)."""
 
     serial: int
-    number: str | None
+    number_hash: str | None
     template_id: int
     event_id: int | None
     valid_from: datetime | None
@@ -63,10 +68,12 @@ class StoredTicket:
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> StoredTicket:
-        serial, number, template_id, event_id, valid_from, valid_until, void, reason, carried, first = row
+        serial, number_hash, template_id, event_id, valid_from, valid_until, void, reason, carried, first = (
+            row
+        )
         return cls(
             serial=int(serial),
-            number=number,
+            number_hash=number_hash,
             template_id=int(template_id),
             event_id=event_id,
             valid_from=from_epoch(valid_from),
@@ -81,7 +88,7 @@ class StoredTicket:
 def _ticket_row(ticket: TicketData) -> tuple[object, ...]:
     return (
         int(ticket.serial),
-        ticket.number,
+        ticket.number_hash,
         ticket.template_id,
         ticket.event_id,
         to_epoch(ticket.valid_from),
@@ -114,6 +121,8 @@ def _apply_reference(db: sqlite3.Connection, change: Change) -> None:
         venue = msgspec.json.decode(raw, type=VenueData)
         put_config(db, "venue_name", venue.name)
         put_config(db, "timezone", venue.timezone)
+        if venue.number_hashing:
+            put_config(db, "number_hashing", venue.number_hashing)
     elif change.kind == "notice":
         notice = msgspec.json.decode(raw, type=NoticeData)
         db.execute("INSERT OR REPLACE INTO notices(id, data) VALUES (?, ?)", (notice.id, raw))
@@ -128,6 +137,8 @@ class SnapshotStore(StoreBase):
     generation = 0
     _decoded_templates: dict[int, TemplateData] | None = None
     _decoded_events: dict[int, EventData] | None = None
+    _hasher_spec: str | None = None
+    _hasher: NumberHasher | None = None
 
     @property
     def cursor(self) -> int:
@@ -204,7 +215,7 @@ class SnapshotStore(StoreBase):
     def bulk_load_tickets(self) -> Iterator[SnapshotStore]:
         """A faster path for a large first snapshot: the number index is built once at the end,
         several times faster than maintaining it row by row."""
-        self._db.execute("DROP INDEX IF EXISTS tickets_by_number")
+        self._db.execute("DROP INDEX IF EXISTS tickets_by_number_hash")
         try:
             yield self
         finally:
@@ -216,10 +227,26 @@ class SnapshotStore(StoreBase):
         ).fetchone()
         return None if row is None else StoredTicket.from_row(row)
 
+    def number_hasher(self) -> NumberHasher | None:
+        """How the venue hashes ticket numbers (from the feed; None before the first sync)."""
+        spec = self.get_config("number_hashing")
+        if spec != self._hasher_spec:
+            self._hasher_spec = spec
+            try:
+                self._hasher = NumberHasher.parse(spec) if spec else None
+            except NumberHashSpecError:
+                self._hasher = None
+        return self._hasher
+
     def ticket_by_number(self, number: str) -> StoredTicket | None:
+        """The ticket with this number: one slow hash (a few milliseconds), then an index read."""
+        hasher = self.number_hasher()
+        if hasher is None:
+            return None
         # A voided ticket can share nothing with a live one, but prefer a live row if ever two match.
         row = self._db.execute(
-            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE number = ? ORDER BY void LIMIT 1", (number,)
+            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE number_hash = ? ORDER BY void LIMIT 1",
+            (hasher(number),),
         ).fetchone()
         return None if row is None else StoredTicket.from_row(row)
 

@@ -42,9 +42,8 @@ class Settings:
 
     @classmethod
     def load(cls, store: GateStore) -> Settings:
-        server_url, token, device, gate = (
-            store.get_config(k) for k in ("server_url", "token", "device", "gate")
-        )
+        server_url, device, gate = (store.get_config(k) for k in ("server_url", "device", "gate"))
+        token = store.token
         if not (server_url and token and device and gate):
             raise NotEnrolled("this PC is not enrolled: run `scanner-client enroll` first")
         return cls(
@@ -63,9 +62,9 @@ class Settings:
         )
 
     def save(self, store: GateStore) -> None:
+        store.token = self.token
         store.set_config(
             server_url=self.server_url,
-            token=self.token,
             device=self.device,
             gate=self.gate,
             direction=self.direction.value,

@@ -111,7 +111,6 @@ class LocalJudge:
             return facts
         return msgspec.structs.replace(
             facts,
-            number=ticket.number,
             void=ticket.void,
             void_reason=ticket.void_reason,
             entries_carried=ticket.entries_carried,

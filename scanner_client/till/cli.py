@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -36,6 +37,7 @@ from scanner_client.core.commands import (
 from scanner_client.core.money import format_money
 from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import ServerRefused, ServerUnavailable
+from scanner_client.core.retention import DEFAULT_KEEP_DAYS, KEEP_DAYS_KEY, keep_days, purge_older_than
 from scanner_client.till.app import BoxOfficeApp
 from scanner_client.till.enroll import (
     KEY_FILE,
@@ -56,9 +58,11 @@ def box_office_dir(explicit: str | None) -> Path:
     return data_dir(explicit) / "box-office"
 
 
-def open_till(folder: Path, *, offline: bool = False, output: str | None = None) -> Till:
+def open_till(
+    folder: Path, *, offline: bool = False, output: str | None = None, keep: float | None = None
+) -> Till:
     store = open_till_store(folder)
-    server_url, token = store.get_config("server_url"), store.get_config("token")
+    server_url, token = store.get_config("server_url"), store.token
     if not server_url or not token:
         store.close()
         raise TillNotEnrolled(
@@ -66,6 +70,9 @@ def open_till(folder: Path, *, offline: bool = False, output: str | None = None)
         )
     remote = None if offline else BoxOfficeRemote(server_url, token)
     output_dir = Path(output).expanduser() if output else folder / "out"
+    if keep is not None:
+        store.set_config(**{KEEP_DAYS_KEY: str(keep)})
+    purge_older_than(output_dir, keep_days(store.get_config(KEEP_DAYS_KEY)))
     return Till(store, remote, load_key(folder / KEY_FILE), output_dir)
 
 
@@ -109,7 +116,9 @@ def _server_said(exc: ServerRefused | ServerUnavailable) -> str:
 
 
 def cmd_box_office(args: argparse.Namespace) -> int:
-    till = open_till(box_office_dir(args.data_dir), offline=args.offline, output=args.output)
+    till = open_till(
+        box_office_dir(args.data_dir), offline=args.offline, output=args.output, keep=args.keep_days
+    )
 
     async def run() -> None:
         try:
@@ -141,7 +150,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     folder = box_office_dir(args.data_dir)
     store = open_till_store(folder)
-    server_url, token = store.get_config("server_url"), store.get_config("token")
+    server_url, token = store.get_config("server_url"), store.token
     store.close()
     if not server_url or not token:
         raise TillNotEnrolled(
@@ -217,6 +226,11 @@ def add_box_office_parser(commands: argparse._SubParsersAction) -> None:
     till.add_argument(
         "--output", help="folder for ticket and receipt files (default: <data dir>/box-office/out)"
     )
+    till.add_argument(
+        "--keep-days",
+        type=float,
+        help=f"remove ticket and receipt files older than this many days (kept; default {DEFAULT_KEEP_DAYS})",
+    )
     till.set_defaults(handler=run_box_office, box_office_command=cmd_box_office)
 
     sync = command("box-office-sync", "post queued box-office sales and pull the catalogue once")
@@ -247,7 +261,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    umask = os.umask(0o077)  # receipts, printed tickets, the store: for this user only
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:
         return 130
+    finally:
+        os.umask(umask)

@@ -115,9 +115,9 @@ async def enroll_box_office(
     finally:
         await own.aclose()
     device_name, device_id = device
+    store.token = device_token
     store.set_config(
         server_url=server_url,
-        token=device_token,
         device=device_name,
         device_id=str(device_id),
         key_id=str(key_id),

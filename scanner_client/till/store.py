@@ -33,6 +33,10 @@ TILL_FILE = "box-office.sqlite3"
 # Release 0.1 kept the till's catalogue in a second file; it is merged into TILL_FILE on opening.
 LEGACY_SNAPSHOT_FILE = "snapshot.sqlite3"
 PENDING_STATES = ("queued", "unknown", "attempting")
+_LEGACY_TICKET = (
+    "serial, template_id, event_id, valid_from, valid_until, void, void_reason, "
+    "entries_carried, first_used_at"
+)
 _SNAPSHOT_TABLES = ("templates", "events", "gates", "notices", "issuer_keys", "tickets", "feed_passages")
 _SNAPSHOT_CONFIG = ("cursor", "last_sync_at", "venue_name", "timezone")
 
@@ -187,13 +191,18 @@ class TillStore(LocalStore):
             try:
                 with self.transaction() as db:
                     for table in _SNAPSHOT_TABLES:
-                        db.execute(f"INSERT OR REPLACE INTO main.{table} SELECT * FROM legacy.{table}")
+                        if table != "tickets":
+                            db.execute(f"INSERT OR REPLACE INTO main.{table} SELECT * FROM legacy.{table}")
+                    # never the numbers: their hashes come with the feed, read again from its start
+                    db.execute(f"INSERT OR REPLACE INTO main.tickets({_LEGACY_TICKET}) "
+                               f"SELECT {_LEGACY_TICKET} FROM legacy.tickets")  # fmt: skip
                     marks = ",".join("?" * len(_SNAPSHOT_CONFIG))
                     db.execute(
                         "INSERT OR REPLACE INTO main.config(key, value) "
                         f"SELECT key, value FROM legacy.config WHERE key IN ({marks})",
                         _SNAPSHOT_CONFIG,
                     )
+                    db.execute("UPDATE main.config SET value = '0' WHERE key = 'cursor'")
             finally:
                 self._db.execute("DETACH DATABASE legacy")
         for suffix in ("", "-wal", "-shm"):

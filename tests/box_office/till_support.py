@@ -60,7 +60,7 @@ async def enrolled_till(
     await enroll_box_office(
         folder, store, server_url=server_url, token=token, name=name, remote_factory=remote
     )
-    device_token = store.get_config("token")
+    device_token = store.token
     assert device_token
     return Till(
         store,

@@ -22,6 +22,7 @@ from admission.contract import (
 )
 from admission.domain.codes import SignedTicket, new_serial, new_ticket_number, now_utc, sign_ticket
 from admission.domain.model import Direction, TemplateKind, ValidityMode
+from admission.domain.number_hash import NumberHasher
 from scanner_client.core.snapshot import SnapshotStore
 from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.outcome import ScanOutcome
@@ -66,6 +67,9 @@ def template(id_: int, name: str, **rules: object) -> TemplateData:
     return TemplateData(**values)  # type: ignore[arg-type]
 
 
+HASHER = NumberHasher.new()  # the test venue's key for ticket numbers
+
+
 @dataclass
 class VenueSnapshot:
     """A venue's reference data and tickets, expressed as change-feed records."""
@@ -85,7 +89,9 @@ class VenueSnapshot:
     def __post_init__(self) -> None:
         now = now_utc()
         self.event_start = now - timedelta(hours=1)
-        self.add("venue", "venue", VenueData(name="Test Venue", timezone=self.timezone))
+        self.add(
+            "venue", "venue", VenueData(name="Test Venue", timezone=self.timezone, number_hashing=HASHER.spec)
+        )
         public = self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
         self.add(
             "key",
@@ -187,7 +193,8 @@ class VenueSnapshot:
 def ticket_data(ticket: IssuedTicket, status: str = "valid", void_reason: str | None = None) -> TicketData:
     return TicketData(
         serial=str(ticket.serial),
-        number=ticket.number,
+        number=None,
+        number_hash=HASHER(ticket.number),
         template_id=ticket.template_id,
         event_id=ticket.event_id,
         valid_from=None,

@@ -39,6 +39,7 @@ from admission.services.catalog.templates import (
 from admission.services.catalog.venue import (
     check_timezone,
     get_venue,
+    number_hasher,
     require_aware,
     save_venue,
     save_venue_locale,
@@ -71,6 +72,7 @@ __all__ = [
     "list_gates",
     "list_templates",
     "load_scan_catalog",
+    "number_hasher",
     "require_aware",
     "save_venue",
     "save_venue_locale",

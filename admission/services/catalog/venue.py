@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admission.contract import VenueData, VenueIn
 from admission.db.models import Venue
 from admission.domain.errors import InvalidRequestError, NotFoundError
+from admission.domain.number_hash import NumberHasher
 from admission.services import feed
 
 
@@ -39,9 +40,22 @@ async def save_venue_locale(session: AsyncSession, currency: str, language: str)
     # A new dict, so the ORM sees the JSON column change.
     venue.settings = {**(venue.settings or {}), "currency": currency, "language": language}
 
+NUMBER_HASHING = "number_hashing"
 
-def venue_data(venue: Venue) -> VenueData:
-    return VenueData(name=venue.name, timezone=venue.timezone)
+
+def venue_data(venue: Venue, *, for_feed: bool = False) -> VenueData:
+    """The venue as the API shows it; the feed adds how gates hash ticket numbers."""
+    hashing = venue.settings.get(NUMBER_HASHING) if for_feed else None
+    return VenueData(name=venue.name, timezone=venue.timezone, number_hashing=hashing)
+
+
+async def number_hasher(session: AsyncSession) -> NumberHasher:
+    """How this venue hashes ticket numbers for its gates (made with the venue)."""
+    venue = await get_venue(session)
+    spec = venue.settings.get(NUMBER_HASHING)
+    if not spec:
+        raise NotFoundError("the venue has no number hashing key: run `admission serve` once to upgrade")
+    return NumberHasher.parse(spec)
 
 
 def check_timezone(name: str) -> ZoneInfo:
@@ -70,6 +84,7 @@ async def save_venue(session: AsyncSession, data: VenueIn) -> VenueData:
         session.add(venue)
     venue.name, venue.timezone = data.name, data.timezone
     venue.annul_window_seconds = data.annul_window_seconds
-    data_out = venue_data(venue)
-    await feed.emit(session, "venue", "1", data_out)
-    return data_out
+    if NUMBER_HASHING not in venue.settings:
+        venue.settings = {**venue.settings, NUMBER_HASHING: NumberHasher.new().spec}
+    await feed.emit(session, "venue", "1", venue_data(venue, for_feed=True))
+    return venue_data(venue)

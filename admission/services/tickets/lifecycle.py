@@ -19,7 +19,7 @@ from admission.domain.model import AdmittedPassage, TicketFacts
 from admission.domain.rules import first_use, replay_zone
 from admission.services import catalog, feed
 from admission.services.keys import KeyRing
-from admission.services.tickets.issuing import fresh_numbers
+from admission.services.tickets.issuing import fresh_numbers, hash_numbers
 from admission.services.tickets.records import TicketRecord, insert_tickets, ticket_data, ticket_out
 from admission.services.tickets.resolving import admitted_passages, find_ticket, ticket_facts
 
@@ -109,6 +109,7 @@ async def reissue_ticket(session: AsyncSession, ring: KeyRing, ref: str, issued_
     passages = await admitted_passages(session, old.serial)
     tz = ZoneInfo((await catalog.get_venue(session)).timezone)
     number = (await fresh_numbers(session, 1))[0]
+    number_hash = (await hash_numbers(session, [number]))[0]
     serial = codes.new_serial()
     signed = SignedTicket(
         key_id=ring.signing_key_id,
@@ -121,6 +122,7 @@ async def reissue_ticket(session: AsyncSession, ring: KeyRing, ref: str, issued_
     new = TicketRecord(
         serial=serial,
         number=number,
+        number_hash=number_hash,
         code=codes.sign_ticket(signed, ring.signing_key),
         key_id=ring.signing_key_id,
         template_id=old.template_id,
@@ -135,7 +137,7 @@ async def reissue_ticket(session: AsyncSession, ring: KeyRing, ref: str, issued_
         sale_id=old.sale_id,
     )
     old.status, old.voided_at = "void", datetime.now(UTC)
-    old.void_reason, old.replaced_by = f"replaced by ticket {codes.format_ticket_number(number)}", serial
+    old.void_reason, old.replaced_by = f"replaced by the ticket ending in {number[-4:]}", serial
     await feed.emit(session, "ticket", str(old.serial), ticket_data(old))
     await insert_tickets(session, [new])
     return ticket_out(new)

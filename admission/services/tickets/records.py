@@ -33,6 +33,8 @@ class TicketFields(contract.TicketState, Protocol):
     def voided_at(self) -> datetime | None: ...
     @property
     def replaced_by(self) -> int | None: ...
+    @property
+    def number_hash(self) -> str | None: ...
 
 
 class TicketRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,6 +59,7 @@ class TicketRecord(msgspec.Struct, frozen=True, kw_only=True):
     reissued_from: int | None = None
     entries_carried: int = 0
     first_used_at: datetime | None = None
+    number_hash: str | None = None
 
     @classmethod
     def columns(cls) -> list[Any]:
@@ -80,7 +83,8 @@ def ticket_out(t: TicketFields) -> TicketOut:
 def ticket_data(t: TicketFields) -> TicketData:
     return TicketData(
         serial=str(t.serial),
-        number=t.number,
+        number=None,  # gates keep the number's hash only
+        number_hash=t.number_hash,
         template_id=t.template_id,
         event_id=t.event_id,
         valid_from=t.valid_from,

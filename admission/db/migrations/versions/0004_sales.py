@@ -1,7 +1,7 @@
 """sales: nonces per device, the request's digest, and sale_nonces (sales and cancelled attempts)
 
-Revision ID: 0003_sales
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-04 10:00:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import admission.db.models
 
-revision = "0003_sales"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
