@@ -141,6 +141,8 @@ class BoxOfficeApp(App[None]):
 
     @on(Select.Changed, "#method")
     def _show_brand(self) -> None:
+        if not self.is_running or not self.till_screen.is_attached:  # a change that came at shutdown
+            return
         self.main("#brand", Select).display = self.main("#method", Select).value == "card"
 
     @on(Input.Changed, "#search")

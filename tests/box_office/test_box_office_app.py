@@ -62,6 +62,11 @@ async def pay(
     await until(pilot, lambda: app.sales_done > done or app.problems_shown > problems)
 
 
+def confirming(app: BoxOfficeApp) -> bool:
+    """The refund confirmation is on screen, with its preview drawn."""
+    return isinstance(app.screen, ConfirmRefundScreen) and bool(app.screen.query("#refund-preview"))
+
+
 def _set_card_limit(client: Client, venue: DemoVenue, till: Till, limit: int) -> None:
     config = client.get("/api/v1/sales/payment-methods", headers=seller(venue)).json()
     config["card_offline_limit"] = limit
@@ -215,7 +220,7 @@ async def test_online_event_sale_shows_seats_left_and_is_refunded_at_the_box_off
         screen.query_one("#ref", Input).value = number
         await pilot.click("#refund")
         # Nothing is refunded before the seller has seen what will be, and said yes.
-        await until(pilot, lambda: isinstance(app.screen, ConfirmRefundScreen))
+        await until(pilot, lambda: confirming(app))
         preview = str(app.screen.query_one("#refund-preview", Static).content)
         paid = format_money(result.local.total_cents, result.local.currency)
         assert f"Refund sale S{result.server_id}" in preview and "1 x Concert ticket" in preview
@@ -228,7 +233,7 @@ async def test_online_event_sale_shows_seats_left_and_is_refunded_at_the_box_off
 
         screen.outcome = None
         await pilot.press("f5")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmRefundScreen))
+        await until(pilot, lambda: confirming(app))
         await pilot.press("y")
         await until(pilot, lambda: screen.outcome is not None)
         assert (screen.outcome or "").startswith(f"Refunded sale S{result.server_id}")
