@@ -3,12 +3,12 @@ by name, with every name they refer to checked (in the file or in the venue)."""
 
 from __future__ import annotations
 
-from admission.contract import EventEntry, GateEntry, TemplateEntry, TemplateIn
+from admission.contract import EventEntry, GateEntry, TemplateEntry
 from admission.domain.errors import DomainError
 from admission.domain.model import TemplateKind, ValidityMode
 from admission.services import catalog
 from admission.services.venue_file.planning import Applying, Planner, event_in, gate_in, template_in
-from admission.services.venue_file.state import View, event_view, gate_view, template_view
+from admission.services.venue_file.state import View, event_view, gate_view, template_fields, template_view
 
 
 def plan_catalogue(p: Planner) -> None:
@@ -93,7 +93,7 @@ def _plan_template(p: Planner, index: int, t: TemplateEntry) -> None:
     if len(p.problems) > count:
         return
     current = p.state.templates.get(t.name)
-    new = _view_of(wanted, t.fallback)
+    new = template_fields(wanted, t.fallback)
 
     async def run(ids: Applying) -> None:
         fallback_id = ids.templates[t.fallback] if t.fallback else None
@@ -105,28 +105,6 @@ def _plan_template(p: Planner, index: int, t: TemplateEntry) -> None:
 
     old = None if current is None else template_view(current, p.state)
     p.step("template", t.name, path, old, new, run)
-
-
-def _view_of(t: TemplateIn, fallback: str | None) -> View:
-    return {
-        "kind": t.kind.value,
-        "plu": t.plu,
-        "price": t.price_cents,
-        "currency": t.currency,
-        "validity": t.validity_mode.value,
-        "valid_from": t.valid_from,
-        "valid_until": t.valid_until,
-        "validity_days": t.validity_days,
-        "zones": list(t.allowed_zones),
-        "gates": list(t.allowed_gates),
-        "max_entries": t.max_entries,
-        "reentry": t.reentry_allowed,
-        "fallback": fallback,
-        "active": t.active,
-        "title": t.title,
-        "description": t.description,
-        "color": t.color,
-    }
 
 
 def _plan_event(p: Planner, index: int, e: EventEntry) -> None:

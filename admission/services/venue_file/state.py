@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import DeviceOut, EventOut, GateData, TemplateData
+from admission.contract import DeviceOut, EventOut, GateData, TemplateData, TemplateIn
 from admission.domain.payments import PaymentConfig
 from admission.services import catalog, devices
 from admission.services.sales.till_setup import payment_config
@@ -61,6 +61,12 @@ async def load_state(session: AsyncSession) -> VenueState:
 
 
 def template_view(t: TemplateData, state: VenueState) -> View:
+    fallback = state.template_names.get(t.fallback_template_id) if t.fallback_template_id else None
+    return template_fields(t, fallback)
+
+
+def template_fields(t: TemplateData | TemplateIn, fallback: str | None) -> View:
+    """A template as the plan compares it, from the file's wish or the venue's state alike."""
     return {
         "kind": t.kind.value,
         "plu": t.plu,
@@ -74,7 +80,7 @@ def template_view(t: TemplateData, state: VenueState) -> View:
         "gates": list(t.allowed_gates),
         "max_entries": t.max_entries,
         "reentry": t.reentry_allowed,
-        "fallback": state.template_names.get(t.fallback_template_id) if t.fallback_template_id else None,
+        "fallback": fallback,
         "active": t.active,
         "title": t.title,
         "description": t.description,
