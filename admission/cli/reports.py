@@ -88,7 +88,6 @@ def _text(value: Any, tz: ZoneInfo) -> str:
     return report_service.cell(value, tz)
 
 
-duration_text = duration_words  # the name the manager's commands always used
 
 
 def _column_text(name: str, value: Any, tz: ZoneInfo) -> str:
@@ -140,8 +139,8 @@ def print_extras(report: AnyReport) -> None:
     if isinstance(report, OutagesReport):
         s = report.summary
         console.print(
-            f"{s.outages} outage(s) on {s.devices} device(s), {duration_text(s.total_duration_seconds)}"
-            f" in total (longest {duration_text(s.longest_seconds)}), {s.passages_offline} passages and"
+            f"{s.outages} outage(s) on {s.devices} device(s), {duration_words(s.total_duration_seconds)}"
+            f" in total (longest {duration_words(s.longest_seconds)}), {s.passages_offline} passages and"
             f" {s.sales_offline} sales recorded offline, {s.ongoing} ongoing,"
             f" {s.not_yet_registered} not yet registered"
         )

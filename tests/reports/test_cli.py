@@ -13,6 +13,7 @@ from admission.cli import main
 from admission.cli import reports as reports_cli
 from admission.contract import OutageSummary
 from admission.demo import DemoVenue
+from admission.domain.wording import duration_words
 from admission.services.reports import OutagesReport
 from tests.reports.scripted_day import CONFLICT_NONCE, DAY
 
@@ -152,7 +153,7 @@ def test_notices_from_the_command_line(venue: DemoVenue, capsys: pytest.CaptureF
     [(0, "0 s"), (20.4, "20 s"), (59.6, "1 min"), (200, "3 min 20 s"), (3900, "65 min")],
 )
 def test_outage_durations_read_in_minutes_and_seconds(seconds: float, text: str) -> None:
-    assert reports_cli.duration_text(seconds) == text
+    assert duration_words(seconds) == text
 
 
 def test_a_sub_minute_outage_is_not_zero_minutes(capsys: pytest.CaptureFixture[str]) -> None:
