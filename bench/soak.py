@@ -1058,6 +1058,7 @@ def summarise(
         "proxy": {name: dict(link.counts) for name, link in soak.links.items()},
         "gate_kills": {g.device: g.kills for g in soak.gates},
         "unprinted_after_kills": passages.unprinted,
+        "printed_then_killed": passages.killed_after_printing,
         "settled_beside": passages.settled_beside,
         "settled_annulled": passages.settled_annulled,
         "lost": passages.lost + sales.lost,
@@ -1188,6 +1189,10 @@ def print_report(
     table.add_row(
         "unprinted after kills", str(sum(passages.unprinted.values())),
         f"registered, never printed (at most one per gate kill; {sum(g.kills for g in soak.gates)} kills)",
+    )  # fmt: skip
+    table.add_row(
+        "printed, then killed", str(sum(passages.killed_after_printing.values())),
+        "ADMIT printed, gate killed before it committed the verdict as shown: uploaded as turned away",
     )  # fmt: skip
     table.add_row(
         "API vs database", str(len(api_problems)), f"{summary['tickets_looked_up']} tickets looked up"

@@ -35,6 +35,7 @@ class ScanRow:
     nonce: str
     device: str | None
     verdict: str
+    reason: str
     source: str
     annulled: bool
     conflict: bool
@@ -92,7 +93,7 @@ def gate_nonce(nonce: str) -> str:
 
 
 SCANS_SQL = (
-    "SELECT s.nonce, d.name, s.verdict, s.source, s.annulled_at, s.conflict, s.scanned_at, "
+    "SELECT s.nonce, d.name, s.verdict, s.reason, s.source, s.annulled_at, s.conflict, s.scanned_at, "
     "s.received_at, s.ticket_serial FROM scans s LEFT JOIN devices d ON d.id = s.device_id"
 )
 NONCE_COUNTS_SQL = "SELECT nonce, count(*) FROM scans GROUP BY nonce HAVING count(*) > 1"
@@ -120,6 +121,7 @@ def _records(scans: list[Any], counts: list[Any], sales: list[Any], tickets: lis
                 nonce=n,
                 device=d,
                 verdict=v,
+                reason=r,
                 source=s,
                 annulled=a is not None,
                 conflict=bool(c),
@@ -127,7 +129,7 @@ def _records(scans: list[Any], counts: list[Any], sales: list[Any], tickets: lis
                 received_at=_moment(rt),
                 ticket_serial=None if serial is None else str(serial),
             )
-            for n, d, v, s, a, c, at, rt, serial in scans
+            for n, d, v, r, s, a, c, at, rt, serial in scans
         ],
         nonce_counts={str(n): int(c) for n, c in counts},
         sales=[
@@ -193,7 +195,10 @@ class PassageCheck:
     stored_twice: list[str] = field(default_factory=list)
     wrong_device: list[str] = field(default_factory=list)
     unprinted: dict[str, int] = field(default_factory=dict)  # gate device -> passages never printed
-    unexplained: list[str] = field(default_factory=list)  # all unprinted of a gate with more than its kills
+    # gate device -> ADMITs printed by a gate killed before it committed them as shown: uploaded
+    # as "turned away" (the gate's rule: a verdict counts once it is durably marked shown)
+    killed_after_printing: dict[str, int] = field(default_factory=dict)
+    unexplained: list[str] = field(default_factory=list)  # a gate's kill artefacts beyond one per kill
     unexplained_excess: int = 0  # how many more than one per kill
     settled_beside: int = 0  # gate admissions registered beside a rejected online scan
     settled_annulled: int = 0  # online admissions annulled because the gate turned the person away
@@ -212,6 +217,12 @@ class PassageCheck:
             + self.unexplained_excess
             + len(self.wrong_device)
         )
+
+
+def _stopped_before_marked_shown(row: ScanRow | None, kills: int) -> bool:
+    """The gate printed the line, then was killed before committing the verdict as shown; on
+    restart it uploads the scan as not admitted ("turned away"), as the gate's rules say."""
+    return kills > 0 and row is not None and row.verdict == "reject" and row.reason == "turned_away"
 
 
 def check_passages(
@@ -239,7 +250,9 @@ def check_passages(
             admissions = sum(1 for r in (row, beside) if r is not None and r.admits)
             expected = 1 if line["verdict"] == "admit" else 0
             what = f"{device} {nonce}: printed {line['verdict']} ({line['mode']}), {admissions} admission(s) stand"
-            if admissions < expected:
+            if admissions < expected and _stopped_before_marked_shown(row, kills.get(device, 0)):
+                result.killed_after_printing[device] = result.killed_after_printing.get(device, 0) + 1
+            elif admissions < expected:
                 result.admissions_lost.append(what)
             elif admissions > expected:
                 result.extra_admissions.append(what)
@@ -259,8 +272,11 @@ def check_passages(
             if origin not in printed:
                 origins.add(origin)
         result.unprinted[device] = len(origins)
-        if len(origins) > kills.get(device, 0):
-            result.unexplained_excess += len(origins) - kills.get(device, 0)
+        # A kill leaves at most one scan half-done: registered but not printed, or printed but
+        # not yet committed as shown.
+        artefacts = len(origins) + result.killed_after_printing.get(device, 0)
+        if artefacts > kills.get(device, 0):
+            result.unexplained_excess += artefacts - kills.get(device, 0)
             result.unexplained += [f"{device} {n}: registered, never printed" for n in sorted(origins)]
     gates = set(shown)
     mine = [row for row in records.scans if row.device in gates]
