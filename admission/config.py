@@ -4,16 +4,54 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import ClassVar
 
 import msgspec
 
 from admission.db.engine import DEFAULT_SQLITE_URL
 
 
+class LookupLimits(msgspec.Struct, frozen=True, kw_only=True):
+    """How fast a caller may look tickets up by a number or code it types (docs/security.md has
+    the arithmetic). Misses (a number or code that names no ticket) are limited tightly, per
+    device and per client address, counted in the database so every worker sees them; all
+    look-ups are limited generously, so a busy till typing real numbers never waits."""
+
+    misses_per_device: int = 10
+    misses_per_address: int = 30
+    miss_window_seconds: int = 600
+    lookups_per_minute: int = 120
+
+    # The environment variable of each limit: `admission serve` hands its flags to the workers here.
+    ENVIRONMENT: ClassVar[dict[str, str]] = {
+        "misses_per_device": "ADMISSION_LOOKUP_MISSES_PER_DEVICE",
+        "misses_per_address": "ADMISSION_LOOKUP_MISSES_PER_ADDRESS",
+        "miss_window_seconds": "ADMISSION_LOOKUP_MISS_WINDOW_SECONDS",
+        "lookups_per_minute": "ADMISSION_LOOKUPS_PER_MINUTE",
+    }
+
+    @classmethod
+    def from_environment(cls) -> LookupLimits:
+        given: dict[str, int] = {}
+        for field, variable in cls.ENVIRONMENT.items():
+            text = os.environ.get(variable, "").strip()
+            if not text:
+                continue
+            try:
+                value = int(text)
+            except ValueError:
+                raise ValueError(f"{variable} must be a whole number, not {text!r}") from None
+            if value < 1:
+                raise ValueError(f"{variable} must be 1 or more, not {value}")
+            given[field] = value
+        return cls(**given)
+
+
 class Settings(msgspec.Struct, kw_only=True):
     database_url: str
     data_dir: Path  # issuer private keys live here (mode 0600)
     token_cache_seconds: float = 5.0
+    lookup_limits: LookupLimits = LookupLimits()
 
     @classmethod
     def load(cls, database_url: str | None = None, data_dir: str | Path | None = None) -> Settings:
@@ -21,4 +59,4 @@ class Settings(msgspec.Struct, kw_only=True):
         url = database_url or os.environ.get("ADMISSION_DATABASE_URL")
         if not url:
             url = DEFAULT_SQLITE_URL.replace("admission.db", str((folder / "admission.db").resolve()))
-        return cls(database_url=url, data_dir=folder)
+        return cls(database_url=url, data_dir=folder, lookup_limits=LookupLimits.from_environment())

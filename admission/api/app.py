@@ -26,6 +26,7 @@ from admission.api.controllers.sales import SalesController
 from admission.api.controllers.scans import ScanController
 from admission.api.controllers.tickets import TicketController
 from admission.api.dependencies import dependencies
+from admission.api.lookup_limits import LOOKUP_RATE_STORE, lookup_rate_limits, lookup_rate_store
 from admission.api.openapi import document_problems, openapi_config
 from admission.api.problems import EXCEPTION_HANDLERS, problem_plugin
 from admission.api.worker import Worker, WorkerSlot
@@ -76,8 +77,10 @@ def create_app(settings: Settings, extra_route_handlers: list[object] | None = N
         middleware=[
             DefineMiddleware(
                 TokenAuthMiddleware, exclude=PUBLIC_PATHS, exclude_http_methods=UNAUTHENTICATED_METHODS
-            )
+            ),
+            *lookup_rate_limits(settings.lookup_limits),  # after authentication: it counts per device
         ],
+        stores={LOOKUP_RATE_STORE: lookup_rate_store(settings.data_dir)},
         plugins=[problem_plugin()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(),

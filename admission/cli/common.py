@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,7 +13,7 @@ from rich.console import Console
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.config import Settings
+from admission.config import LookupLimits, Settings
 from admission.db.engine import Database, is_sqlite
 from admission.services.unit_of_work import UnitOfWork
 
@@ -49,7 +50,10 @@ def settings_from(args: argparse.Namespace, *, creating: bool = False) -> Settin
     """The settings of the venue these arguments name. Only `init` (creating) may name a venue
     that does not exist yet: any other command run in the wrong folder would otherwise leave an
     empty database there and fail on a missing table."""
-    settings = Settings.load(getattr(args, "database_url", None), getattr(args, "data_dir", None))
+    try:
+        settings = Settings.load(getattr(args, "database_url", None), getattr(args, "data_dir", None))
+    except ValueError as exc:  # a setting from the environment that cannot be read
+        raise CliError(str(exc)) from None
     database_file = sqlite_file(settings.database_url)
     if not creating and database_file is not None and not database_file.exists():
         raise CliError(
@@ -101,3 +105,24 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--access-log", action="store_true", help="log every request (tokens are never logged)"
     )
+    limits = parser.add_argument_group("ticket look-up limits (docs/security.md)")
+    for option, field, text in LOOKUP_LIMIT_OPTIONS:
+        variable = LookupLimits.ENVIRONMENT[field]
+        limits.add_argument(option, dest=field, type=int, metavar="N", help=f"{text} (${variable})")
+
+
+# `serve` flags for the look-up limits: the field of `LookupLimits` each sets, and what it means.
+LOOKUP_LIMIT_OPTIONS = (
+    ("--lookup-misses-per-device", "misses_per_device", "numbers not found a device may try per window"),
+    ("--lookup-misses-per-address", "misses_per_address", "numbers not found an address may try per window"),
+    ("--lookup-miss-window", "miss_window_seconds", "the window, in seconds"),
+    ("--lookups-per-minute", "lookups_per_minute", "look-ups a device or address may make a minute"),
+)
+
+
+def lookup_limits_to_environment(args: argparse.Namespace) -> None:
+    """Hand the look-up limit flags to the service's workers, which read their environment."""
+    for _option, field, _text in LOOKUP_LIMIT_OPTIONS:
+        value = getattr(args, field, None)
+        if value is not None:
+            os.environ[LookupLimits.ENVIRONMENT[field]] = str(value)

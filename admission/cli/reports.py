@@ -33,6 +33,7 @@ from admission.cli.common import (
 from admission.contract import ImportResult, OccupancyReport
 from admission.domain.model import Direction
 from admission.domain.wording import duration_words, reason_words
+from admission.i18n import N_, _
 from admission.services import catalog, imports, notices
 from admission.services import reports as report_service
 from admission.services.keys import KeyRing
@@ -41,7 +42,19 @@ from admission.services.reports import AnyReport, OutagesReport, SummaryReport
 T = TypeVar("T")
 
 
-KINDS = ("summary", "passages", "templates", "occupancy", "reasons", "sources", "conflicts", "outages")
+KINDS = (
+    "summary",
+    "passages",
+    "templates",
+    "occupancy",
+    "reasons",
+    "sources",
+    "conflicts",
+    "outages",
+    "lookup-misses",
+)
+# Report titles that are more than their kind's name.
+TITLES = {"lookup-misses": N_("Ticket look-ups that found nothing")}
 STATUS_STYLE = {"admitted": "green", "rejected": "red", "not_a_code": "yellow", "duplicate": "dim"}
 
 
@@ -66,6 +79,8 @@ async def build_report(session: AsyncSession, args: argparse.Namespace) -> AnyRe
         return await report_service.reasons_report(session, period, args.gate)
     if args.kind == "sources":
         return await report_service.sources_report(session, period, args.gate)
+    if args.kind == "lookup-misses":
+        return await report_service.lookup_misses_report(session, period)
     if args.kind == "conflicts":
         return await report_service.conflicts_report(session, tz, args.status, period if named else None)
     return await report_service.outages_report(session, tz, period if named else None)
@@ -101,7 +116,8 @@ def _column_text(name: str, value: Any, tz: ZoneInfo) -> str:
 def print_table(report: AnyReport) -> None:
     tz = ZoneInfo(report.timezone)
     names, rows = report_service.table(report)
-    title = f"{report.kind.capitalize()}: {_period_text(report.start, report.end)} ({report.timezone})"
+    kind = _(TITLES[report.kind]) if report.kind in TITLES else report.kind.capitalize()
+    title = f"{kind}: {_period_text(report.start, report.end)} ({report.timezone})"
     if report.gate:
         title += f", gate {report.gate}"
     table = Table(*(report_service.label(name) for name in names), title=title, title_justify="left")
@@ -322,7 +338,9 @@ def _period_options(parser: argparse.ArgumentParser) -> None:
 
 
 def register(commands: Any) -> None:
-    report = commands.add_parser("report", help="passages, occupancy, verdicts, sources, conflicts, outages")
+    report = commands.add_parser(
+        "report", help="passages, occupancy, verdicts, sources, conflicts, outages, look-up misses"
+    )
     report.add_argument("kind", choices=KINDS)
     _period_options(report)
     report.add_argument("--gate", help="only this gate (passages, templates, reasons, sources)")

@@ -19,6 +19,7 @@ from admission.cli.common import (
     add_serve_options,
     console,
     errors,
+    lookup_limits_to_environment,
     private_folder,
     run,
     settings_from,
@@ -81,7 +82,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from admission.db.migrate import upgrade_database
     from admission.serving import ServeOptions, serve
 
-    settings = settings_from(args)
+    lookup_limits_to_environment(args)
+    settings = settings_from(args)  # reads the limits back, so a wrong one stops here
     with sole_service(settings, args.host, args.port):  # before the schema upgrade, too
         upgrade_database(settings.database_url)  # a new release upgrades the schema in place
         check_issuer_key(settings)  # one clear line now, not a traceback from every worker

@@ -150,6 +150,22 @@ class OutagesReport(ReportBase):
     rows: list[OutageRow]
 
 
+class LookupMissRow(msgspec.Struct, kw_only=True):
+    """Look-ups by a number or code that named no ticket, from one device at one address."""
+
+    device: str
+    address: str
+    misses: int
+    first_at: datetime
+    last_at: datetime
+    last_tried: str  # masked: a miss is often a real number with a typo
+
+
+class LookupMissesReport(ReportBase):
+    row_type: ClassVar[type] = LookupMissRow
+    rows: list[LookupMissRow]  # most misses first
+
+
 class SummaryReport(ReportBase):
     scans: int
     entries: int

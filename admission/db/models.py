@@ -284,6 +284,24 @@ class Outage(Base):
     note: Mapped[str | None] = mapped_column(String(300))
 
 
+class LookupMiss(Base):
+    """A ticket look-up by a number or code that named no ticket: what the look-up limits count
+    (per device and per address) and what managers see of guessing. `tried` is masked: a miss is
+    often a real number with a typo, so no full number is kept."""
+
+    __tablename__ = "lookup_misses"
+    __table_args__ = (
+        Index("ix_lookup_misses_device_id_at", "device_id", "at"),
+        Index("ix_lookup_misses_address_at", "address", "at"),
+        Index("ix_lookup_misses_at", "at"),
+    )
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    at: Mapped[datetime]
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    address: Mapped[str] = mapped_column(String(64))
+    tried: Mapped[str] = mapped_column(String(40))
+
+
 class Notice(Base):
     __tablename__ = "notices"
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)

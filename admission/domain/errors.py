@@ -29,3 +29,12 @@ class ConflictError(DomainError):
 
 class ForbiddenError(DomainError):
     """This caller may not do it, whatever its role in general allows."""
+
+
+class UnknownTicketError(NotFoundError):
+    """A number or code, typed or scanned, names no ticket: a miss, which the look-up limits count."""
+
+
+class UnreadableTicketError(InvalidRequestError):
+    """What was given is no ticket number or code at all (a wrong check digit, a forged code):
+    a miss too, since a guesser learns from it as much as from an unknown number."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from litestar.testing import TestClient
 
 from admission.api.app import create_app
-from admission.config import Settings
+from admission.config import LookupLimits, Settings
 from admission.demo import DemoVenue, seed_demo
 
 
@@ -19,8 +19,11 @@ def seed(database_url: str, data_dir: Path, tickets_per_template: int = 5) -> De
 
 
 @contextmanager
-def api_client(venue: DemoVenue) -> Iterator[TestClient]:  # type: ignore[type-arg]
-    app = create_app(Settings(database_url=venue.database_url, data_dir=Path(venue.data_dir)))
+def api_client(venue: DemoVenue, lookup_limits: LookupLimits | None = None) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    settings = Settings(database_url=venue.database_url, data_dir=Path(venue.data_dir))
+    if lookup_limits is not None:
+        settings.lookup_limits = lookup_limits
+    app = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

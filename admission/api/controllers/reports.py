@@ -24,6 +24,7 @@ from admission.contract import (
     ConflictRow,
     ConflictsReport,
     ImportResult,
+    LookupMissesReport,
     NoticeIn,
     NoticeOut,
     OccupancyReport,
@@ -194,6 +195,16 @@ class ReportController(Controller):
         async with uow.reading() as session:
             period = await optional_period(session, start, end)
             report = await reports.outages_report(session, await venue_zone(session), period)
+        return respond(request, report, output)
+
+    @get("/lookup-misses")
+    async def lookup_misses(
+        self, request: Request, uow: Uow, start: From = None, end: To = None, output: Format = None
+    ) -> Response[LookupMissesReport]:
+        """Ticket look-ups by a number or code that named no ticket, per device and address, most
+        first (numbers masked): someone guessing ticket numbers shows as a long row."""
+        async with uow.reading() as session:
+            report = await reports.lookup_misses_report(session, await period_of(session, start, end))
         return respond(request, report, output)
 
 

@@ -3,13 +3,15 @@ report, the venue's payment set-up and the box office's signing key."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from litestar import Controller, Response, get, post, put
 from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from admission.api.auth import allow
-from admission.api.dependencies import AuthenticatedRequest, Keys, Uow
+from admission.api.dependencies import AuthenticatedRequest, Keys, ServiceSettings, Uow
+from admission.api.lookup_limits import TICKET_LOOKUP, limited
 from admission.api.params import NoncePath, RowId
 from admission.contract import (
     RefundIn,
@@ -51,17 +53,21 @@ class SalesController(Controller):
         # unit of work's second attempt of the other finds it.
         return await uow.write(sales.cancel_by_nonce, request.user, nonce)
 
-    @get(guards=[READERS])
+    @get(guards=[READERS], opt=TICKET_LOOKUP)
     async def find(
         self,
         uow: Uow,
+        settings: ServiceSettings,
         request: AuthenticatedRequest,
         nonce: FromQuery[str | None] = None,
         ticket: FromQuery[str | None] = None,
     ) -> list[SaleOut]:
         """Sales by nonce (a box office finds its own device's only) or by one of their tickets
-        (number or code); else the latest."""
-        return await uow.read(sales.find_sales, request.user, nonce=nonce, ticket_ref=ticket)
+        (number or code, within the look-up limits); else the latest."""
+        find = partial(sales.find_sales, who=request.user, nonce=nonce, ticket_ref=ticket)
+        if ticket is None:
+            return await uow.read(find)
+        return await limited(uow, settings.lookup_limits, request, ticket, find)
 
     @get("/{sale_id:int}", guards=[READERS])
     async def show(self, sale_id: RowId, uow: Uow) -> SaleOut:

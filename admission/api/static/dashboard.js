@@ -114,7 +114,7 @@ function dayQuery() {
 
 async function load() {
   const q = dayQuery();
-  const [venue, me, summary, occupancy, passages, reasons, sources, outages, conflicts, notices] =
+  const [venue, me, summary, occupancy, passages, reasons, sources, outages, conflicts, notices, misses] =
     await Promise.all([
       api("/api/v1/venue"),
       api("/api/v1/devices/me"),
@@ -126,6 +126,7 @@ async function load() {
       api(`/api/v1/reports/outages?${q || "from=today&to=today"}`),
       api("/api/v1/reports/conflicts?status=open"),
       api("/api/v1/notices?active=true"),
+      api(`/api/v1/reports/lookup-misses?${q}`),
     ]);
   state.role = me.role;
   $("venue-name").textContent = venue.name;
@@ -140,6 +141,7 @@ async function load() {
   renderSources(sources);
   renderOutages(outages, axis, clock);
   renderConflicts(conflicts, clock);
+  renderLookupMisses(misses, clock);
   $("updated").textContent = `updated ${clock.format(new Date())}`;
 }
 
@@ -457,6 +459,24 @@ function renderConflicts(report, clock) {
       action.appendChild(button);
     }
     tr.appendChild(action);
+    return tr;
+  }));
+}
+
+function renderLookupMisses(report, clock) {
+  const total = report.rows.reduce((sum, row) => sum + row.misses, 0);
+  setFigure("tile-lookup-misses", total);
+  $("no-lookup-misses").hidden = report.rows.length > 0;
+  $("lookup-misses").tBodies[0].replaceChildren(...report.rows.map((row) => {
+    const tr = el("tr", { "data-device": row.device, "data-address": row.address });
+    tr.append(
+      el("td", {}, row.device),
+      el("td", {}, row.address),
+      el("td", { "data-value": String(row.misses) }, String(row.misses)),
+      el("td", {}, clock.format(new Date(row.first_at))),
+      el("td", {}, clock.format(new Date(row.last_at))),
+      el("td", {}, row.last_tried),
+    );
     return tr;
   }));
 }

@@ -20,6 +20,7 @@ from admission.services.reports.buckets import (
 )
 from admission.services.reports.conflicts import ConflictStatus, conflicts_report, review_conflict
 from admission.services.reports.counting import check_gate
+from admission.services.reports.lookup_misses import lookup_misses_report
 from admission.services.reports.occupancy import occupancy_report
 from admission.services.reports.outages import outages_report, summarise_outages
 from admission.services.reports.passages import passages_report, templates_report
@@ -44,6 +45,7 @@ __all__ = [
     "columns",
     "conflicts_report",
     "label",
+    "lookup_misses_report",
     "make_buckets",
     "occupancy_report",
     "outages_report",

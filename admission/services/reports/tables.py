@@ -14,6 +14,7 @@ import msgspec
 
 from admission.contract import (
     ConflictsReport,
+    LookupMissesReport,
     OccupancyReport,
     OutagesReport,
     PassagesReport,
@@ -21,6 +22,7 @@ from admission.contract import (
     SourcesReport,
     TemplatesReport,
 )
+from admission.i18n import N_, _
 
 AnyReport = (
     PassagesReport
@@ -30,6 +32,7 @@ AnyReport = (
     | SourcesReport
     | ConflictsReport
     | OutagesReport
+    | LookupMissesReport
 )
 
 
@@ -73,11 +76,16 @@ LABELS = {
     "passages_offline": "Passages offline",
     "sales_offline": "Sales offline",
     "registered_at": "All registered",
+    "address": N_("Address"),
+    "misses": N_("Numbers not found"),
+    "first_at": N_("First"),
+    "last_at": N_("Last"),
+    "last_tried": N_("Last tried (masked)"),
 }
 
 
 def label(column: str) -> str:
-    return LABELS.get(column, column.replace("_", " ").capitalize())
+    return _(LABELS.get(column, column.replace("_", " ").capitalize()))
 
 
 def columns(report: AnyReport) -> list[str]:

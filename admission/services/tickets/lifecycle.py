@@ -14,7 +14,11 @@ from admission.contract import PassageOut, TicketDetail, TicketOut
 from admission.db.models import Event, Scan, Ticket
 from admission.domain import codes
 from admission.domain.codes import CodeError, SignedTicket
-from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from admission.domain.errors import (
+    ConflictError,
+    UnknownTicketError,
+    UnreadableTicketError,
+)
 from admission.domain.model import AdmittedPassage, TicketFacts
 from admission.domain.rules import first_use, replay_zone
 from admission.services import catalog, feed
@@ -28,9 +32,9 @@ async def get_ticket(session: AsyncSession, ref: str, *, lock: bool = False) -> 
     try:
         ticket = await find_ticket(session, ref, lock=lock)
     except CodeError as exc:
-        raise InvalidRequestError(f"{exc}: give a 13-digit ticket number or a signed code") from exc
+        raise UnreadableTicketError(f"{exc}: give a 13-digit ticket number or a signed code") from exc
     if ticket is None:
-        raise NotFoundError("no ticket with this number or code")
+        raise UnknownTicketError("no ticket with this number or code")
     return ticket
 
 
