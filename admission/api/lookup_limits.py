@@ -67,8 +67,8 @@ async def limited(
     tried: str,
     look_up: Callable[[AsyncSession], Awaitable[T]],
 ) -> T:
-    """`look_up` for the request's caller, within its miss limits: a miss answers as the look-up
-    does (404, or 422 for what is no ticket code at all) and is counted; too many misses is a 429."""
+    """`look_up` for the request's caller, within its miss limits: a miss (a well-formed number or
+    code naming no ticket) answers 404 and is counted; too many misses is a 429."""
     outcome = await uow.write(limited_lookup, limits, caller_of(request), tried, look_up)
     if isinstance(outcome, TooManyMisses):
         window_minutes = max(1, limits.miss_window_seconds // 60)

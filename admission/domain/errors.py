@@ -36,5 +36,5 @@ class UnknownTicketError(NotFoundError):
 
 
 class UnreadableTicketError(InvalidRequestError):
-    """What was given is no ticket number or code at all (a wrong check digit, a forged code):
-    a miss too, since a guesser learns from it as much as from an unknown number."""
+    """What was given is no ticket number or code at all (a wrong check digit, a forged code).
+    Not a miss for the look-up limits: it tells a guesser nothing it could not compute itself."""

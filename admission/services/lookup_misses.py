@@ -25,7 +25,7 @@ from admission.config import LookupLimits
 from admission.db.models import LookupMiss
 from admission.domain import codes
 from admission.domain.codes import CodeError
-from admission.domain.errors import UnknownTicketError, UnreadableTicketError
+from admission.domain.errors import UnknownTicketError
 
 T = TypeVar("T")
 
@@ -54,7 +54,7 @@ class TooManyMisses(msgspec.Struct, frozen=True, kw_only=True):
 class Missed(msgspec.Struct, frozen=True, kw_only=True):
     """The look-up named no ticket; the miss is recorded and the error is the caller's answer."""
 
-    error: UnknownTicketError | UnreadableTicketError
+    error: UnknownTicketError
 
 
 def masked(tried: str) -> str:
@@ -127,6 +127,8 @@ async def limited_lookup(
             return TooManyMisses(retry_after_seconds=wait, by=by)
     try:
         return await look_up(session)
-    except (UnknownTicketError, UnreadableTicketError) as exc:
+    except UnknownTicketError as exc:
+        # Only a well-formed number or code naming no ticket is a miss: what fails its check digit
+        # or signature (a till's typo, mostly) tells a guesser nothing it could not compute itself.
         session.add(LookupMiss(at=now, device_id=caller.device_id, address=address, tried=masked(tried)))
         return Missed(error=exc)
