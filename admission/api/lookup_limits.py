@@ -116,12 +116,20 @@ def _address_of(request: Request[Any, Any, Any]) -> str:
     return f"address:{get_remote_address(request)}"
 
 
-# The option that marks a route as a look-up by a number or code a person gives.
+# The option that marks a route as a look-up by a number or code a person gives (in its path).
 TICKET_LOOKUP = {"ticket_lookup": True}
 
 
+def lookup_by_query(parameter: str) -> dict[str, str]:
+    """The option marking a route that is a look-up when this query parameter is given."""
+    return {"ticket_lookup": parameter}
+
+
 def _is_lookup(request: Request[Any, Any, Any]) -> bool:
-    return bool(request.scope["route_handler"].opt.get("ticket_lookup"))
+    marked = request.scope["route_handler"].opt.get("ticket_lookup")
+    if isinstance(marked, str):
+        return marked in request.query_params
+    return bool(marked)
 
 
 def lookup_rate_limits(limits: LookupLimits) -> list[DefineMiddleware]:

@@ -104,8 +104,14 @@ def test_all_look_ups_are_limited_generously_per_minute(venue: DemoVenue) -> Non
         assert refused.status_code == 429
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
         assert refused.json()["title"] == "Too many look-ups"
-        # Other routes are not look-ups and are not counted.
+        # Other routes are not look-ups and are not counted; nor is the sales list without a ticket.
         assert client.get("/api/v1/venue", headers=bearer(venue.box_office_token)).status_code == 200
+        assert client.get("/api/v1/sales", headers=bearer(venue.box_office_token)).status_code == 200
+        by_ticket = client.get("/api/v1/sales", params={"ticket": number}, headers=bearer(venue.box_office_token))
+        assert by_ticket.status_code == 429
+        # Another device from the same address: the address made its five look-ups this minute.
+        assert look_up(client, venue.viewer_token, number) == 429
+
 
 
 def test_misses_report_shows_device_address_and_masked_numbers(client: Client, venue: DemoVenue) -> None:

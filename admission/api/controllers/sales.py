@@ -11,7 +11,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from admission.api.auth import allow
 from admission.api.dependencies import AuthenticatedRequest, Keys, ServiceSettings, Uow
-from admission.api.lookup_limits import TICKET_LOOKUP, limited
+from admission.api.lookup_limits import limited, lookup_by_query
 from admission.api.params import NoncePath, RowId
 from admission.contract import (
     RefundIn,
@@ -53,7 +53,7 @@ class SalesController(Controller):
         # unit of work's second attempt of the other finds it.
         return await uow.write(sales.cancel_by_nonce, request.user, nonce)
 
-    @get(guards=[READERS], opt=TICKET_LOOKUP)
+    @get(guards=[READERS], opt=lookup_by_query("ticket"))
     async def find(
         self,
         uow: Uow,
