@@ -13,12 +13,14 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from admission.demo import DemoVenue
+from admission.demo import DEMO_TIMEZONE, DemoVenue
+from admission.domain.codes import damm_check_digit
 from tests.reports.scripted_day import CONFLICT_NONCE, DAY
 from tests.support.live_server import LiveServer
 
@@ -210,3 +212,19 @@ def test_dashboard_asks_for_a_token_and_refuses_a_wrong_one(
         assert demo_venue.viewer_token not in tab.url  # the token is not left in the address bar
     finally:
         tab.close()
+
+
+def test_dashboard_shows_ticket_look_ups_that_found_nothing(
+    demo_venue: DemoVenue, live_server: LiveServer, browser: Browser
+) -> None:
+    with live_server.client(demo_venue.box_office_token) as box_office:
+        for i in range(3):
+            body = f"{600_000_000_000 + i:012d}"
+            assert box_office.get(f"/api/v1/tickets/{body}{damm_check_digit(body)}").status_code == 404
+    today = datetime.now(ZoneInfo(DEMO_TIMEZONE)).date().isoformat()
+    page = render(browser, f"{live_server.url}/dashboard#token={demo_venue.viewer_token}&day={today}")
+    assert page.find("body")[0].attrs["data-state"] == "ready"
+    assert page.by_id("tile-lookup-misses").attrs["data-value"] == "3"
+    rows = [tr.attrs for tr in page.find("tr", inside="lookup-misses") if "data-device" in tr.attrs]
+    assert [(r["data-device"], r["data-address"]) for r in rows] == [("box-office-1", "127.0.0.1")]
+    assert "hidden" in page.by_id("no-lookup-misses").attrs
