@@ -144,3 +144,13 @@ def test_the_venue_folder_and_database_files_are_for_the_service_user_only(
     (data / "admission.db").chmod(0o644)
     assert main(["tokens", "list", "--data-dir", str(data)]) == 0
     assert stat.S_IMODE((data / "admission.db").stat().st_mode) == 0o600
+
+
+def test_serve_refuses_a_look_up_limit_below_one_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ADMISSION_LOOKUP_MISSES_PER_DEVICE", "")  # restored after the test
+    init(tmp_path, capsys)
+    code = main(["serve", "--data-dir", str(tmp_path / "data"), "--lookup-misses-per-device", "0"])
+    assert code == 2
+    assert "ADMISSION_LOOKUP_MISSES_PER_DEVICE must be 1 or more" in capsys.readouterr().err
