@@ -33,7 +33,9 @@ T = TypeVar("T")
 _DEVICE_LOCKS = 7_002_001
 _ADDRESS_LOCKS = 7_002_002
 MAX_ADDRESS = 64
-LAST_TRIED_SHOWN = 4  # digits or characters kept at each end of a masked number or code
+# Digits or characters kept at each end of a masked number or code: enough to see a run of
+# guesses, too few to give back a real number that was mistyped in a digit or two.
+LAST_TRIED_SHOWN = 2
 
 
 class Caller(msgspec.Struct, frozen=True, kw_only=True):
@@ -114,8 +116,8 @@ async def limited_lookup(
     Runs inside the caller's write transaction (see the module's text); what `look_up` writes
     (a void, a reissue) commits with it. On a miss it wrote nothing, since finding the ticket
     comes first."""
-    now = now or datetime.now(UTC)
     await _take_turn(session, caller)
+    now = now or datetime.now(UTC)  # after the wait for the turn: the count is as of now
     window = timedelta(seconds=limits.miss_window_seconds)
     address = caller.address[:MAX_ADDRESS]
     for by, whose, limit in (
