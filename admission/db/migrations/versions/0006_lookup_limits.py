@@ -3,7 +3,7 @@
 - `lookup_misses`: time, device, client address and a masked form of the number or code tried,
   read per device and per address over the limits' window and by the misses report.
 
-Revision ID: 0006_lookup_limits
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-03 12:30:00
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 import admission.db.models
 
-revision = "0006_lookup_limits"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
