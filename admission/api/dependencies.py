@@ -35,6 +35,7 @@ Keys: TypeAlias = NamedDependency[KeyRing]
 Scans: TypeAlias = NamedDependency[ScanQueue]
 ScanCatalogue: TypeAlias = NamedDependency[ScanCatalogCache]
 Notifier: TypeAlias = NamedDependency[ChangeNotifier]
+Config: TypeAlias = NamedDependency[Settings]
 AuthenticatedRequest: TypeAlias = Request[Principal, None, State]
 
 

@@ -49,7 +49,10 @@ def settings_from(args: argparse.Namespace, *, creating: bool = False) -> Settin
     """The settings of the venue these arguments name. Only `init` (creating) may name a venue
     that does not exist yet: any other command run in the wrong folder would otherwise leave an
     empty database there and fail on a missing table."""
-    settings = Settings.load(getattr(args, "database_url", None), getattr(args, "data_dir", None))
+    try:
+        settings = Settings.load(getattr(args, "database_url", None), getattr(args, "data_dir", None))
+    except ValueError as exc:  # a setting from the environment that makes no sense
+        raise CliError(str(exc)) from exc
     database_file = sqlite_file(settings.database_url)
     if not creating and database_file is not None and not database_file.exists():
         raise CliError(

@@ -67,6 +67,7 @@ from admission.contract.sales import (
     MAX_LINE_QUANTITY,
     MAX_LINES,
     MAX_SALE_TICKETS,
+    CertificateIn,
     DeviceDay,
     Email,
     MethodTotals,
@@ -80,6 +81,7 @@ from admission.contract.sales import (
     SalesReport,
     SigningKeyIn,
     SigningKeyOut,
+    TillCertificate,
 )
 from admission.contract.scans import (
     MAX_BATCH,
@@ -142,6 +144,7 @@ __all__ = [
     "BatchResult",
     "BatchStatus",
     "Cents",
+    "CertificateIn",
     "Change",
     "ChangeKind",
     "ChangesPage",
@@ -224,6 +227,7 @@ __all__ = [
     "TicketState",
     "TicketStatus",
     "TicketSummary",
+    "TillCertificate",
     "VenueData",
     "VenueFile",
     "VenueIn",
