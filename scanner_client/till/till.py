@@ -334,6 +334,17 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         await self.renew_certificate()
         self.notify()
 
+    def offline_selling_words(self) -> str:
+        """Until when this till may sell offline (its certificate's end, in the venue's time), or
+        why it may not: for the status bar, so the seller knows before the link goes."""
+        now = self.clock()
+        refusal = certificate.offline_refusal(self.store, self.key_id, now)
+        held = self.store.certificate
+        if refusal is not None or held is None:
+            return refusal or ""
+        until = held.not_after.astimezone(self.tz)
+        return _("offline sales until {moment}").format(moment=f"{until:%Y-%m-%d %H:%M}")
+
     async def renew_certificate(self, *, force: bool = False) -> bool:
         """Renew the key's certificate when a third of its time has passed (or `force`); returns
         whether a new one was kept. A refused answer leaves the one the till has."""

@@ -74,12 +74,15 @@ async def test_the_till_renews_its_certificate_online_and_sells_offline_only_wit
         assert renewed is not None and till.store.certificate_received_at == later
         assert renewed.not_after >= first.not_after
         assert (await till.sync_once()).errors == [] and till.store.certificate_received_at == later
+        until = renewed.not_after.astimezone(till.tz)
+        assert till.offline_selling_words() == f"offline sales until {until:%Y-%m-%d %H:%M}"
 
         live_server.stop()
         cash = PaymentIn(method=PaymentMethod.CASH, amount_cents=2500)
         till.clock = lambda: renewed.not_after + timedelta(minutes=1)
         with pytest.raises(SaleProblem, match="certificate has expired"):
             await till.sell([_day_ticket(till)], cash)
+        assert "certificate has expired" in till.offline_selling_words()
         till.clock = lambda: renewed.not_after - timedelta(minutes=5)
         sale = await till.sell([_day_ticket(till)], cash)
         assert sale.offline and len(sale.tickets) == 1
