@@ -34,18 +34,21 @@ class Worker(msgspec.Struct, frozen=True, kw_only=True):
     @classmethod
     async def start(cls, settings: Settings) -> Worker:
         db = Database(settings.database_url)
+        changed_file = settings.data_dir / TOKENS_CHANGED
         async with db.read_session() as session:
-            keys = await KeyRing.load(session, settings.data_dir)
+            keys = await KeyRing.load(session, settings.data_dir, changed_file)
         notifier = ChangeNotifier(db)
         await notifier.start()
-        tokens = TokenAuthenticator(settings.token_cache_seconds, settings.data_dir / TOKENS_CHANGED)
+        tokens = TokenAuthenticator(settings.token_cache_seconds, changed_file)
 
         def tokens_revoked() -> None:  # this worker at once, the others at their next request
             tokens.forget()
+            keys.forget()  # a revoked device's keys too: its codes are judged anew
             with contextlib.suppress(OSError):  # a read-only folder: the others wait out their cache
                 announce_token_change(settings.data_dir)
 
-        # What a committed change means for this worker: its long polls wake, its tokens are reread.
+        # What a committed change means for this worker: its long polls wake, its tokens and
+        # keys are reread.
         uow = UnitOfWork(db, {"feed_grew": notifier.poke, "tokens_revoked": tokens_revoked})
         scan_catalog = ScanCatalogCache()
         scans = ScanQueue(uow, keys, scan_catalog)

@@ -69,6 +69,7 @@ from admission.contract.sales import (
     MAX_LINE_QUANTITY,
     MAX_LINES,
     MAX_SALE_TICKETS,
+    CertificateIn,
     DeviceDay,
     Email,
     MethodTotals,
@@ -82,6 +83,7 @@ from admission.contract.sales import (
     SalesReport,
     SigningKeyIn,
     SigningKeyOut,
+    TillCertificate,
 )
 from admission.contract.scans import (
     MAX_BATCH,
@@ -144,6 +146,7 @@ __all__ = [
     "BatchResult",
     "BatchStatus",
     "Cents",
+    "CertificateIn",
     "Change",
     "ChangeKind",
     "ChangesPage",
@@ -228,6 +231,7 @@ __all__ = [
     "TicketState",
     "TicketStatus",
     "TicketSummary",
+    "TillCertificate",
     "VenueData",
     "VenueFile",
     "VenueIn",

@@ -117,6 +117,12 @@ class KeyData(msgspec.Struct, kw_only=True):
     public_key: str  # raw Ed25519 public key, hex
     device: str | None  # None: the service's own issuer key
     revoked: bool
+    # A till's key: codes issued from `revoked_at` on are refused, earlier ones stay valid; its
+    # certificate (`not_before`..`not_after`) bounds when its codes may have been issued. Absent
+    # from releases that did not keep them (a revoked key then vouches for nothing).
+    revoked_at: datetime | None = None
+    not_before: datetime | None = None
+    not_after: datetime | None = None
 
 
 class TicketData(msgspec.Struct, kw_only=True):

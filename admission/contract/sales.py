@@ -9,6 +9,7 @@ import msgspec
 
 from admission.contract.common import Cents, Id, Nonce
 from admission.contract.tickets import TicketOut
+from admission.domain import certificates
 from admission.domain.payments import PaymentIn, PaymentMethod
 
 MAX_LINES = 50
@@ -102,6 +103,16 @@ class SigningKeyIn(msgspec.Struct, kw_only=True):
 class SigningKeyOut(msgspec.Struct, kw_only=True):
     key_id: int
     device: str
+
+
+# The certificate's wire shape is the domain's: a till verifies its signature itself.
+TillCertificate = certificates.TillCertificate
+
+
+class CertificateIn(msgspec.Struct, kw_only=True):
+    """A till asks for (a renewal of) the certificate of one of its own keys."""
+
+    key_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 
 
 class MethodTotals(msgspec.Struct, kw_only=True):

@@ -87,6 +87,10 @@ class IssuerKey(Base):
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # A till's key is certified for a while (renewed online): codes it issued outside the window
+    # are refused. None on the service's own keys.
+    not_before: Mapped[datetime | None]
+    not_after: Mapped[datetime | None]
 
 
 event_templates = Table(
@@ -310,4 +314,3 @@ class Notice(Base):
     ends_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
-

@@ -26,8 +26,12 @@ _TO_INT_DIGITS = str.maketrans(ALPHABET, "0123456789abcdefghijklmnopqr")
 _NOT_ALPHABET = re.compile(f"[^{ALPHABET}]")
 
 CODE_VERSION = 1
+# A till signs codes of version 2: the same layout, but the field that names an event in version
+# 1 carries the minute the code was issued (a till never sells event tickets offline). Gates and
+# the service judge a till's code by that minute against its key's certificate and revocation.
+ISSUED_CODE_VERSION = 2
 MAX_SERIAL = 2**63  # serials are 1 .. 2**63 - 1: a signed BIGINT column holds them
-_PAYLOAD = struct.Struct(">BHQIIII")  # version, key id, serial, template, event, from, until
+_PAYLOAD = struct.Struct(">BHQIIII")  # version, key id, serial, template, event or issued, from, until
 _SIGNATURE_BYTES = 64
 _SIGNED_BYTES = _PAYLOAD.size + _SIGNATURE_BYTES
 SIGNED_CODE_LENGTH = 152  # symbols needed for 91 bytes in base 28
@@ -56,6 +60,9 @@ class SignedTicket(msgspec.Struct, frozen=True):
     event_id: int | None = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+    # When a till signed it, to the minute (version 2 codes); None in the service's own codes
+    # and in the codes tills signed before they carried it.
+    issued_at: datetime | None = None
 
 
 # Every string of three symbols, in counting order: encoding takes three symbols per divmod
@@ -117,12 +124,15 @@ def _from_minutes(minutes: int) -> datetime | None:
 
 
 def sign_ticket(ticket: SignedTicket, private_key: Ed25519PrivateKey) -> str:
+    if ticket.issued_at is not None and ticket.event_id is not None:
+        raise ValueError("a code carries either an event or its issue time, not both")
+    version = CODE_VERSION if ticket.issued_at is None else ISSUED_CODE_VERSION
     payload = _PAYLOAD.pack(
-        CODE_VERSION,
+        version,
         ticket.key_id,
         ticket.serial,
         ticket.template_id,
-        ticket.event_id or 0,
+        _to_minutes(ticket.issued_at) if ticket.issued_at is not None else ticket.event_id or 0,
         _to_minutes(ticket.valid_from),
         _to_minutes(ticket.valid_until),
     )
@@ -135,9 +145,13 @@ def read_signed_code(code: str) -> tuple[SignedTicket, bytes, bytes]:
         raise CodeError("code has the wrong length")
     raw = decode_symbols(code, _SIGNED_BYTES)
     payload, signature = raw[: _PAYLOAD.size], raw[_PAYLOAD.size :]
-    version, key_id, serial, template_id, event_id, valid_from, valid_until = _PAYLOAD.unpack(payload)
-    if version != CODE_VERSION:
+    version, key_id, serial, template_id, fifth, valid_from, valid_until = _PAYLOAD.unpack(payload)
+    if version not in (CODE_VERSION, ISSUED_CODE_VERSION):
         raise CodeError(f"unknown code version {version}")
+    issued = version == ISSUED_CODE_VERSION
+    if issued and fifth == 0:
+        raise CodeError("code states no issue time: forged or damaged")
+    event_id = None if issued else fifth
     if not 0 < serial < MAX_SERIAL:  # no ticket carries it: forged or damaged, and no row could hold it
         raise CodeError("code states an impossible serial: forged or damaged")
     ticket = SignedTicket(
@@ -147,6 +161,7 @@ def read_signed_code(code: str) -> tuple[SignedTicket, bytes, bytes]:
         event_id=event_id or None,
         valid_from=_from_minutes(valid_from),
         valid_until=_from_minutes(valid_until),
+        issued_at=_from_minutes(fifth) if issued else None,
     )
     return ticket, payload, signature
 

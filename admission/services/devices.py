@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import DeviceIn, DeviceOut, IssuedToken, Role
+from admission.contract import ChangeKind, DeviceIn, DeviceOut, IssuedToken, Role
 from admission.db.models import Device, Gate, IssuerKey, Token
 from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from admission.services import feed, keys
@@ -63,9 +63,9 @@ async def device_out(session: AsyncSession, device: Device) -> DeviceOut:
     gate = await session.get(Gate, device.gate_id) if device.gate_id else None
     key_id = await session.scalar(select(IssuerKey.key_id).where(IssuerKey.device_id == device.id))
     legacy = await session.scalar(
-        select(Token.id).where(
-            Token.device_id == device.id, Token.revoked_at.is_(None), Token.prefix == LEGACY_PREFIX
-        ).limit(1)
+        select(Token.id)
+        .where(Token.device_id == device.id, Token.revoked_at.is_(None), Token.prefix == LEGACY_PREFIX)
+        .limit(1)
     )
     return DeviceOut(
         id=device.id,
@@ -149,18 +149,24 @@ async def show_device(session: AsyncSession, device_id: int) -> DeviceOut:
 
 
 async def revoke_device(session: AsyncSession, device_id: int) -> DeviceOut:
-    """Revoke the device, every token it holds and its signing key."""
+    """Revoke the device, every token it holds and every signing key it registered."""
     device = await get_device(session, device_id)
     now = datetime.now(UTC)
     device.revoked_at = device.revoked_at or now
     await session.execute(
         update(Token).where(Token.device_id == device_id, Token.revoked_at.is_(None)).values(revoked_at=now)
     )
-    key = await session.scalar(select(IssuerKey).where(IssuerKey.device_id == device_id))
-    if key is not None and key.revoked_at is None:
+    # Every key the device ever registered (a till re-enrolled on a new PC holds several): codes
+    # issued with any of them from now on are refused, by every worker and every gate.
+    held = await session.scalars(
+        select(IssuerKey).where(IssuerKey.device_id == device_id, IssuerKey.revoked_at.is_(None))
+    )
+    changed: list[tuple[ChangeKind, str, object]] = []
+    for key in held:
         key.revoked_at = now
-        await feed.emit(session, "key", str(key.key_id), keys.key_data(key, device.name))
-    after_commit(session, "tokens_revoked")
+        changed.append(("key", str(key.key_id), keys.key_data(key, device.name)))
+    await feed.emit_many(session, changed)
+    after_commit(session, "tokens_revoked")  # tokens and keys, on every worker
     return await device_out(session, device)
 
 

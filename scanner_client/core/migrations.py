@@ -238,6 +238,16 @@ def _numbers_out_of_the_snapshot(db: sqlite3.Connection) -> None:
     db.execute("UPDATE config SET value = '0' WHERE key = 'cursor'")
 
 
+# A till's key is judged by its certificate and its revocation time (admission.domain.certificates):
+# the feed's key changes carry them, and the service sends a fresh change of every till key when it
+# is upgraded, so a synced store learns them without reading the feed again.
+_KEY_STANDING = _statements(
+    "ALTER TABLE issuer_keys ADD COLUMN revoked_at REAL",
+    "ALTER TABLE issuer_keys ADD COLUMN not_before REAL",
+    "ALTER TABLE issuer_keys ADD COLUMN not_after REAL",
+)
+
+
 MIGRATIONS = (
     Migration("device configuration and counters", _CONFIGURATION),
     Migration("catalogue snapshot from the change feed", _SNAPSHOT),
@@ -250,6 +260,7 @@ MIGRATIONS = (
     Migration("gate passages whose verdict is not yet shown", _UNSEEN_PASSAGES),
     Migration("device token into a file of its own", _token_into_its_own_file),
     Migration("ticket numbers replaced by their keyed hashes", _numbers_out_of_the_snapshot),
+    Migration("issuer keys with their certificate and revocation time", _KEY_STANDING),
 )
 
 

@@ -8,6 +8,7 @@ transaction, so a sync cut off anywhere resumes where it stopped.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,8 +30,11 @@ from admission.contract import (
     TicketData,
     VenueData,
 )
+from admission.domain.certificates import KeyStanding
 from admission.domain.number_hash import NumberHasher, NumberHashSpecError
 from scanner_client.core.database import StoreBase, epoch, from_epoch, put_config, to_epoch
+
+log = logging.getLogger(__name__)
 
 # A ticket's number is never kept here, only its slow keyed hash (admission.domain.number_hash):
 # a stolen gate must not hand over the numbers of everyone with a ticket.
@@ -114,8 +118,17 @@ def _apply_reference(db: sqlite3.Connection, change: Change) -> None:
     elif change.kind == "key":
         key = msgspec.json.decode(raw, type=KeyData)
         db.execute(
-            "INSERT OR REPLACE INTO issuer_keys(key_id, public_key, device, revoked) VALUES (?,?,?,?)",
-            (key.key_id, key.public_key, key.device, key.revoked),
+            "INSERT OR REPLACE INTO issuer_keys(key_id, public_key, device, revoked, revoked_at, "
+            "not_before, not_after) VALUES (?,?,?,?,?,?,?)",
+            (
+                key.key_id,
+                key.public_key,
+                key.device,
+                key.revoked,
+                to_epoch(key.revoked_at),
+                to_epoch(key.not_before),
+                to_epoch(key.not_after),
+            ),
         )
     elif change.kind == "venue":
         venue = msgspec.json.decode(raw, type=VenueData)
@@ -277,10 +290,39 @@ class SnapshotStore(StoreBase):
         return [str(r[0]) for r in self._db.execute("SELECT name FROM gates ORDER BY name")]
 
     def issuer_keys(self) -> list[KeyData]:
+        rows = self._db.execute(
+            "SELECT key_id, public_key, device, revoked, revoked_at, not_before, not_after FROM issuer_keys"
+        )
         return [
-            KeyData(key_id=int(k), public_key=str(p), device=d, revoked=bool(r))
-            for k, p, d, r in self._db.execute("SELECT key_id, public_key, device, revoked FROM issuer_keys")
+            KeyData(
+                key_id=int(k),
+                public_key=str(p),
+                device=d,
+                revoked=bool(r),
+                revoked_at=from_epoch(revoked_at),
+                not_before=from_epoch(not_before),
+                not_after=from_epoch(not_after),
+            )
+            for k, p, d, r, revoked_at, not_before, not_after in rows
         ]
+
+    def key_standings(self) -> dict[int, KeyStanding]:
+        """Each issuer key's standing, as the rules judge codes by it; a malformed key is left out."""
+        standings = {}
+        for key in self.issuer_keys():
+            try:
+                standings[key.key_id] = KeyStanding.parse(
+                    key.key_id,
+                    key.public_key,
+                    till=key.device is not None,
+                    not_before=key.not_before,
+                    not_after=key.not_after,
+                    revoked=key.revoked,
+                    revoked_at=key.revoked_at,
+                )
+            except ValueError:
+                log.warning("issuer key %s in the feed is malformed; ignored", key.key_id)
+        return standings
 
     def current_notices(self, now: datetime) -> list[str]:
         """The notices to show now: not ended early, and not past their end."""

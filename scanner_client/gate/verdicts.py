@@ -2,9 +2,10 @@
 
 From the scanned string to a Decision: normalise and classify the code, find the ticket's facts
 (by number in the synced snapshot, or by verifying the signed code with the synced issuer keys,
-which also admits tickets sold after the last sync), collect its admitted passages (from the
-feed and from this device's own unsynced log) and ask `decide`. Anything that is not a ticket
-code (garbage, binary noise, overlong input) is a REJECT `invalid`, never an exception.
+which also admits tickets sold after the last sync by a till whose key vouched for them then),
+collect its admitted passages (from the feed and from this device's own unsynced log) and ask
+`decide`. Anything that is not a ticket code (garbage, binary noise, overlong input) is a REJECT
+`invalid`, never an exception.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import msgspec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from admission.domain.codes import MAX_SCAN_LENGTH, CodeError, SignedTicket, classify_scan, verify_signed_code
+from admission.domain.certificates import KeyStanding, verify_code
+from admission.domain.codes import MAX_SCAN_LENGTH, CodeError, SignedTicket, classify_scan
 from admission.domain.model import Decision, Direction, GateInfo, TicketFacts
 from admission.domain.rules import decide, reject_invalid
 from scanner_client.core.snapshot import StoredTicket
@@ -39,7 +40,7 @@ class LocalJudge:
     def __init__(self, store: GateStore) -> None:
         self.store = store
         self._generation = -1
-        self._keys: dict[int, Ed25519PublicKey] = {}
+        self._keys: dict[int, KeyStanding] = {}
         self._tz = ZoneInfo("UTC")
 
     @property
@@ -50,15 +51,8 @@ class LocalJudge:
     def _refresh(self) -> None:
         if self._generation == self.store.generation:
             return
-        keys: dict[int, Ed25519PublicKey] = {}
-        for key in self.store.issuer_keys():
-            if key.revoked:  # codes signed with a revoked key (e.g. a stolen till) are not accepted
-                continue
-            try:
-                keys[key.key_id] = Ed25519PublicKey.from_public_bytes(bytes.fromhex(key.public_key))
-            except ValueError:
-                log.warning("issuer key %s in the feed is malformed; ignored", key.key_id)
-        self._keys = keys
+        # A revoked till's key stays: the tickets it sold before its revocation are still admitted.
+        self._keys = self.store.key_standings()
         self._tz = self.store.timezone()
         self._generation = self.store.generation
 
@@ -82,7 +76,9 @@ class LocalJudge:
                 return Judgement(reject_invalid("Unknown ticket number"))
             facts = self._facts(stored)
         else:
-            signed = verify_signed_code(scanned.value, self._keys)
+            # A till's code counts if it was issued within its key's certificate and before the
+            # key's revocation, as the feed last told (admission.domain.certificates).
+            signed = verify_code(scanned.value, self._keys, at)
             stored = self.store.ticket_by_serial(signed.serial)
             # A ticket sold after the last sync is not in the snapshot: its signature vouches for it.
             facts = self._facts(stored if stored is not None else signed)

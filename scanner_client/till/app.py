@@ -103,6 +103,8 @@ class BoxOfficeApp(App[None]):
         ]
         if till.problem:
             parts.append(till.problem)
+        if offline := till.offline_selling_words():
+            parts.append(offline)
         status.update("  ·  ".join(parts))
         self.main("#rules", Static).update("\n".join(s.text for s in till.payment_statuses()))
         self.till_screen.show_notices(till.store.current_notices(till.clock()))

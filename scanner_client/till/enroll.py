@@ -7,12 +7,15 @@
   the public key is registered for that device (POST /api/v1/sales/signing-key).
 Either way the Ed25519 private key is made here and never leaves this PC (PEM, mode 0600, in the
 data folder); gates learn the public key from the change feed, so they admit tickets this till
-sells offline at once. A re-enrolled PC gets a new key; the old one stays valid on the server,
-because tickets sold with it are in visitors' hands.
+sells offline at once. The service certifies the key for a while (till/certificate.py): the
+first certificate is fetched here, and the till renews it by itself while online. A re-enrolled
+PC gets a new key; tickets the old one signed while it was certified stay valid, because they are
+in visitors' hands (revoking the device ends every key it holds).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,8 +25,10 @@ import msgspec
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from admission.domain.codes import public_hex
+from admission.domain.codes import now_utc, public_hex
 from scanner_client.core.feed import pull_snapshot
+from scanner_client.core.remote import ServerRefused
+from scanner_client.till.certificate import CertificateRefused, renew
 from scanner_client.till.remote import BoxOfficeRemote
 from scanner_client.till.store import TillStore
 
@@ -112,6 +117,9 @@ async def enroll_box_office(
     try:
         changes = await pull_snapshot(store, own)
         config = await own.payment_config()
+        # Without a certificate the till cannot sell offline; it asks again at every sync.
+        with contextlib.suppress(ServerRefused, CertificateRefused):
+            await renew(store, own, key_id, now_utc())
     finally:
         await own.aclose()
     device_name, device_id = device

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from admission.contract import (
+    CertificateIn,
     EventData,
     IssuedToken,
     RefundIn,
@@ -18,6 +19,7 @@ from admission.contract import (
     SigningKeyOut,
     TemplateData,
     TicketOut,
+    TillCertificate,
 )
 from admission.domain.payments import PaymentConfig
 from scanner_client.core.remote import Remote, problem_text
@@ -67,6 +69,12 @@ class BoxOfficeRemote(Remote):
     async def register_signing_key(self, public_key_hex: str) -> SigningKeyOut:
         body = SigningKeyIn(public_key=public_key_hex)
         return self._decode(await self._request("POST", "/sales/signing-key", body=body), SigningKeyOut)
+
+    async def certify_key(self, key_id: int) -> TillCertificate:
+        """A (renewed) certificate of this till's key, signed with the venue's issuer key."""
+        body = CertificateIn(key_id=key_id)
+        path = "/sales/signing-key/certificate"
+        return self._decode(await self._request("POST", path, body=body), TillCertificate)
 
     async def create_box_office(self, name: str, public_key_hex: str) -> IssuedToken:
         """Admin only: a new box_office device holding this public key; returns its own token."""

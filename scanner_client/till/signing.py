@@ -2,7 +2,8 @@
 
 Every gate learned the key's public half from the change feed when the till was enrolled, so
 gates admit these tickets at once, online or not. They carry no ticket number: the signed code
-(QR) is the ticket.
+(QR) is the ticket. Each code says when it was issued (to the minute): gates admit it if that lies
+within the key's certificate and before any revocation of the key (certificate.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from admission.contract import TemplateData
-from admission.domain.codes import SignedTicket, new_serial, sign_ticket
+from admission.domain.codes import SignedTicket, new_serial, sign_ticket, to_code_precision
 from admission.domain.templates import stamp_validity
 from scanner_client.till.printing import IssuedTicket
 
@@ -31,6 +32,7 @@ class OfflineSigner:
             template_id=template.id,
             valid_from=valid_from,
             valid_until=valid_until,
+            issued_at=to_code_precision(sold_at),
         )
         return IssuedTicket(
             serial=str(signed.serial),

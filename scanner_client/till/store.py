@@ -24,7 +24,7 @@ from pathlib import Path
 
 import msgspec
 
-from admission.contract import SaleIn, SaleOut
+from admission.contract import SaleIn, SaleOut, TillCertificate
 from scanner_client.core.database import epoch, from_epoch, instant
 from scanner_client.core.paths import private_folder
 from scanner_client.core.store import LocalStore
@@ -37,6 +37,7 @@ _LEGACY_TICKET = (
     "serial, template_id, event_id, valid_from, valid_until, void, void_reason, "
     "entries_carried, first_used_at"
 )
+_LEGACY_KEY = "key_id, public_key, device, revoked"
 _SNAPSHOT_TABLES = ("templates", "events", "gates", "notices", "issuer_keys", "tickets", "feed_passages")
 _SNAPSHOT_CONFIG = ("cursor", "last_sync_at", "venue_name", "timezone")
 
@@ -94,6 +95,28 @@ class TillStore(LocalStore):
     @property
     def install_id(self) -> str:
         return self.get_config("install_id") or ""
+
+    @property
+    def certificate(self) -> TillCertificate | None:
+        """The newest certificate of this till's key the service gave it (signature checked then)."""
+        raw = self.get_config("certificate")
+        if raw is None:
+            return None
+        try:
+            return msgspec.json.decode(raw, type=TillCertificate)
+        except msgspec.DecodeError:
+            return None
+
+    @property
+    def certificate_received_at(self) -> datetime | None:
+        raw = self.get_config("certificate_received_at")
+        return None if raw is None else datetime.fromisoformat(raw)
+
+    def keep_certificate(self, certificate: TillCertificate, received_at: datetime) -> None:
+        self.set_config(
+            certificate=msgspec.json.encode(certificate).decode(),
+            certificate_received_at=received_at.isoformat(),
+        )
 
     def new_nonce(self, device: str) -> str:
         """A nonce never used before on this device, committed before it is used."""
@@ -191,7 +214,10 @@ class TillStore(LocalStore):
             try:
                 with self.transaction() as db:
                     for table in _SNAPSHOT_TABLES:
-                        if table != "tickets":
+                        if table == "issuer_keys":  # release 0.1 kept no certificate nor revocation time
+                            db.execute(f"INSERT OR REPLACE INTO main.{table}({_LEGACY_KEY}) "
+                                       f"SELECT {_LEGACY_KEY} FROM legacy.{table}")  # fmt: skip
+                        elif table != "tickets":
                             db.execute(f"INSERT OR REPLACE INTO main.{table} SELECT * FROM legacy.{table}")
                     # never the numbers: their hashes come with the feed, read again from its start
                     db.execute(f"INSERT OR REPLACE INTO main.tickets({_LEGACY_TICKET}) "

@@ -17,6 +17,7 @@ are the client core's (core/client.py).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -31,11 +32,13 @@ from admission.domain import payments
 from admission.domain.codes import now_utc
 from admission.domain.model import TemplateKind
 from admission.domain.payments import MethodStatus, PaymentConfig, PaymentIn, PaymentRefused
+from admission.i18n import _
 from scanner_client.core.client import ClientCore, Loop
 from scanner_client.core.connectivity import Clock
 from scanner_client.core.outbox import Outbox
 from scanner_client.core.remote import ServerRefused, ServerUnavailable, problem_text
 from scanner_client.core.report import SyncReport
+from scanner_client.till import certificate
 from scanner_client.till.printer import TicketPrinter, payment_words
 from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket
 from scanner_client.till.receipts import Receipt, ReceiptLine
@@ -53,6 +56,8 @@ from scanner_client.till.sale import (
 )
 from scanner_client.till.signing import OfflineSigner
 from scanner_client.till.store import LocalSale, TillStore
+
+log = logging.getLogger(__name__)
 
 UPLOAD_TIME_LIMIT = 30.0  # a queued sale is posted without a seller waiting for it
 
@@ -246,6 +251,9 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         if self.signer is None:
             raise SaleProblem("this till has no signing key, so it cannot sell offline: enroll it again")
         sold_at = self.clock()
+        refusal = certificate.offline_refusal(self.store, self.key_id, sold_at)
+        if refusal is not None:  # gates would refuse what it signs now
+            raise SaleProblem(refusal)
         tickets = [
             self.signer.sign(line.template, sold_at, self.tz) for line in lines for _ in range(line.quantity)
         ]
@@ -323,7 +331,34 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         report.changes = await self.pull_changes()
         config = await self.remote.payment_config()
         self.store.set_config(payment_config=msgspec.json.encode(config).decode())
+        await self.renew_certificate()
         self.notify()
+
+    def offline_selling_words(self) -> str:
+        """Until when this till may sell offline (its certificate's end, in the venue's time), or
+        why it may not: for the status bar, so the seller knows before the link goes."""
+        now = self.clock()
+        refusal = certificate.offline_refusal(self.store, self.key_id, now)
+        held = self.store.certificate
+        if refusal is not None or held is None:
+            return refusal or ""
+        until = held.not_after.astimezone(self.tz)
+        return _("offline sales until {moment}").format(moment=f"{until:%Y-%m-%d %H:%M}")
+
+    async def renew_certificate(self, *, force: bool = False) -> bool:
+        """Renew the key's certificate when a third of its time has passed (or `force`); returns
+        whether a new one was kept. A refused answer leaves the one the till has."""
+        assert self.remote is not None
+        now = self.clock()
+        if self.key_id is None or not (force or certificate.renewal_due(self.store, self.key_id, now)):
+            return False
+        try:
+            await certificate.renew(self.store, self.remote, self.key_id, now)
+        except certificate.CertificateRefused as exc:
+            log.warning("the service's certificate was not taken: %s", exc)
+            self.problem = _("certificate refused: {reason}").format(reason=exc)
+            return False
+        return True
 
     async def _post_sale(self, batch: Sequence[LocalSale], report: SyncReport) -> None:
         assert self.remote is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar.testing import TestClient
@@ -16,9 +17,14 @@ class TillKey:
     key_id: int
     private: Ed25519PrivateKey = field(repr=False)
 
-    def sign(self, template_id: int, event_id: int | None = None) -> str:
+    def sign(self, template_id: int, event_id: int | None = None, issued_at: datetime | None = None) -> str:
+        """A code as a till signs it; with `issued_at`, one that says when it was issued."""
         ticket = SignedTicket(
-            key_id=self.key_id, serial=new_serial(), template_id=template_id, event_id=event_id
+            key_id=self.key_id,
+            serial=new_serial(),
+            template_id=template_id,
+            event_id=event_id,
+            issued_at=issued_at,
         )
         return sign_ticket(ticket, self.private)
 

@@ -8,8 +8,9 @@ import httpx
 import msgspec
 from litestar.testing import TestClient
 
-from admission.contract import ChangesPage
+from admission.contract import ChangesPage, TillCertificate
 from admission.demo import DemoVenue
+from admission.domain.codes import now_utc
 from admission.domain.model import Direction
 from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.enroll import enroll as enroll_gate
@@ -25,7 +26,8 @@ from tests.support.venues import bearer
 
 
 def offline_till(folder: Path, client: TestClient, venue: DemoVenue) -> Till:  # type: ignore[type-arg]
-    """A till enrolled as box-office-1 through the in-process service, then cut off (no server)."""
+    """A till enrolled as box-office-1 through the in-process service, with the certificate of its
+    key, then cut off (no server)."""
     store = open_till_store(folder)
     key = register_till_key(client, venue.box_office_token)
     page = client.get(
@@ -33,6 +35,13 @@ def offline_till(folder: Path, client: TestClient, venue: DemoVenue) -> Till:  #
     )
     changes = msgspec.json.decode(page.content, type=ChangesPage)
     store.apply_changes(changes.changes, changes.cursor)
+    certified = client.post(
+        "/api/v1/sales/signing-key/certificate",
+        json={"key_id": key.key_id},
+        headers=bearer(venue.box_office_token),
+    )
+    assert certified.status_code == 200, certified.text
+    store.keep_certificate(msgspec.json.decode(certified.content, type=TillCertificate), now_utc())
     config = client.get("/api/v1/sales/payment-methods", headers=bearer(venue.box_office_token))
     store.set_config(
         server_url="http://127.0.0.1:9",

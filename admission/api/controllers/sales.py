@@ -14,6 +14,7 @@ from admission.api.dependencies import AuthenticatedRequest, Keys, ServiceSettin
 from admission.api.lookup_limits import limited, lookup_by_query
 from admission.api.params import NoncePath, RowId
 from admission.contract import (
+    CertificateIn,
     RefundIn,
     SaleCancelOut,
     SaleIn,
@@ -21,6 +22,7 @@ from admission.contract import (
     SalesReport,
     SigningKeyIn,
     SigningKeyOut,
+    TillCertificate,
 )
 from admission.domain.payments import PaymentConfig
 from admission.services import sales
@@ -97,7 +99,27 @@ class SalesController(Controller):
 
     @post("/signing-key", guards=[SELLERS], status_code=201)
     async def register_signing_key(
-        self, data: JSONBody[SigningKeyIn], uow: Uow, request: AuthenticatedRequest
+        self,
+        data: JSONBody[SigningKeyIn],
+        uow: Uow,
+        settings: ServiceSettings,
+        request: AuthenticatedRequest,
     ) -> SigningKeyOut:
         """A box office's own public key (made at enrollment); gates learn it from the feed."""
-        return await uow.write(sales.register_signing_key, request.user, data)
+        lifetime = settings.till_certificate_lifetime
+        return await uow.write(sales.register_signing_key, request.user, data, lifetime)
+
+    @post("/signing-key/certificate", guards=[SELLERS], status_code=200)
+    async def certify_signing_key(
+        self,
+        data: JSONBody[CertificateIn],
+        uow: Uow,
+        keys: Keys,
+        settings: ServiceSettings,
+        request: AuthenticatedRequest,
+    ) -> TillCertificate:
+        """A certificate of one of this box office's own keys, signed with the venue's issuer key:
+        the till may sign tickets offline until `not_after`; it asks again (renews) while online.
+        404 for a key that is not this device's, 409 for a revoked one."""
+        lifetime = settings.till_certificate_lifetime
+        return await uow.write(sales.certify_key, keys, request.user, data, lifetime)

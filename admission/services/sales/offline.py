@@ -13,18 +13,18 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import SaleIn
 from admission.db.models import IssuerKey, Sale, Ticket
-from admission.domain import codes, payments
+from admission.domain import certificates, codes, payments
+from admission.domain.certificates import KeyStanding
 from admission.domain.codes import CodeError, SignedTicket
 from admission.domain.errors import ConflictError, InvalidRequestError
 from admission.domain.model import TemplateKind
 from admission.domain.payments import PaymentConfig
-from admission.services import feed, tickets
+from admission.services import feed, keys, tickets
 from admission.services.devices import Principal
 from admission.services.sales.lines import PricedLine, card_brand, new_sale, priced_lines
 
@@ -44,7 +44,7 @@ async def record_offline(session: AsyncSession, who: Principal, data: SaleIn, co
             )
     total = sum(p.total_cents for p in priced)
     payments.check_payment(config, data.payment, total, offline=True)
-    signed = await _verified_codes(session, who, data.tickets)
+    signed = await _verified_codes(session, who, data.tickets, sold_at)
     _check_codes_match_lines(signed, priced)
     sale = new_sale(who, data, priced, sold_at, card_brand(data.payment))
     session.add(sale)
@@ -64,9 +64,11 @@ def _offline_time(sold_at: datetime | None) -> datetime:
 
 
 async def _verified_codes(
-    session: AsyncSession, who: Principal, raw_codes: Sequence[str]
+    session: AsyncSession, who: Principal, raw_codes: Sequence[str], sold_at: datetime
 ) -> dict[str, SignedTicket]:
-    """Each code verified with the posting device's own key: code -> what it states."""
+    """Each code verified with the posting device's own keys, issued within the key's certificate
+    (a code that does not say when it was issued counts as issued at `sold_at`): code -> what it
+    states."""
     own_keys = await _device_keys(session, who.device_id)
     if not own_keys:
         raise InvalidRequestError("this device has no signing key: enroll it as a box office first")
@@ -76,7 +78,7 @@ async def _verified_codes(
             code = codes.classify_scan(raw)
             if code.kind != "signed":
                 raise CodeError("a ticket number is not a signed code")
-            ticket = codes.verify_signed_code(code.value, own_keys)
+            ticket = certificates.verify_code(code.value, own_keys, sold_at)
         except CodeError as exc:
             raise InvalidRequestError(f"ticket code {raw[:12]}…: {exc}") from exc
         if code.value in signed:
@@ -85,11 +87,9 @@ async def _verified_codes(
     return signed
 
 
-async def _device_keys(session: AsyncSession, device_id: int) -> dict[int, Ed25519PublicKey]:
-    rows = await session.scalars(
-        select(IssuerKey).where(IssuerKey.device_id == device_id, IssuerKey.revoked_at.is_(None))
-    )
-    return {r.key_id: Ed25519PublicKey.from_public_bytes(bytes.fromhex(r.public_key)) for r in rows}
+async def _device_keys(session: AsyncSession, device_id: int) -> dict[int, KeyStanding]:
+    rows = await session.scalars(select(IssuerKey).where(IssuerKey.device_id == device_id))
+    return {r.key_id: keys.standing(r) for r in rows}
 
 
 def _check_codes_match_lines(signed: dict[str, SignedTicket], priced: Sequence[PricedLine]) -> None:

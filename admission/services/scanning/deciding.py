@@ -190,7 +190,7 @@ class TicketIndex:
         except CodeError as exc:
             return None, None, reject_invalid(f"Not a valid ticket: {exc}")
         if ticket is None:  # sold offline and not seen yet, or unknown: resolved one by one (rare)
-            resolved = await tickets.resolve_code(self.session, self.ring, code, lock=True)
+            resolved = await tickets.resolve_code(self.session, self.ring, code, lock=True, at=at)
             if resolved.ticket is None or resolved.facts is None:
                 return None, None, reject_invalid(resolved.error or "Not a valid ticket")
             ticket = resolved.ticket

@@ -44,11 +44,15 @@ async def find_ticket(session: AsyncSession, raw: str, *, lock: bool = False) ->
     return ticket
 
 
-async def resolve_code(session: AsyncSession, ring: KeyRing, raw: str, *, lock: bool) -> Resolved:
-    """Ticket and verdict facts for a scanned string, or the reason it is invalid.
+async def resolve_code(
+    session: AsyncSession, ring: KeyRing, raw: str, *, lock: bool, at: datetime | None = None
+) -> Resolved:
+    """Ticket and verdict facts for a scanned string (scanned at `at`, default now), or the reason
+    it is invalid.
 
     A signed code whose ticket the service has not seen yet (sold offline by a box-office
-    device) is verified against the issuer keys and then registered, so it counts from now on.
+    device) is verified against the issuer keys and then registered, so it counts from now on:
+    only if its till's key vouched for it when it was issued (certified, not yet revoked).
     """
     try:
         ticket = await find_ticket(session, raw, lock=lock)
@@ -56,7 +60,7 @@ async def resolve_code(session: AsyncSession, ring: KeyRing, raw: str, *, lock: 
             scanned = codes.classify_scan(raw)
             if scanned.kind == "number":
                 return Resolved(error="Unknown ticket number")
-            ticket = await _register_offline_sold(session, ring, scanned.value)
+            ticket = await _register_offline_sold(session, ring, scanned.value, at or datetime.now(UTC))
     except CodeError as exc:
         return Resolved(error=f"Not a valid ticket: {exc}")
     if ticket is None:
@@ -64,12 +68,10 @@ async def resolve_code(session: AsyncSession, ring: KeyRing, raw: str, *, lock: 
     return Resolved(ticket=ticket, facts=await ticket_facts(session, ticket))
 
 
-async def _register_offline_sold(session: AsyncSession, ring: KeyRing, code: str) -> Ticket | None:
-    try:
-        signed = codes.verify_signed_code(code, ring.public)
-    except CodeError:
-        await ring.reload_public(session)  # a device enrolled after this worker started
-        signed = codes.verify_signed_code(code, ring.public)
+async def _register_offline_sold(
+    session: AsyncSession, ring: KeyRing, code: str, at: datetime
+) -> Ticket | None:
+    signed = await ring.verify(session, code, at)
     template = await session.get(Template, signed.template_id)
     if template is None or (
         signed.event_id is not None and await session.get(Event, signed.event_id) is None
