@@ -43,7 +43,7 @@ def replay_zone(
     passages: Sequence[AdmittedPassage], zone: str, reentry_allowed: bool, tz: ZoneInfo
 ) -> ZoneHistory:
     history = ZoneHistory()
-    for passage in sorted(passages, key=lambda p: p.scanned_at):
+    for passage in sorted(passages, key=replay_order):
         if enters_zone(passage, zone):
             if not free_reentry(history, reentry_allowed, passage.scanned_at, tz):
                 history.entries_used += 1
@@ -58,6 +58,13 @@ def replay_zone(
             history.inside = False
             history.exited_since_entry = True
     return history
+
+
+def replay_order(passage: AdmittedPassage) -> tuple[datetime, str, str, str, str]:
+    """Time order, and for passages of one instant an order of their own content: the service
+    and a gate hold a ticket's passages in different orders, and must replay them alike."""
+    p = passage
+    return (p.scanned_at, p.direction.value, p.gate_name, p.zone, p.from_zone or "")
 
 
 def free_reentry(history: ZoneHistory, reentry_allowed: bool, at: datetime, tz: ZoneInfo) -> bool:
