@@ -194,6 +194,17 @@ def test_the_rule_decides_alike_at_the_service_and_at_an_offline_gate(
     finally:
         store.close()
 
+    # The managers' report lists the new refusals by their reason, like any other.
+    first_day = BASE.date().isoformat()
+    last_day = (BASE + timedelta(days=3)).date().isoformat()
+    report = client.get(
+        "/api/v1/reports/reasons", params={"from": first_day, "to": last_day}, headers=bearer(venue.viewer_token)
+    )
+    assert report.status_code == 200, report.text
+    refused = {row["reason"]: row["scans"] for row in report.json()["rows"] if row["verdict"] == "reject"}
+    for reason in {step.reason for step in scenario.steps} - {"ok"}:
+        assert refused.get(reason) == sum(1 for step in scenario.steps if step.reason == reason), refused
+
 
 def test_rules_out_of_bounds_are_a_4xx(client: TestClient, venue: DemoVenue) -> None:  # type: ignore[type-arg]
     admin = bearer(venue.admin_token)
