@@ -301,7 +301,7 @@ def _check_entry_rules(
                 _("Entered {minutes} min ago; the minimum is {interval} min: again from {when}").format(
                     minutes=max(int((at - last.scanned_at).total_seconds() // 60), 0),
                     interval=interval,
-                    when=local_clock(again, tz, at),
+                    when=local_clock(_whole_minute_up(again), tz, at),
                 ),
             )
     today = at.astimezone(tz).date()
@@ -326,3 +326,9 @@ def _check_entry_rules(
             else _("Today's entry is used. {again}").format(again=next_time),
         )
     return None
+
+
+def _whole_minute_up(moment: datetime) -> datetime:
+    """The first whole minute at or after `moment`: "again from 12:11" must not be refused at 12:11."""
+    whole = moment.replace(second=0, microsecond=0)
+    return whole if whole == moment else whole + timedelta(minutes=1)

@@ -143,6 +143,14 @@ CASES = [
         (went_in(cph(6, 12, 12, 0)),),
     ),
     Case(
+        "interval: the time to come back is shown as the first whole minute it is allowed",
+        pass_(min_minutes_between_entries=10),
+        cph(6, 12, 12, 4),
+        Reason.TOO_SOON,
+        "Entered 3 min ago; the minimum is 10 min: again from 12:11",
+        (went_in(cph(6, 12, 12, 0).replace(second=30)),),
+    ),
+    Case(
         "interval: admitted once it has passed",
         pass_(min_minutes_between_entries=10),
         cph(6, 12, 12, 10),
