@@ -185,3 +185,36 @@ def test_the_documented_example_applies(cli: Cli, tmp_path: Path) -> None:
     code, out, err = cli("venue", "apply", str(example))
     assert code == 0, err
     assert "Applied: " in out and "Nothing to change" in cli("venue", "apply", str(example))[1]
+
+
+FESTIVAL_PASS = """
+
+[[templates]]
+name = "Festival pass"
+price = 120
+max_entries = "unlimited"
+max_entry_days = 3
+max_entries_per_day = 2
+min_minutes_between_entries = 10
+exit_required = true
+"""
+
+
+def test_entry_rules_are_applied_listed_in_words_and_exported(cli: Cli, tmp_path: Path) -> None:
+    venue = tmp_path / "zoo.toml"
+    venue.write_text((FIXTURES / "zoo.toml").read_text() + FESTIVAL_PASS)
+    code, _, err = cli("venue", "apply", str(venue))
+    assert code == 0, err
+    festival = next(line for line in cli("templates", "list")[1].splitlines() if "Festival pass" in line)
+    assert "An exit before each new entry to a zone. At least 10 min between entries. At most 2 per day." in festival
+    exported = tmp_path / "export.toml"
+    assert cli("venue", "export", "--out", str(exported))[0] == 0
+    block = exported.read_text().split('name = "Festival pass"', 1)[1].split("[[", 1)[0]
+    for line in ("max_entry_days = 3", "max_entries_per_day = 2", "min_minutes_between_entries = 10", "exit_required = true"):
+        assert line in block
+    assert "entry_minutes" not in block  # rules not set are left out
+    assert "Nothing to change" in cli("venue", "apply", str(exported))[1]
+
+    venue.write_text(venue.read_text().replace("max_entry_days = 3", "max_entry_days = 0"))
+    code, _, err = cli("venue", "apply", str(venue))
+    assert code == 2 and '[[templates]] "Festival pass", max_entry_days' in err

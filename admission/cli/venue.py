@@ -140,6 +140,7 @@ def rules_in_words(t: TemplateData, tz: ZoneInfo, names: dict[int, str]) -> str:
         said.append(f"{t.max_entries} {'entry' if t.max_entries == 1 else 'entries'}.")
     if t.reentry_allowed:
         said.append("Re-entry after an exit the same day.")
+    said += entry_rules_in_words(t)
     if t.validity_mode is ValidityMode.DAYS_FROM_SALE:
         said.append(f"Valid {t.validity_days} day(s) from sale.")
     elif t.validity_mode is ValidityMode.DAYS_FROM_FIRST_USE:
@@ -153,6 +154,29 @@ def rules_in_words(t: TemplateData, tz: ZoneInfo, names: dict[int, str]) -> str:
     if t.fallback_template_id:
         said.append(f"Sold offline as {names.get(t.fallback_template_id, t.fallback_template_id)!r}.")
     return " ".join(said)
+
+
+def entry_rules_in_words(t: TemplateData) -> list[str]:
+    """The template's entry rules beyond the count, one sentence each (docs/entry-rules.md)."""
+    from admission.i18n import _
+
+    said: list[str] = []
+    if t.exit_required:
+        said.append(_("An exit before each new entry to a zone."))
+    if t.min_minutes_between_entries:
+        minutes = t.min_minutes_between_entries
+        said.append(_("At least {minutes} min between entries.").format(minutes=minutes))
+    if t.max_entries_per_day is not None:
+        said.append(_("At most {count} per day.").format(count=t.max_entries_per_day))
+    if t.max_entry_days is not None:
+        said.append(_("On at most {days} different days.").format(days=t.max_entry_days))
+    if t.entry_minutes_before_start is not None:
+        minutes = t.entry_minutes_before_start
+        said.append(_("Entry from {minutes} min before the event starts.").format(minutes=minutes))
+    if t.entry_minutes_after_end:
+        minutes = t.entry_minutes_after_end
+        said.append(_("Entry until {minutes} min after the event ends.").format(minutes=minutes))
+    return said
 
 
 def register(commands: Any) -> None:

@@ -14,6 +14,9 @@ from admission.domain.model import (
     ValidityMode,
 )
 
+# Minutes of an entry rule: up to a week.
+Minutes = Annotated[int, msgspec.Meta(ge=0, le=7 * 24 * 60)]
+
 
 class VenueIn(msgspec.Struct, kw_only=True):
     name: Name
@@ -35,6 +38,13 @@ class TemplateIn(msgspec.Struct, kw_only=True):
     allowed_gates: list[ZoneName] = []
     max_entries: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = 1  # None: unlimited
     reentry_allowed: bool = False
+    # Entry rules, each counted per zone; None: no such rule (docs/entry-rules.md).
+    min_minutes_between_entries: Minutes | None = None
+    max_entries_per_day: Annotated[int, msgspec.Meta(ge=1, le=1_000_000)] | None = None
+    max_entry_days: Annotated[int, msgspec.Meta(ge=1, le=3660)] | None = None
+    entry_minutes_before_start: Minutes | None = None  # None: the event's doors_open_minutes
+    entry_minutes_after_end: Minutes | None = None  # None: entry until the event ends
+    exit_required: bool = False
     fallback_template_id: Id | None = None
     active: bool = True
     title: Annotated[str, msgspec.Meta(max_length=200)] = ""

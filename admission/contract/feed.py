@@ -65,6 +65,13 @@ class TemplateData(msgspec.Struct, kw_only=True):
     title: str
     description: str
     color: str
+    # Entry rules (added later: defaults, so a feed written before them still reads).
+    min_minutes_between_entries: int | None = None
+    max_entries_per_day: int | None = None
+    max_entry_days: int | None = None
+    entry_minutes_before_start: int | None = None
+    entry_minutes_after_end: int | None = None
+    exit_required: bool = False
 
     def rules(self) -> TemplateRules:
         return TemplateRules(
@@ -79,6 +86,12 @@ class TemplateData(msgspec.Struct, kw_only=True):
             allowed_gates=tuple(self.allowed_gates),
             max_entries=self.max_entries,
             reentry_allowed=self.reentry_allowed,
+            min_minutes_between_entries=self.min_minutes_between_entries,
+            max_entries_per_day=self.max_entries_per_day,
+            max_entry_days=self.max_entry_days,
+            entry_minutes_before_start=self.entry_minutes_before_start,
+            entry_minutes_after_end=self.entry_minutes_after_end,
+            exit_required=self.exit_required,
         )
 
 

@@ -23,6 +23,7 @@ Plu = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=r"^[0-9A-
 DeviceName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.-]+$")]
 Entries = Annotated[int, msgspec.Meta(ge=1, le=1_000_000)]
 Unlimited = Literal["unlimited"]
+Minutes = Annotated[int, msgspec.Meta(ge=0, le=7 * 24 * 60)]
 # A price as written: 25, 25.5, 25.50 or "25.50" (the service keeps cents).
 Price = int | float | str
 
@@ -54,6 +55,13 @@ class TemplateEntry(_Table):
     gates: list[GateName] = []  # empty: every gate
     max_entries: Entries | Unlimited = 1
     reentry: bool = False
+    # Entry rules, counted per zone (docs/entry-rules.md); none: no such rule.
+    min_minutes_between_entries: Minutes | None = None
+    max_entries_per_day: Entries | None = None
+    max_entry_days: Annotated[int, msgspec.Meta(ge=1, le=3660)] | None = None
+    entry_minutes_before_start: Minutes | None = None  # none: the event's doors_open_minutes
+    entry_minutes_after_end: Minutes | None = None  # none: entry until the event ends
+    exit_required: bool = False  # anti-passback: inside a zone, an exit before the next entry
     fallback: Name | None = None  # the entry template a till sells while event sales are offline
     active: bool = True
     title: Annotated[str, msgspec.Meta(max_length=200)] = ""

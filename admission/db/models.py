@@ -117,6 +117,13 @@ class Template(Base):
     allowed_gates: Mapped[list[Any]] = mapped_column(default=list)
     max_entries: Mapped[int | None]  # None: unlimited (no default here: an explicit None is meant)
     reentry_allowed: Mapped[bool] = mapped_column(default=False)
+    # Entry rules beyond the count (admission.domain.model.TemplateRules); None: no such rule.
+    min_minutes_between_entries: Mapped[int | None]
+    max_entries_per_day: Mapped[int | None]
+    max_entry_days: Mapped[int | None]
+    entry_minutes_before_start: Mapped[int | None]  # None: the event's doors_open_minutes
+    entry_minutes_after_end: Mapped[int | None]
+    exit_required: Mapped[bool] = mapped_column(default=False)
     fallback_template_id: Mapped[int | None] = mapped_column(ForeignKey("templates.id"))
     active: Mapped[bool] = mapped_column(default=True)
     title: Mapped[str] = mapped_column(String(200), default="")

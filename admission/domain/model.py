@@ -32,6 +32,11 @@ class Reason(enum.StrEnum):
     ENTRIES_EXHAUSTED = "entries_exhausted"
     REENTRY_NOT_ALLOWED = "reentry_not_allowed"
     TURNED_AWAY = "turned_away"  # a supervisor sent someone away without using the ticket
+    OUTSIDE_ENTRY_WINDOW = "outside_entry_window"  # the template's window around the event
+    TOO_SOON = "too_soon"  # the minimum time between two entries has not passed
+    DAILY_LIMIT = "daily_limit"  # the entries of this venue day are used
+    ENTRY_DAYS_USED = "entry_days_used"  # every distinct entry day is used, on other days
+    EXIT_REQUIRED = "exit_required"  # inside already: an exit must be scanned first (anti-passback)
 
 
 class TemplateKind(enum.StrEnum):
@@ -57,6 +62,13 @@ class TemplateRules(msgspec.Struct, frozen=True, kw_only=True):
     allowed_gates: tuple[str, ...] = ()  # empty: every gate
     max_entries: int | None = 1  # None: unlimited
     reentry_allowed: bool = False
+    # The entry rules below are counted per zone, like max_entries; None: no such rule.
+    min_minutes_between_entries: int | None = None
+    max_entries_per_day: int | None = None  # venue days, midnight to midnight
+    max_entry_days: int | None = None  # distinct venue days with an entry
+    entry_minutes_before_start: int | None = None  # None: the event's doors_open_minutes
+    entry_minutes_after_end: int | None = None  # None: entry until the event ends
+    exit_required: bool = False  # anti-passback: inside a zone, no entry to it until an exit
 
 
 class EventWindow(msgspec.Struct, frozen=True, kw_only=True):

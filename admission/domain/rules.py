@@ -19,10 +19,12 @@ from admission.domain.model import (
     Direction,
     GateInfo,
     Reason,
+    TemplateRules,
     TicketFacts,
     ValidityMode,
     Verdict,
 )
+from admission.i18n import _
 
 
 class ZoneHistory(msgspec.Struct, kw_only=True):
@@ -33,16 +35,20 @@ class ZoneHistory(msgspec.Struct, kw_only=True):
     exited_since_entry: bool = False
     last_entry: AdmittedPassage | None = None
     first_entry_at: datetime | None = None
+    # Entries that used an entry (not free re-entries), per venue day: the daily and day limits.
+    entries_by_day: dict[date, int] = msgspec.field(default_factory=dict)
 
 
 def replay_zone(
     passages: Sequence[AdmittedPassage], zone: str, reentry_allowed: bool, tz: ZoneInfo
 ) -> ZoneHistory:
     history = ZoneHistory()
-    for passage in sorted(passages, key=lambda p: p.scanned_at):
+    for passage in sorted(passages, key=replay_order):
         if enters_zone(passage, zone):
             if not free_reentry(history, reentry_allowed, passage.scanned_at, tz):
                 history.entries_used += 1
+                day = passage.scanned_at.astimezone(tz).date()
+                history.entries_by_day[day] = history.entries_by_day.get(day, 0) + 1
             history.inside = True
             history.exited_since_entry = False
             history.last_entry = passage
@@ -52,6 +58,13 @@ def replay_zone(
             history.inside = False
             history.exited_since_entry = True
     return history
+
+
+def replay_order(passage: AdmittedPassage) -> tuple[datetime, str, str, str, str]:
+    """Time order, and for passages of one instant an order of their own content: the service
+    and a gate hold a ticket's passages in different orders, and must replay them alike."""
+    p = passage
+    return (p.scanned_at, p.direction.value, p.gate_name, p.zone, p.from_zone or "")
 
 
 def free_reentry(history: ZoneHistory, reentry_allowed: bool, at: datetime, tz: ZoneInfo) -> bool:
@@ -166,18 +179,38 @@ def _check_event(ticket: TicketFacts, at: datetime, tz: ZoneInfo) -> Decision | 
     event = ticket.event
     if event is None:
         return None
+    rules = ticket.template
+    before_start = rules.entry_minutes_before_start
+    after_end = rules.entry_minutes_after_end or 0
     # Arithmetic in UTC: on a datetime in the venue's ZoneInfo, `- timedelta` is wall-clock
     # arithmetic and would shift the doors by an hour on a DST night.
-    doors = event.starts_at.astimezone(UTC) - timedelta(minutes=event.doors_open_minutes)
+    doors = event.starts_at.astimezone(UTC) - timedelta(
+        minutes=event.doors_open_minutes if before_start is None else before_start
+    )
+    closes = event.ends_at.astimezone(UTC) + timedelta(minutes=after_end)
     today = at.astimezone(tz).date()
     first_day = min(doors, event.starts_at).astimezone(tz).date()  # doors may open the evening before
-    last_day = (event.ends_at.astimezone(UTC) - timedelta(microseconds=1)).astimezone(tz).date()
+    last_day = (closes - timedelta(microseconds=1)).astimezone(tz).date()
     if not first_day <= today <= last_day:
         when = event.starts_at.astimezone(tz).strftime("%a %d %b %Y %H:%M")
         return reject(Reason.EVENT_NOT_TODAY, f"{event.name} is on {when}, not today")
+    if before_start is not None and at < doors:
+        return reject(
+            Reason.OUTSIDE_ENTRY_WINDOW,
+            _("Entry opens {minutes} min before the start: again from {when}").format(
+                minutes=before_start, when=local_clock(doors, tz, at)
+            ),
+        )
+    if after_end and at >= closes:
+        return reject(
+            Reason.OUTSIDE_ENTRY_WINDOW,
+            _("Entry closed {minutes} min after the end, at {when}").format(
+                minutes=after_end, when=local_clock(closes, tz, at)
+            ),
+        )
     if at < doors:
         return reject(Reason.NOT_YET_VALID, f"Doors open at {doors.astimezone(tz):%H:%M}")
-    if at >= event.ends_at:
+    if at >= closes:
         return reject(Reason.EXPIRED, f"{event.name} ended at {event.ends_at.astimezone(tz):%H:%M}")
     return None
 
@@ -217,6 +250,9 @@ def _check_entries(
         )
     if limit is not None and used >= limit:
         return _reject_used_up(history, limit, at, tz)
+    refused = _check_entry_rules(rules, history, at, tz)
+    if refused is not None:
+        return refused
     left = None if limit is None else limit - used - 1
     message = (
         "Welcome"
@@ -238,3 +274,61 @@ def _reject_used_up(history: ZoneHistory, limit: int, at: datetime, tz: ZoneInfo
         Reason.ALREADY_USED,
         f"Already used at {last.gate_name} at {local_clock(last.scanned_at, tz, at)}",
     )
+
+
+def _check_entry_rules(
+    rules: TemplateRules, history: ZoneHistory, at: datetime, tz: ZoneInfo
+) -> Decision | None:
+    """Anti-passback, the minimum interval, the distinct entry days and the daily limit, in the
+    zone of the gate; each refusal says which rule refused and, when it is known, from when the
+    ticket is admitted again (venue time)."""
+    last = history.last_entry
+    if rules.exit_required and history.inside and last is not None:
+        return reject(
+            Reason.EXIT_REQUIRED,
+            _("Inside already since {when} ({gate}): scan the exit first").format(
+                when=local_clock(last.scanned_at, tz, at), gate=last.gate_name
+            ),
+        )
+    interval = rules.min_minutes_between_entries
+    # A recorded exit shows the ticket left with its holder: the interval stops a ticket passed
+    # back over the fence, which leaves no exit.
+    if interval and last is not None and not history.exited_since_entry:
+        again = last.scanned_at.astimezone(UTC) + timedelta(minutes=interval)
+        if at < again:
+            return reject(
+                Reason.TOO_SOON,
+                _("Entered {minutes} min ago; the minimum is {interval} min: again from {when}").format(
+                    minutes=max(int((at - last.scanned_at).total_seconds() // 60), 0),
+                    interval=interval,
+                    when=local_clock(_whole_minute_up(again), tz, at),
+                ),
+            )
+    today = at.astimezone(tz).date()
+    days = rules.max_entry_days
+    if days is not None and today not in history.entries_by_day and len(history.entries_by_day) >= days:
+        return reject(
+            Reason.ENTRY_DAYS_USED,
+            _("All {days} entry days used: {dates}").format(
+                days=days, dates=", ".join(f"{d:%d %b}" for d in sorted(history.entries_by_day))
+            ),
+        )
+    per_day = rules.max_entries_per_day
+    if per_day is not None and history.entries_by_day.get(today, 0) >= per_day:
+        tomorrow = datetime.combine(today + timedelta(days=1), time.min, tzinfo=tz)
+        next_time = _("Again from {when}").format(when=local_clock(tomorrow, tz, at))
+        if days is not None and len(history.entries_by_day) >= days:
+            next_time = _("No entry days left")  # today was the last one
+        return reject(
+            Reason.DAILY_LIMIT,
+            _("All {count} entries of today used. {again}").format(count=per_day, again=next_time)
+            if per_day > 1
+            else _("Today's entry is used. {again}").format(again=next_time),
+        )
+    return None
+
+
+def _whole_minute_up(moment: datetime) -> datetime:
+    """The first whole minute at or after `moment`: "again from 12:11" must not be refused at 12:11."""
+    whole = moment.replace(second=0, microsecond=0)
+    return whole if whole == moment else whole + timedelta(minutes=1)

@@ -4,6 +4,7 @@ and the command line so that a refusal reads the same everywhere."""
 from __future__ import annotations
 
 from admission.domain.model import Reason
+from admission.i18n import N_
 
 REASON_WORDS: dict[Reason, str] = {
     Reason.OK: "Valid ticket",
@@ -18,6 +19,11 @@ REASON_WORDS: dict[Reason, str] = {
     Reason.ENTRIES_EXHAUSTED: "No entries left",
     Reason.REENTRY_NOT_ALLOWED: "Re-entry not allowed",
     Reason.TURNED_AWAY: "Turned away",
+    Reason.OUTSIDE_ENTRY_WINDOW: N_("Outside the entry window"),
+    Reason.TOO_SOON: N_("Too soon after the last entry"),
+    Reason.DAILY_LIMIT: N_("Entries for today used"),
+    Reason.ENTRY_DAYS_USED: N_("All entry days used"),
+    Reason.EXIT_REQUIRED: N_("Exit required before re-entry"),
 }
 
 

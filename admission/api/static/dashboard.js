@@ -12,6 +12,9 @@ const REASON_LABELS = {
   not_yet_valid: "Not yet valid", expired: "Expired", wrong_event: "Wrong event",
   event_not_today: "Event not today", wrong_gate: "Wrong gate", entries_exhausted: "No entries left",
   reentry_not_allowed: "Re-entry not allowed", turned_away: "Turned away", ok: "Admitted",
+  outside_entry_window: "Outside the entry window", too_soon: "Too soon after the last entry",
+  daily_limit: "Entries for today used", entry_days_used: "All entry days used",
+  exit_required: "Exit required before re-entry",
 };
 
 const state = { token: null, role: null, timer: null, colours: new Map() };

@@ -63,6 +63,12 @@ def venue_toml(s: VenueState) -> str:
             ("gates", t.allowed_gates or None),
             ("max_entries", "unlimited" if t.max_entries is None else t.max_entries),
             ("reentry", t.reentry_allowed),
+            ("min_minutes_between_entries", t.min_minutes_between_entries),
+            ("max_entries_per_day", t.max_entries_per_day),
+            ("max_entry_days", t.max_entry_days),
+            ("entry_minutes_before_start", t.entry_minutes_before_start),
+            ("entry_minutes_after_end", t.entry_minutes_after_end),
+            ("exit_required", t.exit_required),
             ("fallback", s.template_names.get(t.fallback_template_id or 0)),
             ("active", t.active),
             ("title", t.title or None),
@@ -112,7 +118,13 @@ def venue_toml(s: VenueState) -> str:
     return "\n".join(out)
 
 
-_DEFAULTS_LEFT_OUT = (("reentry", False), ("active", True), ("enabled", True), ("max_entries", 1))
+_DEFAULTS_LEFT_OUT = (
+    ("reentry", False),
+    ("exit_required", False),
+    ("active", True),
+    ("enabled", True),
+    ("max_entries", 1),
+)
 
 
 class _Price(int):
