@@ -9,8 +9,8 @@
 
 Every column is null (or false) for existing templates: their tickets are decided as before.
 
-Revision ID: 0006_entry_rules
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 12:30:00
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_entry_rules"
-down_revision = "0005"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
