@@ -15,6 +15,7 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from admission.contract import BatchRequest, GateData, ScanRequest, ScanResponse
 from admission.domain.codes import MAX_SCAN_LENGTH, now_utc, printable_code
@@ -30,6 +31,7 @@ from scanner_client.gate.passages import LocalPassage, batch_passage
 from scanner_client.gate.remote import GateRemote
 from scanner_client.gate.settings import Settings
 from scanner_client.gate.store import GateStore
+from scanner_client.gate.unsent import write_unsent
 from scanner_client.gate.verdicts import Judgement, LocalJudge
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,8 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
             direction = direction or self.direction
             at = self.clock()
             code = printable_code(raw)
+            if self.revoked:
+                return ScanOutcome.refused("device_revoked", code, self.revoked_words(), direction, at)
             gate = self.gate()
             if self.online and self.remote is not None:
                 outcome = await self._scan_online(code, gate, direction, at)
@@ -100,6 +104,11 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
                 outcome = self._scan_offline(code, gate, direction, at)
         self.notify()
         return outcome
+
+    def save_unsent(self, at: datetime) -> list[Path]:
+        """A revoked gate's admissions not yet uploaded, as scan logs for `admission import-scans`."""
+        unsent = [p for p in self.store.passages(limit=-1) if p.upload]  # LIMIT -1: every row
+        return write_unsent(self.store.path.parent, self.settings.device, unsent, at)
 
     async def _scan_online(
         self, code: str, gate: GateData, direction: Direction, at: datetime
@@ -114,7 +123,9 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
         except ServerUnavailable as exc:
             self.connectivity.record_failure(str(exc))
         except ServerRefused as exc:
-            # The server is up but would not take this scan (e.g. the token was revoked): the
+            if self.revoked:  # the store is wiped: nobody passes, nothing is left to record
+                return ScanOutcome.refused("device_revoked", code, self.revoked_words(), direction, at)
+            # The server is up but would not take this scan (e.g. the token was replaced): the
             # gate still decides, and the passage waits in the queue where it stays visible.
             self.problem = f"server refused the scan: {exc.title}"
             if exc.unauthorised:

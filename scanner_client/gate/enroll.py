@@ -59,4 +59,5 @@ async def enroll(
     if supervisor_pin:
         settings.pin_hash = hash_pin(supervisor_pin)
     settings.save(store)
+    store.clear_revocation()  # a revoked device's wiped store starts again as the new device's
     return Enrollment(device=device, changes=changes, tickets=store.ticket_count())
