@@ -84,6 +84,7 @@ class ClientCore(Generic[StoreT, RemoteT]):
         at = self.clock()
         kept = self.save_unsent(at)
         self.store.wipe(at, kept)
+        self.forget_files()
         self.revoked_at = at
         self.problem = _("device revoked")
         log.warning("the service says this device was revoked: its store was wiped")
@@ -94,6 +95,9 @@ class ClientCore(Generic[StoreT, RemoteT]):
         """Before a wipe: write the records not yet uploaded where a person can register them;
         returns the files written. A device with such records overrides this."""
         return []
+
+    def forget_files(self) -> None:
+        """After a wipe: remove what the device keeps beside its store (the till's signing key)."""
 
     @property
     def online(self) -> bool:

@@ -13,6 +13,7 @@ device refuses to work and says why, until it is enrolled again with a new devic
 from __future__ import annotations
 
 import contextlib
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -89,6 +90,15 @@ class RevocationStore(StoreBase):
     def clear_revocation(self) -> None:
         """Enrolled again: the new device starts from an empty store."""
         self.set_config(**{REVOKED_AT: None, REVOKED_KEPT: None})
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """A file for this user only, on disk before this returns (what it saves must survive)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def write_token_gone(store_path: Path) -> None:

@@ -29,12 +29,13 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from admission.domain.model import Direction
+from admission.i18n import _
 from scanner_client.core.keys import QUIT
 from scanner_client.gate.bursts import MIN_BURST, KeyTimes, concatenated_codes, is_code, split_scan
 from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.figures import FiguresReader, GateFigures
 from scanner_client.gate.outcome import ScanOutcome
-from scanner_client.gate.screens.gate import GateScreen, glimpse
+from scanner_client.gate.screens.gate import BLOCKED_HEADLINES, GateScreen, glimpse
 from scanner_client.gate.screens.pin import ChangePinScreen
 from scanner_client.gate.screens.supervisor import OverrideAction, OverrideRequest, SupervisorScreen
 from scanner_client.gate.screens.unsynced import UnsyncedScreen
@@ -206,6 +207,11 @@ class GateApp(App[None]):
 
     def _show_status(self) -> None:
         engine, last = self.engine, self.figures.last_sync_at
+        if engine.revoked:
+            if not self.checking:  # a scan being decided shows its own refusal first
+                self.gate_screen.show_blocked(_(BLOCKED_HEADLINES["device_revoked"]), engine.revoked_words())
+            self.gate_screen.show_status(False, [_("REVOKED"), f"gate {engine.settings.gate}"])
+            return
         parts = [
             "ONLINE" if engine.online else "OFFLINE",
             f"gate {engine.settings.gate}",

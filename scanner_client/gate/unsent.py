@@ -10,13 +10,13 @@ file before importing it: the gate was revoked, perhaps stolen.
 
 from __future__ import annotations
 
-import os
 import re
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
 from admission.domain.model import Verdict
+from scanner_client.core.revocation import write_private
 from scanner_client.gate.passages import LocalPassage
 
 
@@ -40,10 +40,6 @@ def write_unsent(folder: Path, device: str, passages: list[LocalPassage], at: da
         path = folder / f"unsent-{_slug(device)}-{_slug(gate)}-{direction}-{stamp}.txt"
         in_order = sorted(group, key=lambda p: p.seq)
         lines = "".join(f"{p.scanned_at.isoformat(timespec='seconds')} {p.code}\n" for p in in_order)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(lines)
-            handle.flush()
-            os.fsync(handle.fileno())
+        write_private(path, lines.encode("utf-8"))
         written.append(path)
     return written
