@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from admission.domain.codes import now_utc
 from admission.i18n import _
 from scanner_client.core.connectivity import Clock, ConnectionState, Connectivity, Listener
 from scanner_client.core.feed import FeedFollower
+from scanner_client.core.offline_limit import OfflineClock
 from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
 from scanner_client.core.report import SyncReport
 from scanner_client.core.revocation import revoked_words
@@ -46,6 +48,7 @@ class ClientCore(Generic[StoreT, RemoteT]):
         probe_interval: float,
         feed_wait: float,
         probe_time_limit: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.remote = remote
@@ -54,6 +57,7 @@ class ClientCore(Generic[StoreT, RemoteT]):
         self.feed_wait = feed_wait
         self.probe_time_limit = probe_time_limit
         self.sync_wanted = asyncio.Event()  # set when something waits to be uploaded
+        self.offline_clock = OfflineClock(store, clock, monotonic)
         self.connectivity = Connectivity(
             store,
             outage_prefix=outage_prefix,
@@ -61,6 +65,7 @@ class ClientCore(Generic[StoreT, RemoteT]):
             failure_threshold=failure_threshold,
             can_connect=remote is not None,
             on_online=self.sync_wanted.set,
+            on_contact=self.offline_clock.contact,
         )
         self._feed = None if remote is None else FeedFollower(store, remote, clock=clock, on_page=self.notify)
         self.revoked_at = store.revoked_at

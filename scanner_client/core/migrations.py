@@ -238,6 +238,13 @@ def _numbers_out_of_the_snapshot(db: sqlite3.Connection) -> None:
     db.execute("UPDATE config SET value = '0' WHERE key = 'cursor'")
 
 
+# A supervisor's extension of the venue's offline limit, logged with the outage it belongs to.
+_OFFLINE_LIMIT_EXTENSIONS = _statements(
+    "ALTER TABLE outages ADD COLUMN limit_extended_at REAL",
+    "ALTER TABLE outages ADD COLUMN limit_extension_reason TEXT",
+)
+
+
 MIGRATIONS = (
     Migration("device configuration and counters", _CONFIGURATION),
     Migration("catalogue snapshot from the change feed", _SNAPSHOT),
@@ -250,6 +257,7 @@ MIGRATIONS = (
     Migration("gate passages whose verdict is not yet shown", _UNSEEN_PASSAGES),
     Migration("device token into a file of its own", _token_into_its_own_file),
     Migration("ticket numbers replaced by their keyed hashes", _numbers_out_of_the_snapshot),
+    Migration("offline limit extensions in the outage log", _OFFLINE_LIMIT_EXTENSIONS),
 )
 
 

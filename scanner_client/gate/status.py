@@ -7,12 +7,15 @@ import argparse
 import asyncio
 from datetime import datetime
 
+from admission.domain.codes import now_utc
 from admission.i18n import _
 from scanner_client.core.commands import EXIT_NOT_ENROLLED
+from scanner_client.core.offline_limit import OfflineClock, hours_words
 from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
 from scanner_client.core.revocation import revoked_words
 from scanner_client.gate.commands import load
+from scanner_client.gate.offline_limit import offline_limit_words
 from scanner_client.gate.settings import Settings, open_store
 from scanner_client.gate.store import GateStore
 
@@ -49,12 +52,31 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"conflicts     {sum(1 for p in flagged if p.server_status == 'conflict')}",
             f"refused       {sum(1 for p in flagged if p.server_status == 'refused')}",
             f"offline since {venue_time(store, outage.started_at)}" if outage else "offline since -",
+            _offline_limit_line(store),
             f"supervisor    {'PIN set' if settings.pin_hash else 'no PIN: overrides disabled'}",
         ]
         print("\n".join(lines))
         return 0
     finally:
         store.close()
+
+
+def _offline_limit_line(store: GateStore) -> str:
+    """The venue's offline limit, and how much of it this gate has used since its last contact."""
+    clock = OfflineClock(store, now_utc)
+    allowance = clock.allowance()
+    line = _("offline limit {limit}; {offline} since the last contact with the service ({when})").format(
+        limit=hours_words(allowance.limit_seconds),
+        offline=hours_words(allowance.offline_seconds),
+        when=venue_time(store, clock.last_contact),
+    )
+    if allowance.extended_at is not None:
+        line += "; " + _("extended once by a supervisor at {when}").format(
+            when=venue_time(store, allowance.extended_at)
+        )
+    if allowance.reached:
+        line += "\n" + offline_limit_words(allowance)
+    return line
 
 
 def _revoked_status(args: argparse.Namespace) -> str | None:

@@ -73,6 +73,8 @@ LABELS = {
     "passages_offline": "Passages offline",
     "sales_offline": "Sales offline",
     "registered_at": "All registered",
+    "limit_extended_at": "Offline limit extended",
+    "limit_extension_reason": "Why extended",
 }
 
 
