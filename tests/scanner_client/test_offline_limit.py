@@ -7,14 +7,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from textual.widgets import Input, Static
 
 from admission.domain.codes import now_utc
 from admission.domain.model import Verdict
+from scanner_client.gate.app import GateApp
 from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.offline_limit import LimitAlreadyExtended
+from scanner_client.gate.screens.extend import ExtendOfflineScreen
 from scanner_client.gate.settings import Settings
 from scanner_client.gate.store import GateStore
-from tests.scanner_client.client_support import VenueSnapshot, shown
+from tests.scanner_client.client_support import SUPERVISOR_PIN, VenueSnapshot, shown
+from tests.scanner_client.test_client_app import scan, until
 
 HOUR = 3600.0
 
@@ -113,3 +117,44 @@ async def test_a_supervisor_extends_the_limit_once_and_it_is_logged(
     engine.connectivity.record_success()
     assert shown(engine, await engine.scan(tickets[2].number)).verdict is Verdict.ADMIT
     assert not engine.offline_clock.allowance().reached and engine.offline_clock.allowance().extended_at is None
+
+
+async def test_the_gate_screen_shows_the_limit_and_a_supervisor_extends_it_with_f7(
+    store: GateStore, venue: VenueSnapshot, clocks: Clocks
+) -> None:
+    ticket = venue.issue(VenueSnapshot.SINGLE)
+    venue.apply(store)
+    app = GateApp(gate(store, clocks))
+
+    def text(selector: str) -> str:
+        return str(app.query_one(selector, Static).content)
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        clocks.pass_hours(30)
+        app.refresh_status()
+        await until(pilot, lambda: text("#headline") == "Offline for too long: not admitting")
+        assert "Offline for 30 h" in text("#detail") and "(F7)" in text("#detail")
+        assert "offline 30 h of 24 h" in text("#status")
+        await scan(pilot, app, ticket.number)
+        assert app.query_one("#verdict").has_class("reject") and store.passages() == []
+
+        await pilot.press("f7")
+        await until(pilot, lambda: isinstance(app.screen, ExtendOfflineScreen))
+        await pilot.press(*"0000", "enter", *"storm", "enter")
+        await until(pilot, lambda: "Wrong PIN" in str(app.screen.query_one("#extend-error", Static).content))
+        app.screen.query_one("#pin", Input).value = SUPERVISOR_PIN
+        app.screen.query_one("#reason", Input).focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: not isinstance(app.screen, ExtendOfflineScreen))
+        assert "Offline limit extended" in text("#headline")
+        assert "offline 30 h of 48 h" in text("#status")
+        await scan(pilot, app, ticket.number)
+        assert app.query_one("#verdict").has_class("admit")
+        (outage,) = store.outages()
+        assert outage.limit_extension_reason == "storm"
+
+        await pilot.press("f7")  # a second time: the PIN and reason are asked, the extension refused
+        await until(pilot, lambda: isinstance(app.screen, ExtendOfflineScreen))
+        await pilot.press(*SUPERVISOR_PIN, "enter", *"again", "enter")
+        await until(pilot, lambda: not isinstance(app.screen, ExtendOfflineScreen))
+        assert "offline 30 h of 48 h" in text("#status")
