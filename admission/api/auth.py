@@ -8,16 +8,46 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.plugins.problem_details import ProblemDetailsException
 
 from admission.api.worker import slot_of
 from admission.contract import Role
-from admission.services.devices import Principal
+from admission.services.devices import Principal, Refusal
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], Awaitable[None]]
 PUBLIC_PATHS = ["^/schema", "^/health$", "^/dashboard"]
 # Every method needs a token, OPTIONS too (Litestar lets OPTIONS through by default, for CORS
 # preflights, which this same-origin API has no use for).
 UNAUTHENTICATED_METHODS: list[str] = []
+
+# A refused token's answer says why, in a problem `type` and `code` a client can test: a device
+# wipes its store on DEVICE_REVOKED only, never on a token that was merely replaced (rotated).
+REFUSALS: dict[Refusal, tuple[str, str]] = {
+    Refusal.DEVICE_REVOKED: (
+        "this device was revoked",
+        "an administrator revoked this device: it may no longer work; "
+        "enrol the PC again with a new device's token",
+    ),
+    Refusal.TOKEN_REVOKED: (
+        "this token was replaced or revoked",
+        "the device is still in service but this token no longer works: use the token it was given last",
+    ),
+    Refusal.UNKNOWN: (
+        "this token is unknown or revoked",
+        "check the token; tokens come from `admission tokens`",
+    ),
+}
+
+
+def refused(refusal: Refusal) -> ProblemDetailsException:
+    title, detail = REFUSALS[refusal]
+    return ProblemDetailsException(
+        status_code=401,
+        title=title,
+        detail=detail,
+        type_=f"urn:admission:problem:{refusal.value.replace('_', '-')}",
+        extra={"code": refusal.value},
+    )
 
 
 class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
@@ -32,8 +62,8 @@ class TokenAuthMiddleware(AbstractAuthenticationMiddleware):
         found, principal = worker.tokens.cached(token.strip())
         if not found:
             principal = await worker.uow.read(worker.tokens.authenticate, token.strip())
-        if principal is None:
-            raise NotAuthorizedException("this token is unknown or revoked")
+        if isinstance(principal, Refusal):
+            raise refused(principal)
         return AuthenticationResult(user=principal, auth=None)
 
 

@@ -22,6 +22,8 @@ class VenueIn(msgspec.Struct, kw_only=True):
     name: Name
     timezone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     annul_window_seconds: Annotated[int, msgspec.Meta(ge=0, le=3600)] = 30
+    # Hours a gate may admit offline after its last contact with the service (30 days at most).
+    offline_limit_hours: Annotated[int, msgspec.Meta(ge=1, le=720)] = 24
 
 
 class TemplateIn(msgspec.Struct, kw_only=True):

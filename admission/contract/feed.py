@@ -43,6 +43,8 @@ class VenueData(msgspec.Struct, kw_only=True):
     timezone: str
     # How gates hash typed ticket numbers (admission.domain.number_hash): scheme, cost, venue key.
     number_hashing: str | None = None
+    # Hours a gate may admit offline after its last contact with the service.
+    offline_limit_hours: int = 24
 
 
 class TemplateData(msgspec.Struct, kw_only=True):

@@ -126,6 +126,8 @@ class OutageOut(msgspec.Struct, kw_only=True):
     sales_offline: int
     registered_at: datetime | None
     note: str | None
+    limit_extended_at: datetime | None = None  # a supervisor extended the gate's offline limit
+    limit_extension_reason: str | None = None
 
 
 # A report's outage rows are the outage log's entries, in the venue's time zone.
@@ -201,6 +203,8 @@ class OutageIn(msgspec.Struct, kw_only=True):
     sales_offline: Count = 0
     registered_at: datetime | None = None
     note: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    limit_extended_at: datetime | None = None
+    limit_extension_reason: Annotated[str, msgspec.Meta(max_length=300)] | None = None
 
 
 LineStatus = Literal["admitted", "rejected", "not_a_code", "duplicate"]

@@ -38,6 +38,7 @@ class VenueSection(_Table):
     currency: Currency = "EUR"  # the venue's own, and every template's unless it names another
     language: Language = "en"
     annul_window_seconds: Annotated[int, msgspec.Meta(ge=0, le=3600)] = 30
+    offline_limit_hours: Annotated[int, msgspec.Meta(ge=1, le=720)] = 24
     zones: list[ZoneName] = []  # when given, every zone a gate or template names must be here
 
 

@@ -74,6 +74,8 @@ class Venue(Base):
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
     annul_window_seconds: Mapped[int] = mapped_column(default=30)
+    # A gate that has not reached the service for longer stops admitting offline (docs/security.md).
+    offline_limit_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Counts catalogue changes (templates, events, gates, the venue): workers keep a copy of the
     # catalogue for scanning and reread it when this moves (feed.emit_many bumps it).
@@ -293,6 +295,9 @@ class Outage(Base):
     registered_at: Mapped[datetime | None]
     received_at: Mapped[datetime]
     note: Mapped[str | None] = mapped_column(String(300))
+    # A supervisor let the gate go on admitting past the venue's offline limit (once), and why.
+    limit_extended_at: Mapped[datetime | None]
+    limit_extension_reason: Mapped[str | None] = mapped_column(String(300))
 
 
 class LookupMiss(Base):

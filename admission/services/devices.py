@@ -7,6 +7,7 @@ until their device's token is rotated.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import os
 import secrets
@@ -41,6 +42,17 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     device_name: str
     role: Role
     gate: str | None
+
+
+class Refusal(enum.StrEnum):
+    """Why a bearer token is refused, told apart so that a client can act on it: only
+    DEVICE_REVOKED means the device itself is out of service (its store is wiped); a token
+    replaced by `tokens rotate` (TOKEN_REVOKED) or one the service never made (UNKNOWN) must
+    never make a device throw its records away."""
+
+    DEVICE_REVOKED = "device_revoked"
+    TOKEN_REVOKED = "token_revoked"
+    UNKNOWN = "token_unknown"
 
 
 def hash_token(token: str) -> str:
@@ -191,7 +203,7 @@ class TokenAuthenticator:
 
     def __init__(self, ttl: float, changed_file: Path | None = None) -> None:
         self.ttl = ttl
-        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._cache: dict[str, tuple[float, Principal | Refusal]] = {}
         self._changed_file = changed_file
         self._changed_seen = self._changed_stamp()
 
@@ -207,9 +219,10 @@ class TokenAuthenticator:
             return None
         return st.st_ino, st.st_mtime_ns, st.st_size
 
-    def cached(self, token: str) -> tuple[bool, Principal | None]:
-        """(found, principal) from the cache alone: a hit costs no database round trip, only a
-        `stat` of the data folder's tokens.changed (a revocation by any worker or command)."""
+    def cached(self, token: str) -> tuple[bool, Principal | Refusal]:
+        """(found, principal or why the token is refused) from the cache alone: a hit costs no
+        database round trip, only a `stat` of the data folder's tokens.changed (a revocation by
+        any worker or command)."""
         stamp = self._changed_stamp()
         if stamp != self._changed_seen:
             self._changed_seen = stamp
@@ -217,9 +230,9 @@ class TokenAuthenticator:
         cached = self._cache.get(hash_token(token))
         if cached and cached[0] > time.monotonic():
             return True, cached[1]
-        return False, None
+        return False, Refusal.UNKNOWN
 
-    async def authenticate(self, session: AsyncSession, token: str) -> Principal | None:
+    async def authenticate(self, session: AsyncSession, token: str) -> Principal | Refusal:
         found, principal = self.cached(token)
         if found:
             return principal
@@ -233,10 +246,26 @@ class TokenAuthenticator:
                 .where(Token.token_hash == digest, Token.revoked_at.is_(None), Device.revoked_at.is_(None))
             )
         ).first()
-        principal = None
         if row is not None:
             principal = Principal(device_id=row[0], device_name=row[1], role=cast(Role, row[2]), gate=row[3])
+        else:
+            principal = await _refusal(session, digest)
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[digest] = (now + self.ttl, principal)
         return principal
+
+
+async def _refusal(session: AsyncSession, digest: str) -> Refusal:
+    """Why a token that authenticates nobody is refused: its device was revoked, the token alone
+    was (rotated, or revoked by its id), or the service never made it."""
+    device_revoked_at = (
+        await session.execute(
+            select(Device.revoked_at)
+            .join(Token, Token.device_id == Device.id)
+            .where(Token.token_hash == digest)
+        )
+    ).first()
+    if device_revoked_at is None:
+        return Refusal.UNKNOWN
+    return Refusal.TOKEN_REVOKED if device_revoked_at[0] is None else Refusal.DEVICE_REVOKED

@@ -30,12 +30,15 @@ def outage_out(outage: Outage, device_name: str, tz: tzinfo = UTC) -> OutageOut:
         sales_offline=outage.sales_offline,
         registered_at=local(outage.registered_at),
         note=outage.note,
+        limit_extended_at=local(outage.limit_extended_at),
+        limit_extension_reason=outage.limit_extension_reason,
     )
 
 
 async def record_outage(session: AsyncSession, principal: Principal, data: OutageIn) -> OutageOut:
     """Create or update (by the device's own reference) an outage; re-posting is harmless."""
-    if any(m is not None and m.tzinfo is None for m in (data.started_at, data.ended_at, data.registered_at)):
+    moments = (data.started_at, data.ended_at, data.registered_at, data.limit_extended_at)
+    if any(m is not None and m.tzinfo is None for m in moments):
         raise InvalidRequestError("times must carry a UTC offset")
     if data.ended_at is not None and data.ended_at < data.started_at:
         raise InvalidRequestError("an outage cannot end before it starts")
@@ -47,6 +50,8 @@ async def record_outage(session: AsyncSession, principal: Principal, data: Outag
     outage.started_at, outage.ended_at = data.started_at, data.ended_at
     outage.passages_offline, outage.sales_offline = data.passages_offline, data.sales_offline
     outage.registered_at, outage.note = data.registered_at, data.note
+    outage.limit_extended_at = data.limit_extended_at
+    outage.limit_extension_reason = data.limit_extension_reason
     await session.flush()
     return outage_out(outage, principal.device_name)
 

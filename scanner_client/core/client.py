@@ -9,16 +9,22 @@ the app.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from admission.domain.codes import now_utc
+from admission.i18n import _
 from scanner_client.core.connectivity import Clock, ConnectionState, Connectivity, Listener
 from scanner_client.core.feed import FeedFollower
+from scanner_client.core.offline_limit import OfflineClock
 from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
 from scanner_client.core.report import SyncReport
+from scanner_client.core.revocation import revoked_words
 from scanner_client.core.store import LocalStore
 
 log = logging.getLogger(__name__)
@@ -42,6 +48,7 @@ class ClientCore(Generic[StoreT, RemoteT]):
         probe_interval: float,
         feed_wait: float,
         probe_time_limit: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.remote = remote
@@ -50,6 +57,7 @@ class ClientCore(Generic[StoreT, RemoteT]):
         self.feed_wait = feed_wait
         self.probe_time_limit = probe_time_limit
         self.sync_wanted = asyncio.Event()  # set when something waits to be uploaded
+        self.offline_clock = OfflineClock(store, clock, monotonic)
         self.connectivity = Connectivity(
             store,
             outage_prefix=outage_prefix,
@@ -57,8 +65,44 @@ class ClientCore(Generic[StoreT, RemoteT]):
             failure_threshold=failure_threshold,
             can_connect=remote is not None,
             on_online=self.sync_wanted.set,
+            on_contact=self.offline_clock.contact,
         )
         self._feed = None if remote is None else FeedFollower(store, remote, clock=clock, on_page=self.notify)
+        self.revoked_at = store.revoked_at
+        self._stopped = asyncio.Event()  # set when the device learns it was revoked: the loops end
+        if remote is not None:
+            remote.on_device_revoked = self.learn_revoked
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def revoked_words(self) -> str:
+        """What the person at the device reads once it was revoked, and what to do next."""
+        return revoked_words(self.store.revoked_kept)
+
+    def learn_revoked(self) -> None:
+        """The service says this device was revoked: save what was not yet uploaded, wipe the
+        store and the token, stop the background loops (core/revocation.py)."""
+        if self.revoked_at is not None:
+            return
+        at = self.clock()
+        kept = self.save_unsent(at)
+        self.store.wipe(at, kept)
+        self.forget_files()
+        self.revoked_at = at
+        self.problem = _("device revoked")
+        log.warning("the service says this device was revoked: its store was wiped")
+        self._stopped.set()
+        self.notify()
+
+    def save_unsent(self, at: datetime) -> list[Path]:
+        """Before a wipe: write the records not yet uploaded where a person can register them;
+        returns the files written. A device with such records overrides this."""
+        return []
+
+    def forget_files(self) -> None:
+        """After a wipe: remove what the device keeps beside its store (the till's signing key)."""
 
     @property
     def online(self) -> bool:
@@ -127,11 +171,14 @@ class ClientCore(Generic[StoreT, RemoteT]):
         if self.remote is None:
             report.errors.append("no server configured")
             return report
+        if self.revoked:
+            report.errors.append(self.revoked_words())
+            return report
         try:
             await self.probe()
             await self.sync(report)
         except (ServerUnavailable, ServerRefused) as exc:
-            report.errors.append(str(exc))
+            report.errors.append(self.revoked_words() if self.revoked else str(exc))
         return report
 
     def background_loops(self) -> list[Loop]:
@@ -140,9 +187,18 @@ class ClientCore(Generic[StoreT, RemoteT]):
 
     async def run(self) -> None:
         """The background loops; runs until cancelled, never raises."""
-        if self.remote is None:
+        if self.remote is None or self.revoked:
             return
-        await asyncio.gather(*(self._guarded(loop) for loop in self.background_loops()))
+        guarded = (self._guarded(loop) for loop in self.background_loops())
+        loops: asyncio.Future[object] = asyncio.ensure_future(asyncio.gather(*guarded))
+        stopped: asyncio.Future[object] = asyncio.ensure_future(self._stopped.wait())
+        try:
+            await asyncio.wait([loops, stopped], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (loops, stopped):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     async def _probe_loop(self) -> None:
         await self.connectivity.keep_probing(self._ask_service, self.probe_interval)

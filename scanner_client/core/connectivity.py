@@ -41,6 +41,7 @@ class Connectivity:
         failure_threshold: int,
         can_connect: bool,
         on_online: Listener,
+        on_contact: Listener = lambda: None,
     ) -> None:
         self.outages = outages
         self.outage_prefix = outage_prefix  # outage references are `<prefix>-outage-<n>`
@@ -49,6 +50,7 @@ class Connectivity:
         self.consecutive_failures = 0
         self.problem: str | None = None  # shown in the status bar (e.g. "token refused")
         self._on_online = on_online
+        self._on_contact = on_contact  # every answered call (core/offline_limit.py)
         self._online = asyncio.Event()
         self._offline = asyncio.Event()
         self._probing = False
@@ -79,6 +81,7 @@ class Connectivity:
     def record_success(self) -> None:
         self.consecutive_failures = 0
         self.problem = None
+        self._on_contact()
 
     def record_failure(self, reason: str) -> None:
         self.consecutive_failures += 1
@@ -119,6 +122,7 @@ class Connectivity:
             await ask()
         finally:
             self._probing = False
+        self._on_contact()
         self.go_online()
 
     async def keep_probing(self, ask: Callable[[], Awaitable[object]], interval: float) -> None:

@@ -248,6 +248,13 @@ _KEY_STANDING = _statements(
 )
 
 
+# A supervisor's extension of the venue's offline limit, logged with the outage it belongs to.
+_OFFLINE_LIMIT_EXTENSIONS = _statements(
+    "ALTER TABLE outages ADD COLUMN limit_extended_at REAL",
+    "ALTER TABLE outages ADD COLUMN limit_extension_reason TEXT",
+)
+
+
 MIGRATIONS = (
     Migration("device configuration and counters", _CONFIGURATION),
     Migration("catalogue snapshot from the change feed", _SNAPSHOT),
@@ -261,6 +268,7 @@ MIGRATIONS = (
     Migration("device token into a file of its own", _token_into_its_own_file),
     Migration("ticket numbers replaced by their keyed hashes", _numbers_out_of_the_snapshot),
     Migration("issuer keys with their certificate and revocation time", _KEY_STANDING),
+    Migration("offline limit extensions in the outage log", _OFFLINE_LIMIT_EXTENSIONS),
 )
 
 

@@ -19,7 +19,10 @@ from typing import Any, Literal
 from admission.contract import OutageIn
 from scanner_client.core.database import StoreBase, epoch, from_epoch, instant
 
-_COLUMNS = "id, client_ref, started_at, ended_at, passages_offline, sales_offline, registered_at, posted"
+_COLUMNS = (
+    "id, client_ref, started_at, ended_at, passages_offline, sales_offline, registered_at, posted, "
+    "limit_extended_at, limit_extension_reason"
+)
 
 OfflineRecord = Literal["passages_offline", "sales_offline"]
 
@@ -34,10 +37,13 @@ class Outage:
     sales_offline: int
     registered_at: datetime | None
     posted: str | None  # None | partial (posted while not yet registered) | final
+    limit_extended_at: datetime | None = None  # a supervisor extended the offline limit
+    limit_extension_reason: str | None = None
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> Outage:
-        id_, client_ref, started_at, ended_at, passages, sales, registered_at, posted = row
+        (id_, client_ref, started_at, ended_at, passages, sales, registered_at, posted,
+         extended_at, extension_reason) = row  # fmt: skip
         return cls(
             id=int(id_),
             client_ref=str(client_ref),
@@ -47,6 +53,8 @@ class Outage:
             sales_offline=int(sales),
             registered_at=from_epoch(registered_at),
             posted=posted,
+            limit_extended_at=from_epoch(extended_at),
+            limit_extension_reason=extension_reason,
         )
 
     def report(self) -> OutageIn:
@@ -57,6 +65,8 @@ class Outage:
             passages_offline=self.passages_offline,
             sales_offline=self.sales_offline,
             registered_at=self.registered_at,
+            limit_extended_at=self.limit_extended_at,
+            limit_extension_reason=self.limit_extension_reason,
         )
 
 
@@ -76,6 +86,15 @@ class OutageLog(StoreBase):
                     (number, f"{reference_prefix}-outage-{number}", epoch(at)),
                 ).fetchone()
         return Outage.from_row(row)
+
+    def log_limit_extension(self, outage_id: int, at: datetime, reason: str) -> None:
+        """A supervisor extended the offline limit during this outage: reported with it."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE outages SET limit_extended_at = ?, limit_extension_reason = ?, posted = NULL "
+                "WHERE id = ?",
+                (epoch(at), reason[:300], outage_id),
+            )
 
     def current_outage(self) -> Outage | None:
         row = self._db.execute(

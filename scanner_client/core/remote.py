@@ -10,6 +10,7 @@ token is sent in a header only; it is never part of a message or a log line.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
@@ -25,18 +26,27 @@ class ServerUnavailable(Exception):
     """No usable answer: connection failed, timed out, or the server failed (5xx)."""
 
 
+DEVICE_REVOKED = "device_revoked"  # the problem `code` of a revoked device's token (docs/security.md)
+
+
 class ServerRefused(Exception):
     """The server answered with a 4xx problem."""
 
-    def __init__(self, status: int, title: str, detail: str | None = None) -> None:
+    def __init__(self, status: int, title: str, detail: str | None = None, code: str | None = None) -> None:
         self.status = status
         self.title = title
         self.detail = detail
+        self.code = code  # the problem's `code`, where the service gives one
         super().__init__(f"{status} {title}" + (f": {detail}" if detail else ""))
 
     @property
     def unauthorised(self) -> bool:
         return self.status in (401, 403)
+
+    @property
+    def device_revoked(self) -> bool:
+        """The service says this device was revoked: not a rotated token, not an unknown one."""
+        return self.status == 401 and self.code == DEVICE_REVOKED
 
 
 class DeviceInfo(msgspec.Struct, kw_only=True):
@@ -62,6 +72,8 @@ class Remote:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.scan_timeout = scan_timeout
+        # Told whenever any call learns that the device was revoked (ClientCore wipes the store).
+        self.on_device_revoked: Callable[[], None] | None = None
         self._http = httpx.AsyncClient(
             base_url=api_base(server_url),
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
@@ -110,7 +122,10 @@ class Remote:
         if response.status_code >= 500:
             raise ServerUnavailable(f"server failed with {response.status_code}")
         if response.status_code >= 400:
-            raise _refused(response)
+            refusal = _refused(response)
+            if refusal.device_revoked and self.on_device_revoked is not None:
+                self.on_device_revoked()
+            raise refusal
         return response
 
     @staticmethod
@@ -137,7 +152,7 @@ class Remote:
 
 
 def _refused(response: httpx.Response) -> ServerRefused:
-    title, detail = response.reason_phrase or "refused", None
+    title, detail, code = response.reason_phrase or "refused", None, None
     try:
         problem = msgspec.json.decode(response.content)
     except msgspec.DecodeError:
@@ -146,7 +161,9 @@ def _refused(response: httpx.Response) -> ServerRefused:
         title = str(problem.get("title") or title)
         detail = problem.get("detail")
         detail = None if detail is None else str(detail)
-    return ServerRefused(response.status_code, title, detail)
+        code = problem.get("code")
+        code = code if isinstance(code, str) else None
+    return ServerRefused(response.status_code, title, detail, code)
 
 
 def problem_text(exc: Exception) -> str:

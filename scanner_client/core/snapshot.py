@@ -136,6 +136,7 @@ def _apply_reference(db: sqlite3.Connection, change: Change) -> None:
         put_config(db, "timezone", venue.timezone)
         if venue.number_hashing:
             put_config(db, "number_hashing", venue.number_hashing)
+        put_config(db, "offline_limit_hours", str(venue.offline_limit_hours))
     elif change.kind == "notice":
         notice = msgspec.json.decode(raw, type=NoticeData)
         db.execute("INSERT OR REPLACE INTO notices(id, data) VALUES (?, ?)", (notice.id, raw))

@@ -8,9 +8,20 @@ upgrade path.
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 from scanner_client.core.outages import OutageLog
+from scanner_client.core.revocation import RevocationStore
 from scanner_client.core.snapshot import SnapshotStore
 
 
-class LocalStore(SnapshotStore, OutageLog):
+class LocalStore(SnapshotStore, OutageLog, RevocationStore):
     """Configuration, snapshot and outages of one device. Use it from one thread."""
+
+    def wipe(self, at: datetime, kept: list[Path]) -> None:
+        super().wipe(at, kept)
+        # What was decoded from the snapshot must not outlive it.
+        self.generation += 1
+        self._decoded_templates = self._decoded_events = None
+        self._hasher_spec = self._hasher = None

@@ -29,12 +29,16 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from admission.domain.model import Direction
+from admission.i18n import _
 from scanner_client.core.keys import QUIT
+from scanner_client.core.offline_limit import OfflineAllowance, hours_words
 from scanner_client.gate.bursts import MIN_BURST, KeyTimes, concatenated_codes, is_code, split_scan
 from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.figures import FiguresReader, GateFigures
+from scanner_client.gate.offline_limit import LimitAlreadyExtended, offline_limit_words
 from scanner_client.gate.outcome import ScanOutcome
-from scanner_client.gate.screens.gate import GateScreen, glimpse
+from scanner_client.gate.screens.extend import ExtendOfflineScreen
+from scanner_client.gate.screens.gate import BLOCKED_HEADLINES, GateScreen, glimpse
 from scanner_client.gate.screens.pin import ChangePinScreen
 from scanner_client.gate.screens.supervisor import OverrideAction, OverrideRequest, SupervisorScreen
 from scanner_client.gate.screens.unsynced import UnsyncedScreen
@@ -56,6 +60,7 @@ class GateApp(App[None]):
         Binding("f3", "show_unsynced", "Unsynced/conflicts", priority=True),
         Binding("f4", "supervisor", "Supervisor", priority=True),
         Binding("f6", "change_pin", "Change PIN", priority=True),
+        Binding("f7", "extend_offline", "Extend offline", priority=True),
         QUIT,
     ]
 
@@ -75,6 +80,7 @@ class GateApp(App[None]):
         self.catcher = DialogScanCatcher(self._caught_in_dialog, self._replay)
         self.held_scans: list[str] = []  # scanned while a dialog was open
         self._hold_timer: Timer | None = None
+        self._limit_shown = False  # the panel says the offline limit stops the gate
 
     @property
     def tz(self) -> ZoneInfo:
@@ -206,6 +212,11 @@ class GateApp(App[None]):
 
     def _show_status(self) -> None:
         engine, last = self.engine, self.figures.last_sync_at
+        if engine.revoked:
+            if not self.checking:  # a scan being decided shows its own refusal first
+                self.gate_screen.show_blocked(_(BLOCKED_HEADLINES["device_revoked"]), engine.revoked_words())
+            self.gate_screen.show_status(False, [_("REVOKED"), f"gate {engine.settings.gate}"])
+            return
         parts = [
             "ONLINE" if engine.online else "OFFLINE",
             f"gate {engine.settings.gate}",
@@ -213,9 +224,55 @@ class GateApp(App[None]):
             f"last sync {last.astimezone(self.tz).strftime('%H:%M:%S') if last else 'never'}",
             f"unsynced {self.figures.queued}",
         ]
+        if not engine.online:
+            allowance = engine.offline_clock.allowance()
+            offline, allowed = hours_words(allowance.offline_seconds), hours_words(allowance.allowed_seconds)
+            parts.append(_("offline {offline} of {limit}").format(offline=offline, limit=allowed))
+            self._show_offline_limit(allowance)
+        elif self._limit_shown:
+            self._limit_shown = False
+            self.gate_screen.show_idle("Ready: scan a ticket")
         if engine.problem:
             parts.append(engine.problem)
         self.gate_screen.show_status(engine.online, parts)
+
+    def _show_offline_limit(self, allowance: OfflineAllowance) -> None:
+        """Past the venue's offline limit the panel says so at once, not only at the next scan."""
+        if allowance.reached and not self._limit_shown and not self.checking:
+            headline = _(BLOCKED_HEADLINES["offline_limit"])
+            self.gate_screen.show_blocked(headline, offline_limit_words(allowance))
+        elif not allowance.reached and self._limit_shown:
+            self.gate_screen.show_idle("Ready: scan a ticket")
+        self._limit_shown = allowance.reached
+
+    def action_extend_offline(self) -> None:
+        if self.dialog_open:
+            return
+        pin_hash = self._pin_hash()
+        if not pin_hash:
+            self.notify(
+                "No supervisor PIN is set: run `scanner-client set-pin` on this PC.", severity="warning"
+            )
+            return
+        allowance = self.engine.offline_clock.allowance()
+        self.push_screen(ExtendOfflineScreen(pin_hash, offline_limit_words(allowance)), self._extend_offline)
+
+    def _extend_offline(self, reason: str | None) -> None:
+        if reason is not None:
+            try:
+                allowance = self.engine.extend_offline_limit(reason)
+            except LimitAlreadyExtended as exc:
+                self.notify(str(exc), severity="warning")
+            else:
+                self._limit_shown = False
+                self.gate_screen.show_idle(
+                    _("Offline limit extended: admitting offline for up to {limit} in all").format(
+                        limit=hours_words(allowance.allowed_seconds)
+                    )
+                )
+                self.refresh_status()
+        self.main("#scan", Input).focus()
+        self._release_held()
 
     def action_toggle_direction(self) -> None:
         engine = self.engine

@@ -13,23 +13,29 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 
 from admission.contract import BatchRequest, GateData, ScanRequest, ScanResponse
 from admission.domain.codes import MAX_SCAN_LENGTH, now_utc, printable_code
 from admission.domain.model import Decision, Direction, Reason, Verdict
 from admission.domain.waiting import wait_event
+from admission.i18n import _
 from scanner_client.core.client import ClientCore, Loop
 from scanner_client.core.connectivity import Clock
+from scanner_client.core.offline_limit import OfflineAllowance
 from scanner_client.core.outbox import Outbox
 from scanner_client.core.remote import ServerRefused, ServerUnavailable
 from scanner_client.core.report import SyncReport
+from scanner_client.gate.offline_limit import LimitAlreadyExtended, offline_limit_words
 from scanner_client.gate.outcome import GateNotKnown, ScanOutcome
 from scanner_client.gate.passages import LocalPassage, batch_passage
 from scanner_client.gate.remote import GateRemote
 from scanner_client.gate.settings import Settings
 from scanner_client.gate.store import GateStore
+from scanner_client.gate.unsent import write_unsent
 from scanner_client.gate.verdicts import Judgement, LocalJudge
 
 log = logging.getLogger(__name__)
@@ -41,7 +47,13 @@ DEVICE_REFUSALS = frozenset({401, 403, 404, 405})
 
 class GateEngine(ClientCore[GateStore, GateRemote]):
     def __init__(
-        self, store: GateStore, settings: Settings, remote: GateRemote | None, *, clock: Clock = now_utc
+        self,
+        store: GateStore,
+        settings: Settings,
+        remote: GateRemote | None,
+        *,
+        clock: Clock = now_utc,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(
             store,
@@ -52,6 +64,7 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
             probe_interval=settings.probe_interval,
             feed_wait=settings.feed_wait,
             probe_time_limit=settings.scan_timeout + 1.0,
+            monotonic=monotonic,
         )
         self.settings = settings
         self.judge = LocalJudge(store)
@@ -93,6 +106,8 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
             direction = direction or self.direction
             at = self.clock()
             code = printable_code(raw)
+            if self.revoked:
+                return ScanOutcome.refused("device_revoked", code, self.revoked_words(), direction, at)
             gate = self.gate()
             if self.online and self.remote is not None:
                 outcome = await self._scan_online(code, gate, direction, at)
@@ -100,6 +115,11 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
                 outcome = self._scan_offline(code, gate, direction, at)
         self.notify()
         return outcome
+
+    def save_unsent(self, at: datetime) -> list[Path]:
+        """A revoked gate's admissions not yet uploaded, as scan logs for `admission import-scans`."""
+        unsent = [p for p in self.store.passages(limit=-1) if p.upload]  # LIMIT -1: every row
+        return write_unsent(self.store.path.parent, self.settings.device, unsent, at)
 
     async def _scan_online(
         self, code: str, gate: GateData, direction: Direction, at: datetime
@@ -114,7 +134,9 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
         except ServerUnavailable as exc:
             self.connectivity.record_failure(str(exc))
         except ServerRefused as exc:
-            # The server is up but would not take this scan (e.g. the token was revoked): the
+            if self.revoked:  # the store is wiped: nobody passes, nothing is left to record
+                return ScanOutcome.refused("device_revoked", code, self.revoked_words(), direction, at)
+            # The server is up but would not take this scan (e.g. the token was replaced): the
             # gate still decides, and the passage waits in the queue where it stays visible.
             self.problem = f"server refused the scan: {exc.title}"
             if exc.unauthorised:
@@ -155,6 +177,11 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
         self, nonce: str, code: str, gate: GateData, direction: Direction, at: datetime
     ) -> ScanOutcome:
         """The online call failed: decide the same scan (same nonce) here and queue it."""
+        refusal = self._past_offline_limit(code, direction, at)
+        if refusal is not None:
+            outage = self.store.current_outage()
+            self.store.give_up(nonce, refusal.message, outage.id if outage else None)
+            return refusal
         judgement = self.judge.judge(code, gate.info(), direction, at)
         outage = self.store.current_outage()
         self.store.complete_offline(
@@ -168,6 +195,9 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
         return ScanOutcome.judged(nonce, code, judgement, direction, at, "offline")
 
     def _scan_offline(self, code: str, gate: GateData, direction: Direction, at: datetime) -> ScanOutcome:
+        refusal = self._past_offline_limit(code, direction, at)
+        if refusal is not None:
+            return refusal
         judgement = self.judge.judge(code, gate.info(), direction, at)
         outage = self.store.current_outage()
         nonce = self.store.record_local(
@@ -183,6 +213,31 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
         )
         self._unseen.add(nonce)
         return ScanOutcome.judged(nonce, code, judgement, direction, at, "offline")
+
+    def _past_offline_limit(self, code: str, direction: Direction, at: datetime) -> ScanOutcome | None:
+        """Offline for longer than the venue allows: the gate decides nothing (nobody passes)."""
+        allowance = self.offline_clock.allowance()
+        if not allowance.reached:
+            return None
+        return ScanOutcome.refused("offline_limit", code, offline_limit_words(allowance), direction, at)
+
+    def extend_offline_limit(self, reason: str) -> OfflineAllowance:
+        """A supervisor (PIN checked by the screen) lets the gate admit offline for one more
+        limit period, once per offline period; logged in the outage log, uploaded with it."""
+        allowance = self.offline_clock.allowance()
+        if allowance.extended_at is not None:
+            raise LimitAlreadyExtended(_("The offline limit was extended once already: reconnect the gate."))
+        if self.online and not allowance.reached:
+            raise LimitAlreadyExtended(_("The gate is online: no offline limit applies."))
+        at = self.clock()
+        self.go_offline(_("offline limit extended by a supervisor"), at)
+        outage = self.store.current_outage()
+        if outage is not None:
+            self.store.log_limit_extension(outage.id, at, reason)
+        self.offline_clock.extend(at)
+        log.warning("offline limit extended by a supervisor")
+        self.notify()
+        return self.offline_clock.allowance()
 
     def mark_shown(self, nonce: str) -> None:
         """The verdict of this scan has reached the person at the gate (on screen, printed, or

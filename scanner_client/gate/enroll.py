@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from admission.domain.codes import now_utc
 from admission.domain.model import Direction
 from scanner_client.core.feed import Progress, pull_snapshot
+from scanner_client.core.offline_limit import record_contact
 from scanner_client.core.remote import DeviceInfo, Remote
 from scanner_client.gate.settings import NotEnrolled, Settings, hash_pin
 from scanner_client.gate.store import GateStore
@@ -59,4 +61,6 @@ async def enroll(
     if supervisor_pin:
         settings.pin_hash = hash_pin(supervisor_pin)
     settings.save(store)
+    store.clear_revocation()  # a revoked device's wiped store starts again as the new device's
+    record_contact(store, now_utc())  # the offline limit counts from here
     return Enrollment(device=device, changes=changes, tickets=store.ticket_count())

@@ -29,6 +29,9 @@ class ScanOutcome:
     template_name: str | None = None
     ticket_serial: int | None = None
     override: bool = False
+    # Why the gate refused to decide at all ("device_revoked", "offline_limit"): nobody passed and
+    # nothing was recorded; `message` says why and what to do.
+    blocked: str | None = None
 
     @property
     def admitted(self) -> bool:
@@ -53,6 +56,23 @@ class ScanOutcome:
             ticket_serial=judgement.ticket_serial,
         )
 
+    @classmethod
+    def refused(
+        cls, blocked: str, code: str, message: str, direction: Direction, at: datetime
+    ) -> ScanOutcome:
+        """The gate would not decide this scan (see `blocked`)."""
+        return cls(
+            nonce="",
+            code=code,
+            verdict=Verdict.REJECT,
+            reason=Reason.TURNED_AWAY,
+            message=message,
+            mode="blocked",
+            direction=direction,
+            scanned_at=at,
+            blocked=blocked,
+        )
+
     def as_json(self) -> dict[str, object]:
         return {
             "verdict": self.verdict.value,
@@ -65,4 +85,5 @@ class ScanOutcome:
             "entries_left": self.entries_left,
             "scanned_at": self.scanned_at.isoformat(),
             "override": self.override,
+            "blocked": self.blocked,
         }

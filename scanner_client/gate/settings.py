@@ -10,6 +10,7 @@ from pathlib import Path
 
 from admission.domain.model import Direction
 from scanner_client.core.paths import private_folder
+from scanner_client.core.revocation import revoked_words
 from scanner_client.gate.store import GateStore
 
 STORE_FILE = "scanner.sqlite3"
@@ -42,6 +43,8 @@ class Settings:
 
     @classmethod
     def load(cls, store: GateStore) -> Settings:
+        if store.revoked_at is not None:
+            raise NotEnrolled(revoked_words(store.revoked_kept))
         server_url, device, gate = (store.get_config(k) for k in ("server_url", "device", "gate"))
         token = store.token
         if not (server_url and token and device and gate):

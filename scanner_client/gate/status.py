@@ -7,9 +7,16 @@ import argparse
 import asyncio
 from datetime import datetime
 
+from admission.domain.codes import now_utc
+from admission.i18n import _
+from scanner_client.core.commands import EXIT_NOT_ENROLLED
+from scanner_client.core.offline_limit import OfflineClock, hours_words
+from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
+from scanner_client.core.revocation import revoked_words
 from scanner_client.gate.commands import load
-from scanner_client.gate.settings import Settings
+from scanner_client.gate.offline_limit import offline_limit_words
+from scanner_client.gate.settings import Settings, open_store
 from scanner_client.gate.store import GateStore
 
 TUNING = ("end_pause_ms", "scan_timeout", "failure_threshold", "probe_interval", "feed_wait", "batch_size")
@@ -22,6 +29,10 @@ def venue_time(store: GateStore, moment: datetime | None) -> str:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    revoked = _revoked_status(args)
+    if revoked is not None:
+        print(revoked)
+        return EXIT_NOT_ENROLLED
     store, settings = load(args)
     try:
         reachable = "not checked"
@@ -41,10 +52,52 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"conflicts     {sum(1 for p in flagged if p.server_status == 'conflict')}",
             f"refused       {sum(1 for p in flagged if p.server_status == 'refused')}",
             f"offline since {venue_time(store, outage.started_at)}" if outage else "offline since -",
+            _offline_limit_line(store),
             f"supervisor    {'PIN set' if settings.pin_hash else 'no PIN: overrides disabled'}",
         ]
         print("\n".join(lines))
         return 0
+    finally:
+        store.close()
+
+
+def _offline_limit_line(store: GateStore) -> str:
+    """The venue's offline limit, and how much of it this gate has used since its last contact."""
+    clock = OfflineClock(store, now_utc)
+    allowance = clock.allowance()
+    line = _("offline limit {limit}; {offline} since the last contact with the service ({when})").format(
+        limit=hours_words(allowance.limit_seconds),
+        offline=hours_words(allowance.offline_seconds),
+        when=venue_time(store, clock.last_contact),
+    )
+    if allowance.extended_at is not None:
+        line += "; " + _("extended once by a supervisor at {when}").format(
+            when=venue_time(store, allowance.extended_at)
+        )
+    if allowance.reached:
+        line += "\n" + offline_limit_words(allowance)
+    return line
+
+
+def _revoked_status(args: argparse.Namespace) -> str | None:
+    """A revoked gate's status: when, and what to do next (its store holds nothing else)."""
+    store = open_store(data_dir(args.data_dir))
+    try:
+        if store.revoked_at is None:
+            return None
+        lines = [
+            f"device        {store.get_config('device') or '?'}",
+            f"gate          {store.get_config('gate') or '?'}",
+            _("state         REVOKED on {when}").format(when=venue_time(store, store.revoked_at)),
+            "",
+            revoked_words(store.revoked_kept),
+        ]
+        if store.revoked_kept:
+            lines.append(
+                _("Register them at the service: admission import-scans FILE --gate GATE --direction in|out "
+                  "(each file's name says its gate and direction).")
+            )
+        return "\n".join(lines)
     finally:
         store.close()
 

@@ -148,6 +148,16 @@ class GateStore(LocalStore):
             self._count_offline(db, outage_id, "passages_offline")
         return nonce
 
+    def give_up(self, nonce: str, message: str, outage_id: int | None) -> None:
+        """An online scan got no answer and the gate may not decide offline (its offline limit):
+        nobody passed. Uploaded as such, so the service annuls it should it have admitted it."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE passages SET source = 'interrupted', verdict = ?, reason = ?, message = ?, "
+                "entries_left = NULL, upload = 1, unseen = 0, outage_id = ? WHERE nonce = ?",
+                (Verdict.REJECT.value, Reason.TURNED_AWAY.value, message[:300], outage_id, nonce),
+            )
+
     def mark_shown(self, nonce: str) -> None:
         """The verdict of a passage decided here has reached the person at the gate: from now on
         it is what happened, and it may be uploaded."""

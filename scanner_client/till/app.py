@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 from admission.contract import EventData, TemplateData
 from admission.domain.model import TemplateKind
 from admission.domain.payments import PaymentIn, PaymentMethod, brand_label
+from admission.i18n import _
 from scanner_client.core.keys import QUIT
 from scanner_client.core.money import format_money
 from scanner_client.till.forms import parse_amount, parse_quantity, template_label
@@ -93,6 +94,12 @@ class BoxOfficeApp(App[None]):
             return
         till = self.till
         status = self.main("#status", Static)
+        if till.revoked:
+            status.set_classes("offline")
+            status.update(_("REVOKED") + "  ·  " + till.device)
+            if self.last_problem != till.revoked_words():
+                self.show_problem(till.revoked_words())
+            return
         status.set_classes("online" if till.online else "offline")
         last = till.store.last_sync_at
         parts = [

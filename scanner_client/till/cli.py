@@ -38,6 +38,7 @@ from scanner_client.core.money import format_money
 from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import ServerRefused, ServerUnavailable
 from scanner_client.core.retention import DEFAULT_KEEP_DAYS, KEEP_DAYS_KEY, keep_days, purge_older_than
+from scanner_client.core.revocation import revoked_words
 from scanner_client.till.app import BoxOfficeApp
 from scanner_client.till.enroll import (
     KEY_FILE,
@@ -62,6 +63,10 @@ def open_till(
     folder: Path, *, offline: bool = False, output: str | None = None, keep: float | None = None
 ) -> Till:
     store = open_till_store(folder)
+    if store.revoked_at is not None:
+        kept = store.revoked_kept
+        store.close()
+        raise TillNotEnrolled(revoked_words(kept))
     server_url, token = store.get_config("server_url"), store.token
     if not server_url or not token:
         store.close()

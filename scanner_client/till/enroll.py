@@ -131,6 +131,7 @@ async def enroll_box_office(
         key_id=str(key_id),
         payment_config=msgspec.json.encode(config).decode(),
     )
+    store.clear_revocation()  # a revoked till's wiped store starts again as the new device's
     return Enrollment(
         device=device_name, device_id=device_id, key_id=key_id, created_device=created, changes=changes
     )

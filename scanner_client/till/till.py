@@ -38,7 +38,9 @@ from scanner_client.core.connectivity import Clock
 from scanner_client.core.outbox import Outbox
 from scanner_client.core.remote import ServerRefused, ServerUnavailable, problem_text
 from scanner_client.core.report import SyncReport
+from scanner_client.core.revocation import write_private
 from scanner_client.till import certificate
+from scanner_client.till.enroll import KEY_FILE
 from scanner_client.till.printer import TicketPrinter, payment_words
 from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket
 from scanner_client.till.receipts import Receipt, ReceiptLine
@@ -55,7 +57,7 @@ from scanner_client.till.sale import (
     issued_from,
 )
 from scanner_client.till.signing import OfflineSigner
-from scanner_client.till.store import LocalSale, TillStore
+from scanner_client.till.store import PENDING_STATES, LocalSale, TillStore
 
 log = logging.getLogger(__name__)
 
@@ -175,9 +177,30 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             self.payment_config, online=self.online, stored_card_payments=self.store.stored_card_payments()
         )
 
+    def save_unsent(self, at: datetime) -> list[Path]:
+        """A revoked till's sales the service has not acknowledged, with their requests, for a
+        manager: money was taken for them (those whose online answer never came may or may not
+        be at the service: their state says so)."""
+        unsent = self.store.sales(PENDING_STATES, limit=-1)
+        if not unsent:
+            return []
+        path = self.store.path.parent / f"unsent-sales-{self.device}-{at.strftime('%Y%m%dT%H%M%S')}.json"
+        records = [
+            {"nonce": s.nonce, "state": s.state, "created_at": s.created_at, "request": s.request}
+            for s in unsent
+        ]
+        write_private(path, msgspec.json.format(msgspec.json.encode(records)))
+        return [path]
+
+    def forget_files(self) -> None:
+        (self.store.path.parent / KEY_FILE).unlink(missing_ok=True)
+        self.signer = None
+
     async def sell(
         self, lines: Sequence[CartLine], payment: PaymentIn, buyer_email: str | None = None
     ) -> SaleResult:
+        if self.revoked:
+            raise SaleProblem(self.revoked_words())
         async with self._sale_lock:
             total, currency = check_cart(lines, online=self.online)
             if self.online and self.remote is not None:
@@ -230,6 +253,8 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
                 "checked, and cancelled if it reached the server, once the connection is back."
             ) from exc
         except ServerRefused as exc:
+            if self.revoked:  # the store is wiped: nothing was sold
+                raise SaleProblem(self.revoked_words()) from exc
             message = problem_text(exc)
             self.store.set_state(request.nonce, "declined", message)
             if exc.unauthorised:

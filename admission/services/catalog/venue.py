@@ -1,5 +1,5 @@
-"""The venue: its name, its time zone (every local day and printed time is in it) and the
-annul window of its gates.
+"""The venue: its name, its time zone (every local day and printed time is in it), the
+annul window of its gates and how long they may admit offline.
 """
 
 from __future__ import annotations
@@ -46,7 +46,12 @@ NUMBER_HASHING = "number_hashing"
 def venue_data(venue: Venue, *, for_feed: bool = False) -> VenueData:
     """The venue as the API shows it; the feed adds how gates hash ticket numbers."""
     hashing = venue.settings.get(NUMBER_HASHING) if for_feed else None
-    return VenueData(name=venue.name, timezone=venue.timezone, number_hashing=hashing)
+    return VenueData(
+        name=venue.name,
+        timezone=venue.timezone,
+        number_hashing=hashing,
+        offline_limit_hours=venue.offline_limit_hours,
+    )
 
 
 async def number_hasher(session: AsyncSession) -> NumberHasher:
@@ -84,6 +89,7 @@ async def save_venue(session: AsyncSession, data: VenueIn) -> VenueData:
         session.add(venue)
     venue.name, venue.timezone = data.name, data.timezone
     venue.annul_window_seconds = data.annul_window_seconds
+    venue.offline_limit_hours = data.offline_limit_hours
     if NUMBER_HASHING not in venue.settings:
         venue.settings = {**venue.settings, NUMBER_HASHING: NumberHasher.new().spec}
     await feed.emit(session, "venue", "1", venue_data(venue, for_feed=True))

@@ -81,6 +81,8 @@ LABELS = {
     "first_at": N_("First"),
     "last_at": N_("Last"),
     "last_tried": N_("Last tried (masked)"),
+    "limit_extended_at": "Offline limit extended",
+    "limit_extension_reason": "Why extended",
 }
 
 

@@ -41,6 +41,7 @@ def venue_toml(s: VenueState) -> str:
             ("currency", s.currency),
             ("language", s.language),
             ("annul_window_seconds", s.annul_window_seconds),
+            ("offline_limit_hours", s.offline_limit_hours),
             ("zones", zones),
         ],
         tz,

@@ -48,6 +48,7 @@ HINTS = {
     "card_brands": 'write lower-case brand names, e.g. card_brands = ["visa", "mastercard"]',
     "card_offline_brands": 'write lower-case brand names, e.g. card_offline_brands = ["visa"]',
     "annul_window_seconds": "write seconds from 0 to 3600, e.g. annul_window_seconds = 30",
+    "offline_limit_hours": "write hours from 1 to 720, e.g. offline_limit_hours = 24",
 }
 TABLES: dict[str, type[msgspec.Struct]] = {
     "venue": VenueSection,

@@ -93,6 +93,7 @@ def plan_venue_section(p: Planner) -> None:
         "currency": s.currency,
         "language": s.language,
         "annul_window_seconds": s.annul_window_seconds,
+        "offline_limit_hours": s.offline_limit_hours,
     }
     new = {
         "name": v.name,
@@ -100,11 +101,17 @@ def plan_venue_section(p: Planner) -> None:
         "currency": v.currency,
         "language": v.language,
         "annul_window_seconds": v.annul_window_seconds,
+        "offline_limit_hours": v.offline_limit_hours,
     }
 
     async def run(ids: Applying) -> None:
-        if any(old[k] != new[k] for k in ("name", "timezone", "annul_window_seconds")):
-            venue_in = VenueIn(name=v.name, timezone=v.timezone, annul_window_seconds=v.annul_window_seconds)
+        if any(old[k] != new[k] for k in ("name", "timezone", "annul_window_seconds", "offline_limit_hours")):
+            venue_in = VenueIn(
+                name=v.name,
+                timezone=v.timezone,
+                annul_window_seconds=v.annul_window_seconds,
+                offline_limit_hours=v.offline_limit_hours,
+            )
             await catalog.save_venue(ids.session, venue_in)
         await catalog.save_venue_locale(ids.session, v.currency, v.language)
 

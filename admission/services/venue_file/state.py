@@ -25,6 +25,7 @@ class VenueState:
     currency: str
     language: str
     annul_window_seconds: int
+    offline_limit_hours: int
     payments: PaymentConfig
     templates: dict[str, TemplateData]
     events: dict[str, list[EventOut]]  # names of events need not be unique in the database
@@ -50,6 +51,7 @@ async def load_state(session: AsyncSession) -> VenueState:
         currency=catalog.venue_currency(venue),
         language=catalog.venue_language(venue),
         annul_window_seconds=venue.annul_window_seconds,
+        offline_limit_hours=venue.offline_limit_hours,
         payments=await payment_config(session),
         templates={t.name: t for t in templates},
         events=events,

@@ -18,9 +18,16 @@ from textual.widgets import Footer, Input, Static
 from admission.domain.codes import TICKET_NUMBER_LENGTH, format_ticket_number, normalise_scan
 from admission.domain.model import Reason
 from admission.domain.wording import entries_words, reason_words
+from admission.i18n import N_, _
 from scanner_client.gate.bigtext import big
 from scanner_client.gate.outcome import ScanOutcome
 from scanner_client.gate.passages import GateCounters
+
+# Why the gate refused to decide a scan at all (ScanOutcome.blocked), as its headline.
+BLOCKED_HEADLINES = {
+    "device_revoked": N_("This gate was revoked"),
+    "offline_limit": N_("Offline for too long: not admitting"),
+}
 
 
 class GateScreen(Screen[None]):
@@ -49,7 +56,18 @@ class GateScreen(Screen[None]):
         self.query_one("#headline", Static).update(headline)
         self.query_one("#detail", Static).update("")
 
+    def show_blocked(self, headline: str, detail: str) -> None:
+        """The gate will not admit anyone (revoked, or offline past the venue's limit): why, and
+        what to do next, in place of a verdict."""
+        self.query_one("#verdict", Vertical).set_classes("reject")
+        self.query_one("#word", Static).update(big("REJECT"))
+        self.query_one("#headline", Static).update(headline)
+        self.query_one("#detail", Static).update(detail)
+
     def show_outcome(self, outcome: ScanOutcome, tz: ZoneInfo) -> None:
+        if outcome.blocked:
+            self.show_blocked(_(BLOCKED_HEADLINES.get(outcome.blocked, "Not admitted")), outcome.message)
+            return
         self.query_one("#verdict", Vertical).set_classes("admit" if outcome.admitted else "reject")
         self.query_one("#word", Static).update(big("ADMIT" if outcome.admitted else "REJECT"))
         if outcome.admitted and not outcome.override:
