@@ -11,6 +11,7 @@ from rich.table import Table
 
 from admission.cli.common import CliError, add_database_options, console, reading, run, settings_from
 from admission.contract import FleetDevice, FleetOut
+from admission.domain.wording import clock_offset_words
 from admission.i18n import _
 
 
@@ -60,8 +61,6 @@ def fleet_table(report: FleetOut) -> Table:
 
 
 def _cells(device: FleetDevice, tz: ZoneInfo) -> list[str]:
-    from admission.services.fleet import offset_words
-
     def local(moment: datetime | None) -> str:
         return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if moment else _("never")
 
@@ -76,7 +75,7 @@ def _cells(device: FleetDevice, tz: ZoneInfo) -> list[str]:
         local(device.last_seen_at),
         local(device.last_sync_at) if device.last_seen_at else "",
         "" if device.queue is None else str(device.queue),
-        "" if device.clock_offset_seconds is None else offset_words(device.clock_offset_seconds),
+        "" if device.clock_offset_seconds is None else clock_offset_words(device.clock_offset_seconds),
         f"[bold red]{flags}[/]" if flags else "",
     ]
 

@@ -44,3 +44,8 @@ def duration_words(seconds: float) -> str:
         return f"{whole} s"
     minutes, rest = divmod(whole, 60)
     return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
+def clock_offset_words(seconds: float) -> str:
+    """A device's clock against the service's: '+45 s' (ahead), '-3 min 5 s' (behind)."""
+    return ("+" if seconds >= 0 else "-") + duration_words(abs(seconds))

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admission.contract import DeviceHealthAck, DeviceHealthIn, FleetDevice, FleetFlag, FleetOut
 from admission.db.models import Device, DeviceHealth, Gate
 from admission.domain.errors import ForbiddenError, InvalidRequestError
+from admission.domain.wording import clock_offset_words
 from admission.i18n import _
 from admission.services.catalog import venue as venues
 from admission.services.devices import Principal
@@ -67,7 +68,7 @@ def warnings_of(flags: list[FleetFlag], row: FleetDevice, now: datetime) -> list
     """The flags in words, in the caller's language."""
     words: list[str] = []
     if "clock_skew" in flags and row.clock_offset_seconds is not None:
-        words.append(_("Clock off by {offset}").format(offset=offset_words(row.clock_offset_seconds)))
+        words.append(_("Clock off by {offset}").format(offset=clock_offset_words(row.clock_offset_seconds)))
     if "silent" in flags:
         if row.last_seen_at is None:
             words.append(_("Never reported"))
@@ -75,17 +76,6 @@ def warnings_of(flags: list[FleetFlag], row: FleetDevice, now: datetime) -> list
             minutes = int((now - row.last_seen_at).total_seconds() // 60)
             words.append(_("Silent for {minutes} min").format(minutes=minutes))
     return words
-
-
-def offset_words(seconds: float) -> str:
-    """+42 s (ahead of the service) or -3 min 5 s (behind)."""
-    sign = "+" if seconds >= 0 else "-"
-    whole = round(abs(seconds))
-    if whole < 60:
-        return f"{sign}{whole} s"
-    if whole < 3600:
-        return f"{sign}{whole // 60} min {whole % 60} s"
-    return f"{sign}{whole // 3600} h {whole % 3600 // 60} min"
 
 
 async def record_report(

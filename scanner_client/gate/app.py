@@ -215,7 +215,10 @@ class GateApp(App[None]):
         ]
         if engine.problem:
             parts.append(engine.problem)
-        self.gate_screen.show_status(engine.online, parts)
+        clock_warning = engine.health.clock_warning()
+        if clock_warning:  # early in the line: a narrow screen cuts its end off
+            parts.insert(1, clock_warning)
+        self.gate_screen.show_status(engine.online, parts, clock_skewed=clock_warning is not None)
 
     def action_toggle_direction(self) -> None:
         engine = self.engine

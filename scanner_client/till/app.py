@@ -93,7 +93,9 @@ class BoxOfficeApp(App[None]):
             return
         till = self.till
         status = self.main("#status", Static)
-        status.set_classes("online" if till.online else "offline")
+        clock_warning = till.health.clock_warning()
+        classes = ["online" if till.online else "offline"]
+        status.set_classes([*classes, "clock-skewed"] if clock_warning else classes)
         last = till.store.last_sync_at
         parts = [
             "ONLINE" if till.online else "OFFLINE: selling on this till's own key",
@@ -103,6 +105,8 @@ class BoxOfficeApp(App[None]):
         ]
         if till.problem:
             parts.append(till.problem)
+        if clock_warning:  # early in the line: a narrow screen cuts its end off
+            parts.insert(1, clock_warning)
         status.update("  ·  ".join(parts))
         self.main("#rules", Static).update("\n".join(s.text for s in till.payment_statuses()))
         self.till_screen.show_notices(till.store.current_notices(till.clock()))
