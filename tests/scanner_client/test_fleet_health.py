@@ -4,6 +4,7 @@ service through their own sync loops, and a PC whose clock is off warns on its s
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,9 @@ async def test_a_gate_whose_clock_is_ahead_warns_on_its_screen_and_is_flagged(
             await until(pilot, lambda: engine.health.reported_at is not None, seconds=15)
             await until(pilot, lambda: status_line(app).has_class("clock-skewed"))
             shown = str(status_line(app).content)
-            assert "CLOCK OFF BY +2 min" in shown and "set this PC's time" in shown
+            # two minutes ahead, give or take the round trip's asymmetry on a busy machine
+            assert re.search(r"CLOCK OFF BY \+(1 min 5\d s|2 min)", shown), shown
+            assert "set this PC's time" in shown
             assert shown.startswith("ONLINE")
     finally:
         assert engine.remote is not None
