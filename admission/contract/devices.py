@@ -41,9 +41,9 @@ class IssuedToken(msgspec.Struct, kw_only=True):
 # ---------------------------------------------------------------- fleet health
 
 ClientVersion = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.+-]+$")]
-# A clock more than a day off is reported as it is (it is what the device measured), but bounded
-# so both databases store it.
-ClockOffset = Annotated[float, msgspec.Meta(ge=-10_000_000, le=10_000_000)]
+# A clock years off (a PC whose clock battery died starts in 1970 or 2000) is reported as it is:
+# it is what the device measured. Bounded (about 126 years) so both databases store it.
+ClockOffset = Annotated[float, msgspec.Meta(ge=-4_000_000_000, le=4_000_000_000)]
 FleetFlag = Literal["clock_skew", "silent"]
 
 

@@ -172,7 +172,8 @@ class DeviceHealth(Base):
     queue: Mapped[int]
     last_sync_at: Mapped[datetime | None]
     online: Mapped[bool]
-    clock_offset_ms: Mapped[int | None]  # device minus service, as the device measured it
+    # device minus service, as the device measured it (a clock reset to 1970 fits too)
+    clock_offset_ms: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Ticket(Base):

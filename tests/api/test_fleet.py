@@ -111,6 +111,11 @@ def test_a_skewed_clock_is_flagged_and_the_device_told(client: TestClient, venue
     assert rows[MAIN]["warnings"] == ["Clock off by -45 s"]
     assert rows[NORTH]["flags"] == []
 
+    # A PC whose clock battery died starts in 2000: what it measured is stored as it is.
+    years = (datetime(2000, 1, 1, tzinfo=UTC) - datetime.now(UTC)).total_seconds()
+    assert post_report(client, venue.box_office_token, report("box-office-1", clock_offset_seconds=years)).json()["flags"] == ["clock_skew"]
+    assert fleet_rows(client, venue)["box-office-1"]["clock_offset_seconds"] == pytest.approx(years, abs=0.01)
+
 
 def test_a_silent_device_is_flagged(client: TestClient, venue: DemoVenue) -> None:  # type: ignore[type-arg]
     for gate, device in (("Main gate", MAIN), ("North gate", NORTH)):

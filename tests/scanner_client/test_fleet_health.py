@@ -16,6 +16,7 @@ from admission import __version__
 from admission.contract import DeviceHealthAck, DeviceHealthIn, ServiceClock
 from admission.demo import DemoVenue
 from admission.domain.codes import now_utc
+from admission.domain.wording import clock_offset_words
 from scanner_client.core.health import HealthReporter, measure_offset
 from scanner_client.core.remote import ServerRefused, ServerUnavailable
 from scanner_client.gate.app import GateApp
@@ -83,6 +84,14 @@ async def test_a_till_reports_its_queue_and_a_right_clock_is_not_flagged(
     row = await asyncio.to_thread(fleet_row, live_server, demo_venue, "box-office-1")
     assert row["flags"] == [] and row["queue"] == 0 and row["version"] == __version__
     assert abs(row["clock_offset_seconds"]) < 5
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [(45.4, "+45 s"), (-185, "-3 min 5 s"), (7500, "+2 h 5 min"), (-800_000_000, "-9259 days")],
+)
+def test_a_clock_offset_reads_in_words_with_its_sign(seconds: float, words: str) -> None:
+    assert clock_offset_words(seconds) == words
 
 
 def test_the_offset_is_measured_at_half_the_round_trip() -> None:

@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("queue", sa.Integer(), nullable=False),
         sa.Column("last_sync_at", admission.db.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("online", sa.Boolean(), nullable=False),
-        sa.Column("clock_offset_ms", sa.Integer(), nullable=True),
+        sa.Column("clock_offset_ms", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(
             ["device_id"], ["devices.id"], name=op.f("fk_device_health_device_id_devices")
         ),
