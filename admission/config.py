@@ -10,6 +10,27 @@ from typing import ClassVar
 import msgspec
 
 from admission.db.engine import DEFAULT_SQLITE_URL
+from admission.domain.errors import InvalidRequestError
+
+DEFAULT_CLOCK_SKEW_LIMIT = 30.0
+DEFAULT_SILENT_AFTER = 600.0
+
+
+class InvalidSetting(InvalidRequestError):
+    """An environment variable that does not hold a usable value."""
+
+
+def _seconds(variable: str, default: float) -> float:
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidSetting(f"{variable} must be a number of seconds, not {raw!r}") from None
+    if not 0 < value < 10_000_000:
+        raise InvalidSetting(f"{variable} must be a positive number of seconds, not {raw!r}")
+    return value
 
 
 class LookupLimits(msgspec.Struct, frozen=True, kw_only=True):
@@ -60,6 +81,11 @@ class Settings(msgspec.Struct, kw_only=True):
     @property
     def till_certificate_lifetime(self) -> timedelta:
         return timedelta(hours=self.till_certificate_hours)
+    # Fleet health (`admission devices`, the dashboard): a device whose clock is off by more than
+    # this is flagged, and told so in the answer to its report (offline verdicts use its clock)...
+    clock_skew_limit_seconds: float = DEFAULT_CLOCK_SKEW_LIMIT
+    # ...and an enrolled gate or till not heard of for longer than this is flagged silent.
+    silent_after_seconds: float = DEFAULT_SILENT_AFTER
 
     @classmethod
     def load(cls, database_url: str | None = None, data_dir: str | Path | None = None) -> Settings:
@@ -84,4 +110,6 @@ class Settings(msgspec.Struct, kw_only=True):
             data_dir=folder,
             lookup_limits=LookupLimits.from_environment(),
             till_certificate_hours=lifetime,
+            clock_skew_limit_seconds=_seconds("ADMISSION_CLOCK_SKEW_LIMIT", DEFAULT_CLOCK_SKEW_LIMIT),
+            silent_after_seconds=_seconds("ADMISSION_SILENT_AFTER", DEFAULT_SILENT_AFTER),
         )

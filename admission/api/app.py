@@ -21,6 +21,7 @@ from admission.api.controllers.catalog import (
 )
 from admission.api.controllers.dashboard import DASHBOARD_ROUTES
 from admission.api.controllers.devices import DeviceController
+from admission.api.controllers.fleet import FleetController
 from admission.api.controllers.reports import REPORT_ROUTES
 from admission.api.controllers.sales import SalesController
 from admission.api.controllers.scans import ScanController
@@ -38,6 +39,7 @@ CONTROLLERS = [
     EventController,
     GateController,
     DeviceController,
+    FleetController,
     TicketController,
     ScanController,
     SalesController,

@@ -11,7 +11,7 @@ import os
 from rich.markup import escape
 from sqlalchemy.exc import DBAPIError
 
-from admission.cli import admin, reports, service, venue
+from admission.cli import admin, fleet, reports, service, venue
 from admission.cli.common import CliError, Handler, errors
 from admission.domain.errors import DomainError
 
@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="admission", description="Offline-first ticketing and admission control"
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (service, admin, venue, reports):
+    for module in (service, admin, fleet, venue, reports):
         module.register(commands)
     return parser
 

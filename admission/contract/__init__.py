@@ -19,7 +19,19 @@ from admission.contract.common import (
     RawCode,
     ZoneName,
 )
-from admission.contract.devices import ROLES, DeviceIn, DeviceOut, IssuedToken, Role
+from admission.contract.devices import (
+    ROLES,
+    DeviceHealthAck,
+    DeviceHealthIn,
+    DeviceIn,
+    DeviceOut,
+    FleetDevice,
+    FleetFlag,
+    FleetOut,
+    IssuedToken,
+    Role,
+    ServiceClock,
+)
 from admission.contract.feed import (
     Change,
     ChangeKind,
@@ -156,6 +168,8 @@ __all__ = [
     "Count",
     "DeviceDay",
     "DeviceEntry",
+    "DeviceHealthAck",
+    "DeviceHealthIn",
     "DeviceIn",
     "DeviceOut",
     "Email",
@@ -163,6 +177,9 @@ __all__ = [
     "EventEntry",
     "EventIn",
     "EventOut",
+    "FleetDevice",
+    "FleetFlag",
+    "FleetOut",
     "GateData",
     "GateEntry",
     "GateIn",
@@ -215,6 +232,7 @@ __all__ = [
     "ScanRequest",
     "ScanResponse",
     "ScanSource",
+    "ServiceClock",
     "SigningKeyIn",
     "SigningKeyOut",
     "SourceRow",

@@ -175,6 +175,20 @@ class Token(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class DeviceHealth(Base):
+    """What a gate or till last reported of itself (one row per device, replaced by each report)."""
+
+    __tablename__ = "device_health"
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    received_at: Mapped[datetime]  # the service's clock: when the device was last heard of
+    version: Mapped[str] = mapped_column(String(40))
+    queue: Mapped[int]
+    last_sync_at: Mapped[datetime | None]
+    online: Mapped[bool]
+    # device minus service, as the device measured it (a clock reset to 1970 fits too)
+    clock_offset_ms: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     serial: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

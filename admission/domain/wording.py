@@ -50,3 +50,14 @@ def duration_words(seconds: float) -> str:
         return f"{whole} s"
     minutes, rest = divmod(whole, 60)
     return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+
+
+def clock_offset_words(seconds: float) -> str:
+    """A device's clock against the service's: '+45 s' (ahead), '-3 min 5 s' (behind), '+2 h 5 min',
+    '-9131 days' (a PC whose clock battery died)."""
+    sign, whole = ("+" if seconds >= 0 else "-"), round(abs(seconds))
+    if whole < 3600:
+        return sign + duration_words(whole)
+    if whole < 86400:
+        return f"{sign}{whole // 3600} h {whole % 3600 // 60} min"
+    return f"{sign}{whole // 86400} days"

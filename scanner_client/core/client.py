@@ -21,6 +21,7 @@ from admission.domain.codes import now_utc
 from admission.i18n import _
 from scanner_client.core.connectivity import Clock, ConnectionState, Connectivity, Listener
 from scanner_client.core.feed import FeedFollower
+from scanner_client.core.health import HealthReporter
 from scanner_client.core.offline_limit import OfflineClock
 from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
 from scanner_client.core.report import SyncReport
@@ -68,6 +69,7 @@ class ClientCore(Generic[StoreT, RemoteT]):
             on_contact=self.offline_clock.contact,
         )
         self._feed = None if remote is None else FeedFollower(store, remote, clock=clock, on_page=self.notify)
+        self.health = HealthReporter(clock)
         self.revoked_at = store.revoked_at
         self._stopped = asyncio.Event()  # set when the device learns it was revoked: the loops end
         if remote is not None:
@@ -165,6 +167,28 @@ class ClientCore(Generic[StoreT, RemoteT]):
         """Upload what is owed and pull the feed once (the device's own order of things)."""
         raise NotImplementedError
 
+    def device_name(self) -> str:
+        """The device's name at the service (its token's device)."""
+        raise NotImplementedError
+
+    def queue_depth(self) -> int:
+        """Records not yet uploaded (passages, sales), for the fleet report."""
+        raise NotImplementedError
+
+    async def report_health_if_due(self, *, force: bool = False) -> None:
+        """Report on this device to the service (fleet health) when a report is due and the
+        service answers; called from the device's own sync loop. Never raises for the network."""
+        if self.remote is None or not self.online or not (force or self.health.due()):
+            return
+        await self.health.report(
+            self.remote,
+            device=self.device_name(),
+            queue=self.queue_depth(),
+            last_sync_at=self.store.last_sync_at,
+            online=self.online,
+        )
+        self.notify()
+
     async def sync_once(self) -> SyncReport:
         """One full sync for the command line: probe, then sync; errors land in the report."""
         report = SyncReport()
@@ -177,6 +201,7 @@ class ClientCore(Generic[StoreT, RemoteT]):
         try:
             await self.probe()
             await self.sync(report)
+            await self.report_health_if_due(force=True)
         except (ServerUnavailable, ServerRefused) as exc:
             report.errors.append(self.revoked_words() if self.revoked else str(exc))
         return report

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
-from admission.contract import ChangesPage, OutageIn
+from admission.contract import ChangesPage, DeviceHealthAck, DeviceHealthIn, OutageIn, ServiceClock
 
 T = TypeVar("T")
 API_PREFIX = "/api/v1"
@@ -149,6 +149,15 @@ class Remote:
 
     async def post_outage(self, report: OutageIn) -> None:
         await self._request("POST", "/outages", body=report)
+
+    async def service_clock(self) -> ServiceClock:
+        """The service's time, for measuring this PC's clock (a short call: the round trip counts)."""
+        response = await self._request("GET", "/fleet/clock", time_limit=5.0)
+        return self._decode(response, ServiceClock)
+
+    async def report_health(self, report: DeviceHealthIn) -> DeviceHealthAck:
+        response = await self._request("POST", "/fleet/reports", body=report, time_limit=10.0)
+        return self._decode(response, DeviceHealthAck)
 
 
 def _refused(response: httpx.Response) -> ServerRefused:

@@ -234,7 +234,10 @@ class GateApp(App[None]):
             self.gate_screen.show_idle("Ready: scan a ticket")
         if engine.problem:
             parts.append(engine.problem)
-        self.gate_screen.show_status(engine.online, parts)
+        clock_warning = engine.health.clock_warning()
+        if clock_warning:  # early in the line: a narrow screen cuts its end off
+            parts.insert(1, clock_warning)
+        self.gate_screen.show_status(engine.online, parts, clock_skewed=clock_warning is not None)
 
     def _show_offline_limit(self, allowance: OfflineAllowance) -> None:
         """Past the venue's offline limit the panel says so at once, not only at the next scan."""

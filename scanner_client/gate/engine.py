@@ -335,6 +335,12 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
         await self.push_queue(report)
         report.changes = await self.pull_changes()
 
+    def device_name(self) -> str:
+        return self.settings.device
+
+    def queue_depth(self) -> int:
+        return self.store.queued_count()
+
     def background_loops(self) -> list[Loop]:
         return [*super().background_loops(), self._feed_loop, self._upload_loop]
 
@@ -345,6 +351,7 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
         await self.retry_while_online("upload", self._upload_when_wanted)
 
     async def _upload_when_wanted(self) -> bool:
+        await self.report_health_if_due()  # at most once a minute (fleet health)
         await wait_event(self.sync_wanted, 5.0)
         self.sync_wanted.clear()
         if not self.online or not self._owes_anything():

@@ -100,7 +100,9 @@ class BoxOfficeApp(App[None]):
             if self.last_problem != till.revoked_words():
                 self.show_problem(till.revoked_words())
             return
-        status.set_classes("online" if till.online else "offline")
+        clock_warning = till.health.clock_warning()
+        classes = ["online" if till.online else "offline"]
+        status.set_classes([*classes, "clock-skewed"] if clock_warning else classes)
         last = till.store.last_sync_at
         parts = [
             "ONLINE" if till.online else "OFFLINE: selling on this till's own key",
@@ -112,6 +114,8 @@ class BoxOfficeApp(App[None]):
             parts.append(till.problem)
         if offline := till.offline_selling_words():
             parts.append(offline)
+        if clock_warning:  # early in the line: a narrow screen cuts its end off
+            parts.insert(1, clock_warning)
         status.update("  ·  ".join(parts))
         self.main("#rules", Static).update("\n".join(s.text for s in till.payment_statuses()))
         self.till_screen.show_notices(till.store.current_notices(till.clock()))

@@ -429,6 +429,12 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         self.store.acknowledge(attempt.nonce, refunded)
         self.store.set_state(attempt.nonce, "voided", f"sale {sale.id} reached the server and was refunded")
 
+    def device_name(self) -> str:
+        return self.device
+
+    def queue_depth(self) -> int:
+        return self.store.pending_count()
+
     def background_loops(self) -> list[Loop]:
         return [*super().background_loops(), self._sync_loop]
 
@@ -439,6 +445,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         if self.store.pending_count() or self.sync_wanted.is_set():
             self.sync_wanted.clear()
             await self.sync(SyncReport())
+        await self.report_health_if_due()
         await self.follow_feed()
         return True
 

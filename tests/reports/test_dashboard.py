@@ -119,6 +119,9 @@ def test_dashboard_draws_the_day_with_the_apis_figures(
         ends_at = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
         notice = admin.post("/api/v1/notices", json={"message": "Cash only at the kiosk", "ends_at": ends_at})
         assert notice.status_code == 201, notice.text
+    with live_server.client(scripted.gate_tokens["Main gate"]) as gate:
+        health = {"device": "gate-main", "version": "0.9.1", "queue": 4, "clock_offset_seconds": 95}
+        assert gate.post("/api/v1/fleet/reports", json=health).status_code == 200
     page = render(browser, f"{live_server.url}/dashboard#token={token}&day={DAY.isoformat()}")
     assert page.find("body")[0].attrs["data-state"] == "ready"
     assert "hidden" not in page.by_id("board").attrs
@@ -180,6 +183,12 @@ def test_dashboard_draws_the_day_with_the_apis_figures(
         tr.attrs["data-nonce"] for tr in page.find("tr", inside="conflicts") if "data-nonce" in tr.attrs
     ] == [CONFLICT_NONCE]
     assert page.find("button", inside="conflicts") == []  # a viewer may look, not review
+
+    # The fleet: every gate and till, the one with a wrong clock flagged.
+    fleet = api(live_server, token, "/api/v1/fleet")
+    rows = {tr.attrs["data-device"]: tr.attrs["data-flags"] for tr in page.find("tr", inside="fleet") if "data-device" in tr.attrs}
+    assert rows == {d["name"]: " ".join(d["flags"]) for d in fleet["devices"]}
+    assert rows["gate-main"] == "clock_skew" and "Clock off by +1 min 35 s" in page.html
 
 
 def test_dashboard_asks_for_a_token_and_refuses_a_wrong_one(

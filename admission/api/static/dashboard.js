@@ -117,7 +117,7 @@ function dayQuery() {
 
 async function load() {
   const q = dayQuery();
-  const [venue, me, summary, occupancy, passages, reasons, sources, outages, conflicts, notices, misses] =
+  const [venue, me, summary, occupancy, passages, reasons, sources, outages, conflicts, notices, misses, fleet] =
     await Promise.all([
       api("/api/v1/venue"),
       api("/api/v1/devices/me"),
@@ -130,6 +130,7 @@ async function load() {
       api("/api/v1/reports/conflicts?status=open"),
       api("/api/v1/notices?active=true"),
       api(`/api/v1/reports/lookup-misses?${q}`),
+      api("/api/v1/fleet"),
     ]);
   state.role = me.role;
   $("venue-name").textContent = venue.name;
@@ -145,6 +146,7 @@ async function load() {
   renderOutages(outages, axis, clock);
   renderConflicts(conflicts, clock);
   renderLookupMisses(misses, clock);
+  renderFleet(fleet);
   $("updated").textContent = `updated ${clock.format(new Date())}`;
 }
 
@@ -479,6 +481,41 @@ function renderLookupMisses(report, clock) {
       el("td", {}, clock.format(new Date(row.first_at))),
       el("td", {}, clock.format(new Date(row.last_at))),
       el("td", {}, row.last_tried),
+    );
+    return tr;
+  }));
+}
+
+// Gates and tills: what each last reported of itself, and what needs a look (the service flags
+// a clock off by more than its limit and a device silent for too long, in the caller's words).
+function offsetText(seconds) {
+  return `${seconds >= 0 ? "+" : "-"}${duration(Math.abs(seconds))}`;
+}
+
+function renderFleet(fleet) {
+  const moment = new Intl.DateTimeFormat("en-GB", {
+    timeZone: fleet.timezone, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+  });
+  const when = (value) => (value ? moment.format(new Date(value)) : "never");
+  const flagged = fleet.devices.filter((device) => device.flags.length > 0).length;
+  $("fleet-summary").textContent = `(${fleet.devices.length} devices, ${flagged} flagged; `
+    + `clock limit ${fleet.clock_skew_limit_seconds} s, silent after ${duration(fleet.silent_after_seconds)})`;
+  $("no-devices").hidden = fleet.devices.length > 0;
+  $("fleet").tBodies[0].replaceChildren(...fleet.devices.map((device) => {
+    const tr = el("tr", { "data-device": device.name, "data-flags": device.flags.join(" ") });
+    if (device.flags.length) tr.classList.add("flagged");
+    const online = device.revoked ? "revoked" : device.online ? "yes" : "no";
+    tr.append(
+      el("td", {}, device.name),
+      el("td", {}, device.role),
+      el("td", {}, device.gate || ""),
+      el("td", {}, device.version || ""),
+      el("td", { class: `online-${online}` }, online),
+      el("td", {}, when(device.last_seen_at)),
+      el("td", {}, device.last_seen_at ? when(device.last_sync_at) : ""),
+      el("td", { class: "number" }, device.queue === null ? "" : String(device.queue)),
+      el("td", { class: "number" }, device.clock_offset_seconds === null ? "" : offsetText(device.clock_offset_seconds)),
+      el("td", { class: "flags" }, device.warnings.join("; ")),
     );
     return tr;
   }));

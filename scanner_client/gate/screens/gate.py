@@ -89,9 +89,9 @@ class GateScreen(Screen[None]):
         details.append(f"{when} · {outcome.direction.value} · {outcome.mode}")
         self.query_one("#detail", Static).update("\n".join(details))
 
-    def show_status(self, online: bool, parts: list[str]) -> None:
+    def show_status(self, online: bool, parts: list[str], *, clock_skewed: bool = False) -> None:
         status = self.query_one("#status", Static)
-        status.set_classes("online" if online else "offline")
+        status.set_classes(["online" if online else "offline", *(["clock-skewed"] if clock_skewed else [])])
         status.update("  ·  ".join(parts))
 
     def show_notices(self, notices: list[str]) -> None:
