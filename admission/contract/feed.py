@@ -43,6 +43,10 @@ class VenueData(msgspec.Struct, kw_only=True):
     timezone: str
     # How gates hash typed ticket numbers (admission.domain.number_hash): scheme, cost, venue key.
     number_hashing: str | None = None
+    # What a till prints at the head and foot of its receipts (VenueReceiptIn).
+    address: list[str] = []
+    vat_number: str | None = None
+    vat_rate: float | None = None  # the standard rate in percent, e.g. 25 or 25.5; None: no VAT shown
 
 
 class TemplateData(msgspec.Struct, kw_only=True):
@@ -65,6 +69,7 @@ class TemplateData(msgspec.Struct, kw_only=True):
     title: str
     description: str
     color: str
+    vat_rate: float | None = None  # percent; None: the venue's standard rate
 
     def rules(self) -> TemplateRules:
         return TemplateRules(

@@ -23,6 +23,7 @@ from admission.contract import (
     TemplateIn,
     VenueFile,
     VenueIn,
+    VenueReceiptIn,
 )
 from admission.domain import payments
 from admission.domain.errors import DomainError
@@ -93,6 +94,9 @@ def plan_venue_section(p: Planner) -> None:
         "currency": s.currency,
         "language": s.language,
         "annul_window_seconds": s.annul_window_seconds,
+        "address": list(s.receipt.address),
+        "vat_number": s.receipt.vat_number,
+        "vat_rate": s.receipt.vat_rate,
     }
     new = {
         "name": v.name,
@@ -100,6 +104,9 @@ def plan_venue_section(p: Planner) -> None:
         "currency": v.currency,
         "language": v.language,
         "annul_window_seconds": v.annul_window_seconds,
+        "address": list(v.address),
+        "vat_number": v.vat_number,
+        "vat_rate": v.vat_rate,
     }
 
     async def run(ids: Applying) -> None:
@@ -107,6 +114,9 @@ def plan_venue_section(p: Planner) -> None:
             venue_in = VenueIn(name=v.name, timezone=v.timezone, annul_window_seconds=v.annul_window_seconds)
             await catalog.save_venue(ids.session, venue_in)
         await catalog.save_venue_locale(ids.session, v.currency, v.language)
+        if any(old[k] != new[k] for k in ("address", "vat_number", "vat_rate")):
+            receipt = VenueReceiptIn(address=list(v.address), vat_number=v.vat_number, vat_rate=v.vat_rate)
+            await catalog.save_venue_receipt(ids.session, receipt)
 
     p.step("venue", v.name, ("venue",), old, new, run)
 
@@ -255,6 +265,7 @@ def template_in(t: TemplateEntry, p: Planner, fallback_id: int | None) -> Templa
         title=t.title,
         description=t.description,
         color=t.color,
+        vat_rate=t.vat_rate,
     )
 
 

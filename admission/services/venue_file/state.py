@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import DeviceOut, EventOut, GateData, TemplateData, TemplateIn
+from admission.contract import DeviceOut, EventOut, GateData, TemplateData, TemplateIn, VenueReceiptIn
 from admission.domain.payments import PaymentConfig
 from admission.services import catalog, devices
 from admission.services.sales.till_setup import payment_config
@@ -25,6 +25,7 @@ class VenueState:
     currency: str
     language: str
     annul_window_seconds: int
+    receipt: VenueReceiptIn
     payments: PaymentConfig
     templates: dict[str, TemplateData]
     events: dict[str, list[EventOut]]  # names of events need not be unique in the database
@@ -50,6 +51,7 @@ async def load_state(session: AsyncSession) -> VenueState:
         currency=catalog.venue_currency(venue),
         language=catalog.venue_language(venue),
         annul_window_seconds=venue.annul_window_seconds,
+        receipt=catalog.venue_receipt(venue),
         payments=await payment_config(session),
         templates={t.name: t for t in templates},
         events=events,
@@ -85,6 +87,7 @@ def template_fields(t: TemplateData | TemplateIn, fallback: str | None) -> View:
         "title": t.title,
         "description": t.description,
         "color": t.color,
+        "vat_rate": t.vat_rate,
     }
 
 
@@ -122,6 +125,10 @@ def differences(old: View, new: View, tz: ZoneInfo) -> tuple[str, ...]:
 def shown(key: str, value: Any, tz: ZoneInfo) -> str:
     if value is None:
         return "unlimited" if key in ("max_entries", "capacity") else "none"
+    if key == "vat_rate" and isinstance(value, float | int):
+        return f"{value:g} %"
+    if key == "address" and isinstance(value, list):
+        return " / ".join(value) or "none"
     if isinstance(value, datetime):
         return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     if key == "price" and isinstance(value, int):
