@@ -97,7 +97,7 @@ async def test_offline_sale_prints_tickets_and_a_receipt_and_queues_the_sale(
         assert app.cart == [] and "unsynced sales 1" in text(app, "#status")
         assert len(result.ticket_files) == 3 * 3 and all(p.exists() for p in result.ticket_files)
         eml = next(p for p in result.receipt_files if p.suffix == ".eml")
-        assert b"Sold while offline" in eml.read_bytes() and b"application/pdf" in eml.read_bytes()
+        assert b"OFFLINE SALE" in eml.read_bytes() and b"application/pdf" in eml.read_bytes()
 
         await pilot.press("f3")
         await until(pilot, lambda: isinstance(app.screen, UnsyncedSalesScreen))
