@@ -11,6 +11,7 @@ A till names its printer once (`scanner-client box-office --printer …`, kept i
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from admission.i18n import _
 from scanner_client.till.receipts.model import Row
 
 NETWORK_PORT = 9100
+_HOST = re.compile(r"^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:]+\]$")  # a name, IPv4, or [IPv6]
 
 
 class PrinterProblem(Exception):
@@ -46,7 +48,7 @@ def _parse(spec: str) -> tuple[str, tuple[str | int, ...]]:
             return "file", (path,)
         host_port = rest if kind == "net" else text
         host, _sep, port = host_port.rpartition(":") if ":" in host_port else (host_port, "", "")
-        if not host:
+        if not _HOST.match(host):
             raise ValueError(host_port)
         return "net", (host, int(port) if port else NETWORK_PORT)
     except ValueError as exc:
