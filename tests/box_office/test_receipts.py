@@ -214,3 +214,23 @@ async def test_a_typed_address_that_is_no_address_is_refused(tmp_path: Path) -> 
     files = write_receipt(tmp_path, sale(), STOCKHOLM)
     with pytest.raises(ReceiptProblem, match="not an e-mail address"):
         await config_of({}).email(files, "guest at example")
+
+
+def test_the_tills_command_line_keeps_printer_and_mail_server_but_never_a_password() -> None:
+    from scanner_client.till.cli import build_parser, receipt_settings
+
+    args = build_parser().parse_args(
+        ["box-office", "--printer", "usb:0x04b8:0x0e15", "--smtp-host", "mail.zoo.example", "--smtp-port", "465",
+         "--smtp-security", "tls", "--smtp-user", "till-1"]
+    )  # fmt: skip
+    settings = receipt_settings(args)
+    assert settings == {
+        "receipt_printer": "usb:0x04b8:0x0e15",
+        "smtp_host": "mail.zoo.example",
+        "smtp_port": "465",
+        "smtp_security": "tls",
+        "smtp_user": "till-1",
+    }
+    assert receipt_settings(build_parser().parse_args(["box-office", "--printer", ""])) == {"receipt_printer": None}
+    with pytest.raises(PrinterProblem):
+        receipt_settings(build_parser().parse_args(["box-office", "--printer", "epson please"]))
