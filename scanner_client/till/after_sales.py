@@ -85,7 +85,7 @@ async def refund_sale(
         tickets=[],
         refund_of=f"S{sale.id}",
     )
-    await asyncio.to_thread(till.printer.refund, receipt)
+    till.last_receipt = await asyncio.to_thread(till.printer.refund, receipt)
     till.notify()
     return refunded
 

@@ -344,9 +344,9 @@ class BoxOfficeApp(App[None]):
             await self._email(result.receipt, email, said)
 
     def _last_receipt(self) -> ReceiptFiles | None:
-        receipt = self.last_result.receipt if self.last_result else None
+        receipt = self.till.last_receipt  # the latest sale's, or the latest refund's
         if receipt is None:
-            self.show_problem(_("No receipt yet: sell first, then print or e-mail its receipt."))
+            self.show_problem(_("No receipt yet: sell (or refund) first, then print or e-mail its receipt."))
         return receipt
 
     def action_print_receipt(self) -> None:

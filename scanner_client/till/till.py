@@ -38,7 +38,7 @@ from scanner_client.core.remote import ServerRefused, ServerUnavailable, problem
 from scanner_client.core.report import SyncReport
 from scanner_client.till.printer import TicketPrinter, payment_words
 from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket
-from scanner_client.till.receipts import Receipt, ReceiptLine
+from scanner_client.till.receipts import Receipt, ReceiptFiles, ReceiptLine
 from scanner_client.till.receipts.delivery import ReceiptDelivery
 from scanner_client.till.remote import BoxOfficeRemote
 from scanner_client.till.sale import (
@@ -89,6 +89,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             self.signer = OfflineSigner(signing_key, self.key_id)
         self.printer = TicketPrinter(store, output_dir, ticket_formats)
         self.receipts = ReceiptDelivery(store.get_config)
+        self.last_receipt: ReceiptFiles | None = None  # the latest sale's or refund's, to print or e-mail
         self.outbox = Outbox(
             pending=lambda limit: store.sales(("queued",), limit),
             post=self._post_sale,
@@ -315,6 +316,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             buyer_email=local.request.buyer_email,
         )
         ticket_files, receipt_files = await asyncio.to_thread(self.printer.sale, reference, tickets, receipt)
+        self.last_receipt = receipt_files
         return SaleResult(
             local=local,
             tickets=tickets,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
+import pypdf
 from litestar.testing import TestClient
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
@@ -237,6 +238,11 @@ async def test_online_event_sale_shows_seats_left_and_is_refunded_at_the_box_off
         await pilot.press("y")
         await until(pilot, lambda: screen.outcome is not None)
         assert (screen.outcome or "").startswith(f"Refunded sale S{result.server_id}")
+        # The refund has a receipt of its own, which F12 and Ctrl+E hand out after the sale's.
+        refund = till.last_receipt
+        assert refund is not None and refund.receipt.is_refund
+        assert refund.receipt.total_cents == -result.local.total_cents
+        assert "REFUND" in pypdf.PdfReader(refund.pdf).pages[0].extract_text()
     with live_server.client(demo_venue.box_office_token) as box:
         assert box.get(f"/api/v1/sales/{result.server_id}").json()["status"] == "refunded"
         assert box.get(f"/api/v1/events/{demo_venue.event_id}").json()["remaining"] == 495

@@ -69,7 +69,7 @@ async def test_after_a_sale_f12_prints_and_ctrl_e_saves_the_email_without_a_mail
             assert {"f12", "ctrl+e"} <= footer_keys and app.screen.query(Footer)
             await pilot.press("f12")  # nothing sold yet: said, nothing printed
             await until(pilot, lambda: app.problems_shown == 1)
-            assert "sell first" in text(app, "#message") and not device.exists()
+            assert "No receipt yet" in text(app, "#message") and not device.exists()
 
             await add(pilot, app, "100")
             await pay(pilot, app, "cash")
