@@ -341,7 +341,8 @@ class BoxOfficeApp(App[None]):
             return
         said = self.show_sale(result)
         if email and result.receipt is not None and self.till.receipts.smtp is not None:
-            await self._email(result.receipt, email, said)
+            # A worker of its own: the next sale must not cancel the sending of this one's receipt.
+            self._email_worker(result.receipt, email, said)
 
     def _last_receipt(self) -> ReceiptFiles | None:
         receipt = self.till.last_receipt  # the latest sale's, or the latest refund's
@@ -354,7 +355,7 @@ class BoxOfficeApp(App[None]):
         if receipt is not None:
             self._print_worker(receipt)
 
-    @work(exclusive=True, group="receipt", exit_on_error=False)
+    @work(group="receipt", exit_on_error=False)  # never cancelled half-way by the next one
     async def _print_worker(self, receipt: ReceiptFiles) -> None:
         self.show_message(_("Printing receipt {reference}…").format(reference=receipt.receipt.reference))
         try:
@@ -377,9 +378,9 @@ class BoxOfficeApp(App[None]):
         screen = EmailReceiptScreen(receipt.receipt.reference, receipt.receipt.buyer_email or "")
         self.push_screen(screen, callback=send)
 
-    @work(exclusive=True, group="receipt", exit_on_error=False)
-    async def _email_worker(self, receipt: ReceiptFiles, address: str) -> None:
-        await self._email(receipt, address)
+    @work(group="receipt", exit_on_error=False)  # never cancelled half-way by the next one
+    async def _email_worker(self, receipt: ReceiptFiles, address: str, before: str = "") -> None:
+        await self._email(receipt, address, before)
 
     async def _email(self, receipt: ReceiptFiles, address: str, before: str = "") -> None:
         """Send the receipt; without a mail server, or when sending fails, the addressed .eml is
