@@ -16,6 +16,7 @@ from scanner_client.till.app import BoxOfficeApp
 from scanner_client.till.receipt_screen import EmailReceiptScreen
 from tests.box_office.conftest import admin
 from tests.box_office.test_box_office_app import SIZE, add, pay, text, until
+from tests.box_office.test_receipts import Inbox, smtp_server  # noqa: F401  (the fixture)
 from tests.box_office.till_support import close_till, offline_till
 
 Client = TestClient  # type: ignore[type-arg]
@@ -89,5 +90,30 @@ async def test_after_a_sale_f12_prints_and_ctrl_e_saves_the_email_without_a_mail
             assert result is not None and result.receipt is not None
             saved = email.message_from_bytes(result.receipt.eml.read_bytes(), policy=email.policy.default)
             assert saved["To"] == "guest@example.org"
+    finally:
+        await close_till(till)
+
+
+async def test_an_address_typed_before_the_sale_gets_the_receipt_by_smtp(
+    client: Client,
+    demo_venue: DemoVenue,
+    tmp_path: Path,
+    smtp_server: tuple[Inbox, int],  # noqa: F811
+) -> None:
+    inbox, port = smtp_server
+    till = offline_till(tmp_path / "till", client, demo_venue)
+    till.store.set_config(smtp_host="127.0.0.1", smtp_port=str(port), smtp_security="none")
+    try:
+        app = BoxOfficeApp(till)
+        async with app.run_test(size=SIZE) as pilot:
+            await add(pilot, app, "100")
+            app.query_one("#email", Input).value = "guest@example.org"
+            await pay(pilot, app, "cash")
+            await until(pilot, lambda: app.receipts_handed == 1)
+            assert "Receipt sent to guest@example.org" in text(app, "#message")
+            assert "SOLD (offline" in text(app, "#message")
+        (message,) = inbox.messages
+        assert message["To"] == "guest@example.org"
+        assert next(part.get_filename() for part in message.iter_attachments()).endswith("-receipt.pdf")
     finally:
         await close_till(till)
