@@ -63,6 +63,11 @@ def test_a_mistaken_rate_in_the_file_names_its_line_and_the_fix(cli: Cli, tmp_pa
     code, _, err = cli("venue", "apply", str(path))
     assert code == 2
     assert f"line {line_of(text, 'full')}" in err and "vat_rate" in err and "e.g. vat_rate = 25" in err
+    # Three decimals are no rate either, and a dry run says so before anything is applied.
+    text = VENUE.replace("vat_rate = 6", "vat_rate = 6.125")
+    path.write_text(text, encoding="utf-8")
+    code, _, err = cli("venue", "apply", str(path), "--dry-run")
+    assert code == 2 and f"line {line_of(text, '6.125')}" in err and "two decimals" in err
 
 
 def test_the_command_line_sets_each_detail_and_keeps_the_others(cli: Cli) -> None:  # noqa: F811

@@ -27,6 +27,7 @@ from admission.contract import (
 )
 from admission.domain import payments
 from admission.domain.errors import DomainError
+from admission.domain.vat import InvalidVatRate, rate_basis_points
 from admission.services import catalog, devices
 from admission.services.sales.till_setup import save_payment_config
 from admission.services.venue_file.parsing import Path, SourceMap, price_cents
@@ -86,8 +87,19 @@ class Planner:
         return moment.replace(tzinfo=self.tz)
 
 
+def check_vat_rate(p: Planner, path: Path, rate: float | None) -> None:
+    """A rate msgspec let through (0 to 100) may still have more decimals than a rate has."""
+    if rate is None:
+        return
+    try:
+        rate_basis_points(rate)
+    except InvalidVatRate as exc:
+        p.problem(path, f"{exc}: write e.g. vat_rate = 25 or 25.5")
+
+
 def plan_venue_section(p: Planner) -> None:
     v, s = p.spec.venue, p.state
+    check_vat_rate(p, ("venue", "vat_rate"), v.vat_rate)
     old = {
         "name": s.name,
         "timezone": s.timezone,
