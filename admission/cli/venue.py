@@ -1,4 +1,5 @@
-"""Set a venue up from a venue file, write it back out, and list its templates in words."""
+"""Set a venue up from a venue file, write it back out, show and set what its receipts print,
+and list its templates in words."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from admission.cli.common import (
     settings_from,
     writing,
 )
-from admission.contract import TemplateData, VenuePlan
+from admission.contract import TemplateData, TemplateIn, VenueData, VenuePlan, VenueReceiptIn
+from admission.i18n import _
 
 ACTION_STYLES = {"create": "green", "update": "yellow", "unchanged": "dim"}
 
@@ -99,6 +101,93 @@ def cmd_venue_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_venue_show(args: argparse.Namespace) -> int:
+    from admission.services import catalog
+
+    shown = run(reading(settings_from(args), catalog.show_venue))
+    print_venue(shown)
+    return 0
+
+
+def print_venue(v: VenueData) -> None:
+    table = Table(show_header=False, title=_("The venue"))
+    table.add_row(_("Name"), escape(v.name))
+    table.add_row(_("Time zone"), v.timezone)
+    table.add_row(_("Address"), escape("\n".join(v.address)) or _("none (receipts print no address)"))
+    table.add_row(_("VAT number"), escape(v.vat_number or "") or _("none"))
+    standard = (
+        _("{rate} % (prices include it)").format(rate=f"{v.vat_rate:g}") if v.vat_rate is not None else ""
+    )
+    table.add_row(_("Standard VAT rate"), standard or _("none (receipts show no VAT)"))
+    console.print(table)
+
+
+def cmd_venue_set(args: argparse.Namespace) -> int:
+    from admission.services import catalog
+
+    if args.address is None and args.vat_number is None and args.vat_rate is None:
+        raise CliError(_("nothing to set: pass --address, --vat-number or --vat-rate"))
+
+    async def work(session: Any) -> VenueData:
+        current = catalog.venue_receipt(await catalog.get_venue(session))
+        wanted = VenueReceiptIn(
+            address=current.address if args.address is None else [a for a in args.address if a.strip()],
+            vat_number=current.vat_number if args.vat_number is None else (args.vat_number.strip() or None),
+            vat_rate=current.vat_rate if args.vat_rate is None else _rate_or_none(args.vat_rate),
+        )
+        checked = _checked(wanted, VenueReceiptIn)
+        return await catalog.save_venue_receipt(session, checked)
+
+    print_venue(run(writing(settings_from(args), work)))
+    return 0
+
+
+def _rate_or_none(text: str) -> float | None:
+    """A rate as typed ("25", "25,5"), or None for "none" (no VAT on receipts, or the venue's)."""
+    cleaned = text.strip().replace(",", ".")
+    if cleaned.lower() in ("", "none", "standard"):
+        return None
+    try:
+        return float(cleaned)
+    except ValueError as exc:
+        raise CliError(
+            _("{value!r} is not a VAT rate: write a percentage, e.g. 25 or 25.5").format(value=text)
+        ) from exc
+
+
+def _checked(value: Any, kind: type[Any]) -> Any:
+    """The value as the API would accept it: the same limits, said as a CLI message."""
+    import msgspec
+
+    try:
+        return msgspec.convert(msgspec.to_builtins(value), type=kind)
+    except msgspec.ValidationError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def cmd_templates_set_vat(args: argparse.Namespace) -> int:
+    from admission.services import catalog
+
+    rate = _rate_or_none(args.rate)
+
+    async def work(session: Any) -> TemplateData:
+        template = await catalog.template_by_name(session, args.template)
+        data = catalog.template_data(template)
+        fields = {f: getattr(data, f) for f in TemplateIn.__struct_fields__ if f != "vat_rate"}
+        return await catalog.update_template(
+            session, template.id, _checked(TemplateIn(**fields, vat_rate=rate), TemplateIn)
+        )
+
+    updated = run(writing(settings_from(args), work))
+    if updated.vat_rate is None:
+        console.print(_("{name}: the venue's standard VAT rate").format(name=escape(updated.name)))
+    else:
+        console.print(
+            _("{name}: VAT {rate} %").format(name=escape(updated.name), rate=f"{updated.vat_rate:g}")
+        )
+    return 0
+
+
 def cmd_templates_list(args: argparse.Namespace) -> int:
     from admission.services import catalog
 
@@ -153,6 +242,8 @@ def rules_in_words(t: TemplateData, tz: ZoneInfo, names: dict[int, str]) -> str:
         said.append(f"Gates: {', '.join(t.allowed_gates)}.")
     if t.fallback_template_id:
         said.append(f"Sold offline as {names.get(t.fallback_template_id, t.fallback_template_id)!r}.")
+    if t.vat_rate is not None:
+        said.append(_("VAT {rate} % (its own rate).").format(rate=f"{t.vat_rate:g}"))
     return " ".join(said)
 
 
@@ -194,9 +285,30 @@ def register(commands: Any) -> None:
     export.add_argument("--out", default="-", help="file to write (default: standard output)")
     export.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     export.set_defaults(handler=cmd_venue_export)
+    show = venue_commands.add_parser("show", help="the venue and what its receipts print")
+    add_database_options(show)
+    show.set_defaults(handler=cmd_venue_show)
+    set_receipt = venue_commands.add_parser(
+        "set", help="set what receipts print: address, VAT number, standard VAT rate (the rest is kept)"
+    )
+    add_database_options(set_receipt)
+    set_receipt.add_argument(
+        "--address", action="append", metavar="LINE", help="an address line; repeat for each line ('' clears)"
+    )
+    set_receipt.add_argument("--vat-number", help="VAT or organisation number ('' clears it)")
+    set_receipt.add_argument(
+        "--vat-rate",
+        help="standard VAT rate in percent that prices include, e.g. 25 or 25.5 ('none': no VAT)",
+    )
+    set_receipt.set_defaults(handler=cmd_venue_set)
 
     templates = commands.add_parser("templates", help="ticket templates")
     template_commands = templates.add_subparsers(dest="action", required=True)
     listing = template_commands.add_parser("list", help="every template with its rules in words")
     add_database_options(listing)
     listing.set_defaults(handler=cmd_templates_list)
+    set_vat = template_commands.add_parser("set-vat", help="a template's own VAT rate (a reduced rate)")
+    add_database_options(set_vat)
+    set_vat.add_argument("template", help="the template's name")
+    set_vat.add_argument("rate", help="percent, e.g. 7 or 12; 'standard': the venue's standard rate")
+    set_vat.set_defaults(handler=cmd_templates_set_vat)

@@ -6,7 +6,7 @@ Clients import only this package and `admission.domain`.
 
 from __future__ import annotations
 
-from admission.contract.catalog import EventIn, EventOut, GateIn, TemplateIn, VenueIn
+from admission.contract.catalog import EventIn, EventOut, GateIn, TemplateIn, VenueIn, VenueReceiptIn
 from admission.contract.common import (
     NO_NUL,
     Cents,
@@ -254,6 +254,7 @@ __all__ = [
     "VenueFile",
     "VenueIn",
     "VenuePlan",
+    "VenueReceiptIn",
     "VenueSection",
     "VoidRequest",
     "ZoneName",

@@ -26,6 +26,22 @@ class VenueIn(msgspec.Struct, kw_only=True):
     offline_limit_hours: Annotated[int, msgspec.Meta(ge=1, le=720)] = 24
 
 
+# A VAT rate in percent, at most two decimals (checked by the service): 25, 25.5, 7.
+VatRate = Annotated[float, msgspec.Meta(ge=0, le=100)]
+AddressLine = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
+class VenueReceiptIn(msgspec.Struct, kw_only=True):
+    """What receipts print about the venue: its address, VAT or organisation number, and the
+    standard VAT rate its prices include (templates may name a reduced one)."""
+
+    address: Annotated[list[AddressLine], msgspec.Meta(max_length=6)] = []
+    vat_number: (
+        Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]+$")] | None
+    ) = None
+    vat_rate: VatRate | None = None
+
+
 class TemplateIn(msgspec.Struct, kw_only=True):
     name: Name
     kind: TemplateKind = TemplateKind.ENTRY
@@ -52,6 +68,7 @@ class TemplateIn(msgspec.Struct, kw_only=True):
     title: Annotated[str, msgspec.Meta(max_length=200)] = ""
     description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
     color: Color = "#1f6feb"
+    vat_rate: VatRate | None = None  # percent; None: the venue's standard rate
 
 
 class EventIn(msgspec.Struct, kw_only=True):

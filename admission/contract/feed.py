@@ -45,6 +45,10 @@ class VenueData(msgspec.Struct, kw_only=True):
     number_hashing: str | None = None
     # Hours a gate may admit offline after its last contact with the service.
     offline_limit_hours: int = 24
+    # What a till prints at the head and foot of its receipts (VenueReceiptIn).
+    address: list[str] = []
+    vat_number: str | None = None
+    vat_rate: float | None = None  # the standard rate in percent, e.g. 25 or 25.5; None: no VAT shown
 
 
 class TemplateData(msgspec.Struct, kw_only=True):
@@ -74,6 +78,7 @@ class TemplateData(msgspec.Struct, kw_only=True):
     entry_minutes_before_start: int | None = None
     entry_minutes_after_end: int | None = None
     exit_required: bool = False
+    vat_rate: float | None = None  # percent; None: the venue's standard rate
 
     def rules(self) -> TemplateRules:
         return TemplateRules(

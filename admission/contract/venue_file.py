@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from admission.contract.catalog import AddressLine, VatRate
 from admission.contract.common import Color, Count, GateName, Name, ZoneName
 from admission.contract.devices import Role
 from admission.domain.model import TemplateKind, ValidityMode
@@ -40,6 +41,12 @@ class VenueSection(_Table):
     annul_window_seconds: Annotated[int, msgspec.Meta(ge=0, le=3600)] = 30
     offline_limit_hours: Annotated[int, msgspec.Meta(ge=1, le=720)] = 24
     zones: list[ZoneName] = []  # when given, every zone a gate or template names must be here
+    # Printed on receipts: the address, the VAT or organisation number, the standard VAT rate.
+    address: Annotated[list[AddressLine], msgspec.Meta(max_length=6)] = []
+    vat_number: (
+        Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]+$")] | None
+    ) = None
+    vat_rate: VatRate | None = None
 
 
 class TemplateEntry(_Table):
@@ -68,6 +75,7 @@ class TemplateEntry(_Table):
     title: Annotated[str, msgspec.Meta(max_length=200)] = ""
     description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
     color: Color = "#1f6feb"
+    vat_rate: VatRate | None = None  # percent; None: the venue's standard rate
 
 
 class EventEntry(_Table):

@@ -131,6 +131,8 @@ class Template(Base):
     title: Mapped[str] = mapped_column(String(200), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     color: Mapped[str] = mapped_column(String(9), default="#1f6feb")
+    # The VAT rate in basis points (2550: 25.5 %) its price includes; None: the venue's standard.
+    vat_rate_basis_points: Mapped[int | None]
     created_at: Mapped[datetime]
 
 

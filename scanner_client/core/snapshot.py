@@ -134,6 +134,7 @@ def _apply_reference(db: sqlite3.Connection, change: Change) -> None:
         venue = msgspec.json.decode(raw, type=VenueData)
         put_config(db, "venue_name", venue.name)
         put_config(db, "timezone", venue.timezone)
+        put_config(db, "venue", raw.decode())  # the whole of it: receipts print address and VAT
         if venue.number_hashing:
             put_config(db, "number_hashing", venue.number_hashing)
         put_config(db, "offline_limit_hours", str(venue.offline_limit_hours))
@@ -165,6 +166,14 @@ class SnapshotStore(StoreBase):
 
     def mark_synced(self, at: datetime) -> None:
         self.set_config(last_sync_at=at.isoformat())
+
+    def venue(self) -> VenueData | None:
+        """The venue as the feed last said it (None before the first sync)."""
+        raw = self.get_config("venue")
+        try:
+            return msgspec.json.decode(raw, type=VenueData) if raw else None
+        except msgspec.DecodeError:
+            return None
 
     def timezone(self) -> ZoneInfo:
         """The venue's time zone from the feed (UTC until the first sync or if it is unknown here)."""

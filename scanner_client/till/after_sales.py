@@ -61,13 +61,20 @@ async def refund_sale(
     remote = _require_online(till, "A refund")
     refunded = await _call(till, remote.refund(sale.id, RefundIn(reason=reason, include_used=include_used)))
     paid_with = PaymentIn(method=sale.payment_method, amount_cents=0, card_brand=sale.card_brand)
+    venue = till.printer.details
+    rates = {t.id: t.vat_rate for t in till.templates().values()}
     receipt = Receipt(
-        venue=till.venue,
+        venue=venue,
         device=till.device,
         reference=f"S{sale.id}",
         sold_at=till.clock(),
         lines=[
-            ReceiptLine(f"Refund: {line.template}", line.quantity, -line.unit_price_cents)
+            ReceiptLine(
+                line.template,
+                line.quantity,
+                -line.unit_price_cents,
+                venue.rate_for(rates.get(line.template_id)),
+            )
             for line in sale.lines
         ],
         currency=sale.currency,
@@ -76,9 +83,9 @@ async def refund_sale(
         change_cents=0,
         offline=False,
         tickets=[],
-        heading="Refund",
+        refund_of=f"S{sale.id}",
     )
-    await asyncio.to_thread(till.printer.refund, receipt)
+    till.last_receipt = await asyncio.to_thread(till.printer.refund, receipt)
     till.notify()
     return refunded
 

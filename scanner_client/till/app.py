@@ -32,6 +32,9 @@ from scanner_client.core.keys import QUIT
 from scanner_client.core.money import format_money
 from scanner_client.till.forms import parse_amount, parse_quantity, template_label
 from scanner_client.till.payment_keys import brand_options, method_options, next_brand
+from scanner_client.till.receipt_screen import EmailReceiptScreen
+from scanner_client.till.receipts import ReceiptFiles
+from scanner_client.till.receipts.delivery import ReceiptProblem
 from scanner_client.till.refunds import RefundScreen
 from scanner_client.till.sale import CartLine, EventChoice, OfflineEventRefused, SaleProblem, SaleResult
 from scanner_client.till.screens import TillScreen, UnsyncedSalesScreen
@@ -63,6 +66,7 @@ class BoxOfficeApp(App[None]):
         self.last_problem: str | None = None
         self.sales_done = 0
         self.problems_shown = 0
+        self.receipts_handed = 0  # printed or e-mailed (tests wait on it)
         self._config_seen = till.store.get_config("payment_config")
         self.till_screen = TillScreen()
 
@@ -347,9 +351,68 @@ class BoxOfficeApp(App[None]):
         except SaleProblem as exc:
             self.show_problem(str(exc))
             return
-        self.show_sale(result)
+        said = self.show_sale(result)
+        if email and result.receipt is not None and self.till.receipts.smtp is not None:
+            # A worker of its own: the next sale must not cancel the sending of this one's receipt.
+            self._email_worker(result.receipt, email, said)
 
-    def show_sale(self, result: SaleResult) -> None:
+    def _last_receipt(self) -> ReceiptFiles | None:
+        receipt = self.till.last_receipt  # the latest sale's, or the latest refund's
+        if receipt is None:
+            self.show_problem(_("No receipt yet: sell (or refund) first, then print or e-mail its receipt."))
+        return receipt
+
+    def action_print_receipt(self) -> None:
+        receipt = self._last_receipt()
+        if receipt is not None:
+            self._print_worker(receipt)
+
+    @work(group="receipt", exit_on_error=False)  # never cancelled half-way by the next one
+    async def _print_worker(self, receipt: ReceiptFiles) -> None:
+        self.show_message(_("Printing receipt {reference}…").format(reference=receipt.receipt.reference))
+        try:
+            done = await self.till.receipts.print(receipt)
+        except ReceiptProblem as exc:
+            self.show_problem(str(exc))
+            return
+        self.receipts_handed += 1
+        self.show_message(done.message, ok=True)
+
+    def action_email_receipt(self) -> None:
+        receipt = self._last_receipt()
+        if receipt is None:
+            return
+
+        def send(address: str | None) -> None:
+            if address:
+                self._email_worker(receipt, address)
+
+        screen = EmailReceiptScreen(receipt.receipt.reference, receipt.receipt.buyer_email or "")
+        self.push_screen(screen, callback=send)
+
+    @work(group="receipt", exit_on_error=False)  # never cancelled half-way by the next one
+    async def _email_worker(self, receipt: ReceiptFiles, address: str, before: str = "") -> None:
+        await self._email(receipt, address, before)
+
+    async def _email(self, receipt: ReceiptFiles, address: str, before: str = "") -> None:
+        """Send the receipt; without a mail server, or when sending fails, the addressed .eml is
+        saved instead, and the screen says so."""
+        self.show_message(
+            (before + "\n" if before else "") + _("Sending receipt to {to}…").format(to=address)
+        )
+        try:
+            done = await self.till.receipts.email(receipt, address)
+        except ReceiptProblem as exc:
+            self.show_problem(str(exc))
+            return
+        self.receipts_handed += 1
+        text = (before + "\n" if before else "") + done.message
+        if done.ok:
+            self.show_message(text, ok=True)
+        else:
+            self.show_problem(text)
+
+    def show_sale(self, result: SaleResult) -> str:
         self.last_result = result
         self.sales_done += 1
         sale = result.local
@@ -358,13 +421,15 @@ class BoxOfficeApp(App[None]):
         folder = result.ticket_files[0].parent if result.ticket_files else Path()
         receipt = next((p for p in result.receipt_files if p.suffix == ".eml"), None)
         paid = format_money(sale.total_cents, sale.currency)
-        self.show_message(
+        said = (
             f"SOLD ({where}): {len(result.tickets)} ticket(s), {paid}{change}.\n"
-            f"Tickets: {folder}   Receipt: {receipt}",
-            ok=True,
+            f"Tickets: {folder}   Receipt: {receipt}\n"
+            + _("Receipt saved: F12 prints it, Ctrl+E e-mails it.")
         )
+        self.show_message(said, ok=True)
         self.next_customer()
         self.refresh_status()
+        return said
 
     def show_message(self, text: str, ok: bool = False) -> None:
         message = self.main("#message", Static)

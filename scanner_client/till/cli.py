@@ -1,7 +1,7 @@
 """Box-office commands for `scanner-client` (and standalone: `python -m scanner_client.box_office`).
 
   enroll-box-office --server URL --token ADMIN_OR_BOX_OFFICE_TOKEN [--name NAME]
-  box-office [--offline] [--output DIR]      the full-screen till
+  box-office [--offline] [--output DIR] [--printer SPEC] [--smtp-host HOST ...]   the full-screen till
   box-office-sync                            post queued sales and pull the catalogue once
   box-office-report [--date YYYY-MM-DD]      the service's end-of-day report for this venue
 
@@ -46,6 +46,9 @@ from scanner_client.till.enroll import (
     enroll_box_office,
     load_key,
 )
+from scanner_client.till.receipts.delivery import PRINTER_KEY
+from scanner_client.till.receipts.escpos_printer import PrinterProblem, check_printer_spec
+from scanner_client.till.receipts.mail import PASSWORD_ENV, SECURITY_CHOICES
 from scanner_client.till.remote import BoxOfficeRemote, problem_text
 from scanner_client.till.store import open_till_store
 from scanner_client.till.till import Till
@@ -59,8 +62,37 @@ def box_office_dir(explicit: str | None) -> Path:
     return data_dir(explicit) / "box-office"
 
 
+RECEIPT_OPTIONS = {
+    "printer": PRINTER_KEY,
+    "smtp_host": "smtp_host",
+    "smtp_port": "smtp_port",
+    "smtp_security": "smtp_security",
+    "smtp_user": "smtp_user",
+    "smtp_from": "smtp_from",
+}
+
+
+def receipt_settings(args: argparse.Namespace) -> dict[str, str | None]:
+    """The receipt printer and SMTP options given on the command line, as the till stores them
+    (an empty value removes one); the SMTP password is never among them."""
+    chosen: dict[str, str | None] = {}
+    for option, key in RECEIPT_OPTIONS.items():
+        value = getattr(args, option, None)
+        if value is not None:
+            chosen[key] = str(value).strip() or None
+    printer = chosen.get(PRINTER_KEY)
+    if printer:
+        chosen[PRINTER_KEY] = check_printer_spec(printer)  # PrinterProblem says how to write it
+    return chosen
+
+
 def open_till(
-    folder: Path, *, offline: bool = False, output: str | None = None, keep: float | None = None
+    folder: Path,
+    *,
+    offline: bool = False,
+    output: str | None = None,
+    keep: float | None = None,
+    receipts: dict[str, str | None] | None = None,
 ) -> Till:
     store = open_till_store(folder)
     if store.revoked_at is not None:
@@ -77,6 +109,8 @@ def open_till(
     output_dir = Path(output).expanduser() if output else folder / "out"
     if keep is not None:
         store.set_config(**{KEEP_DAYS_KEY: str(keep)})
+    if receipts:
+        store.set_config(**receipts)
     purge_older_than(output_dir, keep_days(store.get_config(KEEP_DAYS_KEY)))
     return Till(store, remote, load_key(folder / KEY_FILE), output_dir)
 
@@ -121,8 +155,17 @@ def _server_said(exc: ServerRefused | ServerUnavailable) -> str:
 
 
 def cmd_box_office(args: argparse.Namespace) -> int:
+    try:
+        receipts = receipt_settings(args)
+    except PrinterProblem as exc:
+        console.print(f"[red]{exc}[/red]")
+        return EXIT_USAGE
     till = open_till(
-        box_office_dir(args.data_dir), offline=args.offline, output=args.output, keep=args.keep_days
+        box_office_dir(args.data_dir),
+        offline=args.offline,
+        output=args.output,
+        keep=args.keep_days,
+        receipts=receipts,
     )
 
     async def run() -> None:
@@ -236,6 +279,7 @@ def add_box_office_parser(commands: argparse._SubParsersAction) -> None:
         type=float,
         help=f"remove ticket and receipt files older than this many days (kept; default {DEFAULT_KEEP_DAYS})",
     )
+    add_receipt_options(till)
     till.set_defaults(handler=run_box_office, box_office_command=cmd_box_office)
 
     sync = command("box-office-sync", "post queued box-office sales and pull the catalogue once")
@@ -244,6 +288,22 @@ def add_box_office_parser(commands: argparse._SubParsersAction) -> None:
     report = command("box-office-report", "print the end-of-day sales report from the server")
     report.add_argument("--date", help="YYYY-MM-DD in the venue's time zone (default: today)")
     report.set_defaults(handler=run_box_office, box_office_command=cmd_report)
+
+
+def add_receipt_options(parser: argparse.ArgumentParser) -> None:
+    """The till's receipt printer and mail server: kept in the till's store once given."""
+    parser.add_argument(
+        "--printer",
+        help="receipt printer (ESC/POS): usb:VENDOR:PRODUCT (e.g. usb:0x04b8:0x0e15), "
+        "net:HOST:PORT, or file:/dev/usb/lp0; '' removes it",
+    )
+    parser.add_argument("--smtp-host", help="mail server for e-mailed receipts; '' removes it")
+    parser.add_argument("--smtp-port", type=int, help="its port (default 587)")
+    parser.add_argument(
+        "--smtp-security", choices=SECURITY_CHOICES, help="starttls (default, port 587), tls (465) or none"
+    )
+    parser.add_argument("--smtp-user", help=f"user name; the password is read from ${PASSWORD_ENV}")
+    parser.add_argument("--smtp-from", help="sender address of receipts, e.g. tickets@zoo.example")
 
 
 def run_box_office(args: argparse.Namespace) -> int:

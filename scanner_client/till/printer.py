@@ -12,7 +12,7 @@ from admission.barcodes import PrintableTicket
 from admission.domain import payments
 from admission.domain.payments import PaymentConfig, PaymentIn
 from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket, printable, write_tickets
-from scanner_client.till.receipts import Receipt, write_receipt
+from scanner_client.till.receipts import Receipt, ReceiptFiles, VenueDetails, write_receipt
 from scanner_client.till.store import TillStore
 
 
@@ -41,19 +41,28 @@ class TicketPrinter:
     def tz(self) -> ZoneInfo:
         return self.store.timezone()
 
+    @property
+    def details(self) -> VenueDetails:
+        """What receipts say about the venue (address, VAT number and rate), from the feed."""
+        return VenueDetails.of(self.store.venue(), self.venue)
+
+    @property
+    def sender(self) -> str:
+        return self.store.get_config("smtp_from") or "box-office@localhost"
+
     def sale(
         self, reference: str, tickets: Sequence[IssuedTicket], receipt: Receipt
-    ) -> tuple[list[Path], list[Path]]:
+    ) -> tuple[list[Path], ReceiptFiles]:
         """The sale's tickets and its receipt (with the ticket PDFs attached to its .eml)."""
         day = receipt.sold_at.astimezone(self.tz).strftime("%Y-%m-%d")
         pages = [(ticket, self._page(ticket)) for ticket in tickets]
         ticket_files = write_tickets(self.output_dir / "tickets" / day, reference, pages, self.formats)
         pdfs = [p for p in ticket_files if p.suffix == ".pdf"]
-        receipt_files = write_receipt(self.output_dir / "receipts" / day, receipt, self.tz, pdfs)
+        receipt_files = write_receipt(self.output_dir / "receipts" / day, receipt, self.tz, pdfs, self.sender)
         return ticket_files, receipt_files
 
-    def refund(self, receipt: Receipt) -> list[Path]:
-        return write_receipt(self.output_dir / "receipts" / "refunds", receipt, self.tz)
+    def refund(self, receipt: Receipt) -> ReceiptFiles:
+        return write_receipt(self.output_dir / "receipts" / "refunds", receipt, self.tz, (), self.sender)
 
     def reissued(self, ticket: IssuedTicket) -> list[Path]:
         folder = self.output_dir / "tickets" / "reissued"

@@ -1,6 +1,6 @@
 """Tickets as files: PNG, HTML and PDF with their barcodes (QR only for tickets sold offline,
 which have no number). Built from the till's catalogue (template texts, event, venue), so it
-works offline; receipts are in receipts.py."""
+works offline; receipts are in the receipts package."""
 
 from __future__ import annotations
 

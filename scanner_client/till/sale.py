@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from admission.contract import MAX_LINE_QUANTITY, EventData, TemplateData, TicketOut
 from admission.domain.model import TemplateKind
 from scanner_client.till.printing import IssuedTicket
+from scanner_client.till.receipts import ReceiptFiles
 from scanner_client.till.store import LocalSale
 
 
@@ -101,6 +102,7 @@ class SaleResult:
     change_cents: int
     offline: bool
     server_id: int | None
+    receipt: ReceiptFiles | None = None  # to print or e-mail after the sale
 
 
 def issued_from(ticket: TicketOut) -> IssuedTicket:

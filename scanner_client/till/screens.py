@@ -13,6 +13,7 @@ from textual.widgets import Button, DataTable, Footer, Input, OptionList, Select
 from scanner_client.core.money import format_money
 from scanner_client.till.forms import STATE_WORDS
 from scanner_client.till.payment_keys import method_bindings
+from scanner_client.till.receipt_screen import EMAIL_KEY, EMAIL_WORDS, PRINT_KEY, PRINT_WORDS
 from scanner_client.till.till import Till
 
 
@@ -32,6 +33,8 @@ class TillScreen(Screen[None]):
         Binding("f7", "app.add_fallback", "Add fallback", priority=True),
         Binding("ctrl+d", "app.remove_line", "Remove line", priority=True),
         *method_bindings(),
+        Binding(PRINT_KEY, "app.print_receipt", PRINT_WORDS, priority=True),
+        Binding(EMAIL_KEY, "app.email_receipt", EMAIL_WORDS, priority=True),
     ]
 
     @staticmethod

@@ -43,7 +43,8 @@ from scanner_client.till import certificate
 from scanner_client.till.enroll import KEY_FILE
 from scanner_client.till.printer import TicketPrinter, payment_words
 from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket
-from scanner_client.till.receipts import Receipt, ReceiptLine
+from scanner_client.till.receipts import Receipt, ReceiptFiles, ReceiptLine
+from scanner_client.till.receipts.delivery import ReceiptDelivery
 from scanner_client.till.remote import BoxOfficeRemote
 from scanner_client.till.sale import (
     CartLine,
@@ -94,6 +95,8 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         if signing_key is not None and self.key_id is not None:
             self.signer = OfflineSigner(signing_key, self.key_id)
         self.printer = TicketPrinter(store, output_dir, ticket_formats)
+        self.receipts = ReceiptDelivery(store.get_config)
+        self.last_receipt: ReceiptFiles | None = None  # the latest sale's or refund's, to print or e-mail
         self.outbox = Outbox(
             pending=lambda limit: store.sales(("queued",), limit),
             post=self._post_sale,
@@ -322,12 +325,21 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         payment = local.request.payment
         offline = server_id is None
         reference = local.nonce if offline else f"S{server_id}"
+        venue = self.printer.details
         receipt = Receipt(
-            venue=self.venue,
+            venue=venue,
             device=self.device,
             reference=reference,
             sold_at=sold_at,
-            lines=[ReceiptLine(line.describe(), line.quantity, line.template.price_cents) for line in lines],
+            lines=[
+                ReceiptLine(
+                    line.describe(),
+                    line.quantity,
+                    line.template.price_cents,
+                    venue.rate_for(line.template.vat_rate),
+                )
+                for line in lines
+            ],
             currency=local.currency,
             payment=payment_words(self.payment_config, payment),
             tendered_cents=payment.amount_cents,
@@ -337,14 +349,16 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             buyer_email=local.request.buyer_email,
         )
         ticket_files, receipt_files = await asyncio.to_thread(self.printer.sale, reference, tickets, receipt)
+        self.last_receipt = receipt_files
         return SaleResult(
             local=local,
             tickets=tickets,
             ticket_files=ticket_files,
-            receipt_files=receipt_files,
+            receipt_files=receipt_files.paths,
             change_cents=receipt.change_cents,
             offline=offline,
             server_id=server_id,
+            receipt=receipt_files,
         )
 
     async def sync(self, report: SyncReport) -> None:

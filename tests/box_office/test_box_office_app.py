@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
+import pypdf
 from litestar.testing import TestClient
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
@@ -97,7 +98,7 @@ async def test_offline_sale_prints_tickets_and_a_receipt_and_queues_the_sale(
         assert app.cart == [] and "unsynced sales 1" in text(app, "#status")
         assert len(result.ticket_files) == 3 * 3 and all(p.exists() for p in result.ticket_files)
         eml = next(p for p in result.receipt_files if p.suffix == ".eml")
-        assert b"Sold while offline" in eml.read_bytes() and b"application/pdf" in eml.read_bytes()
+        assert b"OFFLINE SALE" in eml.read_bytes() and b"application/pdf" in eml.read_bytes()
 
         await pilot.press("f3")
         await until(pilot, lambda: isinstance(app.screen, UnsyncedSalesScreen))
@@ -237,6 +238,11 @@ async def test_online_event_sale_shows_seats_left_and_is_refunded_at_the_box_off
         await pilot.press("y")
         await until(pilot, lambda: screen.outcome is not None)
         assert (screen.outcome or "").startswith(f"Refunded sale S{result.server_id}")
+        # The refund has a receipt of its own, which F12 and Ctrl+E hand out after the sale's.
+        refund = till.last_receipt
+        assert refund is not None and refund.receipt.is_refund
+        assert refund.receipt.total_cents == -result.local.total_cents
+        assert "REFUND" in pypdf.PdfReader(refund.pdf).pages[0].extract_text()
     with live_server.client(demo_venue.box_office_token) as box:
         assert box.get(f"/api/v1/sales/{result.server_id}").json()["status"] == "refunded"
         assert box.get(f"/api/v1/events/{demo_venue.event_id}").json()["remaining"] == 495

@@ -17,6 +17,7 @@ from admission.contract import (
     TemplateIn,
     VenueData,
     VenueIn,
+    VenueReceiptIn,
 )
 from admission.services import catalog
 
@@ -34,6 +35,11 @@ class VenueController(Controller):
     @put(guards=[allow()])
     async def update_venue(self, data: JSONBody[VenueIn], uow: Uow) -> VenueData:
         return await uow.write(catalog.save_venue, data)
+
+    @put("/receipt", guards=[allow()])
+    async def update_venue_receipt(self, data: JSONBody[VenueReceiptIn], uow: Uow) -> VenueData:
+        """What receipts print about the venue: address lines, VAT number, standard VAT rate."""
+        return await uow.write(catalog.save_venue_receipt, data)
 
 
 class TemplateController(Controller):

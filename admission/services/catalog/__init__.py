@@ -43,10 +43,12 @@ from admission.services.catalog.venue import (
     require_aware,
     save_venue,
     save_venue_locale,
+    save_venue_receipt,
     show_venue,
     venue_currency,
     venue_data,
     venue_language,
+    venue_receipt,
 )
 
 __all__ = [
@@ -76,6 +78,7 @@ __all__ = [
     "require_aware",
     "save_venue",
     "save_venue_locale",
+    "save_venue_receipt",
     "show_event",
     "show_template",
     "show_venue",
@@ -87,4 +90,5 @@ __all__ = [
     "venue_currency",
     "venue_data",
     "venue_language",
+    "venue_receipt",
 ]

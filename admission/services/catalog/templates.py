@@ -13,6 +13,7 @@ from admission.contract import TemplateData, TemplateIn
 from admission.db.models import Template
 from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from admission.domain.model import TemplateKind, ValidityMode
+from admission.domain.vat import InvalidVatRate, rate_basis_points, rate_percent
 from admission.services import feed
 from admission.services.catalog.venue import require_aware
 
@@ -44,7 +45,25 @@ def template_data(t: Template) -> TemplateData:
         title=t.title,
         description=t.description,
         color=t.color,
+        vat_rate=None if t.vat_rate_basis_points is None else rate_percent(t.vat_rate_basis_points),
     )
+
+
+def vat_basis_points(percent: float | None) -> int | None:
+    """A VAT rate as stored (basis points), or InvalidRequestError saying what to write."""
+    if percent is None:
+        return None
+    try:
+        return rate_basis_points(percent)
+    except InvalidVatRate as exc:
+        raise InvalidRequestError(str(exc)) from exc
+
+
+def _columns(data: TemplateIn) -> dict[str, object]:
+    """The template's columns from what an admin wrote (the rate kept in basis points)."""
+    fields = msgspec.structs.asdict(data)
+    fields["vat_rate_basis_points"] = vat_basis_points(fields.pop("vat_rate"))
+    return fields
 
 
 async def _check_template(session: AsyncSession, data: TemplateIn, own_id: int | None) -> None:
@@ -70,7 +89,7 @@ async def _check_template(session: AsyncSession, data: TemplateIn, own_id: int |
 
 async def create_template(session: AsyncSession, data: TemplateIn) -> TemplateData:
     await _check_template(session, data, None)
-    template = Template(**msgspec.structs.asdict(data), created_at=datetime.now(UTC))
+    template = Template(**_columns(data), created_at=datetime.now(UTC))
     session.add(template)
     await session.flush()
     created = template_data(template)
@@ -81,7 +100,7 @@ async def create_template(session: AsyncSession, data: TemplateIn) -> TemplateDa
 async def update_template(session: AsyncSession, template_id: int, data: TemplateIn) -> TemplateData:
     template = await get_template(session, template_id)
     await _check_template(session, data, template_id)
-    for field, value in msgspec.structs.asdict(data).items():
+    for field, value in _columns(data).items():
         setattr(template, field, value)
     updated = template_data(template)
     await feed.emit(session, "template", str(template.id), updated)

@@ -1,5 +1,6 @@
-"""The venue: its name, its time zone (every local day and printed time is in it), the
-annul window of its gates and how long they may admit offline.
+"""The venue: its name, its time zone (every local day and printed time is in it), the annul
+window of its gates, how long they may admit offline, and what its tills print on receipts
+(address, VAT number, standard rate).
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import VenueData, VenueIn
+from admission.contract import VenueData, VenueIn, VenueReceiptIn
 from admission.db.models import Venue
 from admission.domain.errors import InvalidRequestError, NotFoundError
 from admission.domain.number_hash import NumberHasher
+from admission.domain.vat import InvalidVatRate, rate_basis_points, rate_percent
 from admission.services import feed
 
 
@@ -40,18 +42,53 @@ async def save_venue_locale(session: AsyncSession, currency: str, language: str)
     # A new dict, so the ORM sees the JSON column change.
     venue.settings = {**(venue.settings or {}), "currency": currency, "language": language}
 
+
 NUMBER_HASHING = "number_hashing"
+RECEIPT = "receipt"  # {"address": [...], "vat_number": ..., "vat_rate_basis_points": ...}
 
 
 def venue_data(venue: Venue, *, for_feed: bool = False) -> VenueData:
     """The venue as the API shows it; the feed adds how gates hash ticket numbers."""
     hashing = venue.settings.get(NUMBER_HASHING) if for_feed else None
+    receipt = venue_receipt(venue)
     return VenueData(
         name=venue.name,
         timezone=venue.timezone,
         number_hashing=hashing,
         offline_limit_hours=venue.offline_limit_hours,
+        address=receipt.address,
+        vat_number=receipt.vat_number,
+        vat_rate=receipt.vat_rate,
     )
+
+
+def venue_receipt(venue: Venue) -> VenueReceiptIn:
+    """What the venue's receipts print about it (nothing until it is set)."""
+    stored = (venue.settings or {}).get(RECEIPT) or {}
+    basis_points = stored.get("vat_rate_basis_points")
+    return VenueReceiptIn(
+        address=list(stored.get("address") or []),
+        vat_number=stored.get("vat_number"),
+        vat_rate=None if basis_points is None else rate_percent(int(basis_points)),
+    )
+
+
+async def save_venue_receipt(session: AsyncSession, data: VenueReceiptIn) -> VenueData:
+    """Set the receipt details, all of them (an address line or a rate left out is removed);
+    tills learn them from the change feed."""
+    try:
+        basis_points = None if data.vat_rate is None else rate_basis_points(data.vat_rate)
+    except InvalidVatRate as exc:
+        raise InvalidRequestError(str(exc)) from exc
+    venue = await get_venue(session)
+    stored = {
+        "address": list(data.address),
+        "vat_number": data.vat_number,
+        "vat_rate_basis_points": basis_points,
+    }
+    venue.settings = {**(venue.settings or {}), RECEIPT: stored}  # a new dict: the ORM sees the change
+    await feed.emit(session, "venue", "1", venue_data(venue, for_feed=True))
+    return venue_data(venue)
 
 
 async def number_hasher(session: AsyncSession) -> NumberHasher:

@@ -7,7 +7,14 @@ from admission.contract import EventEntry, GateEntry, TemplateEntry
 from admission.domain.errors import DomainError
 from admission.domain.model import TemplateKind, ValidityMode
 from admission.services import catalog
-from admission.services.venue_file.planning import Applying, Planner, event_in, gate_in, template_in
+from admission.services.venue_file.planning import (
+    Applying,
+    Planner,
+    check_vat_rate,
+    event_in,
+    gate_in,
+    template_in,
+)
 from admission.services.venue_file.state import View, event_view, gate_view, template_fields, template_view
 
 
@@ -61,6 +68,7 @@ def _plan_template(p: Planner, index: int, t: TemplateEntry) -> None:
         p.problem((*path, "price"), exc.detail)
         return
     count = len(p.problems)
+    check_vat_rate(p, (*path, "vat_rate"), t.vat_rate)
     if t.validity is not ValidityMode.FIXED and t.validity_days is None:
         p.problem(
             (*path, "validity_days"),

@@ -43,6 +43,9 @@ def venue_toml(s: VenueState) -> str:
             ("annul_window_seconds", s.annul_window_seconds),
             ("offline_limit_hours", s.offline_limit_hours),
             ("zones", zones),
+            ("address", list(s.receipt.address) or None),
+            ("vat_number", s.receipt.vat_number),
+            ("vat_rate", s.receipt.vat_rate),
         ],
         tz,
     )
@@ -75,6 +78,7 @@ def venue_toml(s: VenueState) -> str:
             ("title", t.title or None),
             ("description", t.description or None),
             ("color", t.color),
+            ("vat_rate", t.vat_rate),
         ]
         out += _table("[[templates]]", fields, tz)
     for group in s.events.values():
@@ -148,6 +152,8 @@ def _value(value: Any, tz: ZoneInfo) -> str:
         return f"{value // 100}.{value % 100:02d}"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):  # a VAT rate: 25.0 is written 25, 25.5 stays 25.5
+        return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, datetime):
         # With its UTC offset: exact, and still read as the venue's local time.
         return value.astimezone(tz).isoformat(timespec="seconds")

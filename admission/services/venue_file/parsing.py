@@ -49,6 +49,9 @@ HINTS = {
     "card_offline_brands": 'write lower-case brand names, e.g. card_offline_brands = ["visa"]',
     "annul_window_seconds": "write seconds from 0 to 3600, e.g. annul_window_seconds = 30",
     "offline_limit_hours": "write hours from 1 to 720, e.g. offline_limit_hours = 24",
+    "vat_rate": "write a percentage from 0 to 100 with at most two decimals, e.g. vat_rate = 25 or 25.5",
+    "vat_number": 'write the number as receipts print it, e.g. vat_number = "SE556677889901"',
+    "address": 'write the address lines, e.g. address = ["Djurgårdsvägen 1", "115 21 Stockholm"]',
 }
 TABLES: dict[str, type[msgspec.Struct]] = {
     "venue": VenueSection,

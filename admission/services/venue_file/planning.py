@@ -23,9 +23,11 @@ from admission.contract import (
     TemplateIn,
     VenueFile,
     VenueIn,
+    VenueReceiptIn,
 )
 from admission.domain import payments
 from admission.domain.errors import DomainError
+from admission.domain.vat import InvalidVatRate, rate_basis_points
 from admission.services import catalog, devices
 from admission.services.sales.till_setup import save_payment_config
 from admission.services.venue_file.parsing import Path, SourceMap, price_cents
@@ -85,8 +87,19 @@ class Planner:
         return moment.replace(tzinfo=self.tz)
 
 
+def check_vat_rate(p: Planner, path: Path, rate: float | None) -> None:
+    """A rate msgspec let through (0 to 100) may still have more decimals than a rate has."""
+    if rate is None:
+        return
+    try:
+        rate_basis_points(rate)
+    except InvalidVatRate as exc:
+        p.problem(path, f"{exc}: write e.g. vat_rate = 25 or 25.5")
+
+
 def plan_venue_section(p: Planner) -> None:
     v, s = p.spec.venue, p.state
+    check_vat_rate(p, ("venue", "vat_rate"), v.vat_rate)
     old = {
         "name": s.name,
         "timezone": s.timezone,
@@ -94,6 +107,9 @@ def plan_venue_section(p: Planner) -> None:
         "language": s.language,
         "annul_window_seconds": s.annul_window_seconds,
         "offline_limit_hours": s.offline_limit_hours,
+        "address": list(s.receipt.address),
+        "vat_number": s.receipt.vat_number,
+        "vat_rate": s.receipt.vat_rate,
     }
     new = {
         "name": v.name,
@@ -102,6 +118,9 @@ def plan_venue_section(p: Planner) -> None:
         "language": v.language,
         "annul_window_seconds": v.annul_window_seconds,
         "offline_limit_hours": v.offline_limit_hours,
+        "address": list(v.address),
+        "vat_number": v.vat_number,
+        "vat_rate": v.vat_rate,
     }
 
     async def run(ids: Applying) -> None:
@@ -114,6 +133,9 @@ def plan_venue_section(p: Planner) -> None:
             )
             await catalog.save_venue(ids.session, venue_in)
         await catalog.save_venue_locale(ids.session, v.currency, v.language)
+        if any(old[k] != new[k] for k in ("address", "vat_number", "vat_rate")):
+            receipt = VenueReceiptIn(address=list(v.address), vat_number=v.vat_number, vat_rate=v.vat_rate)
+            await catalog.save_venue_receipt(ids.session, receipt)
 
     p.step("venue", v.name, ("venue",), old, new, run)
 
@@ -268,6 +290,7 @@ def template_in(t: TemplateEntry, p: Planner, fallback_id: int | None) -> Templa
         title=t.title,
         description=t.description,
         color=t.color,
+        vat_rate=t.vat_rate,
     )
 
 

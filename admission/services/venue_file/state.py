@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import DeviceOut, EventOut, GateData, TemplateData, TemplateIn
+from admission.contract import DeviceOut, EventOut, GateData, TemplateData, TemplateIn, VenueReceiptIn
 from admission.domain.payments import PaymentConfig
 from admission.services import catalog, devices
 from admission.services.sales.till_setup import payment_config
@@ -26,6 +26,7 @@ class VenueState:
     language: str
     annul_window_seconds: int
     offline_limit_hours: int
+    receipt: VenueReceiptIn
     payments: PaymentConfig
     templates: dict[str, TemplateData]
     events: dict[str, list[EventOut]]  # names of events need not be unique in the database
@@ -52,6 +53,7 @@ async def load_state(session: AsyncSession) -> VenueState:
         language=catalog.venue_language(venue),
         annul_window_seconds=venue.annul_window_seconds,
         offline_limit_hours=venue.offline_limit_hours,
+        receipt=catalog.venue_receipt(venue),
         payments=await payment_config(session),
         templates={t.name: t for t in templates},
         events=events,
@@ -93,6 +95,7 @@ def template_fields(t: TemplateData | TemplateIn, fallback: str | None) -> View:
         "title": t.title,
         "description": t.description,
         "color": t.color,
+        "vat_rate": t.vat_rate,
     }
 
 
@@ -130,6 +133,10 @@ def differences(old: View, new: View, tz: ZoneInfo) -> tuple[str, ...]:
 def shown(key: str, value: Any, tz: ZoneInfo) -> str:
     if value is None:
         return "unlimited" if key in ("max_entries", "capacity") else "none"
+    if key == "vat_rate" and isinstance(value, float | int):
+        return f"{value:g} %"
+    if key == "address" and isinstance(value, list):
+        return " / ".join(value) or "none"
     if isinstance(value, datetime):
         return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     if key == "price" and isinstance(value, int):
