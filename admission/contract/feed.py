@@ -43,6 +43,8 @@ class VenueData(msgspec.Struct, kw_only=True):
     timezone: str
     # How gates hash typed ticket numbers (admission.domain.number_hash): scheme, cost, venue key.
     number_hashing: str | None = None
+    # The venue's language (a tag such as "sv" or "de-AT"): devices speak it unless set otherwise.
+    language: str | None = None
 
 
 class TemplateData(msgspec.Struct, kw_only=True):

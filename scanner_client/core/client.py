@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Generic, TypeVar
 
 from admission.domain.codes import now_utc
+from admission.i18n import _
 from scanner_client.core.connectivity import Clock, ConnectionState, Connectivity, Listener
 from scanner_client.core.feed import FeedFollower
 from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
@@ -158,7 +159,7 @@ class ClientCore(Generic[StoreT, RemoteT]):
             except ServerUnavailable as exc:
                 self.connectivity.record_failure(f"{what}: {exc}")
             except ServerRefused as exc:
-                self.connectivity.refused(f"{what} refused: {exc.title}")
+                self.connectivity.refused(_("{what} refused: {title}").format(what=what, title=exc.title))
             else:
                 if reached:
                     self.connectivity.record_success()

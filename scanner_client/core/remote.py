@@ -16,6 +16,7 @@ import httpx
 import msgspec
 
 from admission.contract import ChangesPage, OutageIn
+from admission.i18n import _
 
 T = TypeVar("T")
 API_PREFIX = "/api/v1"
@@ -104,11 +105,15 @@ class Remote:
                     timeout=httpx.USE_CLIENT_DEFAULT if time_limit is None else time_limit,
                 )
         except (httpx.TimeoutException, TimeoutError) as exc:
-            raise ServerUnavailable(f"no answer within the time limit ({type(exc).__name__})") from exc
+            raise ServerUnavailable(
+                _("no answer within the time limit ({error})").format(error=type(exc).__name__)
+            ) from exc
         except httpx.HTTPError as exc:  # connection refused/reset, DNS, protocol errors
-            raise ServerUnavailable(f"server unreachable ({type(exc).__name__})") from exc
+            raise ServerUnavailable(
+                _("server unreachable ({error})").format(error=type(exc).__name__)
+            ) from exc
         if response.status_code >= 500:
-            raise ServerUnavailable(f"server failed with {response.status_code}")
+            raise ServerUnavailable(_("server failed with {status}").format(status=response.status_code))
         if response.status_code >= 400:
             raise _refused(response)
         return response
@@ -119,7 +124,9 @@ class Remote:
             return msgspec.json.decode(response.content, type=type_)
         except msgspec.DecodeError as exc:
             # A proxy's HTML page or a truncated body: as good as no answer.
-            raise ServerUnavailable(f"unreadable answer from the server: {exc}") from exc
+            raise ServerUnavailable(
+                _("unreadable answer from the server: {error}").format(error=exc)
+            ) from exc
 
     async def me(self, time_limit: float | None = None) -> DeviceInfo:
         return self._decode(await self._request("GET", "/devices/me", time_limit=time_limit), DeviceInfo)

@@ -123,6 +123,8 @@ def _apply_reference(db: sqlite3.Connection, change: Change) -> None:
         put_config(db, "timezone", venue.timezone)
         if venue.number_hashing:
             put_config(db, "number_hashing", venue.number_hashing)
+        if venue.language:
+            put_config(db, "venue_language", venue.language)
     elif change.kind == "notice":
         notice = msgspec.json.decode(raw, type=NoticeData)
         db.execute("INSERT OR REPLACE INTO notices(id, data) VALUES (?, ?)", (notice.id, raw))

@@ -29,6 +29,7 @@ class ScanOutcome:
     template_name: str | None = None
     ticket_serial: int | None = None
     override: bool = False
+    reentry: bool = False  # a free re-entry (no entry counted)
 
     @property
     def admitted(self) -> bool:
@@ -51,6 +52,7 @@ class ScanOutcome:
             entries_left=decision.entries_left,
             template_name=judgement.template_name,
             ticket_serial=judgement.ticket_serial,
+            reentry=decision.reentry,
         )
 
     def as_json(self) -> dict[str, object]:

@@ -7,43 +7,59 @@ import argparse
 import asyncio
 from datetime import datetime
 
+from admission.i18n import _, current_language, language_name
+from admission.i18n.formatting import date_time, number
 from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
 from scanner_client.gate.commands import load
 from scanner_client.gate.settings import Settings
 from scanner_client.gate.store import GateStore
+from scanner_client.gate.words import direction_words
 
 TUNING = ("end_pause_ms", "scan_timeout", "failure_threshold", "probe_interval", "feed_wait", "batch_size")
 
 
 def venue_time(store: GateStore, moment: datetime | None) -> str:
     if moment is None:
-        return "never"
-    return moment.astimezone(store.timezone()).strftime("%Y-%m-%d %H:%M:%S %Z")
+        return _("never")
+    tz = store.timezone()
+    return f"{date_time(moment, tz)} {moment.astimezone(tz).strftime('%Z')}"
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     store, settings = load(args)
     try:
-        reachable = "not checked"
+        reachable = _("not checked")
         if not args.no_probe:
             reachable = asyncio.run(_probe(settings))
         outage = store.current_outage()
         flagged = store.flagged()
-        lines = [
-            f"device        {settings.device}",
-            f"gate          {settings.gate} (direction {settings.direction.value})",
-            f"server        {settings.server_url}: {reachable}",
-            f"venue         {store.get_config('venue_name') or '?'} "
-            f"({store.get_config('timezone') or 'UTC'})",
-            f"tickets       {store.ticket_count():,} in the local store (feed cursor {store.cursor})",
-            f"last sync     {venue_time(store, store.last_sync_at)}",
-            f"unsynced      {store.queued_count()} passages",
-            f"conflicts     {sum(1 for p in flagged if p.server_status == 'conflict')}",
-            f"refused       {sum(1 for p in flagged if p.server_status == 'refused')}",
-            f"offline since {venue_time(store, outage.started_at)}" if outage else "offline since -",
-            f"supervisor    {'PIN set' if settings.pin_hash else 'no PIN: overrides disabled'}",
+        venue = store.get_config("venue_name") or "?"
+        rows = [
+            (_("device"), settings.device),
+            (
+                _("gate"),
+                _("{gate} (direction {direction})").format(
+                    gate=settings.gate, direction=direction_words(settings.direction)
+                ),
+            ),
+            (_("server"), f"{settings.server_url}: {reachable}"),
+            (_("venue"), f"{venue} ({store.get_config('timezone') or 'UTC'})"),
+            (_("language"), language_name(current_language())),
+            (
+                _("tickets"),
+                _("{count} in the local store (feed cursor {cursor})").format(
+                    count=number(store.ticket_count()), cursor=store.cursor
+                ),
+            ),
+            (_("last sync"), venue_time(store, store.last_sync_at)),
+            (_("unsynced"), _("{count} passages").format(count=store.queued_count())),
+            (_("conflicts"), str(sum(1 for p in flagged if p.server_status == "conflict"))),
+            (_("refused"), str(sum(1 for p in flagged if p.server_status == "refused"))),
+            (_("offline since"), venue_time(store, outage.started_at) if outage else "-"),
+            (_("supervisor"), _("PIN set") if settings.pin_hash else _("no PIN: overrides disabled")),
         ]
-        print("\n".join(lines))
+        width = max(len(label) for label, _value in rows) + 1
+        print("\n".join(f"{label:{width}} {value}" for label, value in rows))
         return 0
     finally:
         store.close()
@@ -54,10 +70,10 @@ async def _probe(settings: Settings) -> str:
         try:
             await remote.me(time_limit=3.0)
         except ServerUnavailable as exc:
-            return f"unreachable ({exc})"
+            return _("unreachable ({error})").format(error=exc)
         except ServerRefused as exc:
-            return f"refuses this device ({exc})"
-    return "reachable"
+            return _("refuses this device ({error})").format(error=exc)
+    return _("reachable")
 
 
 def cmd_config(args: argparse.Namespace) -> int:

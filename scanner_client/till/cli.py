@@ -25,6 +25,7 @@ from rich.table import Table
 
 from admission.contract import SalesReport
 from admission.domain.wording import duration_words
+from admission.i18n import LANGUAGES
 from scanner_client.core.commands import (
     EXIT_NOT_ENROLLED,
     EXIT_UNREACHABLE,
@@ -48,6 +49,8 @@ from scanner_client.till.enroll import (
 from scanner_client.till.remote import BoxOfficeRemote, problem_text
 from scanner_client.till.store import open_till_store
 from scanner_client.till.till import Till
+
+LANGUAGE_HELP = f"this PC's language: {', '.join(LANGUAGES)} (default: the venue's)"
 
 
 class TillNotEnrolled(RuntimeError):
@@ -219,6 +222,7 @@ def add_box_office_parser(commands: argparse._SubParsersAction) -> None:
         "--token", required=True, help="an admin token, or the box_office device's own token ('-': stdin)"
     )
     enroll.add_argument("--name", help="box office device name (needed with an admin token)")
+    enroll.add_argument("--language", help=LANGUAGE_HELP)
     enroll.set_defaults(handler=run_box_office, box_office_command=cmd_enroll)
 
     till = command("box-office", "run the box-office till (full screen)")

@@ -37,8 +37,11 @@ def venue_language(venue: Venue) -> str:
 
 async def save_venue_locale(session: AsyncSession, currency: str, language: str) -> None:
     venue = await get_venue(session)
+    changed = venue_language(venue) != language
     # A new dict, so the ORM sees the JSON column change.
     venue.settings = {**(venue.settings or {}), "currency": currency, "language": language}
+    if changed:  # gates and tills that follow the venue's language learn it from the feed
+        await feed.emit(session, "venue", "1", venue_data(venue, for_feed=True))
 
 NUMBER_HASHING = "number_hashing"
 
@@ -46,7 +49,9 @@ NUMBER_HASHING = "number_hashing"
 def venue_data(venue: Venue, *, for_feed: bool = False) -> VenueData:
     """The venue as the API shows it; the feed adds how gates hash ticket numbers."""
     hashing = venue.settings.get(NUMBER_HASHING) if for_feed else None
-    return VenueData(name=venue.name, timezone=venue.timezone, number_hashing=hashing)
+    return VenueData(
+        name=venue.name, timezone=venue.timezone, number_hashing=hashing, language=venue_language(venue)
+    )
 
 
 async def number_hasher(session: AsyncSession) -> NumberHasher:
