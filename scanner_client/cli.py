@@ -103,7 +103,8 @@ def cmd_set_language(args: argparse.Namespace) -> int:
         path for path in (folder / STORE_FILE, box_office_dir(args.data_dir) / TILL_FILE) if path.exists()
     ]
     if not stores:
-        console.print(f"[red]{_('this PC is not enrolled: run `scanner-client enroll` first')}[/red]")
+        not_enrolled = _("this PC is not enrolled: run `scanner-client enroll` first")
+        console.print(f"[red]{not_enrolled}[/red]")
         return EXIT_NOT_ENROLLED
     for path in stores:
         store = LocalStore(path)

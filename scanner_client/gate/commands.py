@@ -84,7 +84,8 @@ def _what_went_wrong(exc: ServerRefused | ServerUnavailable, server: str) -> str
 def cmd_enroll(args: argparse.Namespace) -> int:
     token = read_token(args.token)
     if not token:
-        console.print(f"[red]{_('No token given.')}[/red]")
+        no_token = _("No token given.")
+        console.print(f"[red]{no_token}[/red]")
         return EXIT_USAGE
     directory = data_dir(args.data_dir)
     setup_logging(directory, to_stderr=False)
@@ -148,7 +149,8 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         console.print(f"[red]{failed}[/red]")
         return exit_status(exc)
     except EnrollmentError as exc:
-        console.print(f"[red]{_('Enrollment failed: {problem}').format(problem=exc)}[/red]")
+        failed = _("Enrollment failed: {problem}").format(problem=exc)
+        console.print(f"[red]{failed}[/red]")
         return EXIT_REFUSED
     finally:
         store.close()

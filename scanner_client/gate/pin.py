@@ -23,7 +23,8 @@ def _read_new_pin() -> str | None:
         return sys.stdin.readline().rstrip("\r\n")
     pin = getpass.getpass(_("New supervisor PIN: "))
     if getpass.getpass(_("The same PIN again: ")) != pin:
-        console.print(f"[red]{_('The two PINs differ: nothing was changed.')}[/red]")
+        differ = _("The two PINs differ: nothing was changed.")
+        console.print(f"[red]{differ}[/red]")
         return None
     return pin
 
@@ -40,11 +41,14 @@ def cmd_set_pin(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         problem = pin_problem(pin)
         if problem:
-            console.print(f"[red]{_('Not changed: {problem}.').format(problem=problem)}[/red]")
+            not_changed = _("Not changed: {problem}.").format(problem=problem)
+            console.print(f"[red]{not_changed}[/red]")
             return EXIT_USAGE
         store.set_config(pin_hash=hash_pin(pin))
         console.print(
-            f"[green]{_('Supervisor PIN set.')}[/green] {_('It applies from the next override on.')}"
+            "[green]{}[/green] {}".format(
+                _("Supervisor PIN set."), _("It applies from the next override on.")
+            )
         )
         return 0
     finally:

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from admission.domain.codes import MAX_SCAN_LENGTH, CodeError, SignedTicket, classify_scan, verify_signed_code
 from admission.domain.model import Decision, Direction, GateInfo, TicketFacts
 from admission.domain.rules import decide, reject_invalid
+from admission.i18n import _
 from scanner_client.core.snapshot import StoredTicket
 from scanner_client.gate.store import GateStore
 
@@ -66,20 +67,20 @@ class LocalJudge:
         try:
             return self._judge(raw, gate, direction, at)
         except CodeError as exc:
-            return Judgement(reject_invalid(f"Not a valid ticket: {exc}"))
+            return Judgement(reject_invalid(_("Not a valid ticket: {why}").format(why=exc)))
         except Exception:  # a verdict must always come back; a bug here must not stop the gate
             log.exception("local verdict failed for a scan")
-            return Judgement(reject_invalid("Not a valid ticket: could not be read"))
+            return Judgement(reject_invalid(_("Not a valid ticket: could not be read")))
 
     def _judge(self, raw: str, gate: GateInfo, direction: Direction, at: datetime) -> Judgement:
         self._refresh()
         if len(raw) > MAX_SCAN_LENGTH:
-            raise CodeError("input is far too long to be a ticket code")
+            raise CodeError(_("input is far too long to be a ticket code"))
         scanned = classify_scan(raw)
         if scanned.kind == "number":
             stored = self.store.ticket_by_number(scanned.value)
             if stored is None:
-                return Judgement(reject_invalid("Unknown ticket number"))
+                return Judgement(reject_invalid(_("Unknown ticket number")))
             facts = self._facts(stored)
         else:
             signed = verify_signed_code(scanned.value, self._keys)
@@ -87,7 +88,7 @@ class LocalJudge:
             # A ticket sold after the last sync is not in the snapshot: its signature vouches for it.
             facts = self._facts(stored if stored is not None else signed)
         if facts is None:
-            return Judgement(reject_invalid("Ticket type unknown at this gate: sync needed"))
+            return Judgement(reject_invalid(_("Ticket type unknown at this gate: sync needed")))
         passages = self.store.admitted_passages(facts.serial)
         decision = decide(facts, passages, gate, direction, at, self._tz)
         return Judgement(decision, ticket_serial=facts.serial, template_name=facts.template.name)

@@ -342,7 +342,8 @@ class BoxOfficeApp(App[None]):
             result = await self.till.sell(list(self.cart), payment, email)
         except OfflineEventRefused as exc:
             self.fallbacks = list(exc.fallbacks)
-            self.show_problem(f"{exc} {_('Press F7 to add it.')}")
+            add_it = _("Press F7 to add it.")
+            self.show_problem(f"{exc} {add_it}")
             return
         except SaleProblem as exc:
             self.show_problem(str(exc))

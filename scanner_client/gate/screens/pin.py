@@ -28,7 +28,8 @@ class ChangePinScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"[b]{_('Change the supervisor PIN')}[/b]\n{_('Enter moves on; Escape cancels.')}")
+            heading = _("Change the supervisor PIN")
+            yield Label("[b]{}[/b]\n{}".format(heading, _("Enter moves on; Escape cancels.")))
             yield Input(placeholder=_("Current PIN"), password=True, id="current")
             yield Input(placeholder=_("New PIN"), password=True, id="new")
             yield Input(placeholder=_("New PIN again"), password=True, id="again")

@@ -45,7 +45,7 @@ class SupervisorScreen(ModalScreen[OverrideRequest | None]):
         what = _("ADMITTED") if self.last.admitted else _("REJECTED")
         last = _("Last scan: {verdict}: {message}").format(verdict=what, message=self.last.message)
         with Vertical():
-            yield Label(f"[b]{_('Supervisor override')}[/b]\n{last}")
+            yield Label("[b]{}[/b]\n{}".format(_("Supervisor override"), last))
             yield Input(placeholder=_("Supervisor PIN"), password=True, id="pin")
             yield Input(placeholder=_("Reason (required)"), id="reason", max_length=300)
             yield Static("", id="supervisor-error")
