@@ -21,6 +21,7 @@ from admission.contract import (
     SourcesReport,
     TemplatesReport,
 )
+from admission.i18n import N_, _
 
 AnyReport = (
     PassagesReport
@@ -35,49 +36,49 @@ AnyReport = (
 
 # What a manager reads above a column (CSV files keep the field names: tools read those).
 LABELS = {
-    "bucket": "From",
-    "gate": "Gate",
-    "entries": "Entries",
-    "exits": "Exits",
-    "refused": "Refused visitors",
-    "misreads": "Misreads",
-    "template_id": "Template no.",
-    "template": "Ticket type",
-    "event_id": "Event no.",
-    "event": "Event",
-    "zone": "Zone",
-    "entered": "Entered",
-    "left": "Left",
-    "inside": "Inside",
-    "verdict": "Verdict",
-    "reason": "Reason",
-    "scans": "Scans",
-    "share": "Share",
-    "source": "Source",
-    "label": "How it arrived",
-    "admitted": "Admitted",
-    "rejected": "Rejected",
-    "nonce": "Scan reference",
-    "scanned_at": "Scanned",
-    "received_at": "Registered",
-    "device": "Device",
-    "ticket_serial": "Ticket serial",
-    "ticket_number": "Ticket number",
-    "message": "What happened",
-    "reviewed_at": "Reviewed",
-    "note": "Note",
-    "id": "No.",
-    "started_at": "Offline from",
-    "ended_at": "Back online",
-    "duration_seconds": "Duration",
-    "passages_offline": "Passages offline",
-    "sales_offline": "Sales offline",
-    "registered_at": "All registered",
+    "bucket": N_("From"),
+    "gate": N_("Gate"),
+    "entries": N_("Entries"),
+    "exits": N_("Exits"),
+    "refused": N_("Refused visitors"),
+    "misreads": N_("Misreads"),
+    "template_id": N_("Template no."),
+    "template": N_("Ticket type"),
+    "event_id": N_("Event no."),
+    "event": N_("Event"),
+    "zone": N_("Zone"),
+    "entered": N_("Entered"),
+    "left": N_("Left"),
+    "inside": N_("Inside"),
+    "verdict": N_("Verdict"),
+    "reason": N_("Reason"),
+    "scans": N_("Scans"),
+    "share": N_("Share"),
+    "source": N_("Source"),
+    "label": N_("How it arrived"),
+    "admitted": N_("Admitted"),
+    "rejected": N_("Rejected"),
+    "nonce": N_("Scan reference"),
+    "scanned_at": N_("Scanned"),
+    "received_at": N_("Registered"),
+    "device": N_("Device"),
+    "ticket_serial": N_("Ticket serial"),
+    "ticket_number": N_("Ticket number"),
+    "message": N_("What happened"),
+    "reviewed_at": N_("Reviewed"),
+    "note": N_("Note"),
+    "id": N_("No."),
+    "started_at": N_("Offline from"),
+    "ended_at": N_("Back online"),
+    "duration_seconds": N_("Duration"),
+    "passages_offline": N_("Passages offline"),
+    "sales_offline": N_("Sales offline"),
+    "registered_at": N_("All registered"),
 }
 
 
 def label(column: str) -> str:
-    return LABELS.get(column, column.replace("_", " ").capitalize())
+    return _(LABELS[column]) if column in LABELS else column.replace("_", " ").capitalize()
 
 
 def columns(report: AnyReport) -> list[str]:
