@@ -58,7 +58,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             (_("offline since"), venue_time(store, outage.started_at) if outage else "-"),
             (_("supervisor"), _("PIN set") if settings.pin_hash else _("no PIN: overrides disabled")),
         ]
-        width = max(len(label) for label, _value in rows) + 1
+        width = max(len(label) for label, _value in rows)
         print("\n".join(f"{label:{width}} {value}" for label, value in rows))
         return 0
     finally:
