@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-all lint fuzz typecheck bench clean distclean
+.PHONY: venv demo test test-all lint fuzz messages typecheck bench clean distclean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -28,6 +28,15 @@ lint: $(STAMP)
 
 fuzz: $(STAMP)
 	$(PY) .ci/fuzz_api.py
+
+# The message template from the code, then each language's catalogue brought up to date with it
+# (new messages arrive untranslated; tests/test_i18n_catalogues.py names them).
+LOCALES := admission/i18n/locales
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output --width 100 \
+		--project admission --copyright-holder "admission contributors" -o $(LOCALES)/admission.pot .
+	$(VENV)/bin/pybabel update -i $(LOCALES)/admission.pot -d $(LOCALES) -D admission \
+		--width 100 --ignore-obsolete
 
 # clean keeps the virtual environment (slow to rebuild); distclean removes it too.
 clean:

@@ -10,12 +10,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from scanner_client.core.commands import EXIT_NOT_ENROLLED, add_command, console
+from admission.i18n import LANGUAGES, UnknownLanguage, _, language_name
+from scanner_client.core.commands import EXIT_NOT_ENROLLED, EXIT_USAGE, add_command, console
+from scanner_client.core.language import choose_language, speak_device_language
+from scanner_client.core.paths import data_dir
+from scanner_client.core.store import LocalStore
 from scanner_client.gate.commands import cmd_decode, cmd_enroll, cmd_gate, cmd_sync
 from scanner_client.gate.pin import cmd_set_pin
-from scanner_client.gate.settings import NotEnrolled
+from scanner_client.gate.settings import STORE_FILE, NotEnrolled
 from scanner_client.gate.status import cmd_config, cmd_status
-from scanner_client.till.cli import add_box_office_parser
+from scanner_client.till.cli import LANGUAGE_HELP, add_box_office_parser, box_office_dir
+from scanner_client.till.store import TILL_FILE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     enroll_parser.add_argument("--gate", required=True, help="gate name as configured on the server")
     enroll_parser.add_argument("--direction", choices=["in", "out"], default="in")
     enroll_parser.add_argument("--supervisor-pin", help="PIN for supervisor overrides (stored hashed)")
+    enroll_parser.add_argument("--language", help=LANGUAGE_HELP)
     enroll_parser.set_defaults(handler=cmd_enroll)
 
     gate = command("gate", "run the gate: full-screen scanner app, or --headless")
@@ -82,8 +88,38 @@ def build_parser() -> argparse.ArgumentParser:
     set_pin.add_argument("--remove", action="store_true", help="remove the PIN: overrides are disabled")
     set_pin.set_defaults(handler=cmd_set_pin)
 
+    set_language = command("set-language", "the language of this PC's gate and till screens and messages")
+    set_language.add_argument("language", help=f"{', '.join(LANGUAGES)}, or 'venue' for the venue's language")
+    set_language.set_defaults(handler=cmd_set_language)
+
     add_box_office_parser(commands)
     return parser
+
+
+def cmd_set_language(args: argparse.Namespace) -> int:
+    """Set the language of each device enrolled in the data folder (the gate's and the till's)."""
+    folder = data_dir(args.data_dir)
+    stores = [
+        path for path in (folder / STORE_FILE, box_office_dir(args.data_dir) / TILL_FILE) if path.exists()
+    ]
+    if not stores:
+        not_enrolled = _("this PC is not enrolled: run `scanner-client enroll` first")
+        console.print(f"[red]{not_enrolled}[/red]")
+        return EXIT_NOT_ENROLLED
+    for path in stores:
+        store = LocalStore(path)
+        try:
+            choose_language(store, args.language)
+            language = speak_device_language(store)
+        except UnknownLanguage as exc:
+            console.print(f"[red]{exc}[/red]")
+            return EXIT_USAGE
+        finally:
+            store.close()
+    console.print(
+        _("This PC speaks {language} from the next start.").format(language=language_name(language))
+    )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
@@ -11,16 +12,24 @@ from typing import Any, TypeVar
 
 from rich.console import Console
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.config import LookupLimits, Settings
 from admission.db.engine import Database, is_sqlite
+from admission.domain.errors import DomainError
+from admission.i18n import UnknownLanguage, _, set_language
+from admission.services import catalog
 from admission.services.unit_of_work import UnitOfWork
 
 console = Console()
 errors = Console(stderr=True)
 Handler = Callable[[argparse.Namespace], int]
 T = TypeVar("T")
+
+
+# Set by `admission` when no language was chosen: the first read of the venue's settings sets it.
+follow_venue_language = False
 
 
 class CliError(Exception):
@@ -57,10 +66,27 @@ def settings_from(args: argparse.Namespace, *, creating: bool = False) -> Settin
     database_file = sqlite_file(settings.database_url)
     if not creating and database_file is not None and not database_file.exists():
         raise CliError(
-            f"there is no venue in {settings.data_dir.resolve()} (no {database_file.name}): pass "
-            "--data-dir (or --database-url) of your venue, or create one with `admission init`"
+            _(
+                "there is no venue in {folder} (no {file}): pass --data-dir (or --database-url) of your "
+                "venue, or create one with `admission init`"
+            ).format(folder=settings.data_dir.resolve(), file=database_file.name)
         )
+    if follow_venue_language and not creating:
+        speak_venue_language(settings)
     return settings
+
+
+def speak_venue_language(settings: Settings) -> None:
+    """This command's messages in the venue's language (English if it has none this release speaks)."""
+    global follow_venue_language
+    follow_venue_language = False  # once per command
+
+    async def language(session: AsyncSession) -> str:
+        return catalog.venue_language(await catalog.get_venue(session))
+
+    # No venue yet, or one in a language without a catalogue: the command speaks English.
+    with contextlib.suppress(UnknownLanguage, DBAPIError, DomainError):
+        set_language(run(reading(settings, language)))
 
 
 async def writing(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

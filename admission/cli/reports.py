@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+from babel.numbers import format_percent
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +35,7 @@ from admission.cli.common import (
 from admission.contract import ImportResult, OccupancyReport
 from admission.domain.model import Direction
 from admission.domain.wording import duration_words, reason_words
-from admission.i18n import N_, _
+from admission.i18n import N_, _, babel_locale
 from admission.services import catalog, imports, notices
 from admission.services import reports as report_service
 from admission.services.keys import KeyRing
@@ -86,13 +88,24 @@ async def build_report(session: AsyncSession, args: argparse.Namespace) -> AnyRe
     return await report_service.outages_report(session, tz, period if named else None)
 
 
+REPORT_WORDS = {
+    "passages": N_("Passages"),
+    "templates": N_("Ticket types"),
+    "occupancy": N_("Occupancy"),
+    "reasons": N_("Refusals by reason"),
+    "sources": N_("How scans arrived"),
+    "conflicts": N_("Conflicts"),
+    "outages": N_("Outages"),
+}
+
+
 def _period_text(start: datetime | None, end: datetime | None) -> str:
     if start is None or end is None:
-        return "all time"
+        return _("all time")
     next_midnight = datetime.combine(start.date() + timedelta(days=1), time.min, tzinfo=start.tzinfo)
     if start.time() == time.min and end == next_midnight:
-        return f"{start:%a %Y-%m-%d}"
-    return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
+        return format_date(start, "EEE yyyy-MM-dd", locale=babel_locale())
+    return _("{start} to {end}").format(start=f"{start:%Y-%m-%d %H:%M}", end=f"{end:%Y-%m-%d %H:%M}")
 
 
 def _text(value: Any, tz: ZoneInfo) -> str:
@@ -110,38 +123,41 @@ def _column_text(name: str, value: Any, tz: ZoneInfo) -> str:
         return duration_words(value)
     if value is not None and name == "reason":
         return reason_words(value)
+    if name == "verdict" and value in ("admit", "reject"):
+        return _("admit") if value == "admit" else _("reject")
     return _text(value, tz)
 
 
 def print_table(report: AnyReport) -> None:
     tz = ZoneInfo(report.timezone)
     names, rows = report_service.table(report)
-    kind = _(TITLES[report.kind]) if report.kind in TITLES else report.kind.capitalize()
+    words = {**REPORT_WORDS, **TITLES}
+    kind = _(words[report.kind]) if report.kind in words else report.kind.capitalize()
     title = f"{kind}: {_period_text(report.start, report.end)} ({report.timezone})"
     if report.gate:
-        title += f", gate {report.gate}"
+        title += ", " + _("gate {gate}").format(gate=report.gate)
     table = Table(*(report_service.label(name) for name in names), title=title, title_justify="left")
     for row in rows:
         table.add_row(*(_column_text(name, value, tz) for name, value in zip(names, row, strict=True)))
     if not rows:
-        table.caption = "nothing in this period"
+        table.caption = _("nothing in this period")
     console.print(table)
 
 
 def print_summary(report: SummaryReport) -> None:
-    table = Table(
-        "Figure", "Value", title=f"Summary: {_period_text(report.start, report.end)}", title_justify="left"
-    )
+    title = _("Summary: {period}").format(period=_period_text(report.start, report.end))
+    locale = babel_locale()
+    table = Table(_("Figure"), _("Value"), title=title, title_justify="left")
     figures: list[tuple[str, object]] = [
-        ("Entries", report.entries),
-        ("Exits", report.exits),
-        ("Refused visitors", report.refused),
-        ("Misreads (no ticket)", report.misreads),
-        ("All scans", report.scans),
-        ("Registered late (offline, import)", f"{report.offline_share:.1%}"),
-        ("Open conflicts (all time)", report.open_conflicts),
-        ("Outages", report.outages),
-        *((f"Inside now: {zone}", count) for zone, count in report.occupancy_now.items()),
+        (_("Entries"), report.entries),
+        (_("Exits"), report.exits),
+        (_("Refused visitors"), report.refused),
+        (_("Misreads (no ticket)"), report.misreads),
+        (_("All scans"), report.scans),
+        (_("Registered late (offline, import)"), format_percent(report.offline_share, "#,##0.0%", locale)),
+        (_("Open conflicts (all time)"), report.open_conflicts),
+        (_("Outages"), report.outages),
+        *((_("Inside now: {zone}").format(zone=zone), count) for zone, count in report.occupancy_now.items()),
     ]
     for name, value in figures:
         table.add_row(name, str(value))
@@ -150,15 +166,28 @@ def print_summary(report: SummaryReport) -> None:
 
 def print_extras(report: AnyReport) -> None:
     if isinstance(report, OccupancyReport):
-        console.print("Inside now: " + ", ".join(f"{z} [bold]{n}[/]" for z, n in report.now.items()))
-        console.print("Peak (at bucket ends): " + ", ".join(f"{z} {n}" for z, n in report.peak.items()))
+        now = ", ".join(f"{z} [bold]{n}[/]" for z, n in report.now.items())
+        console.print(_("Inside now: {zones}").format(zones=now))
+        peak = ", ".join(f"{z} {n}" for z, n in report.peak.items())
+        console.print(_("Peak (at bucket ends): {zones}").format(zones=peak))
     if isinstance(report, OutagesReport):
         s = report.summary
+        summary = _(
+            "{outages} outage(s) on {devices} device(s), {total} in total (longest {longest}), "
+            "{passages} passages and {sales} sales recorded offline, {ongoing} ongoing, "
+            "{unregistered} not yet registered"
+        )
         console.print(
-            f"{s.outages} outage(s) on {s.devices} device(s), {duration_words(s.total_duration_seconds)}"
-            f" in total (longest {duration_words(s.longest_seconds)}), {s.passages_offline} passages and"
-            f" {s.sales_offline} sales recorded offline, {s.ongoing} ongoing,"
-            f" {s.not_yet_registered} not yet registered"
+            summary.format(
+                outages=s.outages,
+                devices=s.devices,
+                total=duration_words(s.total_duration_seconds),
+                longest=duration_words(s.longest_seconds),
+                passages=s.passages_offline,
+                sales=s.sales_offline,
+                ongoing=s.ongoing,
+                unregistered=s.not_yet_registered,
+            )
         )
 
 
@@ -170,15 +199,16 @@ def write_csv(report: AnyReport, target: str) -> None:
     try:
         Path(target).write_text(text, encoding="utf-8", newline="")
     except OSError as exc:
-        raise CliError(f"cannot write {target}: {exc.strerror}") from None
-    errors.print(f"[green]Wrote {len(report.rows)} rows to {target}[/]")
+        raise CliError(_("cannot write {path}: {error}").format(path=target, error=exc.strerror)) from None
+    wrote = _("Wrote {count} rows to {path}").format(count=len(report.rows), path=target)
+    errors.print(f"[green]{wrote}[/]")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     report = run(reading(settings_from(args), lambda session: build_report(session, args)))
     if isinstance(report, SummaryReport):
         if args.csv:
-            raise CliError("the summary has no rows to export: use another report with --csv")
+            raise CliError(_("the summary has no rows to export: use another report with --csv"))
         print_summary(report)
         return 0
     if args.csv:

@@ -49,6 +49,8 @@ class VenueData(msgspec.Struct, kw_only=True):
     address: list[str] = []
     vat_number: str | None = None
     vat_rate: float | None = None  # the standard rate in percent, e.g. 25 or 25.5; None: no VAT shown
+    # The venue's language (a tag such as "sv" or "de-AT"): devices speak it unless set otherwise.
+    language: str | None = None
 
 
 class TemplateData(msgspec.Struct, kw_only=True):

@@ -20,6 +20,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from admission.i18n import _
+
 ALPHABET = "0123456789BCDEFGHJKLNPRSTUVX"
 _BASE = len(ALPHABET)
 _TO_INT_DIGITS = str.maketrans(ALPHABET, "0123456789abcdefghijklmnopqr")
@@ -74,7 +76,7 @@ _TRIPLE_BASE = _BASE**3
 def encode_symbols(data: bytes, length: int) -> str:
     value = int.from_bytes(data, "big")
     groups = []
-    for _ in range(-(-length // 3)):
+    for _group in range(-(-length // 3)):
         value, triple = divmod(value, _TRIPLE_BASE)
         groups.append(_TRIPLES[triple])
     text = "".join(reversed(groups))
@@ -89,12 +91,12 @@ def decode_symbols(text: str, size: int) -> bytes:
     # work in C (a batch of thousands of scans decodes every code).
     stray = _NOT_ALPHABET.search(text)
     if stray is not None:
-        raise CodeError(f"character {stray.group()!r} is not part of a ticket code")
+        raise CodeError(_("character {char!r} is not part of a ticket code").format(char=stray.group()))
     value = int(text.translate(_TO_INT_DIGITS), _BASE) if text else 0
     try:
         return value.to_bytes(size, "big")
     except OverflowError as exc:
-        raise CodeError("code is out of range") from exc
+        raise CodeError(_("code is out of range")) from exc
 
 
 def to_code_precision(moment: datetime | None) -> datetime | None:
@@ -120,7 +122,7 @@ def _from_minutes(minutes: int) -> datetime | None:
     try:
         return datetime.fromtimestamp(_EPOCH.timestamp() + minutes * 60, tz=UTC)
     except (ValueError, OverflowError, OSError) as exc:  # beyond year 9999: forged or damaged
-        raise CodeError("code states a date out of range") from exc
+        raise CodeError(_("code states a date out of range")) from exc
 
 
 def sign_ticket(ticket: SignedTicket, private_key: Ed25519PrivateKey) -> str:
@@ -142,18 +144,18 @@ def sign_ticket(ticket: SignedTicket, private_key: Ed25519PrivateKey) -> str:
 def read_signed_code(code: str) -> tuple[SignedTicket, bytes, bytes]:
     """Unpack a signed code without checking the signature: (ticket, payload, signature)."""
     if len(code) != SIGNED_CODE_LENGTH:
-        raise CodeError("code has the wrong length")
+        raise CodeError(_("code has the wrong length"))
     raw = decode_symbols(code, _SIGNED_BYTES)
     payload, signature = raw[: _PAYLOAD.size], raw[_PAYLOAD.size :]
     version, key_id, serial, template_id, fifth, valid_from, valid_until = _PAYLOAD.unpack(payload)
     if version not in (CODE_VERSION, ISSUED_CODE_VERSION):
-        raise CodeError(f"unknown code version {version}")
+        raise CodeError(_("unknown code version {version}").format(version=version))
     issued = version == ISSUED_CODE_VERSION
     if issued and fifth == 0:
-        raise CodeError("code states no issue time: forged or damaged")
+        raise CodeError(_("code states no issue time: forged or damaged"))
     event_id = None if issued else fifth
     if not 0 < serial < MAX_SERIAL:  # no ticket carries it: forged or damaged, and no row could hold it
-        raise CodeError("code states an impossible serial: forged or damaged")
+        raise CodeError(_("code states an impossible serial: forged or damaged"))
     ticket = SignedTicket(
         key_id=key_id,
         serial=serial,
@@ -171,11 +173,11 @@ def verify_signed_code(code: str, public_keys: Mapping[int, Ed25519PublicKey]) -
     ticket, payload, signature = read_signed_code(code)
     key = public_keys.get(ticket.key_id)
     if key is None:
-        raise CodeError(f"code is signed with unknown key {ticket.key_id}")
+        raise CodeError(_("code is signed with unknown key {key}").format(key=ticket.key_id))
     try:
         key.verify(signature, payload)
     except InvalidSignature as exc:
-        raise CodeError("code signature does not match: forged or damaged") from exc
+        raise CodeError(_("code signature does not match: forged or damaged")) from exc
     return ticket
 
 
@@ -245,17 +247,17 @@ def normalise_scan(raw: str) -> str:
 def classify_scan(raw: str) -> ScannedCode:
     """Normalise and recognise a scan, or CodeError saying why it is not a ticket code."""
     if len(raw) > 4 * SIGNED_CODE_LENGTH:
-        raise CodeError("input is far too long to be a ticket code")
+        raise CodeError(_("input is far too long to be a ticket code"))
     text = normalise_scan(raw)
     if not text:
-        raise CodeError("nothing that looks like a ticket code was scanned")
+        raise CodeError(_("nothing that looks like a ticket code was scanned"))
     if len(text) == SIGNED_CODE_LENGTH:
         return ScannedCode(kind="signed", value=text)
     if text.isdigit() and len(text) == TICKET_NUMBER_LENGTH:
         if not is_valid_ticket_number(text):
-            raise CodeError("ticket number check digit is wrong: mistyped or damaged")
+            raise CodeError(_("ticket number check digit is wrong: mistyped or damaged"))
         return ScannedCode(kind="number", value=text)
-    raise CodeError("not a ticket code: wrong length or characters")
+    raise CodeError(_("not a ticket code: wrong length or characters"))
 
 
 def now_utc() -> datetime:

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 import msgspec
 
 from admission.domain.errors import InvalidRequestError
+from admission.i18n import N_, _
 
 DEFAULT_CARD_OFFLINE_LIMIT = 200
 SETTINGS_KEY = "payments"  # the key in Venue.settings
@@ -48,10 +49,10 @@ OFFLINE_RULES: dict[PaymentMethod, OfflineRule] = {
 }
 
 DEFAULT_LABELS: dict[PaymentMethod, str] = {
-    PaymentMethod.CASH: "Cash",
-    PaymentMethod.MOBILE: "Mobile (confirm on phone)",
-    PaymentMethod.MOBILE_INTEGRATED: "Mobile (integrated)",
-    PaymentMethod.CARD: "Card",
+    PaymentMethod.CASH: N_("Cash"),
+    PaymentMethod.MOBILE: N_("Mobile (confirm on phone)"),
+    PaymentMethod.MOBILE_INTEGRATED: N_("Mobile (integrated)"),
+    PaymentMethod.CARD: N_("Card"),
 }
 
 BrandName = Annotated[str, msgspec.Meta(min_length=1, max_length=30, pattern=r"^[a-z0-9_]+$")]
@@ -82,7 +83,9 @@ class PaymentConfig(msgspec.Struct, kw_only=True):
 
     def label(self, method: PaymentMethod) -> str:
         configured = next((m for m in self.methods if m.method is method), None)
-        return configured.label if configured else DEFAULT_LABELS[method]
+        label = configured.label if configured else DEFAULT_LABELS[method]
+        # A label the venue kept as it came is ours to translate; one it wrote is its own.
+        return _(label) if label == DEFAULT_LABELS[method] else label
 
 
 class PaymentIn(msgspec.Struct, kw_only=True):
@@ -142,50 +145,65 @@ def check_payment(
     """
     label = config.label(payment.method)
     if config.method(payment.method) is None:
-        raise PaymentRefused(f"{label} is not accepted at this venue")
+        raise PaymentRefused(_("{method} is not accepted at this venue").format(method=label))
     _check_amount(label, payment, total_cents)
     brand = _check_brand(config, payment)
     if not offline:
         return
     rule = OFFLINE_RULES[payment.method]
     if rule is OfflineRule.NEVER:
-        raise PaymentRefused(f"{label} does not work offline: take cash or another method")
+        raise PaymentRefused(
+            _("{method} does not work offline: take cash or another method").format(method=label)
+        )
     if rule is OfflineRule.STORE_AND_FORWARD:
         assert brand is not None
         if brand not in config.card_offline_brands:
-            allowed = ", ".join(brand_label(b) for b in config.card_offline_brands) or "none"
+            allowed = ", ".join(brand_label(b) for b in config.card_offline_brands) or _("none")
             raise PaymentRefused(
-                f"{brand_label(brand)} cards need online authorisation and cannot be taken offline "
-                f"(offline: {allowed})"
+                _(
+                    "{brand} cards need online authorisation and cannot be taken offline (offline: {allowed})"
+                ).format(brand=brand_label(brand), allowed=allowed)
             )
         if stored_card_payments is not None and stored_card_payments >= config.card_offline_limit:
             raise PaymentRefused(
-                f"the card terminal has stored its limit of {config.card_offline_limit} offline payments: "
-                "take cash or wait until the connection is back"
+                _(
+                    "the card terminal has stored its limit of {limit} offline payments: "
+                    "take cash or wait until the connection is back"
+                ).format(limit=config.card_offline_limit)
             )
 
 
 def _check_amount(label: str, payment: PaymentIn, total_cents: int) -> None:
     if payment.amount_cents < total_cents:
         raise PaymentRefused(
-            f"payment of {money(payment.amount_cents)} is short of the total {money(total_cents)}"
+            _("payment of {paid} is short of the total {total}").format(
+                paid=money(payment.amount_cents), total=money(total_cents)
+            )
         )
     # Only cash hands change back; a card or mobile payment charges the total exactly.
     if payment.method is not PaymentMethod.CASH and payment.amount_cents != total_cents:
-        raise PaymentRefused(f"a {label} payment must be exactly the total {money(total_cents)}")
+        raise PaymentRefused(
+            _("a {method} payment must be exactly the total {total}").format(
+                method=label, total=money(total_cents)
+            )
+        )
 
 
 def _check_brand(config: PaymentConfig, payment: PaymentIn) -> str | None:
     if payment.method is not PaymentMethod.CARD:
         if payment.card_brand is not None:
-            raise PaymentRefused("a card brand only goes with a card payment")
+            raise PaymentRefused(_("a card brand only goes with a card payment"))
         return None
     if payment.card_brand is None:
-        raise PaymentRefused("a card payment needs the card brand (e.g. visa, mastercard)")
+        raise PaymentRefused(_("a card payment needs the card brand (e.g. visa, mastercard)"))
     brand = normalise_brand(payment.card_brand)
     if brand not in config.card_brands:
         accepted = ", ".join(brand_label(b) for b in config.card_brands)
-        raise PaymentRefused(f"{brand_label(brand)} cards are not accepted (accepted: {accepted})")
+        raise PaymentRefused(
+            _("{brand} cards are not accepted (accepted: {accepted})").format(
+                brand=brand_label(brand), accepted=accepted
+            )
+        )
     return brand
 
 
@@ -199,23 +217,35 @@ def method_statuses(config: PaymentConfig, *, online: bool, stored_card_payments
 
 
 def _status(config: PaymentConfig, entry: MethodConfig, online: bool, stored: int) -> MethodStatus:
-    label = entry.label
+    label = config.label(entry.method)
     if online:
-        return MethodStatus(method=entry.method, label=label, available=True, text=f"{label}: online")
+        return MethodStatus(
+            method=entry.method, label=label, available=True, text=_("{method}: online").format(method=label)
+        )
     rule = OFFLINE_RULES[entry.method]
     if rule is OfflineRule.ALWAYS:
-        return MethodStatus(method=entry.method, label=label, available=True, text=f"{label}: works offline")
+        return MethodStatus(
+            method=entry.method,
+            label=label,
+            available=True,
+            text=_("{method}: works offline").format(method=label),
+        )
     if rule is OfflineRule.NEVER:
         return MethodStatus(
-            method=entry.method, label=label, available=False, text=f"{label}: not available offline"
+            method=entry.method,
+            label=label,
+            available=False,
+            text=_("{method}: not available offline").format(method=label),
         )
     left = max(config.card_offline_limit - stored, 0)
-    brands = ", ".join(brand_label(b) for b in config.card_offline_brands) or "no brands"
+    brands = ", ".join(brand_label(b) for b in config.card_offline_brands) or _("no brands")
     return MethodStatus(
         method=entry.method,
         label=label,
         available=left > 0 and bool(config.card_offline_brands),
-        text=f"{label}: offline, {left} of {config.card_offline_limit} stored payments left ({brands} only)",
+        text=_("{method}: offline, {left} of {limit} stored payments left ({brands} only)").format(
+            method=label, left=left, limit=config.card_offline_limit, brands=brands
+        ),
         stored_left=left,
     )
 

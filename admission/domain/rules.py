@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
+from babel.dates import format_datetime
 
 from admission.domain.model import (
     AdmittedPassage,
@@ -24,7 +25,8 @@ from admission.domain.model import (
     ValidityMode,
     Verdict,
 )
-from admission.i18n import _
+from admission.domain.wording import welcome_words
+from admission.i18n import N_, _, babel_locale
 
 
 class ZoneHistory(msgspec.Struct, kw_only=True):
@@ -104,18 +106,23 @@ def end_of_local_day(moment: datetime, days: int, tz: ZoneInfo) -> datetime:
 
 
 def local_clock(moment: datetime, tz: ZoneInfo, reference: datetime) -> str:
+    """The time on the venue's clock; with the date too when it is not the reference's day."""
     local = moment.astimezone(tz)
     if local.date() == reference.astimezone(tz).date():
-        return local.strftime("%H:%M")
-    return local.strftime("%d %b %H:%M")
+        return format_datetime(local, "HH:mm", locale=babel_locale())
+    return format_datetime(local, "dd MMM HH:mm", locale=babel_locale())
+
+
+# The rules' word for a free re-entry; the gate knows a re-entry in the service's answer by it.
+REENTRY_WORDS = N_("Re-entry")
 
 
 def reject(reason: Reason, message: str) -> Decision:
     return Decision(verdict=Verdict.REJECT, reason=reason, message=message)
 
 
-def reject_invalid(message: str = "Not a valid ticket") -> Decision:
-    return reject(Reason.INVALID, message)
+def reject_invalid(message: str | None = None) -> Decision:
+    return reject(Reason.INVALID, _("Not a valid ticket") if message is None else message)
 
 
 PassageOrder = tuple[datetime, int, str]
@@ -130,10 +137,8 @@ def passage_order(scanned_at: datetime, device_id: int | None, nonce: str) -> Pa
 
 def admitted_anyway(server: Decision, online: bool) -> Decision:
     """An admission the rules refuse: the person went in, flagged with the reason it was wrong."""
-    how = "online" if online else "offline"
-    return Decision(
-        verdict=Verdict.ADMIT, reason=server.reason, message=f"Admitted {how}, but: {server.message}"
-    )
+    but = _("Admitted online, but: {problem}") if online else _("Admitted offline, but: {problem}")
+    return Decision(verdict=Verdict.ADMIT, reason=server.reason, message=but.format(problem=server.message))
 
 
 def decide(
@@ -146,7 +151,7 @@ def decide(
 ) -> Decision:
     """ADMIT or REJECT `ticket` at `gate` at instant `at`, given its admitted passages."""
     if direction is Direction.OUT:
-        return Decision(verdict=Verdict.ADMIT, reason=Reason.OK, message="Exit")
+        return Decision(verdict=Verdict.ADMIT, reason=Reason.OK, message=_("Exit"))
     return (
         _check_status(ticket)
         or _check_place(ticket, gate)
@@ -158,20 +163,24 @@ def decide(
 
 def _check_status(ticket: TicketFacts) -> Decision | None:
     if ticket.void:
-        return reject(Reason.VOID, f"Ticket is void: {ticket.void_reason or 'revoked'}")
+        return reject(Reason.VOID, _("Ticket is void: {why}").format(why=ticket.void_reason or _("revoked")))
     return None
 
 
 def _check_place(ticket: TicketFacts, gate: GateInfo) -> Decision | None:
     if gate.event_id is not None and ticket.event is not None and ticket.event.event_id != gate.event_id:
-        return reject(Reason.WRONG_EVENT, f"Ticket is for another event: {ticket.event.name}")
+        return reject(
+            Reason.WRONG_EVENT, _("Ticket is for another event: {event}").format(event=ticket.event.name)
+        )
     rules = ticket.template
     if rules.allowed_zones and gate.zone not in rules.allowed_zones:
         # Staff know their gate by name; the zone says why, the allowed zones where to send the guest.
         zones = ", ".join(rules.allowed_zones)
-        return reject(Reason.WRONG_GATE, f"Not valid at {gate.name} (zone {gate.zone}): valid in {zones}")
+        wrong = _("Not valid at {gate} (zone {zone}): valid in {zones}")
+        return reject(Reason.WRONG_GATE, wrong.format(gate=gate.name, zone=gate.zone, zones=zones))
     if rules.allowed_gates and gate.name not in rules.allowed_gates:
-        return reject(Reason.WRONG_GATE, f"Not valid at {gate.name}: use {', '.join(rules.allowed_gates)}")
+        wrong = _("Not valid at {gate}: use {gates}")
+        return reject(Reason.WRONG_GATE, wrong.format(gate=gate.name, gates=", ".join(rules.allowed_gates)))
     return None
 
 
@@ -192,8 +201,10 @@ def _check_event(ticket: TicketFacts, at: datetime, tz: ZoneInfo) -> Decision | 
     first_day = min(doors, event.starts_at).astimezone(tz).date()  # doors may open the evening before
     last_day = (closes - timedelta(microseconds=1)).astimezone(tz).date()
     if not first_day <= today <= last_day:
-        when = event.starts_at.astimezone(tz).strftime("%a %d %b %Y %H:%M")
-        return reject(Reason.EVENT_NOT_TODAY, f"{event.name} is on {when}, not today")
+        when = format_datetime(event.starts_at.astimezone(tz), "EEE dd MMM yyyy HH:mm", locale=babel_locale())
+        return reject(
+            Reason.EVENT_NOT_TODAY, _("{event} is on {when}, not today").format(event=event.name, when=when)
+        )
     if before_start is not None and at < doors:
         return reject(
             Reason.OUTSIDE_ENTRY_WINDOW,
@@ -209,9 +220,12 @@ def _check_event(ticket: TicketFacts, at: datetime, tz: ZoneInfo) -> Decision | 
             ),
         )
     if at < doors:
-        return reject(Reason.NOT_YET_VALID, f"Doors open at {doors.astimezone(tz):%H:%M}")
+        return reject(
+            Reason.NOT_YET_VALID, _("Doors open at {time}").format(time=local_clock(doors, tz, doors))
+        )
     if at >= closes:
-        return reject(Reason.EXPIRED, f"{event.name} ended at {event.ends_at.astimezone(tz):%H:%M}")
+        ended = local_clock(event.ends_at, tz, event.ends_at)
+        return reject(Reason.EXPIRED, _("{event} ended at {time}").format(event=event.name, time=ended))
     return None
 
 
@@ -219,16 +233,20 @@ def _check_validity(
     ticket: TicketFacts, passages: Sequence[AdmittedPassage], at: datetime, tz: ZoneInfo
 ) -> Decision | None:
     if ticket.valid_from is not None and at < ticket.valid_from:
-        return reject(Reason.NOT_YET_VALID, f"Valid from {local_clock(ticket.valid_from, tz, at)}")
+        return reject(
+            Reason.NOT_YET_VALID, _("Valid from {time}").format(time=local_clock(ticket.valid_from, tz, at))
+        )
     if ticket.valid_until is not None and at >= ticket.valid_until:
-        return reject(Reason.EXPIRED, f"Expired at {local_clock(ticket.valid_until, tz, at)}")
+        return reject(
+            Reason.EXPIRED, _("Expired at {time}").format(time=local_clock(ticket.valid_until, tz, at))
+        )
     rules = ticket.template
     if rules.validity_mode is ValidityMode.DAYS_FROM_FIRST_USE and rules.validity_days:
         used = first_use(ticket, passages)
         if used is not None:
             until = end_of_local_day(used, rules.validity_days, tz)
             if at >= until:
-                return reject(Reason.EXPIRED, f"Expired at {local_clock(until, tz, at)}")
+                return reject(Reason.EXPIRED, _("Expired at {time}").format(time=local_clock(until, tz, at)))
     return None
 
 
@@ -246,7 +264,11 @@ def _check_entries(
     if free_reentry(history, rules.reentry_allowed, at, tz):
         left = None if limit is None else max(limit - used, 0)
         return Decision(
-            verdict=Verdict.ADMIT, reason=Reason.OK, message="Re-entry", entries_left=left, reentry=True
+            verdict=Verdict.ADMIT,
+            reason=Reason.OK,
+            message=_(REENTRY_WORDS),
+            entries_left=left,
+            reentry=True,
         )
     if limit is not None and used >= limit:
         return _reject_used_up(history, limit, at, tz)
@@ -254,25 +276,22 @@ def _check_entries(
     if refused is not None:
         return refused
     left = None if limit is None else limit - used - 1
-    message = (
-        "Welcome"
-        if left is None or left == 0
-        else f"Welcome: {left} {'entry' if left == 1 else 'entries'} left"
-    )
-    return Decision(verdict=Verdict.ADMIT, reason=Reason.OK, message=message, entries_left=left)
+    return Decision(verdict=Verdict.ADMIT, reason=Reason.OK, message=welcome_words(left), entries_left=left)
 
 
 def _reject_used_up(history: ZoneHistory, limit: int, at: datetime, tz: ZoneInfo) -> Decision:
     if limit > 1:
-        return reject(Reason.ENTRIES_EXHAUSTED, f"All {limit} entries used")
+        return reject(Reason.ENTRIES_EXHAUSTED, _("All {limit} entries used").format(limit=limit))
     last = history.last_entry
     if history.exited_since_entry:
-        return reject(Reason.REENTRY_NOT_ALLOWED, "Left already: re-entry is not allowed")
+        return reject(Reason.REENTRY_NOT_ALLOWED, _("Left already: re-entry is not allowed"))
     if last is None:  # every entry was used on the ticket this one replaced
-        return reject(Reason.ALREADY_USED, "Already used (before the ticket was reissued)")
+        return reject(Reason.ALREADY_USED, _("Already used (before the ticket was reissued)"))
     return reject(
         Reason.ALREADY_USED,
-        f"Already used at {last.gate_name} at {local_clock(last.scanned_at, tz, at)}",
+        _("Already used at {gate} at {time}").format(
+            gate=last.gate_name, time=local_clock(last.scanned_at, tz, at)
+        ),
     )
 
 

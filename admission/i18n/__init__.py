@@ -95,6 +95,12 @@ def N_(message: str) -> str:
     return message
 
 
+def language_name(code: str) -> str:
+    """A language's name as its speakers write it ("svenska", "Deutsch"), for menus and status."""
+    name = Locale.parse(_FORMAT_LOCALES[code]).language_name or code
+    return name[:1].upper() + name[1:]
+
+
 def babel_locale(code: str | None = None) -> Locale:
     """Babel's locale for formatting in `code` (default: the current language)."""
     return Locale.parse(_FORMAT_LOCALES[code or current_language()])

@@ -239,7 +239,7 @@ class ClientCore(Generic[StoreT, RemoteT]):
             except ServerUnavailable as exc:
                 self.connectivity.record_failure(f"{what}: {exc}")
             except ServerRefused as exc:
-                self.connectivity.refused(f"{what} refused: {exc.title}")
+                self.connectivity.refused(_("{what} refused: {title}").format(what=what, title=exc.title))
             else:
                 if reached:
                     self.connectivity.record_success()

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from admission.i18n import _
 from scanner_client.core.outages import OutageLog
 from scanner_client.core.remote import ServerRefused, ServerUnavailable
 
@@ -134,7 +135,7 @@ class Connectivity:
             except ServerUnavailable:
                 pass
             except ServerRefused as exc:
-                self.refused(f"server refused this device: {exc.title}")
+                self.refused(_("server refused this device: {title}").format(title=exc.title))
             else:
                 continue
             await asyncio.sleep(interval)

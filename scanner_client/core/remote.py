@@ -17,6 +17,7 @@ import httpx
 import msgspec
 
 from admission.contract import ChangesPage, DeviceHealthAck, DeviceHealthIn, OutageIn, ServiceClock
+from admission.i18n import _
 
 T = TypeVar("T")
 API_PREFIX = "/api/v1"
@@ -116,11 +117,15 @@ class Remote:
                     timeout=httpx.USE_CLIENT_DEFAULT if time_limit is None else time_limit,
                 )
         except (httpx.TimeoutException, TimeoutError) as exc:
-            raise ServerUnavailable(f"no answer within the time limit ({type(exc).__name__})") from exc
+            raise ServerUnavailable(
+                _("no answer within the time limit ({error})").format(error=type(exc).__name__)
+            ) from exc
         except httpx.HTTPError as exc:  # connection refused/reset, DNS, protocol errors
-            raise ServerUnavailable(f"server unreachable ({type(exc).__name__})") from exc
+            raise ServerUnavailable(
+                _("server unreachable ({error})").format(error=type(exc).__name__)
+            ) from exc
         if response.status_code >= 500:
-            raise ServerUnavailable(f"server failed with {response.status_code}")
+            raise ServerUnavailable(_("server failed with {status}").format(status=response.status_code))
         if response.status_code >= 400:
             refusal = _refused(response)
             if refusal.device_revoked and self.on_device_revoked is not None:
@@ -134,7 +139,9 @@ class Remote:
             return msgspec.json.decode(response.content, type=type_)
         except msgspec.DecodeError as exc:
             # A proxy's HTML page or a truncated body: as good as no answer.
-            raise ServerUnavailable(f"unreadable answer from the server: {exc}") from exc
+            raise ServerUnavailable(
+                _("unreadable answer from the server: {error}").format(error=exc)
+            ) from exc
 
     async def me(self, time_limit: float | None = None) -> DeviceInfo:
         return self._decode(await self._request("GET", "/devices/me", time_limit=time_limit), DeviceInfo)

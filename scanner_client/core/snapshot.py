@@ -138,6 +138,8 @@ def _apply_reference(db: sqlite3.Connection, change: Change) -> None:
         if venue.number_hashing:
             put_config(db, "number_hashing", venue.number_hashing)
         put_config(db, "offline_limit_hours", str(venue.offline_limit_hours))
+        if venue.language:
+            put_config(db, "venue_language", venue.language)
     elif change.kind == "notice":
         notice = msgspec.json.decode(raw, type=NoticeData)
         db.execute("INSERT OR REPLACE INTO notices(id, data) VALUES (?, ?)", (notice.id, raw))

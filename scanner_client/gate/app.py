@@ -29,8 +29,9 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from admission.domain.model import Direction
-from admission.i18n import _
-from scanner_client.core.keys import QUIT
+from admission.i18n import N_, _, ngettext
+from admission.i18n.formatting import clock
+from scanner_client.core.keys import QUIT, speak_bindings
 from scanner_client.core.offline_limit import OfflineAllowance, hours_words
 from scanner_client.gate.bursts import MIN_BURST, KeyTimes, concatenated_codes, is_code, split_scan
 from scanner_client.gate.engine import GateEngine
@@ -44,28 +45,35 @@ from scanner_client.gate.screens.supervisor import OverrideAction, OverrideReque
 from scanner_client.gate.screens.unsynced import UnsyncedScreen
 from scanner_client.gate.watch import watch_folder
 from scanner_client.gate.wedge import DialogScanCatcher
+from scanner_client.gate.words import direction_words
 
 W = TypeVar("W", bound=Widget)
+
+
+def no_pin_set() -> str:
+    return _("No supervisor PIN is set: run `scanner-client set-pin` on this PC.")
 
 
 class GateApp(App[None]):
     """The gate: one scan at a time from the scanner or a watched folder, the verdict in big
     letters, supervisor overrides and the unsynced list on top."""
 
-    TITLE = "admission gate"
+    TITLE = N_("admission gate")
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = False  # every window on a gate is its own, so none can swallow a scan
     BINDINGS = [
-        Binding("f2", "toggle_direction", "Direction in/out", priority=True),
-        Binding("f3", "show_unsynced", "Unsynced/conflicts", priority=True),
-        Binding("f4", "supervisor", "Supervisor", priority=True),
-        Binding("f6", "change_pin", "Change PIN", priority=True),
-        Binding("f7", "extend_offline", "Extend offline", priority=True),
+        Binding("f2", "toggle_direction", N_("Direction in/out"), priority=True),
+        Binding("f3", "show_unsynced", N_("Unsynced/conflicts"), priority=True),
+        Binding("f4", "supervisor", N_("Supervisor"), priority=True),
+        Binding("f6", "change_pin", N_("Change PIN"), priority=True),
+        Binding("f7", "extend_offline", N_("Extend offline"), priority=True),
         QUIT,
     ]
 
     def __init__(self, engine: GateEngine, watch: Path | None = None) -> None:
         super().__init__()
+        self.title = _(self.TITLE)
+        speak_bindings(self)
         self.engine = engine
         self.watch_dir = watch
         self.gate_screen = GateScreen()
@@ -115,7 +123,7 @@ class GateApp(App[None]):
 
     async def _found_in_image(self, image: Path, texts: list[str], error: str | None) -> None:
         if error or not texts:
-            self.notify(error or f"No barcode found in {image.name}", severity="warning")
+            self.notify(error or _("No barcode found in {name}").format(name=image.name), severity="warning")
         for text in texts:  # the same queue as typed codes: one consumer, strict order
             self._enqueue(text)
 
@@ -166,8 +174,8 @@ class GateApp(App[None]):
                 outcome = await self.engine.scan(code)
             except Exception as exc:  # the engine decides locally on network errors; this is a bug
                 self.log.error(f"scan failed: {exc!r}")
-                self.gate_screen.show_idle("Scan could not be processed: scan again")
-                self.notify(f"Scan could not be processed: {exc}", severity="error")
+                self.gate_screen.show_idle(_("Scan could not be processed: scan again"))
+                self.notify(_("Scan could not be processed: {error}").format(error=exc), severity="error")
                 continue
             finally:
                 self.checking = False
@@ -218,11 +226,11 @@ class GateApp(App[None]):
             self.gate_screen.show_status(False, [_("REVOKED"), f"gate {engine.settings.gate}"])
             return
         parts = [
-            "ONLINE" if engine.online else "OFFLINE",
-            f"gate {engine.settings.gate}",
-            f"direction {engine.direction.value.upper()}",
-            f"last sync {last.astimezone(self.tz).strftime('%H:%M:%S') if last else 'never'}",
-            f"unsynced {self.figures.queued}",
+            _("ONLINE") if engine.online else _("OFFLINE"),
+            _("gate {gate}").format(gate=engine.settings.gate),
+            _("direction {direction}").format(direction=direction_words(engine.direction).upper()),
+            _("last sync {time}").format(time=clock(last, self.tz) if last else _("never")),
+            _("unsynced {count}").format(count=self.figures.queued),
         ]
         if not engine.online:
             allowance = engine.offline_clock.allowance()
@@ -281,7 +289,7 @@ class GateApp(App[None]):
         engine = self.engine
         engine.direction = Direction.OUT if engine.direction is Direction.IN else Direction.IN
         self.refresh_status()
-        self.notify(f"Direction: {engine.direction.value.upper()}")
+        self.notify(_("Direction: {direction}").format(direction=direction_words(engine.direction).upper()))
 
     def action_show_unsynced(self) -> None:
         if isinstance(self.screen, UnsyncedScreen):
@@ -299,9 +307,7 @@ class GateApp(App[None]):
             return
         pin_hash = self._pin_hash()
         if not pin_hash:
-            self.notify(
-                "No supervisor PIN is set: run `scanner-client set-pin` on this PC.", severity="warning"
-            )
+            self.notify(no_pin_set(), severity="warning")
             return
         self.push_screen(ChangePinScreen(pin_hash), self._pin_changed)
 
@@ -309,23 +315,23 @@ class GateApp(App[None]):
         if pin_hash is not None:
             self.engine.store.set_config(pin_hash=pin_hash)
             self.engine.settings.pin_hash = pin_hash
-            self.notify("Supervisor PIN changed.")
+            self.notify(_("Supervisor PIN changed."))
         self.main("#scan", Input).focus()
         self._release_held()
 
     def action_supervisor(self) -> None:
         pin_hash = self._pin_hash()
         if not pin_hash:
-            self.notify(
-                "No supervisor PIN is set: run `scanner-client set-pin` on this PC.", severity="warning"
-            )
+            self.notify(no_pin_set(), severity="warning")
             return
         last = self.last_outcome
         if self.checking:
-            self.notify("Wait for the verdict of the scan being checked.", severity="warning")
+            self.notify(_("Wait for the verdict of the scan being checked."), severity="warning")
             return
         if last is None or last.override:
-            self.notify("Scan the ticket first; the override applies to the last scan.", severity="warning")
+            self.notify(
+                _("Scan the ticket first; the override applies to the last scan."), severity="warning"
+            )
             return
         self.push_screen(SupervisorScreen(last, pin_hash), partial(self._apply_override, last))
 
@@ -368,8 +374,12 @@ class GateApp(App[None]):
         for code in codes:
             self._enqueue(code)
         if self.dialog_open:
-            what = glimpse(codes[0]) + (f" and {len(codes) - 1} more" if len(codes) > 1 else "")
-            self.notify(f"Scan held: {what} is checked when this window closes.", title="Scanned")
+            held = ngettext(
+                "Scan held: {code} is checked when this window closes.",
+                "Scans held: {code} and {more} more are checked when this window closes.",
+                len(codes),
+            )
+            self.notify(held.format(code=glimpse(codes[0]), more=len(codes) - 1), title=_("Scanned"))
 
     def _enqueue(self, code: str) -> None:
         """Scan `code` after those before it; while a dialog is open, once it has closed."""

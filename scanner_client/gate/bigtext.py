@@ -16,11 +16,31 @@ _GLYPHS: dict[str, tuple[str, ...]] = {
     "N": ("█   █", "██  █", "█ █ █", "█  ██", "█   █"),
     "R": ("████ ", "█   █", "████ ", "█  █ ", "█   █"),
     "T": ("█████", "  █  ", "  █  ", "  █  ", "  █  "),
+    "B": ("████ ", "█   █", "████ ", "█   █", "████ "),
+    "F": ("█████", "█    ", "████ ", "█    ", "█    "),
+    "L": ("█    ", "█    ", "█    ", "█    ", "█████"),
+    "O": (" ███ ", "█   █", "█   █", "█   █", " ███ "),
+    "P": ("████ ", "█   █", "████ ", "█    ", "█    "),
+    "Q": (" ███ ", "█   █", "█ █ █", "█  █ ", " ██ █"),
+    "S": (" ████", "█    ", " ███ ", "    █", "████ "),
+    "U": ("█   █", "█   █", "█   █", "█   █", " ███ "),
+    "V": ("█   █", "█   █", "█   █", " █ █ ", "  █  "),
+    "W": ("█   █", "█   █", "█ █ █", "██ ██", "█   █"),
+    "X": ("█   █", " █ █ ", "  █  ", " █ █ ", "█   █"),
+    "Y": ("█   █", " █ █ ", "  █  ", "  █  ", "  █  "),
+    "Z": ("█████", "   █ ", "  █  ", " █   ", "█████"),
+    # The verdict words of the other languages: Swedish, Finnish, German.
+    "Ä": ("▀   ▀", " ███ ", "█   █", "█████", "█   █"),
+    "Å": ("  ▀  ", " ███ ", "█   █", "█████", "█   █"),
+    "Ö": ("▀   ▀", " ███ ", "█   █", "█   █", " ███ "),
+    "Ü": ("▀   ▀", "█   █", "█   █", "█   █", " ███ "),
     " ": ("   ", "   ", "   ", "   ", "   "),
 }
 
 
 def big(word: str) -> str:
-    """`word` in 5-line block letters; letters without a glyph are left out."""
-    glyphs = [_GLYPHS[ch] for ch in word.upper() if ch in _GLYPHS]
+    """`word` in 5-line block letters; as it is when a letter has no glyph (a word is never cut)."""
+    if any(ch not in _GLYPHS for ch in word.upper()):
+        return word
+    glyphs = [_GLYPHS[ch] for ch in word.upper()]
     return "\n".join(" ".join(glyph[row] for glyph in glyphs) for row in range(5))

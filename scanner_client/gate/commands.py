@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from admission.domain.model import Direction, Verdict
+from admission.i18n import UnknownLanguage, _
+from admission.i18n.formatting import number
 from scanner_client.core.commands import (
     EXIT_NOT_ENROLLED,
     EXIT_REFUSED,
@@ -26,6 +28,7 @@ from scanner_client.core.commands import (
     exit_status,
     read_token,
 )
+from scanner_client.core.language import choose_language, speak_device_language
 from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
 from scanner_client.gate.engine import GateEngine
@@ -34,6 +37,7 @@ from scanner_client.gate.outcome import GateNotKnown
 from scanner_client.gate.remote import GateRemote
 from scanner_client.gate.settings import NotEnrolled, Settings, open_store
 from scanner_client.gate.store import GateStore
+from scanner_client.gate.words import direction_words
 
 T = TypeVar("T")
 
@@ -61,6 +65,7 @@ def make_engine(store: GateStore, settings: Settings) -> GateEngine:
 
 def load(args: argparse.Namespace) -> tuple[GateStore, Settings]:
     store = open_store(data_dir(args.data_dir))
+    speak_device_language(store)
     try:
         return store, Settings.load(store)
     except NotEnrolled:
@@ -70,18 +75,29 @@ def load(args: argparse.Namespace) -> tuple[GateStore, Settings]:
 
 def _what_went_wrong(exc: ServerRefused | ServerUnavailable, server: str) -> str:
     if isinstance(exc, ServerUnavailable):
-        return f"cannot reach the server at {server} ({exc})"
-    return f"{'the token was refused' if exc.unauthorised else 'the server refused the request'} ({exc})"
+        return _("cannot reach the server at {server} ({error})").format(server=server, error=exc)
+    if exc.unauthorised:
+        return _("the token was refused ({error})").format(error=exc)
+    return _("the server refused the request ({error})").format(error=exc)
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
     token = read_token(args.token)
     if not token:
-        console.print("[red]No token given.[/red]")
+        no_token = _("No token given.")
+        console.print(f"[red]{no_token}[/red]")
         return EXIT_USAGE
     directory = data_dir(args.data_dir)
     setup_logging(directory, to_stderr=False)
     store = open_store(directory)
+    if args.language:
+        try:
+            choose_language(store, args.language)
+        except UnknownLanguage as exc:
+            console.print(f"[red]{exc}[/red]")
+            store.close()
+            return EXIT_USAGE
+    speak_device_language(store)
 
     async def run() -> int:
         async with Remote(args.server, token) as remote:
@@ -90,11 +106,11 @@ def cmd_enroll(args: argparse.Namespace) -> int:
                 SpinnerColumn(),
                 TextColumn("{task.description}"),
                 BarColumn(),
-                TextColumn("{task.completed:,} changes"),
+                TextColumn(_("{task.completed:,} changes")),
                 TimeElapsedColumn(),
                 console=console,
             ) as progress:
-                task = progress.add_task("Pulling the snapshot", total=None)
+                task = progress.add_task(_("Pulling the snapshot"), total=None)
                 result = await enroll(
                     store,
                     remote,
@@ -106,25 +122,35 @@ def cmd_enroll(args: argparse.Namespace) -> int:
                     progress=lambda n: progress.update(task, completed=n),
                 )
                 progress.update(task, total=result.changes or 1, completed=result.changes or 1)
-        console.print(
-            f"[green]Enrolled[/green] device [bold]{result.device.name}[/bold] "
-            f"at gate [bold]{args.gate}[/bold] "
-            f"({args.direction}); {result.tickets:,} tickets in the local store at {directory}."
+        speak_device_language(store)  # the venue's language is known now
+        enrolled = _(
+            "Enrolled device {device} at gate {gate} ({direction}); {tickets} tickets in the local "
+            "store at {folder}."
+        ).format(
+            device=f"[bold]{result.device.name}[/bold]",
+            gate=f"[bold]{args.gate}[/bold]",
+            direction=direction_words(Direction(args.direction)),
+            tickets=number(result.tickets),
+            folder=directory,
         )
+        console.print(f"[green]{enrolled}[/green]")
         if not store.get_config("pin_hash"):
-            console.print(
-                "[yellow]No supervisor PIN set: overrides are disabled "
-                "(--supervisor-pin, or later `scanner-client set-pin`).[/yellow]"
+            no_pin = _(
+                "No supervisor PIN set: overrides are disabled "
+                "(--supervisor-pin, or later `scanner-client set-pin`)."
             )
+            console.print(f"[yellow]{no_pin}[/yellow]")
         return 0
 
     try:
         return asyncio.run(run())
     except (ServerRefused, ServerUnavailable) as exc:
-        console.print(f"[red]Enrollment failed: {_what_went_wrong(exc, args.server)}.[/red]")
+        failed = _("Enrollment failed: {problem}.").format(problem=_what_went_wrong(exc, args.server))
+        console.print(f"[red]{failed}[/red]")
         return exit_status(exc)
     except EnrollmentError as exc:
-        console.print(f"[red]Enrollment failed: {exc}[/red]")
+        failed = _("Enrollment failed: {problem}").format(problem=exc)
+        console.print(f"[red]{failed}[/red]")
         return EXIT_REFUSED
     finally:
         store.close()
@@ -140,7 +166,8 @@ def cmd_gate(args: argparse.Namespace) -> int:
     try:
         engine.gate()
     except GateNotKnown as exc:
-        console.print(f"[red]{exc}: run `scanner-client sync` or enroll again.[/red]")
+        again = _("{problem}: run `scanner-client sync` or enroll again.").format(problem=exc)
+        console.print(f"[red]{again}[/red]")
         return EXIT_NOT_ENROLLED
     try:
         if args.headless:
@@ -180,10 +207,10 @@ def cmd_decode(args: argparse.Namespace) -> int:
             try:
                 barcodes = decode_image(Path(image))
             except (BarcodeError, OSError) as exc:
-                print(f"{image}: cannot read: {exc}")
+                print(_("{image}: cannot read: {error}").format(image=image, error=exc))
                 continue
             if not barcodes:
-                print(f"{image}: no barcode found")
+                print(_("{image}: no barcode found").format(image=image))
             for barcode in barcodes:
                 found_any = True
                 if args.scan:
@@ -198,7 +225,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
                         decision.message,
                         "",
                     )
-                word = "ADMIT" if verdict is Verdict.ADMIT else "REJECT"
+                word = _("ADMIT") if verdict is Verdict.ADMIT else _("REJECT")
                 line = f"{image}: {barcode.format} {barcode.text[:24]}… {word} {reason}: {message}{tail}"
                 print(line, flush=True)
                 if args.scan:  # printed: now someone has seen it
@@ -221,9 +248,17 @@ def cmd_sync(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(
-        f"uploaded {report.uploaded} passages ({report.conflicts} conflicts, {report.refused} refused), "
-        f"pulled {report.changes} changes, posted {report.outages_posted} outage reports"
+        _(
+            "uploaded {uploaded} passages ({conflicts} conflicts, {refused} refused), "
+            "pulled {changes} changes, posted {outages} outage reports"
+        ).format(
+            uploaded=report.uploaded,
+            conflicts=report.conflicts,
+            refused=report.refused,
+            changes=report.changes,
+            outages=report.outages_posted,
+        )
     )
     for error in report.errors:
-        print(f"error: {error}", file=sys.stderr)
+        print(_("error: {error}").format(error=error), file=sys.stderr)
     return 1 if report.errors else 0

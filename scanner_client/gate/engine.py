@@ -21,6 +21,7 @@ from pathlib import Path
 from admission.contract import BatchRequest, GateData, ScanRequest, ScanResponse
 from admission.domain.codes import MAX_SCAN_LENGTH, now_utc, printable_code
 from admission.domain.model import Decision, Direction, Reason, Verdict
+from admission.domain.rules import REENTRY_WORDS
 from admission.domain.waiting import wait_event
 from admission.i18n import _
 from scanner_client.core.client import ClientCore, Loop
@@ -96,7 +97,7 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
     def gate(self) -> GateData:
         gate = self.store.gate(self.settings.gate)
         if gate is None:
-            raise GateNotKnown(f"gate {self.settings.gate!r} is not in the synced data")
+            raise GateNotKnown(_("gate {gate!r} is not in the synced data").format(gate=self.settings.gate))
         return gate
 
     async def scan(self, raw: str, direction: Direction | None = None) -> ScanOutcome:
@@ -138,7 +139,7 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
                 return ScanOutcome.refused("device_revoked", code, self.revoked_words(), direction, at)
             # The server is up but would not take this scan (e.g. the token was replaced): the
             # gate still decides, and the passage waits in the queue where it stays visible.
-            self.problem = f"server refused the scan: {exc.title}"
+            self.problem = _("server refused the scan: {title}").format(title=exc.title)
             if exc.unauthorised:
                 self.go_offline(exc.title, at)
         except Exception as exc:  # a verdict must come back whatever the HTTP layer does
@@ -158,6 +159,8 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
             reason=response.reason,
             message=response.message,
             entries_left=ticket.entries_left if ticket else None,
+            # The service speaks English; its word for a free re-entry is the only sign of one.
+            reentry=response.message == REENTRY_WORDS,
         )
         judgement = Judgement(
             decision,
@@ -261,7 +264,9 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
         if rejected.admitted:
             raise ValueError("only a rejected scan can be overridden to admit")
         decision = Decision(
-            verdict=Verdict.ADMIT, reason=rejected.reason, message=f"Admitted by supervisor: {reason}"
+            verdict=Verdict.ADMIT,
+            reason=rejected.reason,
+            message=_("Admitted by supervisor: {reason}").format(reason=reason),
         )
         return await self._record_override(rejected, decision, reason)
 
@@ -272,7 +277,9 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
             raise ValueError("only an admitted scan can be turned away")
         self.store.request_annul(admitted.nonce)
         decision = Decision(
-            verdict=Verdict.REJECT, reason=Reason.TURNED_AWAY, message=f"Turned away by supervisor: {reason}"
+            verdict=Verdict.REJECT,
+            reason=Reason.TURNED_AWAY,
+            message=_("Turned away by supervisor: {reason}").format(reason=reason),
         )
         return await self._record_override(admitted, decision, reason)
 
@@ -326,7 +333,9 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
             try:
                 await self.remote.annul(passage.nonce)
             except ServerRefused as exc:
-                report.errors.append(f"annulment of {passage.nonce} refused: {exc}")
+                report.errors.append(
+                    _("annulment of {nonce} refused: {error}").format(nonce=passage.nonce, error=exc)
+                )
                 self.store.set_annul_state(passage.nonce, "failed")
             else:
                 self.store.set_annul_state(passage.nonce, "done")
@@ -345,10 +354,10 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
         return [*super().background_loops(), self._feed_loop, self._upload_loop]
 
     async def _feed_loop(self) -> None:
-        await self.retry_while_online("feed", self.follow_feed)
+        await self.retry_while_online(_("feed"), self.follow_feed)
 
     async def _upload_loop(self) -> None:
-        await self.retry_while_online("upload", self._upload_when_wanted)
+        await self.retry_while_online(_("upload"), self._upload_when_wanted)
 
     async def _upload_when_wanted(self) -> bool:
         await self.report_health_if_due()  # at most once a minute (fleet health)

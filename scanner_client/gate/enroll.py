@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from admission.domain.codes import now_utc
 from admission.domain.model import Direction
+from admission.i18n import _
 from scanner_client.core.feed import Progress, pull_snapshot
 from scanner_client.core.offline_limit import record_contact
 from scanner_client.core.remote import DeviceInfo, Remote
@@ -38,20 +39,30 @@ async def enroll(
     device = await remote.me()
     if device.role not in ("gate", "admin"):
         raise EnrollmentError(
-            f"device {device.name!r} has the role {device.role!r}; a gate needs a gate token"
+            _("device {device!r} has the role {role!r}; a gate needs a gate token").format(
+                device=device.name, role=device.role
+            )
         )
     if device.gate is not None and device.gate != gate:
-        raise EnrollmentError(f"device {device.name!r} is registered for gate {device.gate!r}, not {gate!r}")
+        raise EnrollmentError(
+            _("device {device!r} is registered for gate {registered!r}, not {gate!r}").format(
+                device=device.name, registered=device.gate, gate=gate
+            )
+        )
     previous = store.get_config("device")
     if previous is not None and previous != device.name and store.queued_count():
         raise EnrollmentError(
-            f"this store still holds {store.queued_count()} unsynced passages of device {previous!r}: "
-            "sync them first or use another --data-dir"
+            _(
+                "this store still holds {count} unsynced passages of device {device!r}: "
+                "sync them first or use another --data-dir"
+            ).format(count=store.queued_count(), device=previous)
         )
     changes = await pull_snapshot(store, remote, progress)
     if store.gate(gate) is None:
-        known = ", ".join(store.gate_names()) or "none"
-        raise EnrollmentError(f"gate {gate!r} is not known to the server (gates: {known})")
+        known = ", ".join(store.gate_names()) or _("none")
+        raise EnrollmentError(
+            _("gate {gate!r} is not known to the server (gates: {known})").format(gate=gate, known=known)
+        )
     try:  # re-enrolling keeps tuned settings (pause, timeouts) and the PIN unless a new one is given
         settings = Settings.load(store)
     except NotEnrolled:

@@ -32,6 +32,7 @@ class ScanOutcome:
     # Why the gate refused to decide at all ("device_revoked", "offline_limit"): nobody passed and
     # nothing was recorded; `message` says why and what to do.
     blocked: str | None = None
+    reentry: bool = False  # a free re-entry (no entry counted)
 
     @property
     def admitted(self) -> bool:
@@ -54,6 +55,7 @@ class ScanOutcome:
             entries_left=decision.entries_left,
             template_name=judgement.template_name,
             ticket_serial=judgement.ticket_serial,
+            reentry=decision.reentry,
         )
 
     @classmethod

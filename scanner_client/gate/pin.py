@@ -12,6 +12,7 @@ import argparse
 import getpass
 import sys
 
+from admission.i18n import _
 from scanner_client.core.commands import EXIT_USAGE, console
 from scanner_client.gate.commands import load
 from scanner_client.gate.settings import hash_pin, pin_problem
@@ -20,9 +21,10 @@ from scanner_client.gate.settings import hash_pin, pin_problem
 def _read_new_pin() -> str | None:
     if not sys.stdin.isatty():  # scripted: the PIN is the first line of standard input
         return sys.stdin.readline().rstrip("\r\n")
-    pin = getpass.getpass("New supervisor PIN: ")
-    if getpass.getpass("The same PIN again: ") != pin:
-        console.print("[red]The two PINs differ: nothing was changed.[/red]")
+    pin = getpass.getpass(_("New supervisor PIN: "))
+    if getpass.getpass(_("The same PIN again: ")) != pin:
+        differ = _("The two PINs differ: nothing was changed.")
+        console.print(f"[red]{differ}[/red]")
         return None
     return pin
 
@@ -32,17 +34,22 @@ def cmd_set_pin(args: argparse.Namespace) -> int:
     try:
         if args.remove:
             store.set_config(pin_hash=None)
-            console.print("Supervisor PIN removed: overrides are disabled on this gate.")
+            console.print(_("Supervisor PIN removed: overrides are disabled on this gate."))
             return 0
         pin = _read_new_pin()
         if pin is None:
             return EXIT_USAGE
         problem = pin_problem(pin)
         if problem:
-            console.print(f"[red]Not changed: {problem}.[/red]")
+            not_changed = _("Not changed: {problem}.").format(problem=problem)
+            console.print(f"[red]{not_changed}[/red]")
             return EXIT_USAGE
         store.set_config(pin_hash=hash_pin(pin))
-        console.print("[green]Supervisor PIN set.[/green] It applies from the next override on.")
+        console.print(
+            "[green]{}[/green] {}".format(
+                _("Supervisor PIN set."), _("It applies from the next override on.")
+            )
+        )
         return 0
     finally:
         store.close()

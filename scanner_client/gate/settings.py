@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from admission.domain.model import Direction
+from admission.i18n import _
 from scanner_client.core.paths import private_folder
 from scanner_client.core.revocation import revoked_words
 from scanner_client.gate.store import GateStore
@@ -48,7 +49,7 @@ class Settings:
         server_url, device, gate = (store.get_config(k) for k in ("server_url", "device", "gate"))
         token = store.token
         if not (server_url and token and device and gate):
-            raise NotEnrolled("this PC is not enrolled: run `scanner-client enroll` first")
+            raise NotEnrolled(_("this PC is not enrolled: run `scanner-client enroll` first"))
         return cls(
             server_url=server_url,
             token=token,
@@ -91,7 +92,9 @@ PIN_LENGTHS = range(4, 33)
 def pin_problem(pin: str) -> str | None:
     """Why `pin` cannot be a supervisor PIN, or None."""
     if len(pin) not in PIN_LENGTHS or not pin.isprintable() or pin != pin.strip():
-        return f"a PIN has {PIN_LENGTHS.start} to {PIN_LENGTHS.stop - 1} characters, without spaces around it"
+        return _("a PIN has {shortest} to {longest} characters, without spaces around it").format(
+            shortest=PIN_LENGTHS.start, longest=PIN_LENGTHS.stop - 1
+        )
     return None
 
 

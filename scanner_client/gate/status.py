@@ -8,7 +8,8 @@ import asyncio
 from datetime import datetime
 
 from admission.domain.codes import now_utc
-from admission.i18n import _
+from admission.i18n import _, current_language, language_name
+from admission.i18n.formatting import date_time, number
 from scanner_client.core.commands import EXIT_NOT_ENROLLED
 from scanner_client.core.offline_limit import OfflineClock, hours_words
 from scanner_client.core.paths import data_dir
@@ -18,14 +19,16 @@ from scanner_client.gate.commands import load
 from scanner_client.gate.offline_limit import offline_limit_words
 from scanner_client.gate.settings import Settings, open_store
 from scanner_client.gate.store import GateStore
+from scanner_client.gate.words import direction_words
 
 TUNING = ("end_pause_ms", "scan_timeout", "failure_threshold", "probe_interval", "feed_wait", "batch_size")
 
 
 def venue_time(store: GateStore, moment: datetime | None) -> str:
     if moment is None:
-        return "never"
-    return moment.astimezone(store.timezone()).strftime("%Y-%m-%d %H:%M:%S %Z")
+        return _("never")
+    tz = store.timezone()
+    return f"{date_time(moment, tz)} {moment.astimezone(tz).strftime('%Z')}"
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -35,27 +38,39 @@ def cmd_status(args: argparse.Namespace) -> int:
         return EXIT_NOT_ENROLLED
     store, settings = load(args)
     try:
-        reachable = "not checked"
+        reachable = _("not checked")
         if not args.no_probe:
             reachable = asyncio.run(_probe(settings))
         outage = store.current_outage()
         flagged = store.flagged()
-        lines = [
-            f"device        {settings.device}",
-            f"gate          {settings.gate} (direction {settings.direction.value})",
-            f"server        {settings.server_url}: {reachable}",
-            f"venue         {store.get_config('venue_name') or '?'} "
-            f"({store.get_config('timezone') or 'UTC'})",
-            f"tickets       {store.ticket_count():,} in the local store (feed cursor {store.cursor})",
-            f"last sync     {venue_time(store, store.last_sync_at)}",
-            f"unsynced      {store.queued_count()} passages",
-            f"conflicts     {sum(1 for p in flagged if p.server_status == 'conflict')}",
-            f"refused       {sum(1 for p in flagged if p.server_status == 'refused')}",
-            f"offline since {venue_time(store, outage.started_at)}" if outage else "offline since -",
-            _offline_limit_line(store),
-            f"supervisor    {'PIN set' if settings.pin_hash else 'no PIN: overrides disabled'}",
+        venue = store.get_config("venue_name") or "?"
+        rows = [
+            (_("device"), settings.device),
+            (
+                _("gate"),
+                _("{gate} (direction {direction})").format(
+                    gate=settings.gate, direction=direction_words(settings.direction)
+                ),
+            ),
+            (_("server"), f"{settings.server_url}: {reachable}"),
+            (_("venue"), f"{venue} ({store.get_config('timezone') or 'UTC'})"),
+            (_("language"), language_name(current_language())),
+            (
+                _("tickets"),
+                _("{count} in the local store (feed cursor {cursor})").format(
+                    count=number(store.ticket_count()), cursor=store.cursor
+                ),
+            ),
+            (_("last sync"), venue_time(store, store.last_sync_at)),
+            (_("unsynced"), _("{count} passages").format(count=store.queued_count())),
+            (_("conflicts"), str(sum(1 for p in flagged if p.server_status == "conflict"))),
+            (_("refused"), str(sum(1 for p in flagged if p.server_status == "refused"))),
+            (_("offline since"), venue_time(store, outage.started_at) if outage else "-"),
+            (_("offline limit"), _offline_limit_line(store)),
+            (_("supervisor"), _("PIN set") if settings.pin_hash else _("no PIN: overrides disabled")),
         ]
-        print("\n".join(lines))
+        width = max(len(label) for label, _value in rows)
+        print("\n".join(f"{label:{width}} {value}" for label, value in rows))
         return 0
     finally:
         store.close()
@@ -65,7 +80,7 @@ def _offline_limit_line(store: GateStore) -> str:
     """The venue's offline limit, and how much of it this gate has used since its last contact."""
     clock = OfflineClock(store, now_utc)
     allowance = clock.allowance()
-    line = _("offline limit {limit}; {offline} since the last contact with the service ({when})").format(
+    line = _("{limit}; {offline} since the last contact with the service ({when})").format(
         limit=hours_words(allowance.limit_seconds),
         offline=hours_words(allowance.offline_seconds),
         when=venue_time(store, clock.last_contact),
@@ -107,10 +122,10 @@ async def _probe(settings: Settings) -> str:
         try:
             await remote.me(time_limit=3.0)
         except ServerUnavailable as exc:
-            return f"unreachable ({exc})"
+            return _("unreachable ({error})").format(error=exc)
         except ServerRefused as exc:
-            return f"refuses this device ({exc})"
-    return "reachable"
+            return _("refuses this device ({error})").format(error=exc)
+    return _("reachable")
 
 
 def cmd_config(args: argparse.Namespace) -> int:

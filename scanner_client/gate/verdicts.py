@@ -21,6 +21,7 @@ from admission.domain.certificates import KeyStanding, verify_code
 from admission.domain.codes import MAX_SCAN_LENGTH, CodeError, SignedTicket, classify_scan
 from admission.domain.model import Decision, Direction, GateInfo, TicketFacts
 from admission.domain.rules import decide, reject_invalid
+from admission.i18n import _
 from scanner_client.core.snapshot import StoredTicket
 from scanner_client.gate.store import GateStore
 
@@ -60,20 +61,20 @@ class LocalJudge:
         try:
             return self._judge(raw, gate, direction, at)
         except CodeError as exc:
-            return Judgement(reject_invalid(f"Not a valid ticket: {exc}"))
+            return Judgement(reject_invalid(_("Not a valid ticket: {why}").format(why=exc)))
         except Exception:  # a verdict must always come back; a bug here must not stop the gate
             log.exception("local verdict failed for a scan")
-            return Judgement(reject_invalid("Not a valid ticket: could not be read"))
+            return Judgement(reject_invalid(_("Not a valid ticket: could not be read")))
 
     def _judge(self, raw: str, gate: GateInfo, direction: Direction, at: datetime) -> Judgement:
         self._refresh()
         if len(raw) > MAX_SCAN_LENGTH:
-            raise CodeError("input is far too long to be a ticket code")
+            raise CodeError(_("input is far too long to be a ticket code"))
         scanned = classify_scan(raw)
         if scanned.kind == "number":
             stored = self.store.ticket_by_number(scanned.value)
             if stored is None:
-                return Judgement(reject_invalid("Unknown ticket number"))
+                return Judgement(reject_invalid(_("Unknown ticket number")))
             facts = self._facts(stored)
         else:
             # A till's code counts if it was issued within its key's certificate and before the
@@ -83,7 +84,7 @@ class LocalJudge:
             # A ticket sold after the last sync is not in the snapshot: its signature vouches for it.
             facts = self._facts(stored if stored is not None else signed)
         if facts is None:
-            return Judgement(reject_invalid("Ticket type unknown at this gate: sync needed"))
+            return Judgement(reject_invalid(_("Ticket type unknown at this gate: sync needed")))
         passages = self.store.admitted_passages(facts.serial)
         decision = decide(facts, passages, gate, direction, at, self._tz)
         return Judgement(decision, ticket_serial=facts.serial, template_name=facts.template.name)

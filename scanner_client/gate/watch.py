@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from admission.barcodes import BarcodeError, decode_image
+from admission.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ async def watch_folder(folder: Path, found: Found, *, interval: float = 0.5, set
                 # zxing-cpp is CPU-bound: keep the event loop (and the gate's input) responsive.
                 texts = [b.text for b in await asyncio.to_thread(decode_image, image)]
             except (BarcodeError, OSError) as exc:
-                await found(image, [], f"cannot read {image.name}: {exc}")
+                await found(image, [], _("cannot read {name}: {error}").format(name=image.name, error=exc))
                 continue
             await found(image, texts, None)
         await asyncio.sleep(interval)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from admission.contract import RefundIn, SaleOut
 from admission.domain.payments import PaymentIn
+from admission.i18n import _
 from scanner_client.core.remote import ServerRefused, ServerUnavailable, problem_text
 from scanner_client.till.printer import payment_words
 from scanner_client.till.printing import IssuedTicket
@@ -26,7 +27,9 @@ T = TypeVar("T")
 def _require_online(till: Till, what: str) -> BoxOfficeRemote:
     if not till.online or till.remote is None:
         raise SaleProblem(
-            f"{what} needs the server (it changes tickets at every gate): try again when online"
+            _("{what} needs the server (it changes tickets at every gate): try again when online").format(
+                what=what
+            )
         )
     return till.remote
 
@@ -36,20 +39,22 @@ async def _call(till: Till, call: Awaitable[T]) -> T:
         return await call
     except ServerUnavailable as exc:
         till.go_offline(str(exc))
-        raise SaleProblem("No answer from the server: nothing was changed. Try again when online.") from exc
+        raise SaleProblem(
+            _("No answer from the server: nothing was changed. Try again when online.")
+        ) from exc
     except ServerRefused as exc:
         raise SaleProblem(problem_text(exc)) from exc
 
 
 async def find_sale(till: Till, ref: str) -> SaleOut:
     """A sale by its service id ("S123" or "123") or by one of its tickets (number or code)."""
-    remote = _require_online(till, "Looking up a sale")
+    remote = _require_online(till, _("Looking up a sale"))
     text = ref.strip()
     if text.upper().removeprefix("S").isdigit() and len(text) <= 10:
         return await _call(till, remote.sale(int(text.upper().removeprefix("S"))))
     found = await _call(till, remote.sales_by_ticket(text))
     if not found:
-        raise SaleProblem("this ticket was not sold at a box office (no sale holds it)")
+        raise SaleProblem(_("this ticket was not sold at a box office (no sale holds it)"))
     return found[0]
 
 
@@ -58,7 +63,7 @@ async def refund_sale(
 ) -> SaleOut:
     """Refund a whole sale, found (and shown to the seller) with `find_sale`: its tickets become
     void at every gate. Writes a refund receipt."""
-    remote = _require_online(till, "A refund")
+    remote = _require_online(till, _("A refund"))
     refunded = await _call(till, remote.refund(sale.id, RefundIn(reason=reason, include_used=include_used)))
     paid_with = PaymentIn(method=sale.payment_method, amount_cents=0, card_brand=sale.card_brand)
     venue = till.printer.details
@@ -92,7 +97,7 @@ async def refund_sale(
 
 async def reissue_ticket(till: Till, ref: str) -> tuple[IssuedTicket, list[Path]]:
     """A lost ticket or card: a new one carries over what is left; the old one is void for good."""
-    remote = _require_online(till, "A reissue")
+    remote = _require_online(till, _("A reissue"))
     new = issued_from(await _call(till, remote.reissue(ref.strip())))
     if new.template_id not in till.templates():
         await till.pull_changes()

@@ -27,8 +27,9 @@ from textual.widgets.option_list import Option
 from admission.contract import EventData, TemplateData
 from admission.domain.model import TemplateKind
 from admission.domain.payments import PaymentIn, PaymentMethod, brand_label
-from admission.i18n import _
-from scanner_client.core.keys import QUIT
+from admission.i18n import N_, _, ngettext
+from admission.i18n.formatting import clock
+from scanner_client.core.keys import QUIT, speak_bindings
 from scanner_client.core.money import format_money
 from scanner_client.till.forms import parse_amount, parse_quantity, template_label
 from scanner_client.till.payment_keys import brand_options, method_options, next_brand
@@ -47,16 +48,18 @@ class BoxOfficeApp(App[None]):
     """The till: its selling screen, the cart and payment it holds, refunds and the unsynced list
     on top. The selling keys are the selling screen's own (TillScreen)."""
 
-    TITLE = "admission box office"
+    TITLE = N_("admission box office")
     CSS_PATH = "app.tcss"
     BINDINGS = [
-        Binding("f2", "refunds", "Refund/reissue", priority=True),
-        Binding("f3", "unsynced", "Unsynced sales", priority=True),
+        Binding("f2", "refunds", N_("Refund/reissue"), priority=True),
+        Binding("f3", "unsynced", N_("Unsynced sales"), priority=True),
         QUIT,
     ]
 
     def __init__(self, till: Till) -> None:
         super().__init__()
+        self.title = _(self.TITLE)
+        speak_bindings(self)
         self.till = till
         self.cart: list[CartLine] = []
         self.matches: list[TemplateData] = []
@@ -79,7 +82,7 @@ class BoxOfficeApp(App[None]):
 
     def on_mount(self) -> None:
         table = self.main("#cart", DataTable)
-        table.add_columns("Ticket", "Event", "Qty", "Price", "Total")
+        table.add_columns(_("Ticket"), _("Event"), _("Qty"), _("Price"), _("Total"))
         self._show_brand()
         self.refresh_matches("")
         self.refresh_status()
@@ -109,10 +112,10 @@ class BoxOfficeApp(App[None]):
         status.set_classes([*classes, "clock-skewed"] if clock_warning else classes)
         last = till.store.last_sync_at
         parts = [
-            "ONLINE" if till.online else "OFFLINE: selling on this till's own key",
+            _("ONLINE") if till.online else _("OFFLINE: selling on this till's own key"),
             till.device,
-            f"unsynced sales {till.store.pending_count()}",
-            f"last sync {last.astimezone(till.tz):%H:%M:%S}" if last else "never synced",
+            _("unsynced sales {count}").format(count=till.store.pending_count()),
+            _("last sync {time}").format(time=clock(last, till.tz)) if last else _("never synced"),
         ]
         if till.problem:
             parts.append(till.problem)
@@ -141,7 +144,11 @@ class BoxOfficeApp(App[None]):
         select = self.main("#method", Select)
         config = self.till.payment_config
         if method not in [value for _, value in method_options(config)]:
-            self.show_problem(f"{config.label(PaymentMethod(method))} is not accepted at this venue.")
+            self.show_problem(
+                _("{method} is not accepted at this venue.").format(
+                    method=config.label(PaymentMethod(method))
+                )
+            )
             return
         brand = self.main("#brand", Select)
         if method == PaymentMethod.CARD.value and select.value == method:
@@ -153,8 +160,10 @@ class BoxOfficeApp(App[None]):
         words = config.label(PaymentMethod(method))
         if method == PaymentMethod.CARD.value:
             chosen_brand = brand.value if isinstance(brand.value, str) else None
-            words += f" ({brand_label(chosen_brand)})" if chosen_brand else ": press F9 again for the brand"
-        self.show_message(f"Payment: {words}")
+            words += (
+                f" ({brand_label(chosen_brand)})" if chosen_brand else _(": press F9 again for the brand")
+            )
+        self.show_message(_("Payment: {method}").format(method=words))
 
     @on(Select.Changed, "#method")
     def _show_brand(self) -> None:
@@ -190,7 +199,7 @@ class BoxOfficeApp(App[None]):
         template = self.highlighted_template()
         if template is None:
             query = self.main("#search", Input).value.strip()
-            self.show_problem(f"No template with PLU or name {query!r}")
+            self.show_problem(_("No template with PLU or name {query!r}").format(query=query))
             return
         self.add_to_cart(template)
 
@@ -232,7 +241,7 @@ class BoxOfficeApp(App[None]):
         search.value = ""
         self.main("#qty", Input).value = "1"
         search.focus()
-        self.show_message(f"Added {quantity} x {line.describe()}")
+        self.show_message(_("Added {quantity} x {ticket}").format(quantity=quantity, ticket=line.describe()))
 
     def _chosen_event(self, template: TemplateData) -> EventData | None:
         if template.kind is not TemplateKind.EVENT or not self.till.online:
@@ -240,20 +249,23 @@ class BoxOfficeApp(App[None]):
         value = self.main("#event", Select).value
         choice = next((c for c in self.events if c.event.id == value), None)
         if choice is None:
-            raise SaleProblem(f"{template.name} is an event ticket: choose the event first")
+            raise SaleProblem(
+                _("{ticket} is an event ticket: choose the event first").format(ticket=template.name)
+            )
         if choice.remaining is not None and choice.remaining <= 0:
-            raise SaleProblem(f"{choice.event.name} is sold out")
+            raise SaleProblem(_("{event} is sold out").format(event=choice.event.name))
         return choice.event
 
     def _offer_fallback(self, template: TemplateData) -> None:
         fallback = self.till.fallback_for(template)
         self.fallbacks = [fallback] if fallback else []
         offer = (
-            f"Sell {fallback.name} (PLU {fallback.plu}) instead: press F7."
+            _("Sell {ticket} (PLU {plu}) instead: press F7.").format(ticket=fallback.name, plu=fallback.plu)
             if fallback
-            else "No fallback ticket is set up."
+            else _("No fallback ticket is set up.")
         )
-        message = f"Offline: event tickets cannot be sold (the server must check the seats left). {offer}"
+        refused = _("Offline: event tickets cannot be sold (the server must check the seats left).")
+        message = f"{refused} {offer}"
         self.main("#hint", Static).update(message)
         self.show_problem(message)
 
@@ -267,7 +279,7 @@ class BoxOfficeApp(App[None]):
 
     def action_add_fallback(self) -> None:
         if not self.fallbacks:
-            self.show_problem("No fallback ticket is on offer.")
+            self.show_problem(_("No fallback ticket is on offer."))
             return
         fallback = self.fallbacks.pop(0)
         self.main("#hint", Static).update("")
@@ -279,11 +291,11 @@ class BoxOfficeApp(App[None]):
             row = min(table.cursor_row, len(self.cart) - 1) if table.cursor_row >= 0 else len(self.cart) - 1
             removed = self.cart.pop(row)
             self.refresh_cart()
-            self.show_message(f"Removed {removed.describe()}")
+            self.show_message(_("Removed {ticket}").format(ticket=removed.describe()))
 
     def action_clear_cart(self) -> None:
         self.next_customer()
-        self.show_message("Cart cleared.")
+        self.show_message(_("Cart cleared."))
 
     def next_customer(self) -> None:
         """Each sale starts clean: empty cart, quantity 1, the first payment method, no brand."""
@@ -314,7 +326,7 @@ class BoxOfficeApp(App[None]):
             )
         total = sum(line.total_cents for line in self.cart)
         currency = self.cart[0].template.currency if self.cart else ""
-        self.main("#total", Static).update(f"Total {format_money(total, currency)}")
+        self.main("#total", Static).update(_("Total {amount}").format(amount=format_money(total, currency)))
 
     def action_sell(self) -> None:
         self.sell()
@@ -346,7 +358,8 @@ class BoxOfficeApp(App[None]):
             result = await self.till.sell(list(self.cart), payment, email)
         except OfflineEventRefused as exc:
             self.fallbacks = list(exc.fallbacks)
-            self.show_problem(f"{exc} Press F7 to add it.")
+            add_it = _("Press F7 to add it.")
+            self.show_problem(f"{exc} {add_it}")
             return
         except SaleProblem as exc:
             self.show_problem(str(exc))
@@ -416,16 +429,26 @@ class BoxOfficeApp(App[None]):
         self.last_result = result
         self.sales_done += 1
         sale = result.local
-        where = "offline, queued for the server" if result.offline else f"online, sale S{result.server_id}"
-        change = f", change {format_money(result.change_cents)}" if result.change_cents else ""
+        where = (
+            _("offline, queued for the server")
+            if result.offline
+            else _("online, sale S{sale}").format(sale=result.server_id)
+        )
+        change = (
+            _(", change {amount}").format(amount=format_money(result.change_cents))
+            if result.change_cents
+            else ""
+        )
         folder = result.ticket_files[0].parent if result.ticket_files else Path()
         receipt = next((p for p in result.receipt_files if p.suffix == ".eml"), None)
         paid = format_money(sale.total_cents, sale.currency)
-        said = (
-            f"SOLD ({where}): {len(result.tickets)} ticket(s), {paid}{change}.\n"
-            f"Tickets: {folder}   Receipt: {receipt}\n"
-            + _("Receipt saved: F12 prints it, Ctrl+E e-mails it.")
-        )
+        sold = ngettext(
+            "SOLD ({where}): {count} ticket, {paid}{change}.",
+            "SOLD ({where}): {count} tickets, {paid}{change}.",
+            len(result.tickets),
+        ).format(where=where, count=len(result.tickets), paid=paid, change=change)
+        files = _("Tickets: {folder}   Receipt: {receipt}").format(folder=folder, receipt=receipt)
+        said = f"{sold}\n{files}\n" + _("Receipt saved: F12 prints it, Ctrl+E e-mails it.")
         self.show_message(said, ok=True)
         self.next_customer()
         self.refresh_status()

@@ -25,6 +25,8 @@ from rich.table import Table
 
 from admission.contract import SalesReport
 from admission.domain.wording import duration_words
+from admission.i18n import LANGUAGES, UnknownLanguage, _
+from admission.i18n.formatting import clock
 from scanner_client.core.commands import (
     EXIT_NOT_ENROLLED,
     EXIT_UNREACHABLE,
@@ -34,6 +36,7 @@ from scanner_client.core.commands import (
     exit_status,
     read_token,
 )
+from scanner_client.core.language import choose_language, speak_device_language
 from scanner_client.core.money import format_money
 from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import ServerRefused, ServerUnavailable
@@ -46,6 +49,7 @@ from scanner_client.till.enroll import (
     enroll_box_office,
     load_key,
 )
+from scanner_client.till.forms import method_words
 from scanner_client.till.receipts.delivery import PRINTER_KEY
 from scanner_client.till.receipts.escpos_printer import PrinterProblem, check_printer_spec
 from scanner_client.till.receipts.mail import PASSWORD_ENV, SECURITY_CHOICES
@@ -53,9 +57,15 @@ from scanner_client.till.remote import BoxOfficeRemote, problem_text
 from scanner_client.till.store import open_till_store
 from scanner_client.till.till import Till
 
+LANGUAGE_HELP = f"this PC's language: {', '.join(LANGUAGES)} (default: the venue's)"
+
 
 class TillNotEnrolled(RuntimeError):
     pass
+
+
+def not_enrolled() -> str:
+    return _("this PC is not enrolled as a box office: run `scanner-client enroll-box-office`")
 
 
 def box_office_dir(explicit: str | None) -> Path:
@@ -102,9 +112,8 @@ def open_till(
     server_url, token = store.get_config("server_url"), store.token
     if not server_url or not token:
         store.close()
-        raise TillNotEnrolled(
-            "this PC is not enrolled as a box office: run `scanner-client enroll-box-office`"
-        )
+        raise TillNotEnrolled(not_enrolled())
+    speak_device_language(store)
     remote = None if offline else BoxOfficeRemote(server_url, token)
     output_dir = Path(output).expanduser() if output else folder / "out"
     if keep is not None:
@@ -125,6 +134,14 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     token = read_token(args.token)
     folder = box_office_dir(args.data_dir)
     store = open_till_store(folder)
+    if args.language:
+        try:
+            choose_language(store, args.language)
+        except UnknownLanguage as exc:
+            console.print(f"[red]{exc}[/red]")
+            store.close()
+            return EXIT_USAGE
+    speak_device_language(store)
 
     async def enroll() -> int:
         try:
@@ -135,11 +152,14 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         except (ServerRefused, ServerUnavailable) as exc:
             console.print(f"[red]{_server_said(exc)}[/red]")
             return exit_status(exc)
-        how = "created" if done.created_device else "registered its key"
-        console.print(
-            f"[green]Enrolled box office {done.device!r}[/green] ({how}; signing key {done.key_id}, "
-            f"{done.changes} catalogue changes). Start it with `scanner-client box-office`."
-        )
+        speak_device_language(store)  # the venue's language is known now
+        how = _("created") if done.created_device else _("registered its key")
+        enrolled = _("Enrolled box office {device!r}").format(device=done.device)
+        details = _(
+            "({how}; signing key {key}, {changes} catalogue changes). "
+            "Start it with `scanner-client box-office`."
+        ).format(how=how, key=done.key_id, changes=done.changes)
+        console.print(f"[green]{enrolled}[/green] {details}")
         return 0
 
     try:
@@ -150,8 +170,8 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
 def _server_said(exc: ServerRefused | ServerUnavailable) -> str:
     if isinstance(exc, ServerRefused):
-        return f"The server refused: {problem_text(exc)}"
-    return f"The server did not answer: {exc}"
+        return _("The server refused: {problem}").format(problem=problem_text(exc))
+    return _("The server did not answer: {problem}").format(problem=exc)
 
 
 def cmd_box_office(args: argparse.Namespace) -> int:
@@ -188,8 +208,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
             await _close(till)
         for error in report.errors:
             console.print(f"[red]{error}[/red]")
-        print(f"posted {report.uploaded}  refused {report.refused}  settled {report.resolved}", end="  ")
-        print(f"changes {report.changes}")
+        print(
+            _("posted {posted}  refused {refused}  settled {settled}  changes {changes}").format(
+                posted=report.uploaded,
+                refused=report.refused,
+                settled=report.resolved,
+                changes=report.changes,
+            )
+        )
         return EXIT_UNREACHABLE if report.errors else 0
 
     return asyncio.run(sync())
@@ -199,11 +225,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     folder = box_office_dir(args.data_dir)
     store = open_till_store(folder)
     server_url, token = store.get_config("server_url"), store.token
+    speak_device_language(store)
     store.close()
     if not server_url or not token:
-        raise TillNotEnrolled(
-            "this PC is not enrolled as a box office: run `scanner-client enroll-box-office`"
-        )
+        raise TillNotEnrolled(not_enrolled())
 
     async def fetch() -> SalesReport:
         remote = BoxOfficeRemote(server_url, token)
@@ -223,15 +248,24 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def print_report(report: SalesReport) -> None:
     out = Console(highlight=False)
-    out.print(f"[bold]Sales {report.date}[/bold] ({report.timezone})")
+    heading = _("Sales {date}").format(date=report.date)
+    out.print(f"[bold]{heading}[/bold] ({report.timezone})")
     for device in report.devices:
         table = Table(title=device.device)
-        for column in ("Method", "Sales", "Tickets", "Sold", "Refunded", "Net", "By brand"):
+        for column in (
+            _("Method"),
+            _("Sales"),
+            _("Tickets"),
+            _("Sold"),
+            _("Refunded"),
+            _("Net"),
+            _("By brand"),
+        ):
             table.add_column(column)
         for m in device.methods:
             brands = ", ".join(f"{b} {format_money(c)}" for b, c in m.by_card_brand.items())
             table.add_row(
-                m.method.value,
+                method_words(m.method.value),
                 str(m.sales),
                 str(m.tickets),
                 format_money(m.sold_cents, m.currency),
@@ -240,19 +274,26 @@ def print_report(report: SalesReport) -> None:
                 brands,
             )
         out.print(table)
+        totals = _("cash to count {cash}   card total {card}   offline sales {offline} ({offline_total})")
         out.print(
-            f"  cash to count {format_money(device.cash_to_count_cents)}   "
-            f"card total {format_money(device.card_total_cents)}   "
-            f"offline sales {device.offline_sales} ({format_money(device.offline_total_cents)})"
+            "  "
+            + totals.format(
+                cash=format_money(device.cash_to_count_cents),
+                card=format_money(device.card_total_cents),
+                offline=device.offline_sales,
+                offline_total=format_money(device.offline_total_cents),
+            )
         )
     venue_clock = ZoneInfo(report.timezone)  # the times are printed under this zone's name
     for line in report.offline_sales:
-        sold, synced_at = line.sold_at.astimezone(venue_clock), line.synced_at.astimezone(venue_clock)
-        synced = f"synced {synced_at:%H:%M:%S} ({duration_words(line.delay_seconds)} later)"
-        out.print(
-            f"  offline sale {line.sale_id} at {line.device}: sold {sold:%H:%M:%S}, "
-            f"{synced}, {format_money(line.total_cents)}"
+        sold, synced_at = clock(line.sold_at, venue_clock), clock(line.synced_at, venue_clock)
+        synced = _("synced {time} ({delay} later)").format(
+            time=synced_at, delay=duration_words(line.delay_seconds)
         )
+        sale = _("offline sale {sale} at {device}: sold {time}").format(
+            sale=line.sale_id, device=line.device, time=sold
+        )
+        out.print(f"  {sale}, {synced}, {format_money(line.total_cents)}")
 
 
 def add_box_office_parser(commands: argparse._SubParsersAction) -> None:
@@ -267,6 +308,7 @@ def add_box_office_parser(commands: argparse._SubParsersAction) -> None:
         "--token", required=True, help="an admin token, or the box_office device's own token ('-': stdin)"
     )
     enroll.add_argument("--name", help="box office device name (needed with an admin token)")
+    enroll.add_argument("--language", help=LANGUAGE_HELP)
     enroll.set_defaults(handler=run_box_office, box_office_command=cmd_enroll)
 
     till = command("box-office", "run the box-office till (full screen)")

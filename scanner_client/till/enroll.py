@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from admission.domain.codes import now_utc, public_hex
+from admission.i18n import _
 from scanner_client.core.feed import pull_snapshot
 from scanner_client.core.remote import ServerRefused
 from scanner_client.till.certificate import CertificateRefused, renew
@@ -71,7 +72,7 @@ def load_key(path: Path) -> Ed25519PrivateKey | None:
         return None
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
-        raise EnrollmentError(f"{path} is not an Ed25519 private key")
+        raise EnrollmentError(_("{path} is not an Ed25519 private key").format(path=path))
     return key
 
 
@@ -87,7 +88,9 @@ async def enroll_box_office(
     owed = store.pending_count()
     if owed:
         raise EnrollmentError(
-            f"this till still holds {owed} unsynced sales: run `scanner-client box-office-sync` first"
+            _(
+                "this till still holds {count} unsynced sales: run `scanner-client box-office-sync` first"
+            ).format(count=owed)
         )
     key = Ed25519PrivateKey.generate()
     given = remote_factory(server_url, token)
@@ -95,18 +98,24 @@ async def enroll_box_office(
         me = await given.me()
         if me.role == "admin":
             if not name:
-                raise EnrollmentError("with an admin token, name the new box office: --name NAME")
+                raise EnrollmentError(_("with an admin token, name the new box office: --name NAME"))
             issued = await given.create_box_office(name, public_hex(key.public_key()))
             device_token, device, created = issued.token, (issued.device.name, issued.device.id), True
             key_id = issued.device.key_id
         elif me.role == "box_office":
             if name and name != me.name:
-                raise EnrollmentError(f"this token belongs to box office {me.name!r}, not {name!r}")
+                raise EnrollmentError(
+                    _("this token belongs to box office {device!r}, not {name!r}").format(
+                        device=me.name, name=name
+                    )
+                )
             key_id = (await given.register_signing_key(public_hex(key.public_key()))).key_id
             device_token, device, created = token, (me.name, me.id), False
         else:
             raise EnrollmentError(
-                f"a {me.role} token cannot enroll a box office: use an admin or box_office token"
+                _("a {role} token cannot enroll a box office: use an admin or box_office token").format(
+                    role=me.role
+                )
             )
     finally:
         await given.aclose()

@@ -5,20 +5,34 @@ from __future__ import annotations
 
 from admission.contract import MAX_LINE_QUANTITY, TemplateData
 from admission.domain.model import TemplateKind
+from admission.domain.payments import DEFAULT_LABELS, PaymentMethod
+from admission.i18n import N_, _
 from scanner_client.core.money import format_money
 from scanner_client.till.sale import SaleProblem
 
 STATE_WORDS = {
-    "queued": "waits to be posted",
-    "unknown": "no answer: checked when back",
-    "attempting": "being sent",
-    "refused": "REFUSED by the server",
+    "queued": N_("waits to be posted"),
+    "unknown": N_("no answer: checked when back"),
+    "attempting": N_("being sent"),
+    "refused": N_("REFUSED by the server"),
 }
+
+
+def state_words(state: str) -> str:
+    return _(STATE_WORDS[state]) if state in STATE_WORDS else state
+
+
+def method_words(method: str) -> str:
+    """A payment method stored by its code ("cash"), in the till's words."""
+    try:
+        return _(DEFAULT_LABELS[PaymentMethod(method)])
+    except ValueError:
+        return method
 
 
 def template_label(template: TemplateData) -> str:
     plu = template.plu or "—"
-    kind = "  [event]" if template.kind is TemplateKind.EVENT else ""
+    kind = "  [{}]".format(_("event")) if template.kind is TemplateKind.EVENT else ""
     return f"{plu:>6}  {template.name}  {format_money(template.price_cents, template.currency)}{kind}"
 
 
@@ -28,7 +42,11 @@ def parse_quantity(text: str) -> int:
     except ValueError:
         quantity = 0
     if not 1 <= quantity <= MAX_LINE_QUANTITY:
-        raise SaleProblem(f"Quantity must be a whole number from 1 to {MAX_LINE_QUANTITY}, not {text!r}")
+        raise SaleProblem(
+            _("Quantity must be a whole number from 1 to {most}, not {text!r}").format(
+                most=MAX_LINE_QUANTITY, text=text
+            )
+        )
     return quantity
 
 
@@ -40,7 +58,9 @@ def parse_amount(text: str) -> int | None:
     try:
         cents = round(float(cleaned) * 100)
     except ValueError as exc:
-        raise SaleProblem(f"Amount tendered must be a number like 50.00, not {text!r}") from exc
+        raise SaleProblem(
+            _("Amount tendered must be a number like 50.00, not {text!r}").format(text=text)
+        ) from exc
     if cents < 0:
-        raise SaleProblem("Amount tendered cannot be negative")
+        raise SaleProblem(_("Amount tendered cannot be negative"))
     return cents

@@ -6,12 +6,13 @@ from __future__ import annotations
 from textual.binding import Binding
 
 from admission.domain.payments import PaymentConfig, PaymentMethod, brand_label
+from admission.i18n import N_, _
 
 METHOD_KEYS: dict[PaymentMethod, tuple[str, str]] = {
-    PaymentMethod.CASH: ("f8", "Cash"),
-    PaymentMethod.CARD: ("f9", "Card (again: brand)"),
-    PaymentMethod.MOBILE: ("f10", "Mobile"),
-    PaymentMethod.MOBILE_INTEGRATED: ("f11", "Mobile (integrated)"),
+    PaymentMethod.CASH: ("f8", N_("Cash")),
+    PaymentMethod.CARD: ("f9", N_("Card (again: brand)")),
+    PaymentMethod.MOBILE: ("f10", N_("Mobile")),
+    PaymentMethod.MOBILE_INTEGRATED: ("f11", N_("Mobile (integrated)")),
 }
 
 
@@ -24,8 +25,8 @@ def method_bindings() -> list[Binding]:
 
 def method_options(config: PaymentConfig) -> list[tuple[str, str]]:
     """The methods the venue takes, in its order; cash if it takes none."""
-    enabled = [(m.label, m.method.value) for m in config.methods if m.enabled]
-    return enabled or [("Cash", PaymentMethod.CASH.value)]
+    enabled = [(config.label(m.method), m.method.value) for m in config.methods if m.enabled]
+    return enabled or [(_("Cash"), PaymentMethod.CASH.value)]
 
 
 def brand_options(config: PaymentConfig) -> list[tuple[str, str]]:

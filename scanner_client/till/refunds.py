@@ -16,6 +16,9 @@ from textual.widgets import Button, Checkbox, Footer, Input, Static
 from admission.contract import SaleOut
 from admission.domain.codes import format_ticket_number
 from admission.domain.payments import PaymentIn
+from admission.i18n import N_, _, ngettext
+from admission.i18n.formatting import date_time
+from scanner_client.core.keys import speak_bindings
 from scanner_client.core.money import format_money
 from scanner_client.till.after_sales import find_sale, refund_sale, reissue_ticket
 from scanner_client.till.printer import payment_words
@@ -34,17 +37,23 @@ def refund_preview(till: Till, sale: SaleOut) -> str:
         f"  {line.quantity} x {line.template}" + (f" ({line.event})" if line.event else "")
         for line in sale.lines
     ]
-    numbers = [format_ticket_number(t.number) if t.number else f"serial {t.serial}" for t in sale.tickets]
+    numbers = [
+        format_ticket_number(t.number) if t.number else _("serial {serial}").format(serial=t.serial)
+        for t in sale.tickets
+    ]
     listed = ", ".join(numbers[:TICKETS_LISTED])
     if len(numbers) > TICKETS_LISTED:
-        listed += f" and {len(numbers) - TICKETS_LISTED} more"
-    sold = sale.sold_at.astimezone(till.tz).strftime("%d %b %H:%M")
+        listed += " " + _("and {count} more").format(count=len(numbers) - TICKETS_LISTED)
+    sold = date_time(sale.sold_at, till.tz)
+    pay_back = format_money(sale.total_cents, sale.currency)
     return "\n".join(
         [
-            f"Refund sale S{sale.id} (sold {sold})?",
+            _("Refund sale S{sale} (sold {sold})?").format(sale=sale.id, sold=sold),
             *lines,
-            f"Tickets made void at every gate ({len(numbers)}): {listed}",
-            f"Pay back {format_money(sale.total_cents, sale.currency)} by {paid}.",
+            _("Tickets made void at every gate ({count}): {listed}").format(
+                count=len(numbers), listed=listed
+            ),
+            _("Pay back {amount} by {method}.").format(amount=pay_back, method=paid),
         ]
     )
 
@@ -53,21 +62,22 @@ class ConfirmRefundScreen(ModalScreen[bool]):
     """The refund as it will happen; Y refunds, N or Escape keeps the sale."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes, refund", priority=True),
-        Binding("n", "answer(False)", "No, keep the sale", priority=True),
-        Binding("escape", "answer(False)", "Cancel", priority=True),
+        Binding("y", "answer(True)", N_("Yes, refund"), priority=True),
+        Binding("n", "answer(False)", N_("No, keep the sale"), priority=True),
+        Binding("escape", "answer(False)", N_("Cancel"), priority=True),
     ]
 
     def __init__(self, preview: str) -> None:
         super().__init__()
+        speak_bindings(self)
         self.preview = preview
 
     def compose(self) -> ComposeResult:
         with Vertical(id="box"):
             yield Static(self.preview, id="refund-preview")
             with Horizontal():
-                yield Button("Refund (Y)", id="yes", variant="error")
-                yield Button("Keep the sale (N)", id="no")
+                yield Button(_("Refund (Y)"), id="yes", variant="error")
+                yield Button(_("Keep the sale (N)"), id="no")
         yield Footer()
 
     def action_answer(self, refund: bool) -> None:
@@ -82,14 +92,15 @@ class RefundScreen(ModalScreen[None]):
     """Refund a whole sale, or reissue one lost ticket or card (both need the server)."""
 
     BINDINGS = [
-        Binding("f5", "refund", "Refund sale", priority=True),
-        Binding("f6", "reissue", "Reissue ticket", priority=True),
-        Binding("f8", "include_used", "Used tickets too", priority=True),
-        Binding("escape", "dismiss", "Close"),
+        Binding("f5", "refund", N_("Refund sale"), priority=True),
+        Binding("f6", "reissue", N_("Reissue ticket"), priority=True),
+        Binding("f8", "include_used", N_("Used tickets too"), priority=True),
+        Binding("escape", "dismiss", N_("Close")),
     ]
 
     def __init__(self, till: Till) -> None:
         super().__init__()
+        speak_bindings(self)
         self.till = till
         self.outcome: str | None = None
         self.preview: str | None = None
@@ -97,15 +108,16 @@ class RefundScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="box"):
             yield Static(
-                "Refund a sale or reissue a ticket: scan the ticket, or type its number or S<sale id>.\n"
-                "Enter or F5 shows the refund to confirm; F6 reissues the ticket."
+                _("Refund a sale or reissue a ticket: scan the ticket, or type its number or S<sale id>.")
+                + "\n"
+                + _("Enter or F5 shows the refund to confirm; F6 reissues the ticket.")
             )
-            yield Input(placeholder="Ticket number, QR code or S123", id="ref")
-            yield Checkbox("Refund even if a ticket was used (supervisor, F8)", id="include-used")
+            yield Input(placeholder=_("Ticket number, QR code or S123"), id="ref")
+            yield Checkbox(_("Refund even if a ticket was used (supervisor, F8)"), id="include-used")
             with Horizontal():
-                yield Button("Refund sale (F5)", id="refund", variant="error")
-                yield Button("Reissue ticket (F6)", id="reissue", variant="primary")
-                yield Button("Close (Esc)", id="close")
+                yield Button(_("Refund sale (F5)"), id="refund", variant="error")
+                yield Button(_("Reissue ticket (F6)"), id="reissue", variant="primary")
+                yield Button(_("Close (Esc)"), id="close")
             yield Static("", id="refund-result")
         yield Footer()
 
@@ -134,29 +146,38 @@ class RefundScreen(ModalScreen[None]):
         try:
             sale = await find_sale(self.till, self.query_one("#ref", Input).value)
         except SaleProblem as exc:
-            self.show(f"Not refunded: {exc}")
+            self.show(_("Not refunded: {problem}").format(problem=exc))
             return
         if sale.status == "refunded":
-            self.show(f"Sale S{sale.id} was refunded already: nothing to do.")
+            self.show(_("Sale S{sale} was refunded already: nothing to do.").format(sale=sale.id))
             return
         self.preview = refund_preview(self.till, sale)
-        self.query_one("#refund-result", Static).update("Confirm the refund: Y refunds, N keeps the sale.")
+        self.query_one("#refund-result", Static).update(_("Confirm the refund: Y refunds, N keeps the sale."))
         if await self.app.push_screen_wait(ConfirmRefundScreen(self.preview)):
             await self._refund(sale)
         else:
-            self.show(f"Not refunded: sale S{sale.id} is kept.")
+            self.show(_("Not refunded: sale S{sale} is kept.").format(sale=sale.id))
 
     async def _refund(self, sale: SaleOut) -> None:
         include_used = self.query_one("#include-used", Checkbox).value
         try:
             refunded = await refund_sale(self.till, sale, include_used=include_used)
         except SaleProblem as exc:
-            self.show(f"Not refunded: {exc}")
+            self.show(_("Not refunded: {problem}").format(problem=exc))
             return
         paid = format_money(refunded.total_cents, refunded.currency)
+        count = len(refunded.tickets)
         self.show(
-            f"Refunded sale S{refunded.id}: {paid} by {refunded.payment_method.value}; "
-            f"{len(refunded.tickets)} ticket(s) are void at every gate."
+            ngettext(
+                "Refunded sale S{sale}: {amount} by {method}; {count} ticket is void at every gate.",
+                "Refunded sale S{sale}: {amount} by {method}; {count} tickets are void at every gate.",
+                count,
+            ).format(
+                sale=refunded.id,
+                amount=paid,
+                method=self.till.payment_config.label(refunded.payment_method),
+                count=count,
+            )
         )
 
     @work(exclusive=True, group="refund", exit_on_error=False)
@@ -164,11 +185,13 @@ class RefundScreen(ModalScreen[None]):
         try:
             ticket, files = await reissue_ticket(self.till, self.query_one("#ref", Input).value)
         except SaleProblem as exc:
-            self.show(f"Not reissued: {exc}")
+            self.show(_("Not reissued: {problem}").format(problem=exc))
             return
         folder = files[0].parent if files else ""
         self.show(
-            f"New ticket {ticket.number or ticket.serial} printed to {folder}; the old one is void for good."
+            _("New ticket {ticket} printed to {folder}; the old one is void for good.").format(
+                ticket=ticket.number or ticket.serial, folder=folder
+            )
         )
 
     def show(self, text: str) -> None:

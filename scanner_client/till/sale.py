@@ -9,8 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
 from admission.contract import MAX_LINE_QUANTITY, EventData, TemplateData, TicketOut
 from admission.domain.model import TemplateKind
+from admission.i18n import _, babel_locale, ngettext
 from scanner_client.till.printing import IssuedTicket
 from scanner_client.till.receipts import ReceiptFiles
 from scanner_client.till.store import LocalSale
@@ -30,15 +33,13 @@ class OfflineEventRefused(SaleProblem):
     @classmethod
     def offering(cls, fallbacks: Sequence[TemplateData]) -> OfflineEventRefused:
         offer = "; ".join(f"{f.name} (PLU {f.plu})" if f.plu else f.name for f in fallbacks)
-        return cls(
-            "Event tickets cannot be sold offline: the server must check the seats left. "
-            + (
-                f"Sell the fallback entry ticket instead: {offer}."
-                if offer
-                else "No fallback ticket is set up."
-            ),
-            fallbacks,
+        refused = _("Event tickets cannot be sold offline: the server must check the seats left.")
+        instead = (
+            _("Sell the fallback entry ticket instead: {offer}.").format(offer=offer)
+            if offer
+            else _("No fallback ticket is set up.")
         )
+        return cls(f"{refused} {instead}", fallbacks)
 
 
 class SaleDeclined(SaleProblem):
@@ -66,15 +67,21 @@ class CartLine:
 def check_cart(lines: Sequence[CartLine], *, online: bool) -> tuple[int, str]:
     """(total, currency) of a cart the till can try to sell, or SaleProblem saying why not."""
     if not lines:
-        raise SaleProblem("the cart is empty: add a ticket first")
+        raise SaleProblem(_("the cart is empty: add a ticket first"))
     for line in lines:
         if not 1 <= line.quantity <= MAX_LINE_QUANTITY:
-            raise SaleProblem(f"quantity must be a whole number from 1 to {MAX_LINE_QUANTITY}")
+            raise SaleProblem(
+                _("quantity must be a whole number from 1 to {most}").format(most=MAX_LINE_QUANTITY)
+            )
         if line.template.kind is TemplateKind.EVENT and line.event is None and online:
-            raise SaleProblem(f"{line.template.name}: choose the event")
+            raise SaleProblem(_("{ticket}: choose the event").format(ticket=line.template.name))
     currencies = {line.template.currency for line in lines}
     if len(currencies) > 1:
-        raise SaleProblem(f"one sale, one currency: the cart mixes {', '.join(sorted(currencies))}")
+        raise SaleProblem(
+            _("one sale, one currency: the cart mixes {currencies}").format(
+                currencies=", ".join(sorted(currencies))
+            )
+        )
     return sum(line.total_cents for line in lines), currencies.pop()
 
 
@@ -85,11 +92,15 @@ class EventChoice:
     live: bool = True  # False: from the snapshot while offline, seats unknown
 
     def label(self, tz: ZoneInfo) -> str:
-        start = self.event.starts_at.astimezone(tz).strftime("%a %d %b %H:%M")
+        start = format_datetime(self.event.starts_at, "EEE d MMM HH:mm", tzinfo=tz, locale=babel_locale())
         if not self.live:
-            left = "offline: seats unknown"
+            left = _("offline: seats unknown")
+        elif self.remaining is None:
+            left = _("no limit")
         else:
-            left = "no limit" if self.remaining is None else f"{self.remaining} left"
+            left = ngettext("{count} seat left", "{count} seats left", self.remaining).format(
+                count=self.remaining
+            )
         return f"{self.event.name} · {start} · {left}"
 
 

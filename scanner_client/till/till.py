@@ -33,6 +33,7 @@ from admission.domain.codes import now_utc
 from admission.domain.model import TemplateKind
 from admission.domain.payments import MethodStatus, PaymentConfig, PaymentIn, PaymentRefused
 from admission.i18n import _
+from admission.i18n.formatting import clock as clock_time
 from scanner_client.core.client import ClientCore, Loop
 from scanner_client.core.connectivity import Clock
 from scanner_client.core.outbox import Outbox
@@ -161,7 +162,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             except ServerUnavailable as exc:
                 self.go_offline(str(exc))
             except ServerRefused as exc:
-                self.problem = f"events refused: {exc.title}"
+                self.problem = _("events refused: {title}").format(title=exc.title)
             else:
                 return [
                     EventChoice(event=e, remaining=e.remaining)
@@ -251,9 +252,11 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
                 return await self._sell_offline(lines, payment, total, currency, email)
             self.store.set_state(request.nonce, "unknown", str(exc))
             raise SaleUncertain(
-                "No answer from the server: this sale was NOT completed and nothing was printed. "
-                "The till is offline now: sell again (offline rules apply). The unanswered attempt is "
-                "checked, and cancelled if it reached the server, once the connection is back."
+                _(
+                    "No answer from the server: this sale was NOT completed and nothing was printed. "
+                    "The till is offline now: sell again (offline rules apply). The unanswered attempt is "
+                    "checked, and cancelled if it reached the server, once the connection is back."
+                )
             ) from exc
         except ServerRefused as exc:
             if self.revoked:  # the store is wiped: nothing was sold
@@ -261,7 +264,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             message = problem_text(exc)
             self.store.set_state(request.nonce, "declined", message)
             if exc.unauthorised:
-                self.problem = f"server refused this device: {exc.title}"
+                self.problem = _("server refused this device: {title}").format(title=exc.title)
             raise SaleDeclined(message) from exc
         self.store.acknowledge(request.nonce, sale)
         local = self.store.sale(request.nonce)
@@ -277,7 +280,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             raise OfflineEventRefused.offering([f for f in map(self.fallback_for, events) if f is not None])
         self._check_payment(payment, total, offline=True)
         if self.signer is None:
-            raise SaleProblem("this till has no signing key, so it cannot sell offline: enroll it again")
+            raise SaleProblem(_("this till has no signing key, so it cannot sell offline: enroll it again"))
         sold_at = self.clock()
         refusal = certificate.offline_refusal(self.store, self.key_id, sold_at)
         if refusal is not None:  # gates would refuse what it signs now
@@ -421,9 +424,11 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             if settled.sale is not None:
                 await self._cancel_lost_sale(attempt, settled.sale)
             else:
-                when = f"{settled.cancelled_at:%H:%M:%S} UTC" if settled.cancelled_at else "now"
+                when = clock_time(settled.cancelled_at, self.tz) if settled.cancelled_at else _("now")
                 self.store.set_state(
-                    attempt.nonce, "not_sold", f"never recorded; cancelled at the server ({when})"
+                    attempt.nonce,
+                    "not_sold",
+                    _("never recorded; cancelled at the server ({when})").format(when=when),
                 )
             report.resolved += 1
 
@@ -431,17 +436,21 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         assert self.remote is not None
         if sale.status == "refunded":
             self.store.acknowledge(attempt.nonce, sale)
-            self.store.set_state(attempt.nonce, "voided", "refunded already")
+            self.store.set_state(attempt.nonce, "voided", _("refunded already"))
             return
         refund = RefundIn(reason="box office got no answer: tickets never handed out")
         try:
             refunded = await self.remote.refund(sale.id, refund)
         except ServerRefused as exc:  # e.g. one of its tickets was used after all: a manager decides
-            problem = f"could not cancel sale {sale.id}: {problem_text(exc)}"
+            problem = _("could not cancel sale {sale}: {problem}").format(
+                sale=sale.id, problem=problem_text(exc)
+            )
             self.store.set_state(attempt.nonce, "refused", problem)
             return
         self.store.acknowledge(attempt.nonce, refunded)
-        self.store.set_state(attempt.nonce, "voided", f"sale {sale.id} reached the server and was refunded")
+        self.store.set_state(
+            attempt.nonce, "voided", _("sale {sale} reached the server and was refunded").format(sale=sale.id)
+        )
 
     def device_name(self) -> str:
         return self.device
@@ -453,7 +462,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         return [*super().background_loops(), self._sync_loop]
 
     async def _sync_loop(self) -> None:
-        await self.retry_while_online("sync", self._sync_and_follow)
+        await self.retry_while_online(_("sync"), self._sync_and_follow)
 
     async def _sync_and_follow(self) -> bool:
         if self.store.pending_count() or self.sync_wanted.is_set():

@@ -39,8 +39,11 @@ def venue_language(venue: Venue) -> str:
 
 async def save_venue_locale(session: AsyncSession, currency: str, language: str) -> None:
     venue = await get_venue(session)
+    changed = venue_language(venue) != language
     # A new dict, so the ORM sees the JSON column change.
     venue.settings = {**(venue.settings or {}), "currency": currency, "language": language}
+    if changed:  # gates and tills that follow the venue's language learn it from the feed
+        await feed.emit(session, "venue", "1", venue_data(venue, for_feed=True))
 
 
 NUMBER_HASHING = "number_hashing"
@@ -59,6 +62,7 @@ def venue_data(venue: Venue, *, for_feed: bool = False) -> VenueData:
         address=receipt.address,
         vat_number=receipt.vat_number,
         vat_rate=receipt.vat_rate,
+        language=venue_language(venue),
     )
 
 

@@ -13,22 +13,26 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from admission.i18n import N_, _
+from scanner_client.core.keys import speak_bindings
 from scanner_client.gate.settings import hash_pin, pin_problem, verify_pin
 
 
 class ChangePinScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", priority=True)]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), priority=True)]
 
     def __init__(self, pin_hash: str) -> None:
         super().__init__()
+        speak_bindings(self)
         self.pin_hash = pin_hash
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("[b]Change the supervisor PIN[/b]\nEnter moves on; Escape cancels.")
-            yield Input(placeholder="Current PIN", password=True, id="current")
-            yield Input(placeholder="New PIN", password=True, id="new")
-            yield Input(placeholder="New PIN again", password=True, id="again")
+            heading = _("Change the supervisor PIN")
+            yield Label("[b]{}[/b]\n{}".format(heading, _("Enter moves on; Escape cancels.")))
+            yield Input(placeholder=_("Current PIN"), password=True, id="current")
+            yield Input(placeholder=_("New PIN"), password=True, id="new")
+            yield Input(placeholder=_("New PIN again"), password=True, id="again")
             yield Static("", id="pin-error")
 
     def on_mount(self) -> None:
@@ -47,11 +51,13 @@ class ChangePinScreen(ModalScreen[str | None]):
     @work(thread=True, exclusive=True, group="pin", exit_on_error=False)
     def check(self, current: str, new: str, again: str) -> None:
         if not verify_pin(current, self.pin_hash):
-            self.app.call_from_thread(self._refuse, "Wrong current PIN.", "#current")
+            self.app.call_from_thread(self._refuse, _("Wrong current PIN."), "#current")
         elif problem := pin_problem(new):
-            self.app.call_from_thread(self._refuse, f"Not changed: {problem}.", "#new")
+            self.app.call_from_thread(
+                self._refuse, _("Not changed: {problem}.").format(problem=problem), "#new"
+            )
         elif again != new:
-            self.app.call_from_thread(self._refuse, "The new PIN differs the second time.", "#new")
+            self.app.call_from_thread(self._refuse, _("The new PIN differs the second time."), "#new")
         else:
             self.app.call_from_thread(self.dismiss, hash_pin(new))
 

@@ -15,6 +15,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from admission.i18n import N_, _
+from scanner_client.core.keys import speak_bindings
 from scanner_client.gate.outcome import ScanOutcome
 from scanner_client.gate.settings import verify_pin
 
@@ -31,24 +33,26 @@ class OverrideRequest:
 
 
 class SupervisorScreen(ModalScreen[OverrideRequest | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", priority=True)]
+    BINDINGS = [Binding("escape", "cancel", N_("Cancel"), priority=True)]
 
     def __init__(self, last: ScanOutcome, pin_hash: str) -> None:
         super().__init__()
+        speak_bindings(self)
         self.last = last
         self.pin_hash = pin_hash
 
     def compose(self) -> ComposeResult:
-        what = "ADMITTED" if self.last.admitted else "REJECTED"
+        what = _("ADMITTED") if self.last.admitted else _("REJECTED")
+        last = _("Last scan: {verdict}: {message}").format(verdict=what, message=self.last.message)
         with Vertical():
-            yield Label(f"[b]Supervisor override[/b]\nLast scan: {what}: {self.last.message}")
-            yield Input(placeholder="Supervisor PIN", password=True, id="pin")
-            yield Input(placeholder="Reason (required)", id="reason", max_length=300)
+            yield Label("[b]{}[/b]\n{}".format(_("Supervisor override"), last))
+            yield Input(placeholder=_("Supervisor PIN"), password=True, id="pin")
+            yield Input(placeholder=_("Reason (required)"), id="reason", max_length=300)
             yield Static("", id="supervisor-error")
             with Horizontal():
-                yield Button("Admit anyway", id="admit", variant="success", disabled=self.last.admitted)
-                yield Button("Turn away", id="turn_away", variant="error", disabled=not self.last.admitted)
-                yield Button("Cancel", id="cancel")
+                yield Button(_("Admit anyway"), id="admit", variant="success", disabled=self.last.admitted)
+                yield Button(_("Turn away"), id="turn_away", variant="error", disabled=not self.last.admitted)
+                yield Button(_("Cancel"), id="cancel")
 
     def on_mount(self) -> None:
         self.query_one("#pin", Input).focus()
@@ -73,12 +77,12 @@ class SupervisorScreen(ModalScreen[OverrideRequest | None]):
         pin = self.query_one("#pin", Input)
         reason = self.query_one("#reason", Input).value.strip()
         if not verify_pin(pin.value, self.pin_hash):
-            error.update("Wrong PIN.")
+            error.update(_("Wrong PIN."))
             pin.value = ""
             pin.focus()
             return
         if not reason:
-            error.update("Give a reason: it is recorded with the override.")
+            error.update(_("Give a reason: it is recorded with the override."))
             self.query_one("#reason", Input).focus()
             return
         self.dismiss(OverrideRequest(action=action, reason=reason))

@@ -12,8 +12,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
+from admission.domain.wording import reason_words
+from admission.i18n import N_, _
+from admission.i18n.formatting import date_time
+from scanner_client.core.keys import speak_bindings
 from scanner_client.gate.figures import FiguresReader, UnsyncedPassages
 from scanner_client.gate.passages import LocalPassage
+from scanner_client.gate.words import direction_words, mode_words, verdict_words
 
 SHOWN = 500  # a screen, not a report: the newest rows are what staff need
 
@@ -24,24 +29,25 @@ def _short(code: str) -> str:
 
 def _problem(p: LocalPassage) -> str:
     if p.server_status == "conflict":
-        return f"conflict: server says {p.server_reason or '?'}"
+        return _("conflict: server says {reason}").format(reason=p.server_reason or "?")
     if p.server_status == "refused":
-        return f"refused: {p.server_reason or '?'}"
+        return _("refused: {reason}").format(reason=p.server_reason or "?")
     if p.annul_state == "pending":
-        return "annulment waiting to be sent"
+        return _("annulment waiting to be sent")
     if p.annul_state == "failed":
-        return "annulment refused by the server"
+        return _("annulment refused by the server")
     return ""
 
 
 class UnsyncedScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape", "dismiss", "Back", priority=True),
-        Binding("f3", "dismiss", "Back", priority=True),
+        Binding("escape", "dismiss", N_("Back"), priority=True),
+        Binding("f3", "dismiss", N_("Back"), priority=True),
     ]
 
     def __init__(self, reader: FiguresReader, tz: ZoneInfo) -> None:
         super().__init__()
+        speak_bindings(self)
         self.reader = reader
         self.tz = tz
 
@@ -71,30 +77,33 @@ class UnsyncedScreen(Screen[None]):
             self.show(result)
 
     def _time(self, p: LocalPassage) -> str:
-        return p.scanned_at.astimezone(self.tz).strftime("%d %b %H:%M:%S")
+        return date_time(p.scanned_at, self.tz)
 
     def show(self, unsynced: UnsyncedPassages) -> None:
         total = unsynced.queued_total
         self.query_one("#queued-heading", Static).update(
-            f"Unsynced passages: {total}" + (f" (first {SHOWN} shown)" if total > SHOWN else "")
+            _("Unsynced passages: {count}").format(count=total)
+            + (" " + _("(first {shown} shown)").format(shown=SHOWN) if total > SHOWN else "")
         )
-        self.query_one("#flagged-heading", Static).update(f"Conflicts and problems: {len(unsynced.flagged)}")
+        self.query_one("#flagged-heading", Static).update(
+            _("Conflicts and problems: {count}").format(count=len(unsynced.flagged))
+        )
         table = self.query_one("#queued", DataTable)
         table.clear(columns=True)
-        table.add_columns("time", "nonce", "code", "dir", "verdict", "reason", "source")
+        table.add_columns(_("time"), _("nonce"), _("code"), _("dir"), _("verdict"), _("reason"), _("source"))
         for p in unsynced.queued:
             table.add_row(
                 self._time(p),
                 p.nonce,
                 _short(p.code),
-                p.direction.value,
-                p.verdict.value if p.verdict else "?",
-                p.reason.value if p.reason else "?",
-                p.source,
+                direction_words(p.direction),
+                verdict_words(p.verdict),
+                reason_words(p.reason) if p.reason else "?",
+                mode_words(p.source),
             )
         problems = self.query_one("#flagged", DataTable)
         problems.clear(columns=True)
-        problems.add_columns("time", "nonce", "code", "gate said", "problem")
+        problems.add_columns(_("time"), _("nonce"), _("code"), _("gate said"), _("problem"))
         for p in unsynced.flagged:
-            said = f"{p.verdict.value if p.verdict else '?'} {p.reason.value if p.reason else ''}"
+            said = f"{verdict_words(p.verdict)} {reason_words(p.reason) if p.reason else ''}"
             problems.add_row(self._time(p), p.nonce, _short(p.code), said, _problem(p))

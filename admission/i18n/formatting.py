@@ -1,0 +1,47 @@
+"""Dates, times, numbers and money as the current language writes them (Babel's CLDR data).
+
+Every moment is shown in the venue's time zone, which the caller passes: the language says how
+a time is written, the venue where it is.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from decimal import Decimal
+
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_currency, format_decimal
+
+from admission.i18n import babel_locale
+
+
+def clock(moment: datetime, tz: tzinfo) -> str:
+    """The time of day to the second: "14:05:09" (Finnish and Danish "14.05.09")."""
+    return str(format_time(moment, "medium", tzinfo=tz, locale=babel_locale()))
+
+
+def short_clock(moment: datetime, tz: tzinfo) -> str:
+    """The time of day to the minute: "14:05"."""
+    return str(format_time(moment, "short", tzinfo=tz, locale=babel_locale()))
+
+
+def date_time(moment: datetime, tz: tzinfo) -> str:
+    """A date and a time, short enough for a table: "3 Dec 2026, 14:05:09"."""
+    return str(format_datetime(moment, "medium", tzinfo=tz, locale=babel_locale()))
+
+
+def day(moment: datetime, tz: tzinfo) -> str:
+    return str(format_date(moment.astimezone(tz), "medium", locale=babel_locale()))
+
+
+def number(value: int | float | Decimal) -> str:
+    """A count or a figure with the language's grouping: "12,345", Swedish "12 345"."""
+    return str(format_decimal(value, locale=babel_locale()))
+
+
+def money(cents: int, currency: str = "") -> str:
+    """An amount in cents with the currency's symbol where the language uses one."""
+    amount = Decimal(cents).scaleb(-2)
+    if currency:
+        return str(format_currency(amount, currency, locale=babel_locale()))
+    return str(format_decimal(amount, format="#,##0.00", locale=babel_locale()))
