@@ -97,3 +97,19 @@ def test_a_token_of_an_older_release_works_until_its_device_is_rotated(
         assert client.get("/api/v1/devices/me", headers=bearer(legacy)).status_code == 401
         assert client.get("/api/v1/devices/me", headers=bearer(new)).json()["legacy_token"] is False
     assert "legacy" not in cli(demo_venue, capsys, "tokens", "list")
+
+
+def test_device_and_key_lists_show_the_venues_time(demo_venue: DemoVenue, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    with api_client(demo_venue) as client:
+        venue = client.get("/api/v1/venue", headers=bearer(demo_venue.admin_token)).json()
+        devices = client.get("/api/v1/devices", headers=bearer(demo_venue.admin_token)).json()
+    tz = ZoneInfo(venue["timezone"])
+    created = datetime.fromisoformat(devices[0]["created_at"])
+    listed = cli(demo_venue, capsys, "tokens", "list")
+    assert f"Devices ({venue['timezone']})" in listed
+    assert f" {created.astimezone(tz):%H:%M} " in listed
+    assert f" {created.astimezone(ZoneInfo('UTC')):%H:%M} " not in listed  # the venue is not on UTC
+    assert f"Issuer keys ({venue['timezone']})" in cli(demo_venue, capsys, "keys", "list")

@@ -25,6 +25,13 @@ from admission.cli.common import (
 from admission.config import Settings
 
 
+async def venue_zone(session: Any) -> ZoneInfo:
+    """Times in these tables are the venue's, like every time a manager reads."""
+    from admission.services import catalog
+
+    return ZoneInfo((await catalog.get_venue(session)).timezone)
+
+
 def cmd_tokens_create(args: argparse.Namespace) -> int:
     from admission.services import devices
 
@@ -42,15 +49,18 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
 def cmd_tokens_list(args: argparse.Namespace) -> int:
     from admission.services import devices
 
-    rows = run(writing(settings_from(args), devices.list_devices))
-    table = Table("id", "device", "role", "gate", "created", "revoked", "token", title="Devices")
+    async def work(session: Any) -> Any:
+        return await devices.list_devices(session), await venue_zone(session)
+
+    rows, tz = run(writing(settings_from(args), work))
+    table = Table("id", "device", "role", "gate", "created", "revoked", "token", title=f"Devices ({tz.key})")
     for d in rows:
         table.add_row(
             str(d.id),
             d.name,
             d.role,
             d.gate or "",
-            f"{d.created_at:%Y-%m-%d %H:%M}",
+            f"{d.created_at.astimezone(tz):%Y-%m-%d %H:%M}",
             "yes" if d.revoked else "",
             "legacy" if d.legacy_token and not d.revoked else "",
         )
@@ -100,16 +110,19 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     from admission.db.models import IssuerKey
 
     async def work(session: Any) -> Any:
-        return (await session.scalars(select(IssuerKey).order_by(IssuerKey.key_id))).all()
+        return (await session.scalars(select(IssuerKey).order_by(IssuerKey.key_id))).all(), await venue_zone(
+            session
+        )
 
-    table = Table("key id", "owner", "public key", "created", "revoked", title="Issuer keys")
-    for key in run(writing(settings_from(args), work)):
+    keys, tz = run(writing(settings_from(args), work))
+    table = Table("key id", "owner", "public key", "created", "revoked", title=f"Issuer keys ({tz.key})")
+    for key in keys:
         owner = f"device {key.device_id}" if key.device_id else "service"
         table.add_row(
             str(key.key_id),
             owner,
             key.public_key[:16] + "…",
-            f"{key.created_at:%Y-%m-%d}",
+            f"{key.created_at.astimezone(tz):%Y-%m-%d}",
             "yes" if key.revoked_at else "",
         )
     console.print(table)
