@@ -42,3 +42,15 @@ def choose_language(store: StoreBase, choice: str) -> str | None:
     language = None if choice.strip().lower() == VENUE_DEFAULT else normalise_language(choice)
     store.set_config(**{LANGUAGE_KEY: language})
     return language
+
+
+def speak_at_enrolment(store: StoreBase, choice: str | None) -> str | None:
+    """At enrolment: store `--language` when given, then speak the device's language. Returns the
+    error to show for a language this release does not speak (nothing is stored then)."""
+    if choice:
+        try:
+            choose_language(store, choice)
+        except UnknownLanguage as exc:
+            return str(exc)
+    speak_device_language(store)
+    return None

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from admission.domain.model import Direction, Verdict
-from admission.i18n import UnknownLanguage, _
+from admission.i18n import _
 from admission.i18n.formatting import number
 from scanner_client.core.commands import (
     EXIT_NOT_ENROLLED,
@@ -28,7 +28,7 @@ from scanner_client.core.commands import (
     exit_status,
     read_token,
 )
-from scanner_client.core.language import choose_language, speak_device_language
+from scanner_client.core.language import speak_at_enrolment, speak_device_language
 from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
 from scanner_client.gate.engine import GateEngine
@@ -90,14 +90,10 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     directory = data_dir(args.data_dir)
     setup_logging(directory, to_stderr=False)
     store = open_store(directory)
-    if args.language:
-        try:
-            choose_language(store, args.language)
-        except UnknownLanguage as exc:
-            console.print(f"[red]{exc}[/red]")
-            store.close()
-            return EXIT_USAGE
-    speak_device_language(store)
+    if (problem := speak_at_enrolment(store, args.language)) is not None:
+        console.print(f"[red]{problem}[/red]")
+        store.close()
+        return EXIT_USAGE
 
     async def run() -> int:
         async with Remote(args.server, token) as remote:

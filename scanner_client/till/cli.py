@@ -25,7 +25,7 @@ from rich.table import Table
 
 from admission.contract import SalesReport
 from admission.domain.wording import duration_words
-from admission.i18n import LANGUAGES, UnknownLanguage, _
+from admission.i18n import LANGUAGES, _
 from admission.i18n.formatting import clock
 from scanner_client.core.commands import (
     EXIT_NOT_ENROLLED,
@@ -36,7 +36,7 @@ from scanner_client.core.commands import (
     exit_status,
     read_token,
 )
-from scanner_client.core.language import choose_language, speak_device_language
+from scanner_client.core.language import speak_at_enrolment, speak_device_language
 from scanner_client.core.money import format_money
 from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import ServerRefused, ServerUnavailable
@@ -134,14 +134,10 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     token = read_token(args.token)
     folder = box_office_dir(args.data_dir)
     store = open_till_store(folder)
-    if args.language:
-        try:
-            choose_language(store, args.language)
-        except UnknownLanguage as exc:
-            console.print(f"[red]{exc}[/red]")
-            store.close()
-            return EXIT_USAGE
-    speak_device_language(store)
+    if (problem := speak_at_enrolment(store, args.language)) is not None:
+        console.print(f"[red]{problem}[/red]")
+        store.close()
+        return EXIT_USAGE
 
     async def enroll() -> int:
         try:

@@ -122,3 +122,14 @@ async def test_no_word_on_the_gates_screens_escapes_the_catalogues(
     data = [*GATE_DATA, ticket.number, stranger, *(p.nonce for p in store.queued(100))]
     missing = untranslated(seen, data)
     assert missing == [], "\n".join(missing)
+
+
+@pytest.mark.parametrize("command", ["enroll", "enroll-box-office"])
+def test_enrolment_refuses_a_language_it_does_not_speak_before_contacting_anyone(
+    tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--data-dir", str(tmp_path / "pc"), command, "--server", "http://127.0.0.1:9", "--token", "adm_gate_x"]
+    if command == "enroll":
+        args += ["--gate", "Main gate"]
+    assert main([*args, "--language", "klingon"]) == 2
+    assert "choose one of en, sv, da, de, fi" in capsys.readouterr().err
