@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from admission import i18n
 from admission.demo import DemoVenue
 from tests.support.databases import fresh_database
 from tests.support.live_server import LiveServer, running_server
@@ -17,6 +18,17 @@ from tests.support.venues import seed
 PG_URL = os.environ.get("ADMISSION_TEST_DATABASE_URL")
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test starts in English, whatever language an earlier command in this worker took on
+    (commands speak the venue's language: the sample venues are Danish, German, Austrian), and
+    commands it runs speak English unless the test asks for another language."""
+    monkeypatch.setenv("ADMISSION_LANGUAGE", "en")
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")
 
 
 @pytest.fixture(params=BACKENDS)
