@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import msgspec
 
@@ -14,23 +14,40 @@ from admission.domain.errors import InvalidRequestError
 
 DEFAULT_CLOCK_SKEW_LIMIT = 30.0
 DEFAULT_SILENT_AFTER = 600.0
+DEFAULT_TILL_CERTIFICATE_HOURS = 72.0
+
+Number = TypeVar("Number", int, float)
 
 
 class InvalidSetting(InvalidRequestError):
     """An environment variable that does not hold a usable value."""
 
 
-def _seconds(variable: str, default: float) -> float:
+def number_from_environment(
+    variable: str, default: Number, *, whole: bool, lowest: float, highest: float, unit: str
+) -> Number:
+    """The one way a numeric setting is read, so each says the same kind of thing when it is wrong:
+    which variable, what it must hold, and what it held instead."""
     raw = os.environ.get(variable, "").strip()
     if not raw:
         return default
+    kind = "a whole number" if whole else "a number"
+    wanted = f"{variable} must be {kind} of {unit} from {lowest:.15g} to {highest:.15g}, not {raw!r}"
     try:
-        value = float(raw)
+        value = int(raw) if whole else float(raw)
     except ValueError:
-        raise InvalidSetting(f"{variable} must be a number of seconds, not {raw!r}") from None
-    if not 0 < value < 10_000_000:
-        raise InvalidSetting(f"{variable} must be a positive number of seconds, not {raw!r}")
-    return value
+        raise InvalidSetting(wanted) from None
+    if not lowest <= value <= highest:  # also refuses nan
+        raise InvalidSetting(wanted)
+    return value  # type: ignore[return-value]
+
+
+LOOKUP_UNITS = {
+    "misses_per_device": "misses",
+    "misses_per_address": "misses",
+    "miss_window_seconds": "seconds",
+    "lookups_per_minute": "look-ups",
+}
 
 
 class LookupLimits(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,19 +71,13 @@ class LookupLimits(msgspec.Struct, frozen=True, kw_only=True):
 
     @classmethod
     def from_environment(cls) -> LookupLimits:
-        given: dict[str, int] = {}
-        for field, variable in cls.ENVIRONMENT.items():
-            text = os.environ.get(variable, "").strip()
-            if not text:
-                continue
-            try:
-                value = int(text)
-            except ValueError:
-                raise ValueError(f"{variable} must be a whole number, not {text!r}") from None
-            if value < 1:
-                raise ValueError(f"{variable} must be 1 or more, not {value}")
-            given[field] = value
-        return cls(**given)
+        given = {
+            field: number_from_environment(
+                variable, 0, whole=True, lowest=1, highest=1_000_000, unit=LOOKUP_UNITS[field]
+            )
+            for field, variable in cls.ENVIRONMENT.items()
+        }
+        return cls(**{field: value for field, value in given.items() if value})
 
 
 class Settings(msgspec.Struct, kw_only=True):
@@ -76,11 +87,12 @@ class Settings(msgspec.Struct, kw_only=True):
     lookup_limits: LookupLimits = LookupLimits()
     # How long a till's key certificate lasts: a day between the till's renewals plus the longest
     # outage the venue expects to sell through (two days: a weekend without the service).
-    till_certificate_hours: float = 72.0
+    till_certificate_hours: float = DEFAULT_TILL_CERTIFICATE_HOURS
 
     @property
     def till_certificate_lifetime(self) -> timedelta:
         return timedelta(hours=self.till_certificate_hours)
+
     # Fleet health (`admission devices`, the dashboard): a device whose clock is off by more than
     # this is flagged, and told so in the answer to its report (offline verdicts use its clock)...
     clock_skew_limit_seconds: float = DEFAULT_CLOCK_SKEW_LIMIT
@@ -93,23 +105,24 @@ class Settings(msgspec.Struct, kw_only=True):
         url = database_url or os.environ.get("ADMISSION_DATABASE_URL")
         if not url:
             url = DEFAULT_SQLITE_URL.replace("admission.db", str((folder / "admission.db").resolve()))
-        hours = os.environ.get("ADMISSION_TILL_CERTIFICATE_HOURS")
-        lifetime = 72.0
-        if hours:
-            try:
-                lifetime = float(hours)
-            except ValueError:
-                lifetime = 0.0
-            if not 0 < lifetime <= 24 * 366:
-                raise ValueError(
-                    f"ADMISSION_TILL_CERTIFICATE_HOURS={hours!r}: "
-                    "give a number of hours above 0, at most a year"
-                )
         return cls(
             database_url=url,
             data_dir=folder,
             lookup_limits=LookupLimits.from_environment(),
-            till_certificate_hours=lifetime,
+            till_certificate_hours=number_from_environment(
+                "ADMISSION_TILL_CERTIFICATE_HOURS",
+                DEFAULT_TILL_CERTIFICATE_HOURS,
+                whole=False,
+                lowest=0.01,
+                highest=24 * 366,
+                unit="hours",
+            ),
             clock_skew_limit_seconds=_seconds("ADMISSION_CLOCK_SKEW_LIMIT", DEFAULT_CLOCK_SKEW_LIMIT),
             silent_after_seconds=_seconds("ADMISSION_SILENT_AFTER", DEFAULT_SILENT_AFTER),
         )
+
+
+def _seconds(variable: str, default: float) -> float:
+    return number_from_environment(
+        variable, default, whole=False, lowest=0.001, highest=10_000_000, unit="seconds"
+    )

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.config import LookupLimits, Settings
+from admission.config import InvalidSetting, LookupLimits, Settings
 from admission.db.engine import Database, is_sqlite
 from admission.domain.errors import DomainError
 from admission.i18n import UnknownLanguage, _, set_language
@@ -61,7 +61,7 @@ def settings_from(args: argparse.Namespace, *, creating: bool = False) -> Settin
     empty database there and fail on a missing table."""
     try:
         settings = Settings.load(getattr(args, "database_url", None), getattr(args, "data_dir", None))
-    except ValueError as exc:  # a setting from the environment that cannot be read
+    except InvalidSetting as exc:  # a setting from the environment that cannot be read
         raise CliError(str(exc)) from None
     database_file = sqlite_file(settings.database_url)
     if not creating and database_file is not None and not database_file.exists():

@@ -5,11 +5,12 @@ generously, and managers see the misses."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 
-from admission.config import LookupLimits
+from admission.config import InvalidSetting, LookupLimits, Settings
 from admission.demo import DEMO_TIMEZONE, DemoVenue
 from admission.domain.codes import damm_check_digit
 from tests.support.venues import api_client, bearer
@@ -107,11 +108,12 @@ def test_all_look_ups_are_limited_generously_per_minute(venue: DemoVenue) -> Non
         # Other routes are not look-ups and are not counted; nor is the sales list without a ticket.
         assert client.get("/api/v1/venue", headers=bearer(venue.box_office_token)).status_code == 200
         assert client.get("/api/v1/sales", headers=bearer(venue.box_office_token)).status_code == 200
-        by_ticket = client.get("/api/v1/sales", params={"ticket": number}, headers=bearer(venue.box_office_token))
+        by_ticket = client.get(
+            "/api/v1/sales", params={"ticket": number}, headers=bearer(venue.box_office_token)
+        )
         assert by_ticket.status_code == 429
         # Another device from the same address: the address made its five look-ups this minute.
         assert look_up(client, venue.viewer_token, number) == 429
-
 
 
 def test_misses_report_shows_device_address_and_masked_numbers(client: Client, venue: DemoVenue) -> None:
@@ -143,5 +145,22 @@ def test_box_offices_do_not_read_the_misses_report(client: Client, venue: DemoVe
 @pytest.mark.parametrize("wrong", ["0", "-3", "many"])
 def test_a_wrong_limit_in_the_environment_is_named(monkeypatch: pytest.MonkeyPatch, wrong: str) -> None:
     monkeypatch.setenv("ADMISSION_LOOKUP_MISSES_PER_DEVICE", wrong)
-    with pytest.raises(ValueError, match="ADMISSION_LOOKUP_MISSES_PER_DEVICE"):
+    with pytest.raises(InvalidSetting, match="ADMISSION_LOOKUP_MISSES_PER_DEVICE"):
         LookupLimits.from_environment()
+
+
+@pytest.mark.parametrize(
+    ("variable", "wrong"),
+    [
+        ("ADMISSION_TILL_CERTIFICATE_HOURS", "0"),
+        ("ADMISSION_TILL_CERTIFICATE_HOURS", "forever"),
+        ("ADMISSION_CLOCK_SKEW_LIMIT", "nan"),
+        ("ADMISSION_SILENT_AFTER", "-5"),
+    ],
+)
+def test_every_numeric_setting_names_itself_and_what_it_must_hold(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str, wrong: str
+) -> None:
+    monkeypatch.setenv(variable, wrong)
+    with pytest.raises(InvalidSetting, match=rf"{variable} must be a number of \w+ from .* not '{wrong}'"):
+        Settings.load(data_dir=tmp_path)

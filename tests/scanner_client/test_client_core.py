@@ -4,7 +4,6 @@ the gate's figures reader, the cleaning of scanned input and the money formatter
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import sqlite3
 from collections.abc import Sequence
 from datetime import timedelta
@@ -15,7 +14,6 @@ import pytest
 from admission.domain.codes import MAX_SCAN_LENGTH, now_utc, printable_code
 from admission.domain.model import Decision, Direction, Reason, Verdict
 from scanner_client.core.connectivity import ConnectionState, Connectivity
-from scanner_client.core.money import format_money
 from scanner_client.core.outbox import Outbox
 from scanner_client.core.remote import ServerRefused, ServerUnavailable
 from scanner_client.core.report import SyncReport
@@ -156,9 +154,3 @@ def test_scanned_input_is_made_storable() -> None:
     assert printable_code("AB\x00C") == "AB\ufffdC"
     assert printable_code("\ud800x") == "?x"
     assert len(printable_code("9" * (MAX_SCAN_LENGTH + 50))) == MAX_SCAN_LENGTH
-
-
-@pytest.mark.skipif(importlib.util.find_spec("babel") is not None, reason="Babel formats by locale")
-def test_money_keeps_the_plain_form_without_babel() -> None:
-    assert format_money(123456, "EUR") == "1,234.56 EUR"
-    assert format_money(-250) == "-2.50"
