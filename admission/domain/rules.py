@@ -166,7 +166,7 @@ def _check_status(ticket: TicketFacts) -> Decision | None:
         return reject(Reason.VOID, _("Ticket is void: {why}").format(why=ticket.void_reason or _("revoked")))
     # Before the place and the rules: whatever else is wrong, the guest goes to the box office first.
     if not ticket.paid and not ticket.template.allow_pending_entry:
-        return reject(Reason.UNPAID, _("Not paid yet: the guest pays at the box office, then enters"))
+        return reject(Reason.UNPAID, _("Payment pending: the guest pays at the box office, then enters"))
     return None
 
 

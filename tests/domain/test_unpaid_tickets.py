@@ -24,7 +24,7 @@ from tests.domain.test_rules import (
     went_in,
 )
 
-UNPAID_WORDS = "Not paid yet: the guest pays at the box office, then enters"
+UNPAID_WORDS = "Payment pending: the guest pays at the box office, then enters"
 
 
 def test_an_unpaid_ticket_is_refused_with_its_own_reason_saying_what_the_guest_does() -> None:
