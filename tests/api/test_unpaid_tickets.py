@@ -14,6 +14,7 @@ from admission.domain.codes import now_utc
 from admission.domain.model import Direction, Reason
 from scanner_client.gate.store import GateStore
 from scanner_client.gate.verdicts import LocalJudge
+from tests.api.test_batches import passage, post_batch
 from tests.api.test_entry_rules import offline_gate
 from tests.support.venues import bearer
 
@@ -154,3 +155,12 @@ def test_bad_payment_input_is_a_4xx(client: Client, venue: DemoVenue) -> None:
     assert voided.status_code == 200
     refused = client.post(f"/api/v1/tickets/{void_first['number']}/paid", headers=box)
     assert refused.status_code == 409 and "void" in refused.json()["detail"]
+
+
+def test_an_offline_admission_of_an_unpaid_ticket_is_kept_and_flagged(client: Client, venue: DemoVenue) -> None:
+    """A gate that knew the ticket only by its signed code (issued after its last sync) admitted
+    it: the passage is a fact, registered as admitted, and flagged for a manager with the reason."""
+    ticket = issue(client, venue, day_template_id(client, venue), payment_state="pending")
+    batch = [passage("gate-main-unpaid", ticket["code"], "Main gate", 5)]
+    (result,) = post_batch(client, venue, "Main gate", "gate-main", batch)
+    assert (result["status"], result["verdict"], result["reason"]) == ("conflict", "admit", "unpaid")
