@@ -9,7 +9,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from admission.demo import DemoVenue
+from admission.demo import DEMO_TIMEZONE, DemoVenue
 from admission.domain.codes import now_utc
 from admission.domain.model import Direction, Reason
 from scanner_client.gate.store import GateStore
@@ -79,6 +79,7 @@ def test_an_unpaid_ticket_is_refused_until_marked_paid_at_the_service_and_an_off
     assert paid.json()["payment_state"] == "paid" and paid.json()["paid_at"] is not None
     again = client.post(f"/api/v1/tickets/{ticket['code']}/paid", headers=bearer(venue.admin_token))
     assert again.status_code == 409 and "paid already" in again.json()["detail"]
+    assert DEMO_TIMEZONE in again.json()["detail"]  # when, in the venue's time
 
     detail = client.get(f"/api/v1/tickets/{ticket['number']}", headers=bearer(venue.viewer_token)).json()
     assert detail["payment_state"] == "paid"

@@ -111,8 +111,11 @@ async def mark_paid(session: AsyncSession, ref: str, paid_by: int | None) -> Tic
     if ticket.status == "void":
         raise ConflictError(f"ticket is void ({ticket.void_reason}): it cannot be marked paid")
     if ticket.payment_state != "pending":
-        when = f" at {ticket.paid_at:%Y-%m-%d %H:%M} UTC" if ticket.paid_at else " when it was issued"
-        raise ConflictError(f"ticket is paid already (paid{when})")
+        if ticket.paid_at is None:
+            raise ConflictError("ticket is paid already (paid when it was issued)")
+        venue = await catalog.get_venue(session)
+        at = ticket.paid_at.astimezone(ZoneInfo(venue.timezone))
+        raise ConflictError(f"ticket is paid already (marked paid {at:%Y-%m-%d %H:%M} {venue.timezone})")
     ticket.payment_state, ticket.paid_at, ticket.paid_by = "paid", datetime.now(UTC), paid_by
     await feed.emit(session, "ticket", str(ticket.serial), ticket_data(ticket))
     return ticket_out(ticket)
