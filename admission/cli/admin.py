@@ -1,4 +1,5 @@
-"""Administer a venue from the shell: devices and tokens, issuer keys, issuing, auto-exit."""
+"""Administer a venue from the shell: devices and tokens, issuer keys, issuing (paid or not) and
+marking tickets paid, auto-exit."""
 
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from admission.cli.common import (
     writing,
 )
 from admission.config import Settings
+from admission.i18n import _
 
 
 async def venue_zone(session: Any) -> ZoneInfo:
@@ -167,7 +169,12 @@ def cmd_issue(args: argparse.Namespace) -> int:
         tz = ZoneInfo((await catalog.get_venue(session)).timezone)
         ring = await KeyRing.load(session, settings.data_dir)
         template_id = await _template_id(session, args.template)
-        request = contract.IssueRequest(template_id=template_id, event_id=args.event, count=args.count)
+        request = contract.IssueRequest(
+            template_id=template_id,
+            event_id=args.event,
+            count=args.count,
+            payment_state="pending" if args.unpaid else "paid",
+        )
         return await tickets.issue_tickets(session, ring, tz, request)
 
     issued = run(writing(settings, work))
@@ -178,6 +185,28 @@ def cmd_issue(args: argparse.Namespace) -> int:
         for t in issued:
             sheet.write(f"{t.number},{t.serial},{t.code}\n")
     errors.print(f"[green]Issued {len(issued)} tickets[/]" + ("" if args.out == "-" else f" into {args.out}"))
+    if args.unpaid:
+        errors.print(
+            _(
+                "Issued unpaid: the gates refuse them until each is marked paid (`admission mark-paid "
+                "NUMBER`), unless their template admits pending tickets."
+            )
+        )
+    return 0
+
+
+def cmd_mark_paid(args: argparse.Namespace) -> int:
+    """Each ticket named is paid: the gates admit it from their next feed read."""
+    from admission.services import tickets
+
+    async def work(session: Any) -> list[contract.TicketOut]:
+        return [await tickets.mark_paid(session, ref, paid_by=None) for ref in args.tickets]
+
+    # One transaction: a list with one ticket that cannot be marked marks none, and says which.
+    paid = run(writing(settings_from(args), work))
+    for ticket in paid:
+        said = _("Ticket {number} is paid: the gates admit it from their next sync.")
+        console.print(said.format(number=ticket.number))
     return 0
 
 
@@ -235,5 +264,15 @@ def register(commands: Any) -> None:
     issue.add_argument("--event", type=int)
     issue.add_argument("--count", type=int, default=1)
     issue.add_argument("--out", default="-", help="CSV file (default: standard output)")
+    issue.add_argument(
+        "--unpaid",
+        action="store_true",
+        help="issue them unpaid (pay later, invoice): refused at the gates until marked paid",
+    )
     issue.set_defaults(handler=cmd_issue)
+
+    mark_paid = commands.add_parser("mark-paid", help="tickets issued unpaid are paid: the gates admit them")
+    add_database_options(mark_paid)
+    mark_paid.add_argument("tickets", nargs="+", metavar="TICKET", help="ticket number or signed code")
+    mark_paid.set_defaults(handler=cmd_mark_paid)
 

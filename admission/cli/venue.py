@@ -188,6 +188,30 @@ def cmd_templates_set_vat(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_templates_pending_entry(args: argparse.Namespace) -> int:
+    """Whether a template's tickets issued unpaid admit before they are paid (docs/entry-rules.md)."""
+    from admission.services import catalog
+
+    allow = args.choice == "allow"
+
+    async def work(session: Any) -> TemplateData:
+        template = await catalog.template_by_name(session, args.template)
+        data = catalog.template_data(template)
+        fields = {f: getattr(data, f) for f in TemplateIn.__struct_fields__ if f != "allow_pending_entry"}
+        return await catalog.update_template(
+            session, template.id, _checked(TemplateIn(**fields, allow_pending_entry=allow), TemplateIn)
+        )
+
+    updated = run(writing(settings_from(args), work))
+    said = (
+        _("{name}: tickets not yet paid are admitted.")
+        if updated.allow_pending_entry
+        else _("{name}: tickets not yet paid are refused until marked paid.")
+    )
+    console.print(said.format(name=escape(updated.name)))
+    return 0
+
+
 def cmd_templates_list(args: argparse.Namespace) -> int:
     from admission.services import catalog
 
@@ -267,6 +291,8 @@ def entry_rules_in_words(t: TemplateData) -> list[str]:
     if t.entry_minutes_after_end:
         minutes = t.entry_minutes_after_end
         said.append(_("Entry until {minutes} min after the event ends.").format(minutes=minutes))
+    if t.allow_pending_entry:
+        said.append(_("Tickets not yet paid are admitted too."))
     return said
 
 
@@ -312,3 +338,10 @@ def register(commands: Any) -> None:
     set_vat.add_argument("template", help="the template's name")
     set_vat.add_argument("rate", help="percent, e.g. 7 or 12; 'standard': the venue's standard rate")
     set_vat.set_defaults(handler=cmd_templates_set_vat)
+    pending = template_commands.add_parser(
+        "pending-entry", help="whether tickets issued unpaid admit before they are paid (default: refuse)"
+    )
+    add_database_options(pending)
+    pending.add_argument("template", help="the template's name")
+    pending.add_argument("choice", choices=["allow", "refuse"])
+    pending.set_defaults(handler=cmd_templates_pending_entry)

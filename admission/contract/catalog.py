@@ -69,6 +69,7 @@ class TemplateIn(msgspec.Struct, kw_only=True):
     description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
     color: Color = "#1f6feb"
     vat_rate: VatRate | None = None  # percent; None: the venue's standard rate
+    allow_pending_entry: bool = False  # tickets issued unpaid admit too (docs/entry-rules.md)
 
 
 class EventIn(msgspec.Struct, kw_only=True):

@@ -20,6 +20,9 @@ from admission.domain.model import (
 )
 
 TicketStatus = Literal["valid", "void"]
+# "pending": issued unpaid (pay later, invoice, an online order not yet settled): refused at the
+# gates, unless its template admits pending tickets, until it is marked paid.
+PaymentState = Literal["paid", "pending"]
 
 
 ChangeKind = Literal["venue", "template", "event", "gate", "key", "ticket", "passage", "notice"]
@@ -81,6 +84,7 @@ class TemplateData(msgspec.Struct, kw_only=True):
     entry_minutes_after_end: int | None = None
     exit_required: bool = False
     vat_rate: float | None = None  # percent; None: the venue's standard rate
+    allow_pending_entry: bool = False  # tickets not yet paid admit too (added later: a default)
 
     def rules(self) -> TemplateRules:
         return TemplateRules(
@@ -101,6 +105,7 @@ class TemplateData(msgspec.Struct, kw_only=True):
             entry_minutes_before_start=self.entry_minutes_before_start,
             entry_minutes_after_end=self.entry_minutes_after_end,
             exit_required=self.exit_required,
+            allow_pending_entry=self.allow_pending_entry,
         )
 
 
@@ -161,6 +166,7 @@ class TicketData(msgspec.Struct, kw_only=True):
     entries_carried: int
     first_used_at: datetime | None
     number_hash: str | None = None
+    payment_state: PaymentState = "paid"  # added later: a feed written before it had paid tickets only
 
     def facts(self, template: TemplateData, event: EventData | None) -> TicketFacts:
         return ticket_facts(self, int(self.serial), template.rules(), event.window() if event else None)
@@ -183,6 +189,8 @@ class TicketState(Protocol):
     def entries_carried(self) -> int: ...
     @property
     def first_used_at(self) -> datetime | None: ...
+    @property
+    def payment_state(self) -> str: ...
 
 
 def ticket_facts(
@@ -200,6 +208,7 @@ def ticket_facts(
         void_reason=ticket.void_reason,
         entries_carried=ticket.entries_carried,
         first_used_at=ticket.first_used_at,
+        paid=ticket.payment_state != "pending",
     )
 
 

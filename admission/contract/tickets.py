@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 
 from admission.contract.common import Id
-from admission.contract.feed import TicketStatus
+from admission.contract.feed import PaymentState, TicketStatus
 
 MAX_ISSUE = 10_000
 
@@ -17,6 +17,9 @@ class IssueRequest(msgspec.Struct, kw_only=True):
     template_id: Id
     event_id: Id | None = None
     count: Annotated[int, msgspec.Meta(ge=1, le=MAX_ISSUE)] = 1
+    # "pending": issued unpaid (pay later, invoice); refused at the gates until marked paid,
+    # unless the template admits pending tickets.
+    payment_state: PaymentState = "paid"
 
 
 class TicketOut(msgspec.Struct, kw_only=True):
@@ -29,6 +32,8 @@ class TicketOut(msgspec.Struct, kw_only=True):
     valid_until: datetime | None
     status: TicketStatus
     issued_at: datetime
+    payment_state: PaymentState = "paid"
+    paid_at: datetime | None = None  # when a ticket issued unpaid was marked paid
 
 
 class PassageOut(msgspec.Struct, kw_only=True):
@@ -58,3 +63,4 @@ class TicketDetail(TicketOut, kw_only=True):
 
 class VoidRequest(msgspec.Struct, kw_only=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] = "refunded"
+

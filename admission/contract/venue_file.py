@@ -76,6 +76,7 @@ class TemplateEntry(_Table):
     description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
     color: Color = "#1f6feb"
     vat_rate: VatRate | None = None  # percent; None: the venue's standard rate
+    allow_pending_entry: bool = False  # tickets issued unpaid admit too (docs/entry-rules.md)
 
 
 class EventEntry(_Table):

@@ -133,6 +133,8 @@ class Template(Base):
     color: Mapped[str] = mapped_column(String(9), default="#1f6feb")
     # The VAT rate in basis points (2550: 25.5 %) its price includes; None: the venue's standard.
     vat_rate_basis_points: Mapped[int | None]
+    # Tickets issued unpaid (payment_state "pending") admit too: an invoiced group let in on trust.
+    allow_pending_entry: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
 
 
@@ -213,6 +215,10 @@ class Ticket(Base):
     first_used_at: Mapped[datetime | None]
     issued_by: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), index=True)
+    # "pending": issued unpaid (pay later, invoice); "paid" once marked so, by whom and when.
+    payment_state: Mapped[str] = mapped_column(String(10), default="paid")
+    paid_at: Mapped[datetime | None]
+    paid_by: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
 
 
 class Scan(Base):

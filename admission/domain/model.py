@@ -37,6 +37,7 @@ class Reason(enum.StrEnum):
     DAILY_LIMIT = "daily_limit"  # the entries of this venue day are used
     ENTRY_DAYS_USED = "entry_days_used"  # every distinct entry day is used, on other days
     EXIT_REQUIRED = "exit_required"  # inside already: an exit must be scanned first (anti-passback)
+    UNPAID = "unpaid"  # issued unpaid (pay later, invoice): refused until it is marked paid
 
 
 class TemplateKind(enum.StrEnum):
@@ -69,6 +70,7 @@ class TemplateRules(msgspec.Struct, frozen=True, kw_only=True):
     entry_minutes_before_start: int | None = None  # None: the event's doors_open_minutes
     entry_minutes_after_end: int | None = None  # None: entry until the event ends
     exit_required: bool = False  # anti-passback: inside a zone, no entry to it until an exit
+    allow_pending_entry: bool = False  # tickets not yet paid admit too (an invoiced group)
 
 
 class EventWindow(msgspec.Struct, frozen=True, kw_only=True):
@@ -90,6 +92,7 @@ class TicketFacts(msgspec.Struct, frozen=True, kw_only=True):
     void_reason: str | None = None
     entries_carried: int = 0  # entries used on the ticket this one replaced (reissue)
     first_used_at: datetime | None = None  # first use carried over from a replaced ticket
+    paid: bool = True  # False: issued unpaid (pay later, invoice), its payment pending
 
 
 class GateInfo(msgspec.Struct, frozen=True, kw_only=True):

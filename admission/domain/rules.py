@@ -164,6 +164,9 @@ def decide(
 def _check_status(ticket: TicketFacts) -> Decision | None:
     if ticket.void:
         return reject(Reason.VOID, _("Ticket is void: {why}").format(why=ticket.void_reason or _("revoked")))
+    # Before the place and the rules: whatever else is wrong, the guest goes to the box office first.
+    if not ticket.paid and not ticket.template.allow_pending_entry:
+        return reject(Reason.UNPAID, _("Payment pending: the guest pays at the box office, then enters"))
     return None
 
 

@@ -255,6 +255,14 @@ _OFFLINE_LIMIT_EXTENSIONS = _statements(
 )
 
 
+def _payment_state_of_tickets(db: sqlite3.Connection) -> None:
+    """Tickets issued unpaid are refused until marked paid. A store synced before it knew of
+    payment states holds every ticket as paid, also one the service issued unpaid since its own
+    upgrade: the snapshot is read again from its start (cursor 0) to learn each ticket's state."""
+    db.execute("ALTER TABLE tickets ADD COLUMN paid INTEGER NOT NULL DEFAULT 1")
+    db.execute("UPDATE config SET value = '0' WHERE key = 'cursor'")
+
+
 MIGRATIONS = (
     Migration("device configuration and counters", _CONFIGURATION),
     Migration("catalogue snapshot from the change feed", _SNAPSHOT),
@@ -269,6 +277,7 @@ MIGRATIONS = (
     Migration("ticket numbers replaced by their keyed hashes", _numbers_out_of_the_snapshot),
     Migration("issuer keys with their certificate and revocation time", _KEY_STANDING),
     Migration("offline limit extensions in the outage log", _OFFLINE_LIMIT_EXTENSIONS),
+    Migration("tickets with their payment state, read again from the feed", _payment_state_of_tickets),
 )
 
 

@@ -1,5 +1,6 @@
-"""After the sale, at the till: refund a whole sale, or reissue a lost ticket or card. Both change
-tickets at every gate, so both need the service; offline they are refused with a reason."""
+"""After the sale, at the till: refund a whole sale, reissue a lost ticket or card, or mark a
+ticket issued unpaid as paid. Each changes tickets at every gate, so each needs the service;
+offline they are refused with a reason."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from admission.contract import RefundIn, SaleOut
+from admission.contract import RefundIn, SaleOut, TicketOut
 from admission.domain.payments import PaymentIn
 from admission.i18n import _
 from scanner_client.core.remote import ServerRefused, ServerUnavailable, problem_text
@@ -102,3 +103,13 @@ async def reissue_ticket(till: Till, ref: str) -> tuple[IssuedTicket, list[Path]
     if new.template_id not in till.templates():
         await till.pull_changes()
     return new, await asyncio.to_thread(till.printer.reissued, new)
+
+
+async def mark_paid(till: Till, ref: str) -> TicketOut:
+    """A ticket issued unpaid (pay later, invoice) is paid: every gate admits it from its next feed
+    read, within seconds while online. The ticket is named by its scanned code or its number."""
+    remote = _require_online(till, _("Marking a ticket paid"))
+    text = ref.strip()
+    if not text:
+        raise SaleProblem(_("scan the ticket or type its number first"))
+    return await _call(till, remote.mark_paid(text))

@@ -1,4 +1,4 @@
-"""Refunds and reissues at the till (both need the server).
+"""Refunds, reissues and marking unpaid tickets paid at the till (all need the server).
 
 A refund is never run blind: the sale is looked up first, and the seller sees what will be
 refunded (its tickets, the amount and how it is paid back) and confirms it with a key.
@@ -20,7 +20,7 @@ from admission.i18n import N_, _, ngettext
 from admission.i18n.formatting import date_time
 from scanner_client.core.keys import speak_bindings
 from scanner_client.core.money import format_money
-from scanner_client.till.after_sales import find_sale, refund_sale, reissue_ticket
+from scanner_client.till.after_sales import find_sale, mark_paid, refund_sale, reissue_ticket
 from scanner_client.till.printer import payment_words
 from scanner_client.till.sale import SaleProblem
 from scanner_client.till.till import Till
@@ -89,11 +89,13 @@ class ConfirmRefundScreen(ModalScreen[bool]):
 
 
 class RefundScreen(ModalScreen[None]):
-    """Refund a whole sale, or reissue one lost ticket or card (both need the server)."""
+    """Refund a whole sale, reissue one lost ticket or card, or mark a ticket issued unpaid as
+    paid (all need the server)."""
 
     BINDINGS = [
         Binding("f5", "refund", N_("Refund sale"), priority=True),
         Binding("f6", "reissue", N_("Reissue ticket"), priority=True),
+        Binding("f7", "mark_paid", N_("Mark paid"), priority=True),
         Binding("f8", "include_used", N_("Used tickets too"), priority=True),
         Binding("escape", "dismiss", N_("Close")),
     ]
@@ -111,12 +113,15 @@ class RefundScreen(ModalScreen[None]):
                 _("Refund a sale or reissue a ticket: scan the ticket, or type its number or S<sale id>.")
                 + "\n"
                 + _("Enter or F5 shows the refund to confirm; F6 reissues the ticket.")
+                + "\n"
+                + _("F7 marks a ticket issued unpaid as paid, once its payment is taken.")
             )
             yield Input(placeholder=_("Ticket number, QR code or S123"), id="ref")
             yield Checkbox(_("Refund even if a ticket was used (supervisor, F8)"), id="include-used")
             with Horizontal():
                 yield Button(_("Refund sale (F5)"), id="refund", variant="error")
                 yield Button(_("Reissue ticket (F6)"), id="reissue", variant="primary")
+                yield Button(_("Mark paid (F7)"), id="mark-paid", variant="success")
                 yield Button(_("Close (Esc)"), id="close")
             yield Static("", id="refund-result")
         yield Footer()
@@ -136,6 +141,10 @@ class RefundScreen(ModalScreen[None]):
     @on(Button.Pressed, "#reissue")
     def action_reissue(self) -> None:
         self.reissue()
+
+    @on(Button.Pressed, "#mark-paid")
+    def action_mark_paid(self) -> None:
+        self.mark_paid()
 
     def action_include_used(self) -> None:
         box = self.query_one("#include-used", Checkbox)
@@ -193,6 +202,16 @@ class RefundScreen(ModalScreen[None]):
                 ticket=ticket.number or ticket.serial, folder=folder
             )
         )
+
+    @work(exclusive=True, group="refund", exit_on_error=False)
+    async def mark_paid(self) -> None:
+        try:
+            ticket = await mark_paid(self.till, self.query_one("#ref", Input).value)
+        except SaleProblem as exc:
+            self.show(_("Not marked paid: {problem}").format(problem=exc))
+            return
+        number = format_ticket_number(ticket.number) if ticket.number else ticket.serial
+        self.show(_("Ticket {ticket} is paid: every gate admits it within seconds.").format(ticket=number))
 
     def show(self, text: str) -> None:
         self.outcome = text

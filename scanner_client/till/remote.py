@@ -56,6 +56,9 @@ class BoxOfficeRemote(Remote):
     async def reissue(self, ref: str) -> TicketOut:
         return self._decode(await self._request("POST", f"/tickets/{ref}/reissue", body={}), TicketOut)
 
+    async def mark_paid(self, ref: str) -> TicketOut:
+        return self._decode(await self._request("POST", f"/tickets/{ref}/paid", body={}), TicketOut)
+
     async def events(self) -> list[EventAvailability]:
         return self._decode(await self._request("GET", "/events"), list[EventAvailability])
 

@@ -1,7 +1,8 @@
 """The service and an offline gate give the same verdict for the same history, whatever the
 template's entry rules: random templates (entry counts, re-entry, minimum interval, entries per
-day, entry days, admission window, exit before re-entry), random histories over three gates and
-two zones, random scan times near the interesting instants, in several time zones.
+day, entry days, admission window, exit before re-entry, pending tickets admitted or not), random
+tickets paid or issued unpaid, random histories over three gates and two zones, random scan times
+near the interesting instants, in several time zones.
 
 The service's side is built the way the service builds it: the template's row through
 `template_data(...).rules()`, the ticket's record through `facts_of`, the stored admissions in
@@ -76,6 +77,7 @@ def templates(draw: st.DrawFn) -> Template:
         entry_minutes_before_start=draw(st.none() | st.integers(0, 120)),
         entry_minutes_after_end=draw(st.none() | st.integers(0, 60)),
         exit_required=draw(st.booleans()),
+        allow_pending_entry=draw(st.booleans()),
         fallback_template_id=None,
         active=True,
         title="",
@@ -136,11 +138,12 @@ def scan_times(draw: st.DrawFn, base: datetime, history: list[datetime], templat
 
 def by_service(
     template: Template, event: Event | None, history: list[tuple[datetime, GateData, Direction, bool]],
-    gate: GateData, direction: Direction, at: datetime, tz: ZoneInfo,
+    gate: GateData, direction: Direction, at: datetime, tz: ZoneInfo, payment_state: str = "paid",
 ) -> Decision:
     record = TicketRecord(
         serial=SERIAL, number=None, code="", key_id=1, template_id=1, event_id=event.id if event else None,
         issued_at=datetime(2026, 1, 1, tzinfo=UTC), valid_from=None, valid_until=None, issued_by=None, sale_id=None,
+        payment_state=payment_state,
     )
     facts = facts_of(record, template_data(template).rules(), event_window(event) if event else None)
     stored = [
@@ -156,11 +159,12 @@ def by_service(
 
 def by_gate(
     store: GateStore, template: Template, event: Event | None, history: list[tuple[datetime, GateData, Direction, bool]],
-    gate: GateData, direction: Direction, at: datetime, zone: str,
+    gate: GateData, direction: Direction, at: datetime, zone: str, payment_state: str = "paid",
 ) -> Decision:
     record = TicketRecord(
         serial=SERIAL, number=None, code="", key_id=1, template_id=1, event_id=event.id if event else None,
         issued_at=datetime(2026, 1, 1, tzinfo=UTC), valid_from=None, valid_until=None, issued_by=None, sale_id=None,
+        payment_state=payment_state,
     )
     public = KEY.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
     feed: list[tuple[str, str, msgspec.Struct]] = [
@@ -201,30 +205,37 @@ def by_gate(
     return LocalJudge(store).judge(code, gate.info(), direction, at).decision
 
 
+Situation = tuple[
+    Template, Event | None, list[tuple[datetime, GateData, Direction, bool]], GateData, Direction, datetime, str, str
+]
+
+
 @st.composite
-def situations(draw: st.DrawFn) -> tuple[Template, Event | None, list[tuple[datetime, GateData, Direction, bool]], GateData, Direction, datetime, str]:
+def situations(draw: st.DrawFn) -> Situation:
     base = draw(st.sampled_from(ANCHORS))
     template = draw(templates())
     event = draw(events(base)) if template.kind == TemplateKind.EVENT else None
     history = draw(histories(base))
     at = draw(scan_times(base, [when for when, *_ in history], template, event))
-    return template, event, history, draw(st.sampled_from(GATES)), draw(st.sampled_from(list(Direction))), at, draw(st.sampled_from(ZONES))
+    # Paid, or issued unpaid (pay later, invoice): an unpaid ticket may have passages already,
+    # admitted while its template let pending tickets in.
+    payment_state = draw(st.sampled_from(["paid", "pending"]))
+    gate, direction, zone = draw(st.sampled_from(GATES)), draw(st.sampled_from(list(Direction))), draw(st.sampled_from(ZONES))
+    return template, event, history, gate, direction, at, zone, payment_state
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(situation=situations())
-def test_the_service_and_an_offline_gate_agree_on_every_entry_rule(
-    situation: tuple[Template, Event | None, list[tuple[datetime, GateData, Direction, bool]], GateData, Direction, datetime, str],
-) -> None:
-    template, event, history, gate, direction, at, zone = situation
-    service = by_service(template, event, history, gate, direction, at, ZoneInfo(zone))
+def test_the_service_and_an_offline_gate_agree_on_every_entry_rule(situation: Situation) -> None:
+    template, event, history, gate, direction, at, zone, payment_state = situation
+    service = by_service(template, event, history, gate, direction, at, ZoneInfo(zone), payment_state)
     with tempfile.TemporaryDirectory(dir=SCRATCH) as folder:
         store = open_store(Path(folder) / "gate")
         try:
-            offline = by_gate(store, template, event, history, gate, direction, at, zone)
+            offline = by_gate(store, template, event, history, gate, direction, at, zone, payment_state)
         finally:
             store.close()
-    assert offline == service, (template_data(template), history, at, zone)
+    assert offline == service, (template_data(template), history, at, zone, payment_state)
 
 
 def test_the_gate_agrees_on_a_refusal_by_each_rule() -> None:
@@ -240,13 +251,14 @@ def test_the_gate_agrees_on_a_refusal_by_each_rule() -> None:
             "allowed_zones": [], "allowed_gates": [], "max_entries": None, "reentry_allowed": False,
             "min_minutes_between_entries": None, "max_entries_per_day": None, "max_entry_days": None,
             "entry_minutes_before_start": None, "entry_minutes_after_end": None, "exit_required": False,
-            "fallback_template_id": None, "active": True, "title": "", "description": "", "color": "#1f6feb",
+            "allow_pending_entry": False, "fallback_template_id": None, "active": True, "title": "", "description": "", "color": "#1f6feb",
             "created_at": base,
         }
         return Template(**{**fields, **rules})
 
     entered = [(base, main, Direction.IN, True)]
     cases = [
+        (template(), None, [], base, Reason.UNPAID),  # the ticket of this case is issued unpaid
         (template(min_minutes_between_entries=10), None, entered, base + timedelta(minutes=5), Reason.TOO_SOON),
         (template(max_entries_per_day=1), None, entered, base + timedelta(hours=1), Reason.DAILY_LIMIT),
         (template(max_entry_days=1), None, entered, base + timedelta(days=1), Reason.ENTRY_DAYS_USED),
@@ -260,11 +272,12 @@ def test_the_gate_agrees_on_a_refusal_by_each_rule() -> None:
         ),
     ]
     for rules, event, history, at, reason in cases:
-        service = by_service(rules, event, history, main, Direction.IN, at, ZoneInfo("Europe/Copenhagen"))
+        paying = "pending" if reason is Reason.UNPAID else "paid"
+        service = by_service(rules, event, history, main, Direction.IN, at, ZoneInfo("Europe/Copenhagen"), paying)
         with tempfile.TemporaryDirectory(dir=SCRATCH) as folder:
             store = open_store(Path(folder) / "gate")
             try:
-                offline = by_gate(store, rules, event, history, main, Direction.IN, at, "Europe/Copenhagen")
+                offline = by_gate(store, rules, event, history, main, Direction.IN, at, "Europe/Copenhagen", paying)
             finally:
                 store.close()
         assert service.reason is reason and offline == service, (reason, service, offline)

@@ -987,7 +987,8 @@ def test_time_zones(case: Case) -> None:
 
 def test_every_reason_but_turned_away_is_reachable() -> None:
     """TURNED_AWAY is a supervisor's action, INVALID comes from reading the code (below); the
-    template's further entry rules have their table in test_entry_rules.py."""
+    template's further entry rules have their table in test_entry_rules.py, unpaid tickets in
+    test_unpaid_tickets.py."""
     reached = {case.reason for case in ADMITTED + REJECTED + BOUNDARIES + TIME_ZONES}
     further = {
         Reason.OUTSIDE_ENTRY_WINDOW,
@@ -995,6 +996,7 @@ def test_every_reason_but_turned_away_is_reachable() -> None:
         Reason.DAILY_LIMIT,
         Reason.ENTRY_DAYS_USED,
         Reason.EXIT_REQUIRED,
+        Reason.UNPAID,
     }
     assert reached == set(Reason) - {Reason.TURNED_AWAY, Reason.INVALID} - further
 

@@ -1,4 +1,4 @@
-"""Tickets: issue, look up, void, reissue, and their barcodes and printable pages.
+"""Tickets: issue, look up, mark paid, void, reissue, and their barcodes and printable pages.
 
 Every route that finds a ticket by the number or code in its path is a look-up within the
 look-up limits (`admission.api.lookup_limits`): misses are counted, and too many are a 429.
@@ -49,6 +49,14 @@ class TicketController(Controller):
     ) -> TicketOut:
         void = partial(tickets.void_ticket, ref=ref, reason=data.reason)
         return await limited(uow, settings.lookup_limits, request, ref, void)
+
+    @post("/{ref:str}/paid", guards=[SELLERS], status_code=200, opt=TICKET_LOOKUP)
+    async def mark_paid(
+        self, ref: FromPath[str], uow: Uow, settings: ServiceSettings, request: AuthenticatedRequest
+    ) -> TicketOut:
+        """A ticket issued unpaid is paid: the gates admit it from their next feed read."""
+        mark_paid = partial(tickets.mark_paid, ref=ref, paid_by=request.user.device_id)
+        return await limited(uow, settings.lookup_limits, request, ref, mark_paid)
 
     @post("/{ref:str}/reissue", guards=[SELLERS], status_code=201, opt=TICKET_LOOKUP)
     async def reissue(

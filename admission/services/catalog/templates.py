@@ -46,6 +46,7 @@ def template_data(t: Template) -> TemplateData:
         description=t.description,
         color=t.color,
         vat_rate=None if t.vat_rate_basis_points is None else rate_percent(t.vat_rate_basis_points),
+        allow_pending_entry=t.allow_pending_entry,
     )
 
 

@@ -1,4 +1,4 @@
-"""Tickets: issue (in bulk), resolve a scanned code, look up, void and reissue."""
+"""Tickets: issue (in bulk), resolve a scanned code, look up, mark paid, void and reissue."""
 
 from admission.services.tickets.issuing import check_sellable, issue, issue_tickets, reserve_capacity
 from admission.services.tickets.lifecycle import (
@@ -6,6 +6,7 @@ from admission.services.tickets.lifecycle import (
     entries_used,
     get_ticket,
     look_up,
+    mark_paid,
     reissue_ticket,
     ticket_detail,
     void_ticket,
@@ -43,6 +44,7 @@ __all__ = [
     "issue",
     "issue_tickets",
     "look_up",
+    "mark_paid",
     "reissue_ticket",
     "reserve_capacity",
     "resolve_code",

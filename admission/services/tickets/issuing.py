@@ -120,6 +120,7 @@ async def issue_tickets(
                 valid_until=valid_until,
                 issued_by=issued_by,
                 sale_id=sale_id,
+                payment_state=request.payment_state,
             )
         )
     await insert_tickets(session, issued)

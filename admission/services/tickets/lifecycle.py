@@ -1,4 +1,4 @@
-"""A ticket after it was issued: looked up with its scans, voided, reissued when lost."""
+"""A ticket after it was issued: looked up with its scans, marked paid, voided, reissued when lost."""
 
 from __future__ import annotations
 
@@ -104,6 +104,23 @@ async def void_ticket(session: AsyncSession, ref: str, reason: str) -> TicketOut
     return ticket_out(ticket)
 
 
+async def mark_paid(session: AsyncSession, ref: str, paid_by: int | None) -> TicketOut:
+    """The payment of a ticket issued unpaid arrived. The feed tells the gates, which admit it
+    from their next read of it (within seconds while they are online, as they learn of voids)."""
+    ticket = await get_ticket(session, ref, lock=True)
+    if ticket.status == "void":
+        raise ConflictError(f"ticket is void ({ticket.void_reason}): it cannot be marked paid")
+    if ticket.payment_state != "pending":
+        if ticket.paid_at is None:
+            raise ConflictError("ticket is paid already (paid when it was issued)")
+        venue = await catalog.get_venue(session)
+        at = ticket.paid_at.astimezone(ZoneInfo(venue.timezone))
+        raise ConflictError(f"ticket is paid already (marked paid {at:%Y-%m-%d %H:%M} {venue.timezone})")
+    ticket.payment_state, ticket.paid_at, ticket.paid_by = "paid", datetime.now(UTC), paid_by
+    await feed.emit(session, "ticket", str(ticket.serial), ticket_data(ticket))
+    return ticket_out(ticket)
+
+
 async def reissue_ticket(session: AsyncSession, ring: KeyRing, ref: str, issued_by: int | None) -> TicketOut:
     """A lost ticket or card: a new ticket carries over what is left, the old one is void for good."""
     old = await get_ticket(session, ref, lock=True)
@@ -139,6 +156,10 @@ async def reissue_ticket(session: AsyncSession, ring: KeyRing, ref: str, issued_
         first_used_at=first_use(facts, passages),
         issued_by=issued_by,
         sale_id=old.sale_id,
+        # A lost ticket not yet paid for stays so: replacing it is no payment.
+        payment_state=old.payment_state,
+        paid_at=old.paid_at,
+        paid_by=old.paid_by,
     )
     old.status, old.voided_at = "void", datetime.now(UTC)
     old.void_reason, old.replaced_by = f"replaced by the ticket ending in {number[-4:]}", serial

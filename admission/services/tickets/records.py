@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission import contract
-from admission.contract import TicketData, TicketOut
+from admission.contract import PaymentState, TicketData, TicketOut
 from admission.db.models import Ticket, table_of
 from admission.services import feed
 
@@ -35,6 +35,8 @@ class TicketFields(contract.TicketState, Protocol):
     def replaced_by(self) -> int | None: ...
     @property
     def number_hash(self) -> str | None: ...
+    @property
+    def paid_at(self) -> datetime | None: ...
 
 
 class TicketRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -60,6 +62,9 @@ class TicketRecord(msgspec.Struct, frozen=True, kw_only=True):
     entries_carried: int = 0
     first_used_at: datetime | None = None
     number_hash: str | None = None
+    payment_state: str = "paid"
+    paid_at: datetime | None = None
+    paid_by: int | None = None
 
     @classmethod
     def columns(cls) -> list[Any]:
@@ -77,6 +82,8 @@ def ticket_out(t: TicketFields) -> TicketOut:
         valid_until=t.valid_until,
         status="void" if t.status == "void" else "valid",
         issued_at=t.issued_at,
+        payment_state=payment_state(t),
+        paid_at=t.paid_at,
     )
 
 
@@ -93,7 +100,12 @@ def ticket_data(t: TicketFields) -> TicketData:
         void_reason=t.void_reason,
         entries_carried=t.entries_carried,
         first_used_at=t.first_used_at,
+        payment_state=payment_state(t),
     )
+
+
+def payment_state(t: TicketFields) -> PaymentState:
+    return "pending" if t.payment_state == "pending" else "paid"
 
 
 async def insert_tickets(session: AsyncSession, records: Sequence[TicketRecord]) -> None:

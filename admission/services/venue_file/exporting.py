@@ -73,6 +73,7 @@ def venue_toml(s: VenueState) -> str:
             ("entry_minutes_before_start", t.entry_minutes_before_start),
             ("entry_minutes_after_end", t.entry_minutes_after_end),
             ("exit_required", t.exit_required),
+            ("allow_pending_entry", t.allow_pending_entry),
             ("fallback", s.template_names.get(t.fallback_template_id or 0)),
             ("active", t.active),
             ("title", t.title or None),
@@ -126,6 +127,7 @@ def venue_toml(s: VenueState) -> str:
 _DEFAULTS_LEFT_OUT = (
     ("reentry", False),
     ("exit_required", False),
+    ("allow_pending_entry", False),
     ("active", True),
     ("enabled", True),
     ("max_entries", 1),

@@ -285,6 +285,7 @@ def template_in(t: TemplateEntry, p: Planner, fallback_id: int | None) -> Templa
         entry_minutes_before_start=t.entry_minutes_before_start,
         entry_minutes_after_end=t.entry_minutes_after_end,
         exit_required=t.exit_required,
+        allow_pending_entry=t.allow_pending_entry,
         fallback_template_id=fallback_id,
         active=t.active,
         title=t.title,

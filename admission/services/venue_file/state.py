@@ -90,6 +90,7 @@ def template_fields(t: TemplateData | TemplateIn, fallback: str | None) -> View:
         "entry_minutes_before_start": t.entry_minutes_before_start,
         "entry_minutes_after_end": t.entry_minutes_after_end,
         "exit_required": t.exit_required,
+        "allow_pending_entry": t.allow_pending_entry,
         "fallback": fallback,
         "active": t.active,
         "title": t.title,
