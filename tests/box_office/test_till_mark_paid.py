@@ -36,14 +36,19 @@ async def test_the_till_marks_an_unpaid_ticket_paid_by_its_number_or_code(
             screen = app.screen
             assert isinstance(screen, RefundScreen)
 
-            for ref in (first["number"], second["code"]):  # typed, and scanned
-                screen.outcome = None
+            for ticket, ref in ((first, first["number"]), (second, second["code"])):  # typed, and scanned
                 screen.query_one("#ref", Input).value = ref
-                await pilot.press("f7")
-                await until(pilot, lambda: screen.outcome is not None)
-            assert screen.outcome == (
-                f"Ticket {format_ticket_number(second['number'])} is paid: every gate admits it within seconds."
-            )
+                for _attempt in range(3):
+                    screen.outcome = None
+                    await until(pilot, lambda: till.online, seconds=20)
+                    await pilot.press("f7")
+                    await until(pilot, lambda: screen.outcome is not None, seconds=20)
+                    # On a busy machine a call may time out: nothing was changed, and the seller
+                    # simply tries again once the till is back online.
+                    if not (screen.outcome or "").startswith("Not marked paid: No answer from the server"):
+                        break
+                number = format_ticket_number(ticket["number"])
+                assert screen.outcome == f"Ticket {number} is paid: every gate admits it within seconds."
 
             screen.outcome = None
             await pilot.press("f7")  # the same ticket again
