@@ -28,6 +28,7 @@ from admission.domain.codes import damm_check_digit
 from admission.services import catalog
 from tests.reports.scripted_day import CONFLICT_NONCE, DAY
 from tests.support.live_server import LiveServer
+from tests.support.pseudo_locale import CLOSE, OPEN, untranslated
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium package is not installed")
@@ -304,3 +305,55 @@ def test_the_dashboards_words_are_served_per_language(live_server: LiveServer) -
     assert "Welcome" not in body["messages"]
     unknown = httpx.get(f"{live_server.url}/dashboard/messages/xx")
     assert unknown.status_code == 404 and "choose one of en, sv, da, de, fi" in unknown.json()["detail"]
+
+
+def pseudo_catalogue(url: str) -> dict[str, Any]:
+    """The page's catalogue with every message bracketed, as the pseudo-language of the commands."""
+    served = httpx.get(url).json()
+    bracketed = {
+        key: [f"{OPEN}{form}{CLOSE}" for form in value] if isinstance(value, list) else f"{OPEN}{value}{CLOSE}"
+        for key, value in served["messages"].items()
+    }
+    return {**served, "messages": bracketed}
+
+
+def test_no_word_of_the_dashboard_escapes_the_catalogues(
+    scripted: DemoVenue, live_server: LiveServer, browser: Browser
+) -> None:
+    catalogue = pseudo_catalogue(f"{live_server.url}/dashboard/messages/en")
+    tab = browser.new_page()
+    try:
+        tab.route(
+            "**/dashboard/messages/*",
+            lambda route: route.fulfill(json=catalogue, headers={"Cache-Control": "no-store"}),
+        )
+        tab.goto(f"{live_server.url}/dashboard#token={scripted.viewer_token}&day={DAY.isoformat()}")
+        page = settled(tab)
+        texts = [tab.inner_text("body"), tab.title()]
+        texts += [e.attrs[name] for e in page.elements for name in ("aria-label", "placeholder") if e.attrs.get(name)]
+        texts += [tab.locator("svg title").nth(i).text_content() or "" for i in range(tab.locator("svg title").count())]
+    finally:
+        tab.close()
+    fleet = api(live_server, scripted.viewer_token, "/api/v1/fleet")
+    data = [
+        "admission",  # the product's name
+        "adm_",
+        "admission tokens create --name manager --role viewer",  # a command to copy
+        "Demo Zoo & Arena",
+        "English",
+        "Svenska",
+        "Dansk",
+        "Deutsch",
+        "Suomi",
+        *(d["name"] for d in fleet["devices"]),
+        *(d["gate"] for d in fleet["devices"] if d["gate"]),
+        "Main gate",
+        "North gate",
+        "Arena door",
+        "Arena entrance",
+        "arena",
+        "zoo",
+        "Jun",  # dates as English writes them
+    ]
+    missing = untranslated(texts, data)
+    assert missing == [], "\n".join(missing)

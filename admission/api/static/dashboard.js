@@ -490,6 +490,10 @@ function horizontalBars(id, items, colour) {
   return root;
 }
 
+function reasonLabel(reason) {
+  return REASON_LABELS[reason] ? _(REASON_LABELS[reason]) : reason.replaceAll("_", " ");
+}
+
 function renderRejects(report) {
   const rejects = report.rows.filter((row) => row.verdict === "reject");
   if (rejects.length === 0) {
@@ -497,7 +501,7 @@ function renderRejects(report) {
     return;
   }
   const items = rejects.map((row) => ({
-    label: REASON_LABELS[row.reason] ? _(REASON_LABELS[row.reason]) : row.reason, value: row.scans, data: { "data-reason": row.reason },
+    label: reasonLabel(row.reason), value: row.scans, data: { "data-reason": row.reason },
   }));
   $("chart-rejects").replaceChildren(horizontalBars("svg-rejects", items, "#c62828"));
 }
@@ -573,7 +577,8 @@ function renderConflicts(report) {
       el("td", {}, row.gate),
       el("td", {}, row.device || ""),
       el("td", {}, row.ticket_number || row.ticket_serial || ""),
-      el("td", {}, row.message),
+      // In the reader's words; the service's own record (which gate, what time) on hover.
+      el("td", { title: row.message }, format(_("Admitted offline, but: {problem}"), { problem: reasonLabel(row.reason) })),
     );
     const action = el("td");
     if (state.role === "admin") {
