@@ -357,3 +357,4 @@ def test_no_word_of_the_dashboard_escapes_the_catalogues(
     ]
     missing = untranslated(texts, data)
     assert missing == [], "\n".join(missing)
+

@@ -438,7 +438,8 @@ function renderPassages(report, axis) {
   drawValueAxis(root, axis, maximum, top, middle, (v) => middle - up(v));
   drawTimeAxis(root, axis, top, bottom);
   root.appendChild(svg("line", { class: "axis", x1: axis.left, x2: axis.width - axis.right, y1: middle, y2: middle }));
-  root.appendChild(svg("text", { x: axis.left - 6, y: bottom - 2, "text-anchor": "end" }, _("exits")));
+  // Inside the plot, from its left edge: "exits" is a long word in some languages.
+  root.appendChild(svg("text", { x: axis.left + 4, y: bottom - 4, "text-anchor": "start" }, _("exits")));
   for (const [bucket, rows] of buckets) {
     const from = Date.parse(bucket);
     const x = axis.x(from) + 0.5;
