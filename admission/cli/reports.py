@@ -129,6 +129,8 @@ def _column_text(name: str, value: Any, tz: ZoneInfo) -> str:
         return duration_words(value)
     if value is not None and name == "reason":
         return reason_words(value)
+    if name == "label" and isinstance(value, str):  # a scan's source in words (N_ in the report)
+        return _(value)
     if name == "verdict" and value in ("admit", "reject"):
         return _("admit") if value == "admit" else _("reject")
     return _text(value, tz)
@@ -142,9 +144,11 @@ def print_table(report: AnyReport) -> None:
     title = f"{kind}: {_period_text(report.start, report.end)} ({report.timezone})"
     if report.gate:
         title += ", " + _("gate {gate}").format(gate=report.gate)
-    table = Table(*(report_service.label(name) for name in names), title=title, title_justify="left")
+    # A code with its words in the next column (a scan's source) is shown in words only; CSV keeps both.
+    shown = [i for i, name in enumerate(names) if not (name == "source" and "label" in names)]
+    table = Table(*(report_service.label(names[i]) for i in shown), title=title, title_justify="left")
     for row in rows:
-        table.add_row(*(_column_text(name, value, tz) for name, value in zip(names, row, strict=True)))
+        table.add_row(*(_column_text(names[i], row[i], tz) for i in shown))
     if not rows:
         table.caption = _("nothing in this period")
     console.print(table)

@@ -27,6 +27,8 @@ from tests.reports.scripted_day import CONFLICT_NONCE, DAY
 from tests.reports.test_cli import run_cli, wide_console  # noqa: F401 (an autouse fixture)
 from tests.support.pseudo_locale import speaking_pseudo, untranslated
 
+MORE_REPORTS = ("sources", "templates", "conflicts", "lookup-misses")
+
 # The demo venue's names of gates, zones, devices, templates and events: data, shown as they are.
 DEMO_NAMES = [
     "Main gate",
@@ -93,10 +95,11 @@ def test_no_word_of_the_reports_escapes_the_catalogues(
     day = DAY.isoformat()
     printed = []
     with speaking_pseudo(monkeypatch):
-        for report in ("summary", "passages", "occupancy", "outages", "reasons"):
+        for report in ("summary", "passages", "occupancy", "outages", "reasons", *MORE_REPORTS):
             assert run_cli(scripted, "--language", "en", "report", report, "--from", day, "--to", day) == 0
             printed.append(capsys.readouterr().out)
-    data = ["Europe/Copenhagen", "Fri", *DEMO_NAMES]
+    # The service's record of a conflict, as it wrote it (its reason is in words in its own column).
+    data = ["Europe/Copenhagen", "Fri", "day-arena-door-18:31-0", "Admitted offline, but: Already used", *DEMO_NAMES]
     missing = untranslated(printed, data)
     assert missing == [], "\n".join(missing)
 
