@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 import msgspec
 from PIL import ImageColor
 
+from admission.i18n import _, ngettext
+from admission.i18n.formatting import day, short_clock
+
 _DEFAULT_ACCENT: Final = "#1f3a5f"
 
 
@@ -53,16 +56,19 @@ def text_color_on(accent: str) -> str:
 def validity_text(
     valid_from: datetime | None, valid_until: datetime | None, tz: ZoneInfo, days_from_first_use: int | None
 ) -> str:
-    """The printed validity, in the venue's time zone: "Valid from … until …", "Valid any day"."""
-
+    """The printed validity, in the venue's time zone and the current language: "Valid from …
+    until …", "Valid any day"."""
     def local(moment: datetime) -> str:
-        return moment.astimezone(tz).strftime("%d %b %Y %H:%M")
+        return f"{day(moment, tz)} {short_clock(moment, tz)}"
 
     parts = []
     if valid_from:
-        parts.append(f"from {local(valid_from)}")
+        parts.append(_("from {time}").format(time=local(valid_from)))
     if valid_until:
-        parts.append(f"until {local(valid_until)}")
+        parts.append(_("until {time}").format(time=local(valid_until)))
     if days_from_first_use:
-        parts.append(f"{days_from_first_use} day(s) from first use")
-    return "Valid " + ", ".join(parts) if parts else "Valid any day"
+        first_use = ngettext("{count} day from first use", "{count} days from first use", days_from_first_use)
+        parts.append(first_use.format(count=days_from_first_use))
+    if not parts:
+        return _("Valid any day")
+    return _("Valid {period}").format(period=", ".join(parts))

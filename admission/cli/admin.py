@@ -1,7 +1,6 @@
 """Administer a venue from the shell: devices and tokens, issuer keys, issuing (paid or not) and
 marking tickets paid, auto-exit."""
 
-
 from __future__ import annotations
 
 import argparse
@@ -24,7 +23,20 @@ from admission.cli.common import (
     writing,
 )
 from admission.config import Settings
-from admission.i18n import _
+from admission.i18n import N_, _, ngettext
+from admission.i18n.formatting import day, number, short_date_time
+
+# A device's role as a manager reads it (the API and the venue file keep the field's value).
+ROLE_WORDS = {
+    "admin": N_("admin"),
+    "box_office": N_("box office"),
+    "gate": N_("gate"),
+    "viewer": N_("viewer"),
+}
+
+
+def role_words(role: str) -> str:
+    return _(ROLE_WORDS[role]) if role in ROLE_WORDS else role
 
 
 async def venue_zone(session: Any) -> ZoneInfo:
@@ -43,7 +55,8 @@ def cmd_tokens_create(args: argparse.Namespace) -> int:
         )
 
     issued = run(writing(settings_from(args), work))
-    console.print(f"Device {issued.device.name!r} ({issued.device.role}) created. Token, shown once:")
+    created = _("Device {name} ({role}) created. Token, shown once:")
+    console.print(created.format(name=repr(issued.device.name), role=role_words(issued.device.role)))
     console.print(f"  [bold]{issued.token}[/]")
     return 0
 
@@ -55,16 +68,26 @@ def cmd_tokens_list(args: argparse.Namespace) -> int:
         return await devices.list_devices(session), await venue_zone(session)
 
     rows, tz = run(writing(settings_from(args), work))
-    table = Table("id", "device", "role", "gate", "created", "revoked", "token", title=f"Devices ({tz.key})")
+    table = Table(
+        _("id"),
+        _("device"),
+        _("role"),
+        _("gate"),
+        _("created"),
+        _("revoked"),
+        _("token"),
+        title=_("Devices ({timezone})").format(timezone=tz.key),
+    )
     for d in rows:
         table.add_row(
             str(d.id),
             d.name,
-            d.role,
+            role_words(d.role),
             d.gate or "",
-            f"{d.created_at.astimezone(tz):%Y-%m-%d %H:%M}",
-            "yes" if d.revoked else "",
-            "legacy" if d.legacy_token and not d.revoked else "",
+            short_date_time(d.created_at, tz),
+            _("yes") if d.revoked else "",
+            # A token from before tokens were stored hashed per device: rotate it.
+            _("legacy") if d.legacy_token and not d.revoked else "",
         )
     console.print(table)
     return 0
@@ -78,18 +101,21 @@ def cmd_tokens_revoke(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     device = run(writing(settings, work))
-    console.print(f"Device {device.name!r} and all its tokens are revoked{announce(settings)}.")
+    console.print(_("Device {name} and all its tokens are revoked.").format(name=repr(device.name)))
+    announce(settings)
     return 0
 
 
-def announce(settings: Settings) -> str:
+def announce(settings: Settings) -> None:
     """Tell the running service's workers (through its data folder) that tokens were revoked."""
     from admission.services import devices
 
     if not (settings.data_dir / "keys").is_dir():  # not the venue's folder: leave no file behind
-        return " (workers of a running service: within seconds; pass --data-dir for at once)"
+        console.print(
+            _("A running service's workers learn it within seconds (pass --data-dir to tell them at once).")
+        )
+        return
     devices.announce_token_change(settings.data_dir)
-    return ""
 
 
 def cmd_tokens_rotate(args: argparse.Namespace) -> int:
@@ -100,9 +126,11 @@ def cmd_tokens_rotate(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     issued = run(writing(settings, work))
-    console.print(f"New token for device {issued.device.name!r} ({issued.device.role}), shown once:")
+    rotated = _("New token for device {name} ({role}), shown once:")
+    console.print(rotated.format(name=repr(issued.device.name), role=role_words(issued.device.role)))
     console.print(f"  [bold]{issued.token}[/]")
-    console.print(f"Every token it held before is revoked{announce(settings)}.")
+    console.print(_("Every token it held before is revoked."))
+    announce(settings)
     return 0
 
 
@@ -117,15 +145,22 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
         )
 
     keys, tz = run(writing(settings_from(args), work))
-    table = Table("key id", "owner", "public key", "created", "revoked", title=f"Issuer keys ({tz.key})")
+    table = Table(
+        _("key id"),
+        _("owner"),
+        _("public key"),
+        _("created"),
+        _("revoked"),
+        title=_("Issuer keys ({timezone})").format(timezone=tz.key),
+    )
     for key in keys:
-        owner = f"device {key.device_id}" if key.device_id else "service"
+        owner = _("device {id}").format(id=key.device_id) if key.device_id else _("the service")
         table.add_row(
             str(key.key_id),
             owner,
             key.public_key[:16] + "…",
-            f"{key.created_at.astimezone(tz):%Y-%m-%d}",
-            "yes" if key.revoked_at else "",
+            day(key.created_at, tz),
+            _("yes") if key.revoked_at else "",
         )
     console.print(table)
     return 0
@@ -140,7 +175,11 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
         return await keys.create_service_key(session, settings.data_dir)
 
     key_id = run(writing(settings, work))
-    console.print(f"New issuer key {key_id}: restart the service to sign with it. Old tickets stay valid.")
+    console.print(
+        _("New issuer key {id}: restart the service to sign with it. Old tickets stay valid.").format(
+            id=key_id
+        )
+    )
     return 0
 
 
@@ -149,13 +188,16 @@ def cmd_auto_exit(args: argparse.Namespace) -> int:
 
     at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
     if at.tzinfo is None:
-        raise CliError("--at needs a UTC offset, e.g. 2026-06-01T23:00:00+02:00")
+        raise CliError(_("--at needs a UTC offset, e.g. 2026-06-01T23:00:00+02:00"))
 
     async def work(session: Any) -> int:
         return await scanning.auto_exit(session, at, None)
 
     count = run(writing(settings_from(args), work))
-    console.print(f"Recorded {count} automatic exits at {at.isoformat()}.")
+    recorded = ngettext(
+        "Recorded {count} automatic exit at {time}.", "Recorded {count} automatic exits at {time}.", count
+    )
+    console.print(recorded.format(count=number(count), time=at.isoformat()))
     return 0
 
 
@@ -184,7 +226,13 @@ def cmd_issue(args: argparse.Namespace) -> int:
         sheet.write("number,serial,code\n")
         for t in issued:
             sheet.write(f"{t.number},{t.serial},{t.code}\n")
-    errors.print(f"[green]Issued {len(issued)} tickets[/]" + ("" if args.out == "-" else f" into {args.out}"))
+    if args.out == "-":
+        said = ngettext("Issued {count} ticket", "Issued {count} tickets", len(issued))
+    else:
+        said = ngettext(
+            "Issued {count} ticket into {path}", "Issued {count} tickets into {path}", len(issued)
+        )
+    errors.print(f"[green]{said.format(count=number(len(issued)), path=args.out)}[/]")
     if args.unpaid:
         errors.print(
             _(

@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 
 from rich.table import Table
 
+from admission.cli.admin import role_words
 from admission.cli.common import CliError, add_database_options, console, reading, run, settings_from
 from admission.contract import FleetDevice, FleetOut
 from admission.domain.wording import clock_offset_words
 from admission.i18n import _
+from admission.i18n.formatting import date_time, number
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
@@ -62,19 +64,19 @@ def fleet_table(report: FleetOut) -> Table:
 
 def _cells(device: FleetDevice, tz: ZoneInfo) -> list[str]:
     def local(moment: datetime | None) -> str:
-        return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if moment else _("never")
+        return date_time(moment, tz) if moment else _("never")
 
     online = _("revoked") if device.revoked else _("yes") if device.online else _("no")
     flags = "; ".join(device.warnings)
     return [
         device.name,
-        device.role,
+        role_words(device.role),
         device.gate or "",
         device.version or "",
         online,
         local(device.last_seen_at),
         local(device.last_sync_at) if device.last_seen_at else "",
-        "" if device.queue is None else str(device.queue),
+        "" if device.queue is None else number(device.queue),
         "" if device.clock_offset_seconds is None else clock_offset_words(device.clock_offset_seconds),
         f"[bold red]{flags}[/]" if flags else "",
     ]

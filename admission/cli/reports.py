@@ -58,6 +58,14 @@ KINDS = (
 # Report titles that are more than their kind's name.
 TITLES = {"lookup-misses": N_("Ticket look-ups that found nothing")}
 STATUS_STYLE = {"admitted": "green", "rejected": "red", "not_a_code": "yellow", "duplicate": "dim"}
+# What became of a line of a scan log, in words.
+STATUS_WORDS = {
+    "admitted": N_("admitted"),
+    "rejected": N_("rejected"),
+    "not_a_code": N_("not a code"),
+    "duplicate": N_("imported before"),
+}
+DIRECTION_WORDS = {"in": N_("entries"), "out": N_("exits")}
 
 
 async def _zone(session: AsyncSession) -> ZoneInfo:
@@ -116,13 +124,13 @@ def _text(value: Any, tz: ZoneInfo) -> str:
     return report_service.cell(value, tz)
 
 
-
-
 def _column_text(name: str, value: Any, tz: ZoneInfo) -> str:
     if value is not None and name.endswith("_seconds"):
         return duration_words(value)
     if value is not None and name == "reason":
         return reason_words(value)
+    if name == "label" and isinstance(value, str):  # a scan's source in words (N_ in the report)
+        return _(value)
     if name == "verdict" and value in ("admit", "reject"):
         return _("admit") if value == "admit" else _("reject")
     return _text(value, tz)
@@ -136,9 +144,11 @@ def print_table(report: AnyReport) -> None:
     title = f"{kind}: {_period_text(report.start, report.end)} ({report.timezone})"
     if report.gate:
         title += ", " + _("gate {gate}").format(gate=report.gate)
-    table = Table(*(report_service.label(name) for name in names), title=title, title_justify="left")
+    # A code with its words in the next column (a scan's source) is shown in words only; CSV keeps both.
+    shown = [i for i, name in enumerate(names) if not (name == "source" and "label" in names)]
+    table = Table(*(report_service.label(names[i]) for i in shown), title=title, title_justify="left")
     for row in rows:
-        table.add_row(*(_column_text(name, value, tz) for name, value in zip(names, row, strict=True)))
+        table.add_row(*(_column_text(names[i], row[i], tz) for i in shown))
     if not rows:
         table.caption = _("nothing in this period")
     console.print(table)
@@ -224,7 +234,8 @@ def cmd_review_conflict(args: argparse.Namespace) -> int:
         return await report_service.review_conflict(session, await _zone(session), args.nonce, args.note)
 
     row = run(writing(settings_from(args), work))
-    console.print(f"Conflict {row.nonce} ({row.gate}, {row.scanned_at:%Y-%m-%d %H:%M}) marked reviewed.")
+    reviewed = _("Conflict {nonce} ({gate}, {time}) marked reviewed.")
+    console.print(reviewed.format(nonce=row.nonce, gate=row.gate, time=f"{row.scanned_at:%Y-%m-%d %H:%M}"))
     return 0
 
 
@@ -232,11 +243,11 @@ def read_file(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except FileNotFoundError:
-        raise CliError(f"no such file: {path}") from None
+        raise CliError(_("no such file: {path}").format(path=path)) from None
     except IsADirectoryError:
-        raise CliError(f"{path} is a folder, not a scan log") from None
+        raise CliError(_("{path} is a folder, not a scan log").format(path=path)) from None
     except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+        raise CliError(_("cannot read {path}: {error}").format(path=path, error=exc.strerror)) from None
 
 
 async def verifying_ring(session: AsyncSession, data_dir: Path) -> KeyRing:
@@ -251,28 +262,41 @@ async def verifying_ring(session: AsyncSession, data_dir: Path) -> KeyRing:
 
 
 def print_import(result: ImportResult, path: str) -> None:
+    direction = DIRECTION_WORDS.get(result.direction)
     table = Table(
-        "line",
-        "scanned",
-        "result",
-        "reason",
-        "message",
-        title=f"{path} at {result.gate} ({result.direction})",
+        _("line"),
+        _("scanned"),
+        _("result"),
+        _("reason"),
+        _("message"),
+        title=_("{file} at {gate} ({direction})").format(
+            file=path, gate=result.gate, direction=_(direction) if direction else result.direction
+        ),
     )
     for line in result.results:
         style = STATUS_STYLE[line.status]
         table.add_row(
             str(line.line),
             line.text,
-            f"[{style}]{line.status.replace('_', ' ')}[/]",
-            line.reason or "",
+            f"[{style}]{_(STATUS_WORDS[line.status])}[/]",
+            reason_words(line.reason) if line.reason else "",
+            # The service's record of the verdict, as it wrote it (README, "Languages").
             line.message,
         )
     console.print(table)
+    counts = {
+        "admitted": result.admitted,
+        "rejected": result.rejected,
+        "not_codes": result.not_a_code,
+        "duplicates": result.duplicates,
+        "blank": result.blank,
+        "registered": result.registered,
+    }
     console.print(
-        f"[green]{result.admitted} admitted[/], [red]{result.rejected} rejected[/], "
-        f"[yellow]{result.not_a_code} not codes[/], {result.duplicates} imported before, "
-        f"{result.blank} blank; {result.registered} new passages registered."
+        _(
+            "[green]{admitted} admitted[/], [red]{rejected} rejected[/], [yellow]{not_codes} not codes[/], "
+            "{duplicates} imported before, {blank} blank; {registered} new passages registered."
+        ).format(**counts)
     )
 
 
@@ -288,7 +312,7 @@ def cmd_import_scans(args: argparse.Namespace) -> int:
 
     result = run(writing(settings, work))
     if not result.lines:
-        console.print(f"{args.file} is empty: nothing to import.")
+        console.print(_("{path} is empty: nothing to import.").format(path=args.file))
         return 0
     print_import(result, args.file)
     return 0
@@ -302,7 +326,9 @@ def parse_until(until: str | None, lasting: str | None, tz: ZoneInfo, now: datet
     if lasting:
         match = _DURATION.match(lasting)
         if not match:
-            raise CliError(f"cannot read the duration {lasting!r}: use e.g. 45m, 2h or 1d")
+            raise CliError(
+                _("cannot read the duration {text}: use e.g. 45m, 2h or 1d").format(text=repr(lasting))
+            )
         unit = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days"}[match[2]]
         return now + timedelta(**{unit: int(match[1])})
     text = (until or "").strip()
@@ -312,7 +338,9 @@ def parse_until(until: str | None, lasting: str | None, tz: ZoneInfo, now: datet
         try:
             moment = datetime.fromisoformat(text.replace(" ", "T", 1))
         except ValueError:
-            raise CliError(f"cannot read the time {text!r}: use 18:00 or 2026-06-01T18:00") from None
+            raise CliError(
+                _("cannot read the time {text}: use 18:00 or 2026-06-01T18:00").format(text=repr(text))
+            ) from None
         return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
     local_now = now.astimezone(tz)
     end = local_now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
@@ -327,9 +355,10 @@ def cmd_notice_set(args: argparse.Namespace) -> int:
         return tz, await notices.create_notice(session, data, None)
 
     if not args.message.strip():
-        raise CliError("the notice needs a message")
+        raise CliError(_("the notice needs a message"))
     tz, notice = run(writing(settings_from(args), work))
-    console.print(f"Notice {notice.id} shows on every gate and box office until {_text(notice.ends_at, tz)}.")
+    shows = _("Notice {id} shows on every gate and box office until {time}.")
+    console.print(shows.format(id=notice.id, time=_text(notice.ends_at, tz)))
     return 0
 
 
@@ -338,7 +367,16 @@ def cmd_notice_list(args: argparse.Namespace) -> int:
         return await _zone(session), await notices.list_notices(session, active_only=not args.all)
 
     tz, rows = run(reading(settings_from(args), work))
-    table = Table("id", "message", "from", "until", "by", "active", title="Notices", title_justify="left")
+    table = Table(
+        _("id"),
+        _("message"),
+        _("from"),
+        _("until"),
+        _("by"),
+        _("active"),
+        title=_("Notices ({timezone})").format(timezone=tz.key),
+        title_justify="left",
+    )
     for n in rows:
         table.add_row(
             str(n.id),
@@ -346,7 +384,7 @@ def cmd_notice_list(args: argparse.Namespace) -> int:
             _text(n.starts_at, tz),
             _text(n.ends_at, tz),
             n.created_by or "",
-            "yes" if n.active else "",
+            _("yes") if n.active else "",
         )
     console.print(table)
     return 0
@@ -354,7 +392,7 @@ def cmd_notice_list(args: argparse.Namespace) -> int:
 
 def cmd_notice_end(args: argparse.Namespace) -> int:
     notice = run(writing(settings_from(args), lambda session: notices.end_notice(session, args.notice_id)))
-    console.print(f"Notice {notice.id} ended; clients drop it with their next sync.")
+    console.print(_("Notice {id} ended; clients drop it with their next sync.").format(id=notice.id))
     return 0
 
 

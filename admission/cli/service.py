@@ -26,6 +26,7 @@ from admission.cli.common import (
     writing,
 )
 from admission.config import Settings
+from admission.i18n import _
 
 if TYPE_CHECKING:
     from admission.demo import DemoVenue
@@ -39,9 +40,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     settings = settings_from(args, creating=True)
     private_folder(settings.data_dir)
     result = run(initialise(settings.database_url, settings.data_dir, args.venue, args.timezone))
-    console.print(f"[green]Venue {args.venue!r} is set up[/] in {settings.database_url}")
-    console.print(f"Issuer key {result.key_id} written to {settings.data_dir / 'keys'} (mode 0600).")
-    console.print("Admin token (shown once, stored only as a hash):")
+    set_up = _("Venue {name} is set up").format(name=repr(args.venue))
+    console.print("[green]{}[/] {}".format(set_up, _("in {database}").format(database=settings.database_url)))
+    key = _("Issuer key {id} written to {folder} (mode 0600).")
+    console.print(key.format(id=result.key_id, folder=settings.data_dir / "keys"))
+    console.print(_("Admin token (shown once, stored only as a hash):"))
     console.print(f"  [bold]{result.admin_token}[/]")
     return 0
 
@@ -65,7 +68,11 @@ def sole_service(settings: Settings, host: str, port: int) -> Iterator[None]:
 
     folder = settings.data_dir.resolve()
     if not folder.is_dir():
-        raise CliError(f"the data folder {folder} does not exist: run `admission init --data-dir` first")
+        raise CliError(
+            _("the data folder {folder} does not exist: run `admission init --data-dir` first").format(
+                folder=folder
+            )
+        )
     private_folder(folder)  # venues made before folders were private become so
     try:
         lock = claim(folder, host, port)
@@ -90,9 +97,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["ADMISSION_DATABASE_URL"] = settings.database_url
         os.environ["ADMISSION_DATA_DIR"] = str(settings.data_dir.resolve())
         if args.workers > 1 and settings.database_url.startswith("sqlite"):
-            errors.print(
-                "[yellow]Several workers on SQLite work, but writes queue up: use PostgreSQL for more.[/]"
-            )
+            several = _("Several workers on SQLite work, but writes queue up: use PostgreSQL for more.")
+            errors.print(f"[yellow]{several}[/]")
         options = ServeOptions(
             host=args.host,
             port=args.port,
@@ -102,9 +108,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         if options.workers > 1:  # one worker: uvicorn says where it listens itself
             address = f"http://{args.host}:{args.port}"
-            errors.print(f"Starting {options.workers} workers on {address} (Ctrl-C stops them)")
+            starting = _("Starting {count} workers on {address} (Ctrl-C stops them)")
+            errors.print(starting.format(count=options.workers, address=address))
         if serve(options) != 0:
-            raise CliError("the service could not start: see the messages above")
+            raise CliError(_("the service could not start: see the messages above"))
     return 0
 
 
@@ -124,9 +131,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     saved = folder / DEMO_FILE
     if saved.exists():  # a second `make demo` serves the venue the first one made
         venue = msgspec.json.decode(saved.read_bytes(), type=DemoVenue)
-        console.print(f"Serving the demo venue made before in {folder} (`make clean` starts afresh)")
+        console.print(
+            _("Serving the demo venue made before in {folder} (`make clean` starts afresh)").format(
+                folder=folder
+            )
+        )
     elif (folder / "admission.db").exists():
-        raise CliError(f"{folder} holds an unfinished demo venue: remove it (`make clean`) or pass --dir")
+        raise CliError(
+            _("{folder} holds an unfinished demo venue: remove it (`make clean`) or pass --dir").format(
+                folder=folder
+            )
+        )
     else:
         venue = make_demo(folder, url, args.tickets)
     base = f"http://{args.host}:{args.port}"
@@ -142,7 +157,7 @@ def make_demo(folder: Path, url: str, tickets_per_template: int) -> DemoVenue:
 
     private_folder(folder)
     with Progress(console=console) as progress:
-        task = progress.add_task("Issuing demo tickets", total=tickets_per_template * 4)
+        task = progress.add_task(_("Issuing demo tickets"), total=tickets_per_template * 4)
         venue = run(seed_demo(url, folder, tickets_per_template, lambda n: progress.advance(task, n)))
         write_demo_files(folder, venue, progress)
     # Written last: its presence says the venue is complete. It holds tokens, like tokens.json.
@@ -156,7 +171,7 @@ def write_demo_files(folder: Path, venue: Any, progress: Progress) -> None:
 
     tickets_dir = folder / "tickets"
     tickets_dir.mkdir(exist_ok=True)
-    task = progress.add_task("Rendering barcodes", total=len(venue.tickets))
+    task = progress.add_task(_("Rendering barcodes"), total=len(venue.tickets))
     with (folder / "tickets.csv").open("w") as sheet:
         sheet.write("template,number,serial,code\n")
         for ticket in venue.tickets:
@@ -186,21 +201,26 @@ def say(command: str) -> None:
 def print_demo_guide(folder: Path, venue: Any, base: str) -> None:
     gate, token = next(iter(venue.gate_tokens.items()))
     first = venue.tickets[0]
-    console.rule("[bold]Demo venue ready")
-    console.print(f"Database and issuer key: {folder}")
-    console.print(f"{len(venue.tickets)} tickets: {folder / 'tickets.csv'}, barcodes in {folder / 'tickets'}")
-    console.print(f"Tokens (admin, gates, box office, viewer): {folder / 'tokens.json'}")
+    console.rule("[bold]{}".format(_("Demo venue ready")))
+    console.print(_("Database and issuer key: {folder}").format(folder=folder))
+    tickets = _("{count} tickets: {sheet}, barcodes in {folder}")
+    console.print(
+        tickets.format(count=len(venue.tickets), sheet=folder / "tickets.csv", folder=folder / "tickets")
+    )
+    console.print(_("Tokens (admin, gates, box office, viewer): {file}").format(file=folder / "tokens.json"))
     console.print(f"API: {base}/api/v1   OpenAPI: {base}/schema   health: {base}/health")
-    console.print("Its set-up as a venue file (docs/venue-file.md):")
+    console.print(_("Its set-up as a venue file (docs/venue-file.md):"))
     say(f"  .venv/bin/admission venue export --data-dir {folder}")
-    console.print("\nOpen a gate scanner on it (in another terminal):")
+    console.print("\n" + _("Open a gate scanner on it (in another terminal):"))
     say(
         f"  .venv/bin/scanner-client enroll --server {base} --token {token} "
         f"--gate '{gate}' --data-dir {folder / 'scanner-main'}"
     )
     say(f"  .venv/bin/scanner-client gate --data-dir {folder / 'scanner-main'}")
-    console.print(f"Then type or scan a ticket number, e.g. {first.number}, and Enter.")
-    console.print("Or scan from the command line:")
+    console.print(
+        _("Then type or scan a ticket number, e.g. {number}, and Enter.").format(number=first.number)
+    )
+    console.print(_("Or scan from the command line:"))
     say(
         f"  curl -s -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
         f'-d \'{{"code": "{first.number}", "gate": "{gate}", "nonce": "demo-1"}}\' {base}/api/v1/scans'

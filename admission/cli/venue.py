@@ -24,9 +24,20 @@ from admission.cli.common import (
     writing,
 )
 from admission.contract import TemplateData, TemplateIn, VenueData, VenuePlan, VenueReceiptIn
-from admission.i18n import _
+from admission.i18n import N_, _, ngettext
+from admission.i18n.formatting import money
 
 ACTION_STYLES = {"create": "green", "update": "yellow", "unchanged": "dim"}
+# What a change does and to what kind of object, as a manager reads it (the plan keeps the codes).
+ACTION_WORDS = {"create": N_("create"), "update": N_("update"), "unchanged": N_("unchanged")}
+KIND_WORDS = {
+    "venue": N_("venue"),
+    "payments": N_("payments"),
+    "template": N_("template"),
+    "event": N_("event"),
+    "gate": N_("gate"),
+    "device": N_("device"),
+}
 
 
 def cmd_venue_apply(args: argparse.Namespace) -> int:
@@ -37,7 +48,9 @@ def cmd_venue_apply(args: argparse.Namespace) -> int:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CliError(f"cannot read the venue file {source}: {exc}") from exc
+        raise CliError(
+            _("cannot read the venue file {path}: {error}").format(path=source, error=exc)
+        ) from exc
     spec, where = venue_file.read_venue_file(text, source)
     settings = settings_from(args)
 
@@ -47,25 +60,27 @@ def cmd_venue_apply(args: argparse.Namespace) -> int:
     plan = run(reading(settings, planning))
     print_plan(plan, source)
     if not plan.changes_anything:
-        console.print(f"[green]Nothing to change:[/] the venue already is as {escape(source)} describes it.")
+        nothing = _("Nothing to change:")
+        already = _("the venue already is as {path} describes it.").format(path=escape(source))
+        console.print(f"[green]{nothing}[/] {already}")
         return 0
     if args.dry_run:
-        console.print("Dry run: nothing was changed.")
+        console.print(_("Dry run: nothing was changed."))
         return 0
 
     async def applying(session: Any) -> Any:
         return await venue_file.apply_venue(session, spec, where, source, expected=plan)
 
-    with console.status("Applying the venue file…"):
+    with console.status(_("Applying the venue file…")):
         applied = run(writing(settings, applying))
     counts = {a: sum(1 for c in plan.changes if c.action == a) for a in ACTION_STYLES}
-    console.print(
-        f"[green]Applied:[/] {counts['create']} created, {counts['update']} updated, "
-        f"{counts['unchanged']} unchanged."
+    done = _("{created} created, {updated} updated, {unchanged} unchanged.").format(
+        created=counts["create"], updated=counts["update"], unchanged=counts["unchanged"]
     )
+    console.print("[green]{}[/] {}".format(_("Applied:"), done))
     if applied.tokens:
-        table = Table("device", title="New device tokens")
-        table.add_column("token (shown once: hand it to the device now)", no_wrap=True)
+        table = Table(_("device"), title=_("New device tokens"))
+        table.add_column(_("token (shown once: hand it to the device now)"), no_wrap=True)
         for name, token in applied.tokens.items():
             table.add_row(escape(name), token)
         console.print(table)
@@ -73,13 +88,16 @@ def cmd_venue_apply(args: argparse.Namespace) -> int:
 
 
 def print_plan(plan: VenuePlan, source: str) -> None:
-    table = Table("", "object", "name", "change", title=f"Applying {escape(source)}")
+    table = Table(
+        "", _("object"), _("name"), _("change"), title=_("Applying {path}").format(path=escape(source))
+    )
     for change in plan.changes:
         style = ACTION_STYLES[change.action]
         table.add_row(
-            f"[{style}]{change.action}[/]",
-            change.kind,
-            escape(change.name),
+            f"[{style}]{_(ACTION_WORDS[change.action])}[/]",
+            _(KIND_WORDS[change.kind]),
+            # The payment set-up has no name of its own: its row is named in words.
+            _("payment rules") if change.kind == "payments" else escape(change.name),
             escape("\n".join(change.details)),
         )
     console.print(table)
@@ -94,10 +112,13 @@ def cmd_venue_export(args: argparse.Namespace) -> int:
         return 0
     out = Path(args.out)
     if out.exists() and not args.force:
-        raise CliError(f"{out} exists already: pass --force to overwrite it, or another --out")
+        raise CliError(
+            _("{path} exists already: pass --force to overwrite it, or another --out").format(path=out)
+        )
     out.write_text(text, encoding="utf-8")
     os.chmod(out, 0o644)
-    errors.print(f"[green]Wrote the venue to {escape(str(out))}[/] (apply it with `admission venue apply`).")
+    wrote = _("Wrote the venue to {path}").format(path=escape(str(out)))
+    errors.print("[green]{}[/] {}".format(wrote, _("(apply it with `admission venue apply`).")))
     return 0
 
 
@@ -221,19 +242,26 @@ def cmd_templates_list(args: argparse.Namespace) -> int:
     timezone, templates = run(reading(settings_from(args), work))
     tz = ZoneInfo(timezone)
     names = {t.id: t.name for t in templates}
-    table = Table("id", "name", "PLU", "price", "rules", title=f"Ticket templates (times in {timezone})")
+    table = Table(
+        _("id"),
+        _("name"),
+        _("PLU"),
+        _("price"),
+        _("rules"),
+        title=_("Ticket templates (times in {timezone})").format(timezone=timezone),
+    )
     for t in templates:
-        name = escape(t.name) + ("" if t.active else " [dim](inactive)[/]")
+        name = escape(t.name) + ("" if t.active else " [dim]{}[/]".format(_("(inactive)")))
         table.add_row(
             str(t.id),
             name,
             t.plu or "",
-            f"{t.price_cents / 100:.2f} {t.currency}",
+            money(t.price_cents, t.currency),
             escape(rules_in_words(t, tz, names)),
         )
     console.print(table)
     if not templates:
-        console.print("No templates yet: add them with `admission venue apply FILE` (docs/venue-file.md).")
+        console.print(_("No templates yet: add them with `admission venue apply FILE` (docs/venue-file.md)."))
     return 0
 
 
@@ -243,29 +271,37 @@ def rules_in_words(t: TemplateData, tz: ZoneInfo, names: dict[int, str]) -> str:
     from admission.domain.model import TemplateKind, ValidityMode
 
     said = [
-        "Event ticket: valid for the event it is sold for."
+        _("Event ticket: valid for the event it is sold for.")
         if t.kind is TemplateKind.EVENT
-        else "Entry ticket."
+        else _("Entry ticket.")
     ]
     if t.max_entries is None:
-        said.append("Unlimited entries.")
+        said.append(_("Unlimited entries."))
     else:
-        said.append(f"{t.max_entries} {'entry' if t.max_entries == 1 else 'entries'}.")
+        said.append(ngettext("{count} entry.", "{count} entries.", t.max_entries).format(count=t.max_entries))
     if t.reentry_allowed:
-        said.append("Re-entry after an exit the same day.")
+        said.append(_("Re-entry after an exit the same day."))
     said += entry_rules_in_words(t)
+    days = t.validity_days or 0
     if t.validity_mode is ValidityMode.DAYS_FROM_SALE:
-        said.append(f"Valid {t.validity_days} day(s) from sale.")
+        said.append(
+            ngettext("Valid {count} day from sale.", "Valid {count} days from sale.", days).format(count=days)
+        )
     elif t.validity_mode is ValidityMode.DAYS_FROM_FIRST_USE:
-        said.append(f"Valid {t.validity_days} day(s) from first use.")
+        valid = ngettext("Valid {count} day from first use.", "Valid {count} days from first use.", days)
+        said.append(valid.format(count=days))
     fixed_entry = t.validity_mode is ValidityMode.FIXED and t.kind is TemplateKind.ENTRY
     if t.valid_from or t.valid_until or fixed_entry:
         said.append(validity_text(t.valid_from, t.valid_until, tz, None) + ".")
-    said.append(f"Zones: {', '.join(t.allowed_zones)}." if t.allowed_zones else "Every zone.")
+    if t.allowed_zones:
+        said.append(_("Zones: {zones}.").format(zones=", ".join(t.allowed_zones)))
+    else:
+        said.append(_("Every zone."))
     if t.allowed_gates:
-        said.append(f"Gates: {', '.join(t.allowed_gates)}.")
+        said.append(_("Gates: {gates}.").format(gates=", ".join(t.allowed_gates)))
     if t.fallback_template_id:
-        said.append(f"Sold offline as {names.get(t.fallback_template_id, t.fallback_template_id)!r}.")
+        fallback = names.get(t.fallback_template_id, str(t.fallback_template_id))
+        said.append(_("Sold offline as {name}.").format(name=repr(fallback)))
     if t.vat_rate is not None:
         said.append(_("VAT {rate} % (its own rate).").format(rate=f"{t.vat_rate:g}"))
     return " ".join(said)

@@ -45,3 +45,8 @@ def money(cents: int, currency: str = "") -> str:
     if currency:
         return str(format_currency(amount, currency, locale=babel_locale()))
     return str(format_decimal(amount, format="#,##0.00", locale=babel_locale()))
+
+
+def short_date_time(moment: datetime, tz: tzinfo) -> str:
+    """A date and a time to the minute, for narrow tables: "03/12/2026, 14:05", Swedish "2026-12-03 14:05"."""
+    return str(format_datetime(moment, "short", tzinfo=tz, locale=babel_locale()))

@@ -25,6 +25,7 @@ from admission.config import Settings
 from admission.db.engine import Database
 from admission.db.models import Device, DeviceHealth
 from admission.demo import DemoVenue
+from admission.i18n.formatting import date_time
 from tests.support.venues import bearer
 
 MAIN, NORTH = "gate-main", "gate-north"
@@ -197,7 +198,7 @@ def test_admission_devices_shows_the_fleet_in_venue_time(
     out = capsys.readouterr().out
     lines = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 5}
     assert "0.9.1" in lines[MAIN] and "+1 min 35 s" in lines[MAIN] and "Clock off by +1 min 35 s" in lines[MAIN]
-    assert f"{local:%Y-%m-%d %H:%M:%S}" in lines[MAIN]
+    assert date_time(local, local.tzinfo) in lines[MAIN]  # as the command's language writes it
     assert "│ 3 " in lines["box-office-1"] and "Clock off" not in lines["box-office-1"]
     assert "Never reported" in lines["gate-arena"]
 

@@ -98,7 +98,7 @@ def test_import_scans_prints_results_and_is_idempotent(
     log.write_bytes(f"{ticket.number}\r\n\r\nnot a code\r\n{ticket.number}\n".encode())
     assert run_cli(venue, "import-scans", str(log), "--gate", "Main gate") == 0
     out = capsys.readouterr().out
-    assert "admitted" in out and "already_used" in out and "not a code" in out
+    assert "admitted" in out and "Already used" in out and "not a code" in out
     assert (
         "1 admitted, 1 rejected, 1 not codes, 0 imported before, 1 blank; 2 new passages registered." in out
     )

@@ -17,12 +17,18 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from babel.dates import format_date, format_time
+from babel.numbers import format_percent
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from admission.cli import common
+from admission.config import Settings
 from admission.demo import DEMO_TIMEZONE, DemoVenue
 from admission.domain.codes import damm_check_digit
+from admission.services import catalog
 from tests.reports.scripted_day import CONFLICT_NONCE, DAY
 from tests.support.live_server import LiveServer
+from tests.support.pseudo_locale import CLOSE, OPEN, untranslated
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium package is not installed")
@@ -237,3 +243,118 @@ def test_dashboard_shows_ticket_look_ups_that_found_nothing(
     rows = [tr.attrs for tr in page.find("tr", inside="lookup-misses") if "data-device" in tr.attrs]
     assert [(r["data-device"], r["data-address"]) for r in rows] == [("box-office-1", "127.0.0.1")]
     assert "hidden" in page.by_id("no-lookup-misses").attrs
+
+
+
+@pytest.fixture
+def danish(scripted: DemoVenue) -> DemoVenue:
+    """The scripted venue, speaking Danish (before the browser's event loop runs in this thread)."""
+    settings = Settings.load(scripted.database_url, scripted.data_dir)
+    common.run(common.writing(settings, lambda session: catalog.save_venue_locale(session, "DKK", "da")))
+    return scripted
+
+
+def test_dashboard_speaks_the_venues_language_and_the_one_the_manager_chooses(
+    danish: DemoVenue, live_server: LiveServer, browser: Browser
+) -> None:
+    scripted = danish
+    context = browser.new_context()  # a browser of its own: nothing remembered from other tests
+    tab = context.new_page()
+    try:
+        # The venue speaks Danish, so the page does until the manager chooses otherwise.
+        tab.goto(f"{live_server.url}/dashboard#token={scripted.viewer_token}&day={DAY.isoformat()}")
+        danish = settled(tab)
+        assert danish.find("html")[0].attrs["lang"] == "da"
+        assert "Belægning i løbet af dagen" in danish.html and "Occupancy over the day" not in danish.html
+
+        tab.select_option("#language", "sv")
+        tab.wait_for_selector("html[lang=sv] body[data-state=ready]", state="attached", timeout=30_000)
+        swedish = DomIndex(tab.content())
+        headings = {" ".join(tab.locator("h2").nth(i).inner_text().split()) for i in range(tab.locator("h2").count())}
+        assert {"Beläggning under dagen (personer inne, per zon, var 15:e minut)", "Nekade, per orsak"} <= headings
+        assert tab.locator("th").first.inner_text() == "Tid" and "Inne nu" in swedish.html
+        assert "Ogiltig biljett" in swedish.html  # the reasons in the gates' and reports' words
+
+        # Figures and times as Swedish writes them, the same as the command line's (Babel).
+        day = {"from": DAY.isoformat(), "to": DAY.isoformat()}
+        summary = api(live_server, scripted.viewer_token, "/api/v1/reports/summary", **day)
+        share = tab.locator("#tile-offline").inner_text()
+        assert share == format_percent(summary["offline_share"], locale="sv_SE") and "\u00a0%" in share
+        conflict = api(live_server, scripted.viewer_token, "/api/v1/reports/conflicts")["rows"][0]
+        moment = datetime.fromisoformat(conflict["scanned_at"])
+        tz = ZoneInfo(summary["timezone"])
+        written = f"{format_date(moment.astimezone(tz), 'medium', locale='sv_SE')} {format_time(moment, 'short', tzinfo=tz, locale='sv_SE')}"
+        assert tab.locator("#conflicts td.moment").inner_text() == written == "12 juni 2026 18:31"
+
+        # The choice is remembered in this browser, over the venue's language.
+        tab.reload()
+        tab.wait_for_selector("html[lang=sv] body[data-state=ready]", state="attached", timeout=30_000)
+    finally:
+        context.close()
+
+
+def test_the_dashboards_words_are_served_per_language(live_server: LiveServer) -> None:
+    swedish = httpx.get(f"{live_server.url}/dashboard/messages/sv-SE")
+    assert swedish.status_code == 200
+    body = swedish.json()
+    assert (body["language"], body["locale"]) == ("sv", "sv-SE")
+    assert body["messages"]["Inside now"] == "Inne nu"
+    assert body["messages"]["{count} device"] == ["{count} enhet", "{count} enheter"]
+    assert [language["name"] for language in body["languages"]] == ["English", "Svenska", "Dansk", "Deutsch", "Suomi"]
+    # Only the dashboard's own words, none of the gate's.
+    assert "Welcome" not in body["messages"]
+    unknown = httpx.get(f"{live_server.url}/dashboard/messages/xx")
+    assert unknown.status_code == 404 and "choose one of en, sv, da, de, fi" in unknown.json()["detail"]
+
+
+def pseudo_catalogue(url: str) -> dict[str, Any]:
+    """The page's catalogue with every message bracketed, as the pseudo-language of the commands."""
+    served = httpx.get(url).json()
+    bracketed = {
+        key: [f"{OPEN}{form}{CLOSE}" for form in value] if isinstance(value, list) else f"{OPEN}{value}{CLOSE}"
+        for key, value in served["messages"].items()
+    }
+    return {**served, "messages": bracketed}
+
+
+def test_no_word_of_the_dashboard_escapes_the_catalogues(
+    scripted: DemoVenue, live_server: LiveServer, browser: Browser
+) -> None:
+    catalogue = pseudo_catalogue(f"{live_server.url}/dashboard/messages/en")
+    tab = browser.new_page()
+    try:
+        tab.route(
+            "**/dashboard/messages/*",
+            lambda route: route.fulfill(json=catalogue, headers={"Cache-Control": "no-store"}),
+        )
+        tab.goto(f"{live_server.url}/dashboard#token={scripted.viewer_token}&day={DAY.isoformat()}")
+        page = settled(tab)
+        texts = [tab.inner_text("body"), tab.title()]
+        texts += [e.attrs[name] for e in page.elements for name in ("aria-label", "placeholder") if e.attrs.get(name)]
+        texts += [tab.locator("svg title").nth(i).text_content() or "" for i in range(tab.locator("svg title").count())]
+    finally:
+        tab.close()
+    fleet = api(live_server, scripted.viewer_token, "/api/v1/fleet")
+    data = [
+        "admission",  # the product's name
+        "adm_",
+        "admission tokens create --name manager --role viewer",  # a command to copy
+        "Demo Zoo & Arena",
+        "English",
+        "Svenska",
+        "Dansk",
+        "Deutsch",
+        "Suomi",
+        *(d["name"] for d in fleet["devices"]),
+        *(d["gate"] for d in fleet["devices"] if d["gate"]),
+        "Main gate",
+        "North gate",
+        "Arena door",
+        "Arena entrance",
+        "arena",
+        "zoo",
+        "Jun",  # dates as English writes them
+    ]
+    missing = untranslated(texts, data)
+    assert missing == [], "\n".join(missing)
+

@@ -8,15 +8,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import ReasonRow, ReasonsReport, SourceRow, SourcesReport
 from admission.db.models import Scan
+from admission.i18n import N_
 from admission.services.reports.counting import ADMITTED, REJECTED, check_gate, count_if, in_scope, share_of
 from admission.services.reports.periods import Period, report_heading
 
+# The API answers with these English words; the commands and the dashboard show them translated.
 SOURCE_LABELS = {
-    "online": "online at the gate",
-    "offline": "retroactive from gate clients",
-    "import": "imported scan logs",
-    "override": "supervisor override",
-    "auto_exit": "automatic exit at closing",
+    "online": N_("online at the gate"),
+    "offline": N_("retroactive from gate clients"),
+    "import": N_("imported scan logs"),
+    "override": N_("supervisor override"),
+    "auto_exit": N_("automatic exit at closing"),
 }
 
 
