@@ -342,3 +342,19 @@ class Notice(Base):
     ends_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+
+
+class TerminalIncident(Base):
+    """A till's card terminal was down (seed 001): one row per (device, the till's nonce), so the
+    till's outbox may send it any number of times and it is registered once."""
+
+    __tablename__ = "terminal_incidents"
+    __table_args__ = (UniqueConstraint("device_id", "nonce", name="uq_terminal_incidents_device_id_nonce"),)
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    nonce: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    cause: Mapped[str] = mapped_column(String(150))
+    note: Mapped[str | None] = mapped_column(String(500))
+    received_at: Mapped[datetime]

@@ -255,6 +255,21 @@ _OFFLINE_LIMIT_EXTENSIONS = _statements(
 )
 
 
+# The till's card-terminal incidents (seed 001): its switch, and the outbox that registers each
+# incident at the service under its nonce; `posted` is the version the service acknowledged.
+_TERMINAL_INCIDENTS = _statements(
+    """CREATE TABLE IF NOT EXISTS terminal_incidents (
+        nonce TEXT PRIMARY KEY,
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        cause TEXT NOT NULL,
+        note TEXT,
+        version INTEGER NOT NULL DEFAULT 1,
+        posted INTEGER NOT NULL DEFAULT 0
+    )""",
+)
+
+
 MIGRATIONS = (
     Migration("device configuration and counters", _CONFIGURATION),
     Migration("catalogue snapshot from the change feed", _SNAPSHOT),
@@ -269,6 +284,7 @@ MIGRATIONS = (
     Migration("ticket numbers replaced by their keyed hashes", _numbers_out_of_the_snapshot),
     Migration("issuer keys with their certificate and revocation time", _KEY_STANDING),
     Migration("offline limit extensions in the outage log", _OFFLINE_LIMIT_EXTENSIONS),
+    Migration("till card-terminal incidents", _TERMINAL_INCIDENTS),
 )
 
 

@@ -39,6 +39,7 @@ from scanner_client.till.receipts.delivery import ReceiptProblem
 from scanner_client.till.refunds import RefundScreen
 from scanner_client.till.sale import CartLine, EventChoice, OfflineEventRefused, SaleProblem, SaleResult
 from scanner_client.till.screens import TillScreen, UnsyncedSalesScreen
+from scanner_client.till.terminal_screen import TerminalDownScreen
 from scanner_client.till.till import Till
 
 W = TypeVar("W", bound=Widget)
@@ -123,8 +124,12 @@ class BoxOfficeApp(App[None]):
             parts.append(offline)
         if clock_warning:  # early in the line: a narrow screen cuts its end off
             parts.insert(1, clock_warning)
+        rules = [s.text for s in till.payment_statuses()]
+        if till.terminal_incident is not None:
+            parts.insert(1, _("CARD TERMINAL DOWN"))
+            rules.append(_("Tell guests: {line}").format(line=till.guest_line()))
         status.update("  ·  ".join(parts))
-        self.main("#rules", Static).update("\n".join(s.text for s in till.payment_statuses()))
+        self.main("#rules", Static).update("\n".join(rules))
         self.till_screen.show_notices(till.store.current_notices(till.clock()))
         self._follow_payment_config()
 
@@ -466,6 +471,25 @@ class BoxOfficeApp(App[None]):
         message.set_classes("error")
         message.update(text)
         self.bell()
+
+    def action_terminal_switch(self) -> None:
+        """Card terminal down (asks why) or, when it is down already, back up."""
+        if self.till.terminal_incident is not None:
+            self.till.terminal_up()
+            self.show_message(_("Card terminal back: bank cards are offered again."), ok=True)
+            self.refresh_status()
+            return
+
+        def record(answer: tuple[str, str] | None) -> None:
+            if answer is None:
+                return
+            self.till.terminal_down(*answer)
+            self.show_message(
+                _("Card terminal down, recorded. Tell guests: {line}").format(line=self.till.guest_line())
+            )
+            self.refresh_status()
+
+        self.push_screen(TerminalDownScreen(), callback=record)
 
     def action_refunds(self) -> None:
         if isinstance(self.screen, RefundScreen):

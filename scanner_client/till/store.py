@@ -28,6 +28,7 @@ from admission.contract import SaleIn, SaleOut, TillCertificate
 from scanner_client.core.database import epoch, from_epoch, instant
 from scanner_client.core.paths import private_folder
 from scanner_client.core.store import LocalStore
+from scanner_client.till.terminal import TerminalIncidentStore
 
 TILL_FILE = "box-office.sqlite3"
 # Release 0.1 kept the till's catalogue in a second file; it is merged into TILL_FILE on opening.
@@ -89,7 +90,7 @@ class LocalSale:
         )
 
 
-class TillStore(LocalStore):
+class TillStore(LocalStore, TerminalIncidentStore):
     """Configuration, catalogue, outages and sales of one box-office device. Use it from one thread."""
 
     @property

@@ -28,7 +28,7 @@ import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from admission.contract import RefundIn, SaleIn, SaleLineIn, SaleOut, TemplateData
-from admission.domain import payments
+from admission.domain import payments, terminal_down
 from admission.domain.codes import now_utc
 from admission.domain.model import TemplateKind
 from admission.domain.payments import MethodStatus, PaymentConfig, PaymentIn, PaymentRefused
@@ -60,6 +60,7 @@ from scanner_client.till.sale import (
 )
 from scanner_client.till.signing import OfflineSigner
 from scanner_client.till.store import PENDING_STATES, LocalSale, TillStore
+from scanner_client.till.terminal import LocalIncident
 
 log = logging.getLogger(__name__)
 
@@ -177,9 +178,54 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         ]
 
     def payment_statuses(self) -> list[MethodStatus]:
-        return payments.method_statuses(
+        statuses = payments.method_statuses(
             self.payment_config, online=self.online, stored_card_payments=self.store.stored_card_payments()
         )
+        if self.store.open_incident() is not None:
+            return terminal_down.statuses_while_down(self.payment_config, statuses)
+        return statuses
+
+    @property
+    def terminal_incident(self) -> LocalIncident | None:
+        """The card terminal's open incident: the terminal is down while there is one."""
+        return self.store.open_incident()
+
+    def guest_line(self) -> str:
+        return terminal_down.guest_line(self.payment_config)
+
+    def terminal_down(self, cause: str, note: str | None = None) -> LocalIncident:
+        """The card terminal is down: record the incident (registered at the service by the sync
+        loop, now or once the connection is back) and stop offering the bank-card tender."""
+        cause = cause.strip()
+        if not cause:
+            raise SaleProblem(_("Say why the card terminal is down (e.g. no connection, no power)"))
+        incident = self.store.start_incident(
+            self.store.new_nonce(f"{self.device}-terminal"), self.clock(), cause, (note or "").strip() or None
+        )
+        self.sync_wanted.set()
+        self.notify()
+        return incident
+
+    def terminal_up(self, note: str | None = None) -> LocalIncident | None:
+        """The card terminal works again: the incident ends now (None if it was not down)."""
+        incident = self.store.end_incident(self.clock(), (note or "").strip() or None)
+        self.sync_wanted.set()
+        self.notify()
+        return incident
+
+    async def post_terminal_incidents(self, report: SyncReport) -> None:
+        """Register each incident's latest state at the service, once per change."""
+        assert self.remote is not None
+        for incident in self.store.incidents_to_post():
+            try:
+                await self.remote.record_terminal_incident(incident.nonce, incident.request())
+            except ServerRefused as exc:
+                if exc.unauthorised:
+                    raise
+                # A service that will never take it must not hold up the sales behind it.
+                log.warning("terminal incident %s refused: %s", incident.nonce, problem_text(exc))
+                report.refused += 1
+            self.store.mark_incident_posted(incident.nonce, incident.version)
 
     def save_unsent(self, at: datetime) -> list[Path]:
         """A revoked till's sales the service has not acknowledged, with their requests, for a
@@ -217,6 +263,8 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
     def _check_payment(self, payment: PaymentIn, total: int, *, offline: bool) -> None:
         stored = self.store.stored_card_payments() if offline else None
         try:
+            if self.store.open_incident() is not None:
+                terminal_down.refuse_terminal_tender(self.payment_config, [payment])
             payments.check_payment(
                 self.payment_config, payment, total, offline=offline, stored_card_payments=stored
             )
@@ -370,6 +418,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         await self._settle_unknown(report)
         await self.outbox.flush(report)
         await self.post_outages(report)
+        await self.post_terminal_incidents(report)
         report.changes = await self.pull_changes()
         config = await self.remote.payment_config()
         self.store.set_config(payment_config=msgspec.json.encode(config).decode())
@@ -465,7 +514,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         await self.retry_while_online(_("sync"), self._sync_and_follow)
 
     async def _sync_and_follow(self) -> bool:
-        if self.store.pending_count() or self.sync_wanted.is_set():
+        if self.store.pending_count() or self.store.incidents_unposted() or self.sync_wanted.is_set():
             self.sync_wanted.clear()
             await self.sync(SyncReport())
         await self.report_health_if_due()
