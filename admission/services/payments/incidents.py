@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract.payments import MethodUse, TerminalIncidentIn, TerminalIncidentOut
-from admission.db.models import Device, Sale, TerminalIncident
+from admission.db.models import Device, Sale, SaleTender, TerminalIncident
 from admission.domain.errors import InvalidRequestError
 from admission.services.devices import Principal
 
@@ -65,14 +65,15 @@ async def _paid_with(session: AsyncSession, incident: TerminalIncident) -> list[
     """The till's sales while its terminal was down, per method (an ongoing incident: until now)."""
     end = incident.ended_at or datetime.now(UTC)
     rows = await session.execute(
-        select(Sale.payment_method, func.count(), func.coalesce(func.sum(Sale.total_cents), 0))
+        select(SaleTender.method, func.count(), func.coalesce(func.sum(SaleTender.amount_cents), 0))
+        .join(Sale, Sale.id == SaleTender.sale_id)
         .where(
             Sale.device_id == incident.device_id,
             Sale.sold_at >= incident.started_at,
             Sale.sold_at <= end,
         )
-        .group_by(Sale.payment_method)
-        .order_by(Sale.payment_method)
+        .group_by(SaleTender.method)
+        .order_by(SaleTender.method)
     )
     return [MethodUse(method=str(m), sales=int(n), cents=int(c)) for m, n, c in rows.all()]
 
