@@ -18,6 +18,7 @@ const REASON_LABELS = {
 };
 
 const state = { token: null, role: null, timer: null, colours: new Map() };
+const EXTRA_LOADERS = [];
 
 // ------------------------------------------------------------------ small helpers
 
@@ -147,6 +148,8 @@ async function load() {
   renderConflicts(conflicts, clock);
   renderLookupMisses(misses, clock);
   renderFleet(fleet);
+  // Parts of the page in files of their own (payments.js) add their loaders here.
+  await Promise.all(EXTRA_LOADERS.map((loader) => loader(summary.start.slice(0, 10), summary.timezone)));
   $("updated").textContent = `updated ${clock.format(new Date())}`;
 }
 
