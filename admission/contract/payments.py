@@ -7,8 +7,10 @@ from typing import Annotated
 
 import msgspec
 
-Cause = Annotated[str, msgspec.Meta(min_length=1, max_length=150)]
-Note = Annotated[str, msgspec.Meta(max_length=500)]
+from admission.contract.common import NO_NUL
+
+Cause = Annotated[str, msgspec.Meta(min_length=1, max_length=150, pattern=NO_NUL)]
+Note = Annotated[str, msgspec.Meta(max_length=500, pattern=NO_NUL)]
 
 
 class TerminalIncidentIn(msgspec.Struct, kw_only=True):
@@ -48,8 +50,8 @@ class TerminalIncidentOut(msgspec.Struct, kw_only=True):
 class InvoiceIn(msgspec.Struct, kw_only=True):
     """Who pays later, under what reference, by when: sent with a sale that has an invoice tender."""
 
-    customer: Annotated[str, msgspec.Meta(min_length=1, max_length=150)]
-    reference: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    customer: Annotated[str, msgspec.Meta(min_length=1, max_length=150, pattern=NO_NUL)]
+    reference: Annotated[str, msgspec.Meta(min_length=1, max_length=80, pattern=NO_NUL)]
     due_date: date
 
 
@@ -75,7 +77,7 @@ class InvoiceOut(msgspec.Struct, kw_only=True):
 
 
 Money = Annotated[int, msgspec.Meta(ge=-1_000_000_000, le=1_000_000_000)]
-TillName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+TillName = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=NO_NUL)]
 
 
 class SettlementIn(msgspec.Struct, kw_only=True):
@@ -122,7 +124,7 @@ class CashUpIn(msgspec.Struct, kw_only=True):
     date: date
     counted_cents: Money
     float_cents: Money = 0  # the change the drawer started the day with
-    counted_by: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    counted_by: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=NO_NUL)]
     note: Note | None = None
 
 
