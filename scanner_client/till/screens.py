@@ -40,6 +40,7 @@ class TillScreen(Screen[None]):
         Binding(PRINT_KEY, "app.print_receipt", PRINT_WORDS, priority=True),
         Binding(EMAIL_KEY, "app.email_receipt", EMAIL_WORDS, priority=True),
         Binding(TERMINAL_KEY, "app.terminal_switch", TERMINAL_WORDS, priority=True),
+        Binding("ctrl+o", "app.add_part", N_("Part payment"), priority=True),
     ]
 
     def __init__(self) -> None:

@@ -139,3 +139,42 @@ async def test_the_terminal_down_refuses_a_card_part_of_a_split(
     sold = await till.sell([_line(till)], cash, further_tenders=[mobile])
     assert sold.change_cents == 0
     await close_till(till)
+
+
+async def test_the_seller_splits_a_payment_on_the_till_screen(
+    client: Client, demo_venue: DemoVenue, tmp_path: Path
+) -> None:
+    from textual.widgets import Input, Select
+
+    from scanner_client.till.app import BoxOfficeApp
+    from tests.box_office.test_box_office_app import add, pay, text
+
+    till = offline_till(tmp_path / "till", client, demo_venue)
+    app = BoxOfficeApp(till)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await add(pilot, app, "100", quantity="2")  # 50.00
+        await pilot.press("ctrl+o")  # no amount typed: asked for one
+        assert "Type the amount this part pays" in text(app, "#message") and app.parts == []
+        app.query_one("#method", Select).value = "card"
+        app.query_one("#brand", Select).value = "visa"
+        app.query_one("#tendered", Input).value = "30"
+        await pilot.press("ctrl+o")
+        assert "Left to pay: 20.00" in text(app, "#message")
+        await pay(pilot, app, "cash", tendered="25")
+        result = app.last_result
+        assert result is not None and result.change_cents == 500 and app.parts == []
+        request = result.local.request
+        assert [(t.method.value, t.amount_cents) for t in request.all_tenders()] == [
+            ("card", 3000),
+            ("cash", 2500),
+        ]
+    posted = client.post(
+        "/api/v1/sales",
+        content=msgspec.json.encode(result.local.request),
+        headers=seller(demo_venue) | {"content-type": "application/json"},
+    )
+    assert [(t["method"], t["amount_cents"]) for t in posted.json()["tenders"]] == [
+        ("card", 3000),
+        ("cash", 2000),
+    ]
+    await close_till(till)
