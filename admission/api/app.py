@@ -22,6 +22,7 @@ from admission.api.controllers.catalog import (
 from admission.api.controllers.dashboard import DASHBOARD_ROUTES
 from admission.api.controllers.devices import DeviceController
 from admission.api.controllers.fleet import FleetController
+from admission.api.controllers.payments import PaymentRoutinesController
 from admission.api.controllers.reports import REPORT_ROUTES
 from admission.api.controllers.sales import SalesController
 from admission.api.controllers.scans import ScanController
@@ -43,6 +44,7 @@ CONTROLLERS = [
     TicketController,
     ScanController,
     SalesController,
+    PaymentRoutinesController,
     *REPORT_ROUTES,
     *DASHBOARD_ROUTES,
 ]

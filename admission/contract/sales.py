@@ -8,9 +8,11 @@ from typing import Annotated
 import msgspec
 
 from admission.contract.common import Cents, Id, Nonce
+from admission.contract.payments import InvoiceIn
 from admission.contract.tickets import TicketOut
 from admission.domain import certificates
 from admission.domain.payments import PaymentIn, PaymentMethod
+from admission.domain.tenders import MAX_TENDERS, TenderLine
 
 MAX_LINES = 50
 
@@ -46,6 +48,13 @@ class SaleIn(msgspec.Struct, kw_only=True):
     offline: bool = False
     tickets: Annotated[list[Annotated[str, msgspec.Meta(max_length=400)]], msgspec.Meta(max_length=1000)] = []
     buyer_email: Email | None = None
+    # A split payment: the tenders after `payment` (e.g. payment 20.00 by card, then 5.00 cash);
+    # together they pay the total, only cash may exceed it (change).
+    further_tenders: Annotated[list[PaymentIn], msgspec.Meta(max_length=MAX_TENDERS - 1)] = []
+    invoice: InvoiceIn | None = None  # with an `invoice` tender: who pays later, reference, due date
+
+    def all_tenders(self) -> list[PaymentIn]:
+        return [self.payment, *self.further_tenders]
 
 
 class SaleLineOut(msgspec.Struct, kw_only=True):
@@ -75,6 +84,8 @@ class SaleOut(msgspec.Struct, kw_only=True):
     buyer_email: str | None
     lines: list[SaleLineOut]
     tickets: list[TicketOut]
+    # How it was paid, tender by tender, summing exactly to the total (`payment_method` is the first).
+    tenders: list[TenderLine] = []
 
 
 class SaleCancelOut(msgspec.Struct, kw_only=True):

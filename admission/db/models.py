@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -348,3 +348,83 @@ class Notice(Base):
     ends_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+
+
+class TerminalIncident(Base):
+    """A till's card terminal was down (seed 001): one row per (device, the till's nonce), so the
+    till's outbox may send it any number of times and it is registered once."""
+
+    __tablename__ = "terminal_incidents"
+    __table_args__ = (UniqueConstraint("device_id", "nonce", name="uq_terminal_incidents_device_id_nonce"),)
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    nonce: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    cause: Mapped[str] = mapped_column(String(150))
+    note: Mapped[str | None] = mapped_column(String(500))
+    received_at: Mapped[datetime]
+
+
+class SaleTender(Base):
+    """One tender of a sale (a split payment has several): what it paid of the total, which lines
+    sum exactly to the sale's total, and what was handed over (cash: with the change)."""
+
+    __tablename__ = "sale_tenders"
+    __table_args__ = (UniqueConstraint("sale_id", "position", name="uq_sale_tenders_sale_id_position"),)
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
+    position: Mapped[int]
+    method: Mapped[str] = mapped_column(String(30))
+    card_brand: Mapped[str | None] = mapped_column(String(30))
+    amount_cents: Mapped[int]
+    tendered_cents: Mapped[int]
+
+
+class Invoice(Base):
+    """A sale (or its part) paid later by invoice: a group's customer, the reference, the due date,
+    and whether it was paid (by whom, when)."""
+
+    __tablename__ = "invoices"
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), unique=True)
+    customer: Mapped[str] = mapped_column(String(150))
+    reference: Mapped[str] = mapped_column(String(80))
+    due_date: Mapped[date]
+    amount_cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(12), default="unpaid")
+    paid_at: Mapped[datetime | None]
+    paid_by: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    note: Mapped[str | None] = mapped_column(String(500))
+
+
+class TerminalSettlement(Base):
+    """A card terminal's end-of-day settlement total for one till and venue day, as entered or
+    imported from the acquirer's report; entered again, the newer total replaces it."""
+
+    __tablename__ = "terminal_settlements"
+    __table_args__ = (UniqueConstraint("device_id", "day", name="uq_terminal_settlements_device_id_day"),)
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    day: Mapped[date]
+    total_cents: Mapped[int]
+    entered_at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(String(500))
+
+
+class CashUp(Base):
+    """A till's drawer counted at the end of a venue day: what was counted against what the
+    sales say it should hold (with the float it started with), by whom and when."""
+
+    __tablename__ = "cash_ups"
+    __table_args__ = (UniqueConstraint("device_id", "day", name="uq_cash_ups_device_id_day"),)
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
+    day: Mapped[date]
+    float_cents: Mapped[int]
+    counted_cents: Mapped[int]
+    expected_cents: Mapped[int]
+    counted_by: Mapped[str] = mapped_column(String(100))
+    counted_at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(String(500))

@@ -33,6 +33,7 @@ class PaymentMethod(enum.StrEnum):
     MOBILE = "mobile"  # non-integrated: the seller sees the transfer on their own phone
     MOBILE_INTEGRATED = "mobile_integrated"  # confirmed by the provider's API
     CARD = "card"
+    INVOICE = "invoice"  # pay later: a group's invoice with its customer, reference and due date
 
 
 class OfflineRule(enum.StrEnum):
@@ -46,6 +47,7 @@ OFFLINE_RULES: dict[PaymentMethod, OfflineRule] = {
     PaymentMethod.MOBILE: OfflineRule.ALWAYS,
     PaymentMethod.MOBILE_INTEGRATED: OfflineRule.NEVER,
     PaymentMethod.CARD: OfflineRule.STORE_AND_FORWARD,
+    PaymentMethod.INVOICE: OfflineRule.ALWAYS,  # nothing to authorise: the customer pays later
 }
 
 DEFAULT_LABELS: dict[PaymentMethod, str] = {
@@ -53,6 +55,7 @@ DEFAULT_LABELS: dict[PaymentMethod, str] = {
     PaymentMethod.MOBILE: N_("Mobile (confirm on phone)"),
     PaymentMethod.MOBILE_INTEGRATED: N_("Mobile (integrated)"),
     PaymentMethod.CARD: N_("Card"),
+    PaymentMethod.INVOICE: N_("Invoice (pay later)"),
 }
 
 BrandName = Annotated[str, msgspec.Meta(min_length=1, max_length=30, pattern=r"^[a-z0-9_]+$")]
@@ -64,8 +67,15 @@ class MethodConfig(msgspec.Struct, kw_only=True):
     enabled: bool = True
 
 
+# An invoice needs someone to chase it: a venue turns it on (PUT /sales/payment-methods).
+OFF_BY_DEFAULT = frozenset({PaymentMethod.INVOICE})
+
+
 def _default_methods() -> list[MethodConfig]:
-    return [MethodConfig(method=m, label=DEFAULT_LABELS[m]) for m in PaymentMethod]
+    return [
+        MethodConfig(method=m, label=DEFAULT_LABELS[m], enabled=m not in OFF_BY_DEFAULT)
+        for m in PaymentMethod
+    ]
 
 
 class PaymentConfig(msgspec.Struct, kw_only=True):

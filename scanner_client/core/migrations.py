@@ -263,6 +263,21 @@ def _payment_state_of_tickets(db: sqlite3.Connection) -> None:
     db.execute("UPDATE config SET value = '0' WHERE key = 'cursor'")
 
 
+# The till's card-terminal incidents (seed 001): its switch, and the outbox that registers each
+# incident at the service under its nonce; `posted` is the version the service acknowledged.
+_TERMINAL_INCIDENTS = _statements(
+    """CREATE TABLE IF NOT EXISTS terminal_incidents (
+        nonce TEXT PRIMARY KEY,
+        started_at REAL NOT NULL,
+        ended_at REAL,
+        cause TEXT NOT NULL,
+        note TEXT,
+        version INTEGER NOT NULL DEFAULT 1,
+        posted INTEGER NOT NULL DEFAULT 0
+    )""",
+)
+
+
 MIGRATIONS = (
     Migration("device configuration and counters", _CONFIGURATION),
     Migration("catalogue snapshot from the change feed", _SNAPSHOT),
@@ -278,6 +293,7 @@ MIGRATIONS = (
     Migration("issuer keys with their certificate and revocation time", _KEY_STANDING),
     Migration("offline limit extensions in the outage log", _OFFLINE_LIMIT_EXTENSIONS),
     Migration("tickets with their payment state, read again from the feed", _payment_state_of_tickets),
+    Migration("till card-terminal incidents", _TERMINAL_INCIDENTS),
 )
 
 

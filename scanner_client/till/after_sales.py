@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from admission.contract import RefundIn, SaleOut, TicketOut
-from admission.domain.payments import PaymentIn
 from admission.i18n import _
 from scanner_client.core.remote import ServerRefused, ServerUnavailable, problem_text
-from scanner_client.till.printer import payment_words
+from scanner_client.till.printer import sale_payment_words
 from scanner_client.till.printing import IssuedTicket
 from scanner_client.till.receipts import Receipt, ReceiptLine
 from scanner_client.till.remote import BoxOfficeRemote
@@ -66,7 +65,6 @@ async def refund_sale(
     void at every gate. Writes a refund receipt."""
     remote = _require_online(till, _("A refund"))
     refunded = await _call(till, remote.refund(sale.id, RefundIn(reason=reason, include_used=include_used)))
-    paid_with = PaymentIn(method=sale.payment_method, amount_cents=0, card_brand=sale.card_brand)
     venue = till.printer.details
     rates = {t.id: t.vat_rate for t in till.templates().values()}
     receipt = Receipt(
@@ -84,7 +82,7 @@ async def refund_sale(
             for line in sale.lines
         ],
         currency=sale.currency,
-        payment=payment_words(till.payment_config, paid_with),
+        payment=sale_payment_words(till.payment_config, sale),
         tendered_cents=0,
         change_cents=0,
         offline=False,

@@ -33,12 +33,14 @@ from scanner_client.core.keys import QUIT, speak_bindings
 from scanner_client.core.money import format_money
 from scanner_client.till.forms import parse_amount, parse_quantity, template_label
 from scanner_client.till.payment_keys import brand_options, method_options, next_brand
+from scanner_client.till.printer import tender_words
 from scanner_client.till.receipt_screen import EmailReceiptScreen
 from scanner_client.till.receipts import ReceiptFiles
 from scanner_client.till.receipts.delivery import ReceiptProblem
 from scanner_client.till.refunds import RefundScreen
 from scanner_client.till.sale import CartLine, EventChoice, OfflineEventRefused, SaleProblem, SaleResult
 from scanner_client.till.screens import TillScreen, UnsyncedSalesScreen
+from scanner_client.till.terminal_screen import TerminalDownScreen
 from scanner_client.till.till import Till
 
 W = TypeVar("W", bound=Widget)
@@ -66,6 +68,7 @@ class BoxOfficeApp(App[None]):
         self.events: list[EventChoice] = []
         self.fallbacks: list[TemplateData] = []
         self.last_result: SaleResult | None = None
+        self.parts: list[PaymentIn] = []  # a split payment's parts taken so far (Ctrl+O)
         self.last_problem: str | None = None
         self.sales_done = 0
         self.problems_shown = 0
@@ -123,8 +126,12 @@ class BoxOfficeApp(App[None]):
             parts.append(offline)
         if clock_warning:  # early in the line: a narrow screen cuts its end off
             parts.insert(1, clock_warning)
+        rules = [s.text for s in till.payment_statuses()]
+        if till.terminal_incident is not None:
+            parts.insert(1, _("CARD TERMINAL DOWN"))
+            rules.append(_("Tell guests: {line}").format(line=till.guest_line()))
         status.update("  ·  ".join(parts))
-        self.main("#rules", Static).update("\n".join(s.text for s in till.payment_statuses()))
+        self.main("#rules", Static).update("\n".join(rules))
         self.till_screen.show_notices(till.store.current_notices(till.clock()))
         self._follow_payment_config()
 
@@ -301,6 +308,7 @@ class BoxOfficeApp(App[None]):
         """Each sale starts clean: empty cart, quantity 1, the first payment method, no brand."""
         self.cart.clear()
         self.fallbacks.clear()
+        self.parts.clear()
         self.main("#hint", Static).update("")
         self.refresh_cart()
         self.main("#qty", Input).value = "1"
@@ -339,8 +347,29 @@ class BoxOfficeApp(App[None]):
     def _clear_pressed(self) -> None:
         self.action_clear_cart()
 
+    def action_add_part(self) -> None:
+        """Split payment: the chosen method pays the amount typed; the next method pays the rest."""
+        try:
+            if parse_amount(self.main("#tendered", Input).value) is None:
+                raise SaleProblem(_("Type the amount this part pays, then Ctrl+O"))
+            part = self.payment()
+        except SaleProblem as exc:
+            self.show_problem(str(exc))
+            return
+        self.parts.append(part)
+        self.main("#tendered", Input).value = ""
+        total = sum(line.total_cents for line in self.cart)
+        left = total - sum(p.amount_cents for p in self.parts)
+        words = " + ".join(tender_words(self.till.payment_config, p, 2) for p in self.parts)
+        self.show_message(
+            _("Parts so far: {parts}. Left to pay: {left}. Choose the next method.").format(
+                parts=words, left=format_money(max(left, 0))
+            )
+        )
+
     def payment(self) -> PaymentIn:
         total = sum(line.total_cents for line in self.cart)
+        total -= sum(p.amount_cents for p in self.parts)  # the last part pays what is left
         method = PaymentMethod(str(self.main("#method", Select).value))
         tendered = parse_amount(self.main("#tendered", Input).value)
         brand = self.main("#brand", Select).value if method is PaymentMethod.CARD else None
@@ -353,9 +382,9 @@ class BoxOfficeApp(App[None]):
     @work(exclusive=True, group="sale", exit_on_error=False)
     async def sell(self) -> None:
         try:
-            payment = self.payment()
+            tenders = [*self.parts, self.payment()]
             email = self.main("#email", Input).value.strip() or None
-            result = await self.till.sell(list(self.cart), payment, email)
+            result = await self.till.sell(list(self.cart), tenders[0], email, further_tenders=tenders[1:])
         except OfflineEventRefused as exc:
             self.fallbacks = list(exc.fallbacks)
             add_it = _("Press F7 to add it.")
@@ -466,6 +495,25 @@ class BoxOfficeApp(App[None]):
         message.set_classes("error")
         message.update(text)
         self.bell()
+
+    def action_terminal_switch(self) -> None:
+        """Card terminal down (asks why) or, when it is down already, back up."""
+        if self.till.terminal_incident is not None:
+            self.till.terminal_up()
+            self.show_message(_("Card terminal back: bank cards are offered again."), ok=True)
+            self.refresh_status()
+            return
+
+        def record(answer: tuple[str, str] | None) -> None:
+            if answer is None:
+                return
+            self.till.terminal_down(*answer)
+            self.show_message(
+                _("Card terminal down, recorded. Tell guests: {line}").format(line=self.till.guest_line())
+            )
+            self.refresh_status()
+
+        self.push_screen(TerminalDownScreen(), callback=record)
 
     def action_refunds(self) -> None:
         if isinstance(self.screen, RefundScreen):

@@ -55,6 +55,7 @@ from scanner_client.till.receipts.escpos_printer import PrinterProblem, check_pr
 from scanner_client.till.receipts.mail import PASSWORD_ENV, SECURITY_CHOICES
 from scanner_client.till.remote import BoxOfficeRemote, problem_text
 from scanner_client.till.store import open_till_store
+from scanner_client.till.terminal_cli import TillOpener, add_terminal_commands
 from scanner_client.till.till import Till
 
 LANGUAGE_HELP = f"this PC's language: {', '.join(LANGUAGES)} (default: the venue's)"
@@ -326,6 +327,7 @@ def add_box_office_parser(commands: argparse._SubParsersAction) -> None:
     report = command("box-office-report", "print the end-of-day sales report from the server")
     report.add_argument("--date", help="YYYY-MM-DD in the venue's time zone (default: today)")
     report.set_defaults(handler=run_box_office, box_office_command=cmd_report)
+    add_terminal_commands(command, run_box_office, TillOpener(box_office_dir, open_till, _close))
 
 
 def add_receipt_options(parser: argparse.ArgumentParser) -> None:

@@ -9,8 +9,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from admission.barcodes import PrintableTicket
+from admission.contract import SaleOut
 from admission.domain import payments
 from admission.domain.payments import PaymentConfig, PaymentIn
+from scanner_client.core.money import format_money
 from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket, printable, write_tickets
 from scanner_client.till.receipts import Receipt, ReceiptFiles, VenueDetails, write_receipt
 from scanner_client.till.store import TillStore
@@ -22,6 +24,21 @@ def payment_words(config: PaymentConfig, payment: PaymentIn) -> str:
     if payment.card_brand:
         label += f" ({payments.brand_label(payments.normalise_brand(payment.card_brand))})"
     return label
+
+
+def tender_words(config: PaymentConfig, tender: PaymentIn, count: int) -> str:
+    """One tender of a payment; with its amount when the payment is split: "Card (Visa) 20.00"."""
+    words = payment_words(config, tender)
+    return words if count == 1 else f"{words} {format_money(tender.amount_cents)}"
+
+
+def sale_payment_words(config: PaymentConfig, sale: SaleOut) -> str:
+    """How a recorded sale was paid, tender by tender, so that a refund pays back each as it was
+    paid: "Card (Visa) 20.00 + Cash 5.00"."""
+    tenders = [
+        PaymentIn(method=t.method, amount_cents=t.amount_cents, card_brand=t.card_brand) for t in sale.tenders
+    ] or [PaymentIn(method=sale.payment_method, amount_cents=sale.total_cents, card_brand=sale.card_brand)]
+    return " + ".join(tender_words(config, t, len(tenders)) for t in tenders)
 
 
 class TicketPrinter:

@@ -15,13 +15,12 @@ from textual.widgets import Button, Checkbox, Footer, Input, Static
 
 from admission.contract import SaleOut
 from admission.domain.codes import format_ticket_number
-from admission.domain.payments import PaymentIn
 from admission.i18n import N_, _, ngettext
 from admission.i18n.formatting import date_time
 from scanner_client.core.keys import speak_bindings
 from scanner_client.core.money import format_money
 from scanner_client.till.after_sales import find_sale, mark_paid, refund_sale, reissue_ticket
-from scanner_client.till.printer import payment_words
+from scanner_client.till.printer import sale_payment_words
 from scanner_client.till.sale import SaleProblem
 from scanner_client.till.till import Till
 
@@ -30,9 +29,7 @@ TICKETS_LISTED = 8  # a refund of a large group lists the first tickets and coun
 
 def refund_preview(till: Till, sale: SaleOut) -> str:
     """What a refund of `sale` gives back, in the words the seller confirms."""
-    paid = payment_words(
-        till.payment_config, PaymentIn(method=sale.payment_method, amount_cents=0, card_brand=sale.card_brand)
-    )
+    paid = sale_payment_words(till.payment_config, sale)
     lines = [
         f"  {line.quantity} x {line.template}" + (f" ({line.event})" if line.event else "")
         for line in sale.lines

@@ -21,6 +21,7 @@ from admission.contract import (
     TicketOut,
     TillCertificate,
 )
+from admission.contract.payments import TerminalIncidentIn, TerminalIncidentOut
 from admission.domain.payments import PaymentConfig
 from scanner_client.core.remote import Remote, problem_text
 
@@ -87,3 +88,8 @@ class BoxOfficeRemote(Remote):
     async def day_report(self, day: str | None = None) -> SalesReport:
         params = {"date": day} if day else None
         return self._decode(await self._request("GET", "/sales/report", params=params), SalesReport)
+
+    async def record_terminal_incident(self, nonce: str, incident: TerminalIncidentIn) -> TerminalIncidentOut:
+        """Register (or end) this till's card-terminal incident under its nonce."""
+        path = f"/payments/terminal-incidents/{quote(nonce, safe='')}"
+        return self._decode(await self._request("PUT", path, body=incident), TerminalIncidentOut)

@@ -17,6 +17,7 @@ from scanner_client.core.money import format_money
 from scanner_client.till.forms import method_words, state_words
 from scanner_client.till.payment_keys import method_bindings
 from scanner_client.till.receipt_screen import EMAIL_KEY, EMAIL_WORDS, PRINT_KEY, PRINT_WORDS
+from scanner_client.till.terminal_screen import TERMINAL_KEY, TERMINAL_WORDS
 from scanner_client.till.till import Till
 
 
@@ -38,6 +39,8 @@ class TillScreen(Screen[None]):
         *method_bindings(),
         Binding(PRINT_KEY, "app.print_receipt", PRINT_WORDS, priority=True),
         Binding(EMAIL_KEY, "app.email_receipt", EMAIL_WORDS, priority=True),
+        Binding(TERMINAL_KEY, "app.terminal_switch", TERMINAL_WORDS, priority=True),
+        Binding("ctrl+o", "app.add_part", N_("Part payment"), priority=True),
     ]
 
     def __init__(self) -> None:

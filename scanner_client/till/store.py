@@ -25,9 +25,11 @@ from pathlib import Path
 import msgspec
 
 from admission.contract import SaleIn, SaleOut, TillCertificate
+from admission.domain.payments import PaymentMethod
 from scanner_client.core.database import epoch, from_epoch, instant
 from scanner_client.core.paths import private_folder
 from scanner_client.core.store import LocalStore
+from scanner_client.till.terminal import TerminalIncidentStore
 
 TILL_FILE = "box-office.sqlite3"
 # Release 0.1 kept the till's catalogue in a second file; it is merged into TILL_FILE on opening.
@@ -89,7 +91,7 @@ class LocalSale:
         )
 
 
-class TillStore(LocalStore):
+class TillStore(LocalStore, TerminalIncidentStore):
     """Configuration, catalogue, outages and sales of one box-office device. Use it from one thread."""
 
     @property
@@ -200,11 +202,14 @@ class TillStore(LocalStore):
 
     def stored_card_payments(self) -> int:
         """Card payments taken offline and not yet forwarded: the store-and-forward slots in use."""
-        row = self._db.execute(
-            "SELECT count(*) FROM sales "
-            "WHERE mode = 'offline' AND payment_method = 'card' AND state = 'queued'"
-        ).fetchone()
-        return int(row[0])
+        # Each card tender of a split payment is a payment the terminal stored.
+        rows = self._db.execute("SELECT request FROM sales WHERE mode = 'offline' AND state = 'queued'")
+        return sum(
+            1
+            for (request,) in rows
+            for tender in msgspec.json.decode(request, type=SaleIn).all_tenders()
+            if tender.method is PaymentMethod.CARD
+        )
 
     def merge_legacy_snapshot(self, legacy: Path) -> None:
         """Take the catalogue from release 0.1's separate snapshot file, then remove that file: a

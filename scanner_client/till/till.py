@@ -28,10 +28,12 @@ import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from admission.contract import RefundIn, SaleIn, SaleLineIn, SaleOut, TemplateData
-from admission.domain import payments
+from admission.contract.payments import InvoiceIn
+from admission.domain import payments, terminal_down
+from admission.domain import tenders as split
 from admission.domain.codes import now_utc
 from admission.domain.model import TemplateKind
-from admission.domain.payments import MethodStatus, PaymentConfig, PaymentIn, PaymentRefused
+from admission.domain.payments import MethodStatus, PaymentConfig, PaymentIn, PaymentMethod, PaymentRefused
 from admission.i18n import _
 from admission.i18n.formatting import clock as clock_time
 from scanner_client.core.client import ClientCore, Loop
@@ -42,7 +44,7 @@ from scanner_client.core.report import SyncReport
 from scanner_client.core.revocation import write_private
 from scanner_client.till import certificate
 from scanner_client.till.enroll import KEY_FILE
-from scanner_client.till.printer import TicketPrinter, payment_words
+from scanner_client.till.printer import TicketPrinter, tender_words
 from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket
 from scanner_client.till.receipts import Receipt, ReceiptFiles, ReceiptLine
 from scanner_client.till.receipts.delivery import ReceiptDelivery
@@ -60,6 +62,7 @@ from scanner_client.till.sale import (
 )
 from scanner_client.till.signing import OfflineSigner
 from scanner_client.till.store import PENDING_STATES, LocalSale, TillStore
+from scanner_client.till.terminal import LocalIncident
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +109,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             on_progress=self.notify,
         )
         self._sale_lock = asyncio.Lock()
+        self._invoice: InvoiceIn | None = None  # the sale being made's invoice, under the sale lock
         store.mark_interrupted()
 
     @property
@@ -177,9 +181,54 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         ]
 
     def payment_statuses(self) -> list[MethodStatus]:
-        return payments.method_statuses(
+        statuses = payments.method_statuses(
             self.payment_config, online=self.online, stored_card_payments=self.store.stored_card_payments()
         )
+        if self.store.open_incident() is not None:
+            return terminal_down.statuses_while_down(self.payment_config, statuses)
+        return statuses
+
+    @property
+    def terminal_incident(self) -> LocalIncident | None:
+        """The card terminal's open incident: the terminal is down while there is one."""
+        return self.store.open_incident()
+
+    def guest_line(self) -> str:
+        return terminal_down.guest_line(self.payment_config)
+
+    def terminal_down(self, cause: str, note: str | None = None) -> LocalIncident:
+        """The card terminal is down: record the incident (registered at the service by the sync
+        loop, now or once the connection is back) and stop offering the bank-card tender."""
+        cause = cause.strip()
+        if not cause:
+            raise SaleProblem(_("Say why the card terminal is down (e.g. no connection, no power)"))
+        incident = self.store.start_incident(
+            self.store.new_nonce(f"{self.device}-terminal"), self.clock(), cause, (note or "").strip() or None
+        )
+        self.sync_wanted.set()
+        self.notify()
+        return incident
+
+    def terminal_up(self, note: str | None = None) -> LocalIncident | None:
+        """The card terminal works again: the incident ends now (None if it was not down)."""
+        incident = self.store.end_incident(self.clock(), (note or "").strip() or None)
+        self.sync_wanted.set()
+        self.notify()
+        return incident
+
+    async def post_terminal_incidents(self, report: SyncReport) -> None:
+        """Register each incident's latest state at the service, once per change."""
+        assert self.remote is not None
+        for incident in self.store.incidents_to_post():
+            try:
+                await self.remote.record_terminal_incident(incident.nonce, incident.request())
+            except ServerRefused as exc:
+                if exc.unauthorised:
+                    raise
+                # A service that will never take it must not hold up the sales behind it.
+                log.warning("terminal incident %s refused: %s", incident.nonce, problem_text(exc))
+                report.refused += 1
+            self.store.mark_incident_posted(incident.nonce, incident.version)
 
     def save_unsent(self, at: datetime) -> list[Path]:
         """A revoked till's sales the service has not acknowledged, with their requests, for a
@@ -201,33 +250,51 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         self.signer = None
 
     async def sell(
-        self, lines: Sequence[CartLine], payment: PaymentIn, buyer_email: str | None = None
+        self,
+        lines: Sequence[CartLine],
+        payment: PaymentIn,
+        buyer_email: str | None = None,
+        further_tenders: Sequence[PaymentIn] = (),
+        invoice: InvoiceIn | None = None,
     ) -> SaleResult:
+        """Sell the cart, paid by `payment` and, for a split payment, the `further_tenders`; an
+        invoice tender (pay later) goes with the `invoice`'s customer, reference and due date."""
+        tenders = [payment, *further_tenders]
         if self.revoked:
             raise SaleProblem(self.revoked_words())
         async with self._sale_lock:
+            self._invoice = invoice
             total, currency = check_cart(lines, online=self.online)
             if self.online and self.remote is not None:
-                result = await self._sell_online(lines, payment, total, currency, buyer_email)
+                result = await self._sell_online(lines, tenders, total, currency, buyer_email)
             else:
-                result = await self._sell_offline(lines, payment, total, currency, buyer_email)
+                result = await self._sell_offline(lines, tenders, total, currency, buyer_email)
         self.notify()
         return result
 
-    def _check_payment(self, payment: PaymentIn, total: int, *, offline: bool) -> None:
+    def _check_payment(self, tenders: list[PaymentIn], total: int, *, offline: bool) -> None:
         stored = self.store.stored_card_payments() if offline else None
         try:
-            payments.check_payment(
-                self.payment_config, payment, total, offline=offline, stored_card_payments=stored
+            if self.store.open_incident() is not None:
+                terminal_down.refuse_terminal_tender(self.payment_config, tenders)
+            if any(t.method is PaymentMethod.INVOICE for t in tenders) and self._invoice is None:
+                raise PaymentRefused(_("an invoice needs the customer's name, a reference and a due date"))
+            split.check_tenders(
+                self.payment_config, tenders, total, offline=offline, stored_card_payments=stored
             )
         except PaymentRefused as exc:
             raise SaleProblem(exc.detail) from exc
 
     async def _sell_online(
-        self, lines: Sequence[CartLine], payment: PaymentIn, total: int, currency: str, email: str | None
+        self,
+        lines: Sequence[CartLine],
+        tenders: list[PaymentIn],
+        total: int,
+        currency: str,
+        email: str | None,
     ) -> SaleResult:
         assert self.remote is not None
-        self._check_payment(payment, total, offline=False)
+        self._check_payment(tenders, total, offline=False)
         request = SaleIn(
             nonce=self.store.new_nonce(self.device),
             lines=[
@@ -238,7 +305,9 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
                 )
                 for line in lines
             ],
-            payment=payment,
+            payment=tenders[0],
+            further_tenders=tenders[1:],
+            invoice=self._invoice,
             buyer_email=email,
         )
         # Recorded before the request leaves: a crash now leaves an attempt to check, never a ghost.
@@ -249,7 +318,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             self.go_offline(str(exc))
             if _never_sent(exc):  # no connection at all: certainly not sold there, so sell here
                 self.store.set_state(request.nonce, "not_sold", str(exc))
-                return await self._sell_offline(lines, payment, total, currency, email)
+                return await self._sell_offline(lines, tenders, total, currency, email)
             self.store.set_state(request.nonce, "unknown", str(exc))
             raise SaleUncertain(
                 _(
@@ -273,12 +342,17 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         return await self._hand_out(local, tickets, lines, sale.sold_at, server_id=sale.id)
 
     async def _sell_offline(
-        self, lines: Sequence[CartLine], payment: PaymentIn, total: int, currency: str, email: str | None
+        self,
+        lines: Sequence[CartLine],
+        tenders: list[PaymentIn],
+        total: int,
+        currency: str,
+        email: str | None,
     ) -> SaleResult:
         events = [line.template for line in lines if line.template.kind is TemplateKind.EVENT]
         if events:
             raise OfflineEventRefused.offering([f for f in map(self.fallback_for, events) if f is not None])
-        self._check_payment(payment, total, offline=True)
+        self._check_payment(tenders, total, offline=True)
         if self.signer is None:
             raise SaleProblem(_("this till has no signing key, so it cannot sell offline: enroll it again"))
         sold_at = self.clock()
@@ -298,7 +372,9 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
                 )
                 for line in lines
             ],
-            payment=payment,
+            payment=tenders[0],
+            further_tenders=tenders[1:],
+            invoice=self._invoice,
             sold_at=sold_at,
             offline=True,
             tickets=[t.code for t in tickets],
@@ -325,7 +401,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         *,
         server_id: int | None,
     ) -> SaleResult:
-        payment = local.request.payment
+        tenders = local.request.all_tenders()
         offline = server_id is None
         reference = local.nonce if offline else f"S{server_id}"
         venue = self.printer.details
@@ -344,9 +420,9 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
                 for line in lines
             ],
             currency=local.currency,
-            payment=payment_words(self.payment_config, payment),
-            tendered_cents=payment.amount_cents,
-            change_cents=payments.change_due(payment, local.total_cents),
+            payment=" + ".join(tender_words(self.payment_config, t, len(tenders)) for t in tenders),
+            tendered_cents=sum(t.amount_cents for t in tenders),
+            change_cents=split.change_due(tenders, local.total_cents),
             offline=offline,
             tickets=tickets,
             buyer_email=local.request.buyer_email,
@@ -370,6 +446,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         await self._settle_unknown(report)
         await self.outbox.flush(report)
         await self.post_outages(report)
+        await self.post_terminal_incidents(report)
         report.changes = await self.pull_changes()
         config = await self.remote.payment_config()
         self.store.set_config(payment_config=msgspec.json.encode(config).decode())
@@ -465,7 +542,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         await self.retry_while_online(_("sync"), self._sync_and_follow)
 
     async def _sync_and_follow(self) -> bool:
-        if self.store.pending_count() or self.sync_wanted.is_set():
+        if self.store.pending_count() or self.store.incidents_unposted() or self.sync_wanted.is_set():
             self.sync_wanted.clear()
             await self.sync(SyncReport())
         await self.report_health_if_due()

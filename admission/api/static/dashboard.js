@@ -120,6 +120,7 @@ async function switchLanguage(language) {
   if ($("board").hidden) document.body.dataset.state = "login";
   else await refresh();
 }
+const EXTRA_LOADERS = []; // parts of the page in files of their own (payments.js)
 
 // ------------------------------------------------------------------ small helpers
 
@@ -251,6 +252,8 @@ async function load() {
   renderConflicts(conflicts);
   renderLookupMisses(misses, clock);
   renderFleet(fleet);
+  // Parts of the page in files of their own (payments.js) add their loaders here.
+  await Promise.all(EXTRA_LOADERS.map((loader) => loader(summary.start.slice(0, 10), summary.timezone)));
   $("updated").textContent = format(_("updated {time}"), { time: clock.format(new Date()) });
 }
 

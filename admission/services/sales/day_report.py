@@ -15,7 +15,9 @@ from admission.contract import DeviceDay, MethodTotals, OfflineSaleLine, SalesRe
 from admission.db.models import Device, Sale, Ticket
 from admission.domain import payments
 from admission.domain.errors import InvalidRequestError
+from admission.domain.tenders import TenderLine
 from admission.services import catalog
+from admission.services.sales.tender_lines import tenders_of
 
 
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
@@ -55,19 +57,22 @@ async def day_report(session: AsyncSession, day: date, tz: ZoneInfo) -> SalesRep
         )
     ).all()
     ticket_counts = await _ticket_counts(session, [sale.id for sale, _ in rows])
+    tenders = await tenders_of(session, [sale.id for sale, _ in rows])
     per_device: dict[str, dict[tuple[str, str], MethodTotals]] = {}
     offline: list[OfflineSaleLine] = []
     for sale, device_name in rows:
         name = device_name or "(service)"
         sold_today = start <= sale.sold_at < end
         refunded_today = sale.refunded_at is not None and start <= sale.refunded_at < end
-        totals = _totals_for(per_device.setdefault(name, {}), sale)
-        if sold_today:
-            _add_sale(totals, sale, ticket_counts.get(sale.id, 0))
-            if sale.offline:
-                offline.append(_offline_line(sale, name))
-        if refunded_today:
-            _add_refund(totals, sale)
+        # Each tender counts under its own method; a refund reverses every tender as it was paid.
+        for position, tender in enumerate(tenders.get(sale.id) or [_whole(sale)]):
+            totals = _totals_for(per_device.setdefault(name, {}), tender.method, sale.currency)
+            if sold_today:
+                _add_sale(totals, tender, ticket_counts.get(sale.id, 0) if position == 0 else 0)
+            if refunded_today:
+                _add_refund(totals, tender)
+        if sold_today and sale.offline:
+            offline.append(_offline_line(sale, name))
     devices = [_device_day(name, methods, offline) for name, methods in sorted(per_device.items())]
     return SalesReport(
         date=day,
@@ -90,33 +95,44 @@ async def _ticket_counts(session: AsyncSession, sale_ids: list[int]) -> dict[int
     return {int(sale_id): int(count) for sale_id, count in rows.all() if sale_id is not None}
 
 
-def _totals_for(methods: dict[tuple[str, str], MethodTotals], sale: Sale) -> MethodTotals:
-    key = (sale.payment_method, sale.currency)
+def _whole(sale: Sale) -> TenderLine:
+    """A sale without tender lines (none should be: the schema's upgrade wrote them) paid whole."""
+    return TenderLine(
+        method=payments.PaymentMethod(sale.payment_method),
+        card_brand=sale.card_brand,
+        amount_cents=sale.total_cents,
+        tendered_cents=sale.total_cents,
+    )
+
+
+def _totals_for(
+    methods: dict[tuple[str, str], MethodTotals], method: payments.PaymentMethod, currency: str
+) -> MethodTotals:
+    key = (method.value, currency)
     if key not in methods:
-        methods[key] = MethodTotals(
-            method=payments.PaymentMethod(sale.payment_method), currency=sale.currency
-        )
+        methods[key] = MethodTotals(method=method, currency=currency)
     return methods[key]
 
 
-def _add_sale(totals: MethodTotals, sale: Sale, ticket_count: int) -> None:
+def _add_sale(totals: MethodTotals, tender: TenderLine, ticket_count: int) -> None:
+    """A split sale counts as a sale under each of its methods; its tickets under the first."""
     totals.sales += 1
     totals.tickets += ticket_count
-    totals.sold_cents += sale.total_cents
-    totals.net_cents += sale.total_cents
-    if sale.card_brand:
-        totals.by_card_brand[sale.card_brand] = (
-            totals.by_card_brand.get(sale.card_brand, 0) + sale.total_cents
+    totals.sold_cents += tender.amount_cents
+    totals.net_cents += tender.amount_cents
+    if tender.card_brand:
+        totals.by_card_brand[tender.card_brand] = (
+            totals.by_card_brand.get(tender.card_brand, 0) + tender.amount_cents
         )
 
 
-def _add_refund(totals: MethodTotals, sale: Sale) -> None:
+def _add_refund(totals: MethodTotals, tender: TenderLine) -> None:
     totals.refunds += 1
-    totals.refunded_cents += sale.total_cents
-    totals.net_cents -= sale.total_cents
-    if sale.card_brand:
-        totals.by_card_brand[sale.card_brand] = (
-            totals.by_card_brand.get(sale.card_brand, 0) - sale.total_cents
+    totals.refunded_cents += tender.amount_cents
+    totals.net_cents -= tender.amount_cents
+    if tender.card_brand:
+        totals.by_card_brand[tender.card_brand] = (
+            totals.by_card_brand.get(tender.card_brand, 0) - tender.amount_cents
         )
 
 

@@ -99,8 +99,18 @@ def new_sale(
 
 
 def request_digest(data: SaleIn) -> str:
-    """What tells a re-sent request (the same digest) from another sale under the same nonce."""
-    return sha256(msgspec.json.encode(data)).hexdigest()
+    """What tells a re-sent request (the same digest) from another sale under the same nonce.
+
+    Fields added since a request was first recorded are left out while they hold their default,
+    so a till's queued sale re-sent after an upgrade digests as it did when it was recorded."""
+    raw = msgspec.to_builtins(data)
+    for added in NEWER_SALE_FIELDS:
+        if not raw.get(added):
+            raw.pop(added, None)
+    return sha256(msgspec.json.encode(raw)).hexdigest()
+
+
+NEWER_SALE_FIELDS = ("further_tenders", "invoice")
 
 
 def card_brand(payment: PaymentIn) -> str | None:

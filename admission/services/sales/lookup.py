@@ -12,6 +12,7 @@ from admission.domain import payments
 from admission.domain.errors import NotFoundError
 from admission.services import tickets
 from admission.services.devices import Principal
+from admission.services.sales.tender_lines import tenders_of
 
 
 async def sale_out(session: AsyncSession, sale: Sale) -> SaleOut:
@@ -35,6 +36,7 @@ async def sale_out(session: AsyncSession, sale: Sale) -> SaleOut:
         buyer_email=sale.buyer_email,
         lines=msgspec.convert(sale.lines, type=list[SaleLineOut]),
         tickets=[tickets.ticket_out(t) for t in issued],
+        tenders=(await tenders_of(session, [sale.id])).get(sale.id, []),
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import SaleIn
 from admission.db.models import IssuerKey, Sale, Ticket
-from admission.domain import certificates, codes, payments
+from admission.domain import certificates, codes, tenders
 from admission.domain.certificates import KeyStanding
 from admission.domain.codes import CodeError, SignedTicket
 from admission.domain.errors import ConflictError, InvalidRequestError
@@ -26,7 +26,9 @@ from admission.domain.model import TemplateKind
 from admission.domain.payments import PaymentConfig
 from admission.services import feed, keys, tickets
 from admission.services.devices import Principal
+from admission.services.sales.invoices import add_invoice
 from admission.services.sales.lines import PricedLine, card_brand, new_sale, priced_lines
+from admission.services.sales.tender_lines import add_tenders
 
 # A till's clock may run a little fast; a sale dated further ahead is a broken clock or a forgery.
 CLOCK_TOLERANCE = timedelta(minutes=10)
@@ -43,12 +45,15 @@ async def record_offline(session: AsyncSession, who: Principal, data: SaleIn, co
                 "sold offline (sell its fallback entry template)"
             )
     total = sum(p.total_cents for p in priced)
-    payments.check_payment(config, data.payment, total, offline=True)
+    tenders.check_tenders(config, data.all_tenders(), total, offline=True)
     signed = await _verified_codes(session, who, data.tickets, sold_at)
     _check_codes_match_lines(signed, priced)
     sale = new_sale(who, data, priced, sold_at, card_brand(data.payment))
     session.add(sale)
     await session.flush()
+    tender_lines = tenders.tender_lines(data.all_tenders(), total)
+    add_tenders(session, sale, tender_lines)
+    add_invoice(session, sale, data, tender_lines)
     await _register_offline_tickets(session, sale, who, signed)
     return sale
 

@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import IssueRequest, SaleIn
 from admission.db.models import Event, Sale
-from admission.domain import payments
+from admission.domain import tenders
 from admission.domain.payments import PaymentConfig
 from admission.services import tickets
 from admission.services.devices import Principal
 from admission.services.keys import KeyRing
+from admission.services.sales.invoices import add_invoice
 from admission.services.sales.lines import card_brand, new_sale, priced_lines
+from admission.services.sales.tender_lines import add_tenders
 
 
 async def record_online(
@@ -26,7 +28,7 @@ async def record_online(
 ) -> Sale:
     priced = await priced_lines(session, data)
     total = sum(p.total_cents for p in priced)
-    payments.check_payment(config, data.payment, total, offline=False)
+    tenders.check_tenders(config, data.all_tenders(), total, offline=False)
     # PostgreSQL: lock every event of the sale up front, in id order, before the feed's advisory
     # lock is taken: two sales naming the same events in another order then cannot deadlock.
     event_ids = sorted({p.event.id for p in priced if p.event is not None})
@@ -37,6 +39,9 @@ async def record_online(
     sale = new_sale(who, data, priced, datetime.now(UTC), card_brand(data.payment))
     session.add(sale)
     await session.flush()
+    tender_lines = tenders.tender_lines(data.all_tenders(), total)
+    add_tenders(session, sale, tender_lines)
+    add_invoice(session, sale, data, tender_lines)
     for line in priced:
         request = IssueRequest(
             template_id=line.template.id, event_id=line.event.id if line.event else None, count=line.quantity

@@ -12,6 +12,7 @@ from admission.domain.errors import InvalidRequestError
 from admission.services import catalog
 from admission.services.devices import Principal
 from admission.services.keys import KeyRing
+from admission.services.sales.invoices import check_invoice_shape
 from admission.services.sales.lines import request_digest
 from admission.services.sales.lookup import sale_out
 from admission.services.sales.nonces import claim_for_sale, claim_of, claimed_sale
@@ -40,6 +41,7 @@ async def record_sale(
 
 
 def _check_shape(data: SaleIn) -> None:
+    check_invoice_shape(data)
     if sum(line.quantity for line in data.lines) > MAX_SALE_TICKETS:
         raise InvalidRequestError(f"a sale holds at most {MAX_SALE_TICKETS} tickets: split it")
     for number, line in enumerate(data.lines, 1):

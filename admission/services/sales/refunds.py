@@ -12,6 +12,7 @@ from admission.contract import RefundIn, SaleOut
 from admission.db.models import Sale, Ticket
 from admission.domain.errors import ConflictError, NotFoundError
 from admission.services import tickets
+from admission.services.sales.invoices import cancel_with_sale
 from admission.services.sales.lookup import sale_out
 
 
@@ -30,6 +31,7 @@ async def refund_sale(session: AsyncSession, sale_id: int, data: RefundIn) -> Sa
     for ticket in valid:
         await tickets.void_ticket(session, ticket.code, data.reason)
     sale.status, sale.refunded_at = "refunded", datetime.now(UTC)
+    await cancel_with_sale(session, sale)
     return await sale_out(session, sale)
 
 

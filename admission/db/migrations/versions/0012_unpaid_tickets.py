@@ -8,7 +8,7 @@
 Every existing ticket was paid for when it was issued, and no template admitted unpaid tickets:
 existing rows become "paid" and false, and are decided as before.
 
-Revision ID: 0012_unpaid_tickets
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-03 15:45:00
 """
@@ -20,7 +20,7 @@ from alembic import op
 
 import admission.db.models
 
-revision = "0012_unpaid_tickets"
+revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
