@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from rich.markup import escape
 from rich.table import Table
 
+from admission.cli import template_rules
 from admission.cli.common import (
     CliError,
     add_database_options,
@@ -267,6 +268,10 @@ def entry_rules_in_words(t: TemplateData) -> list[str]:
     if t.entry_minutes_after_end:
         minutes = t.entry_minutes_after_end
         said.append(_("Entry until {minutes} min after the event ends.").format(minutes=minutes))
+    if t.custom_rule is not None:
+        from admission.domain.custom_rules import expression_words
+
+        said.append(_("Admits only when {rule}.").format(rule=expression_words(t.custom_rule)))
     return said
 
 
@@ -312,3 +317,4 @@ def register(commands: Any) -> None:
     set_vat.add_argument("template", help="the template's name")
     set_vat.add_argument("rate", help="percent, e.g. 7 or 12; 'standard': the venue's standard rate")
     set_vat.set_defaults(handler=cmd_templates_set_vat)
+    template_rules.register(template_commands)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -69,6 +69,8 @@ class TemplateIn(msgspec.Struct, kw_only=True):
     description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
     color: Color = "#1f6feb"
     vat_rate: VatRate | None = None  # percent; None: the venue's standard rate
+    # A custom rule expression (docs/entry-rules.md, "Custom rules"), checked when saved; None: none.
+    custom_rule: dict[str, Any] | None = None
 
 
 class EventIn(msgspec.Struct, kw_only=True):

@@ -4,11 +4,13 @@ Serials travel as strings: they are 63-bit and JavaScript numbers are not."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import msgspec
 
+from admission.domain.custom_rules import canonical_json
 from admission.domain.model import (
     Direction,
     EventWindow,
@@ -81,6 +83,8 @@ class TemplateData(msgspec.Struct, kw_only=True):
     entry_minutes_after_end: int | None = None
     exit_required: bool = False
     vat_rate: float | None = None  # percent; None: the venue's standard rate
+    # The template's custom rule as written (admission.domain.custom_rules); None: none.
+    custom_rule: dict[str, Any] | None = None
 
     def rules(self) -> TemplateRules:
         return TemplateRules(
@@ -101,6 +105,7 @@ class TemplateData(msgspec.Struct, kw_only=True):
             entry_minutes_before_start=self.entry_minutes_before_start,
             entry_minutes_after_end=self.entry_minutes_after_end,
             exit_required=self.exit_required,
+            custom_rule=None if self.custom_rule is None else canonical_json(self.custom_rule),
         )
 
 
@@ -161,6 +166,7 @@ class TicketData(msgspec.Struct, kw_only=True):
     entries_carried: int
     first_used_at: datetime | None
     number_hash: str | None = None
+    attributes: dict[str, str] = {}  # what custom rules read of the ticket (e.g. age_group)
 
     def facts(self, template: TemplateData, event: EventData | None) -> TicketFacts:
         return ticket_facts(self, int(self.serial), template.rules(), event.window() if event else None)
@@ -183,6 +189,8 @@ class TicketState(Protocol):
     def entries_carried(self) -> int: ...
     @property
     def first_used_at(self) -> datetime | None: ...
+    @property
+    def attributes(self) -> Mapping[str, Any] | None: ...
 
 
 def ticket_facts(
@@ -200,6 +208,7 @@ def ticket_facts(
         void_reason=ticket.void_reason,
         entries_carried=ticket.entries_carried,
         first_used_at=ticket.first_used_at,
+        attributes={str(k): str(v) for k, v in (ticket.attributes or {}).items()},
     )
 
 

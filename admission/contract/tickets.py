@@ -13,10 +13,17 @@ from admission.contract.feed import TicketStatus
 MAX_ISSUE = 10_000
 
 
+# A ticket's attributes, read by custom rules: a few short names and values (age_group = child).
+AttributeName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+AttributeValue = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Attributes = Annotated[dict[AttributeName, AttributeValue], msgspec.Meta(max_length=10)]
+
+
 class IssueRequest(msgspec.Struct, kw_only=True):
     template_id: Id
     event_id: Id | None = None
     count: Annotated[int, msgspec.Meta(ge=1, le=MAX_ISSUE)] = 1
+    attributes: Attributes = {}  # set on every ticket of this issue
 
 
 class TicketOut(msgspec.Struct, kw_only=True):
@@ -29,6 +36,7 @@ class TicketOut(msgspec.Struct, kw_only=True):
     valid_until: datetime | None
     status: TicketStatus
     issued_at: datetime
+    attributes: dict[str, str] = {}
 
 
 class PassageOut(msgspec.Struct, kw_only=True):

@@ -24,6 +24,7 @@ REASON_WORDS: dict[Reason, str] = {
     Reason.DAILY_LIMIT: N_("Entries for today used"),
     Reason.ENTRY_DAYS_USED: N_("All entry days used"),
     Reason.EXIT_REQUIRED: N_("Exit required before re-entry"),
+    Reason.CUSTOM_RULE: N_("Refused by the template's rule"),
 }
 
 

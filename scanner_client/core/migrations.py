@@ -255,6 +255,14 @@ _OFFLINE_LIMIT_EXTENSIONS = _statements(
 )
 
 
+def _ticket_attributes(db: sqlite3.Connection) -> None:
+    """Tickets' attributes (an age group), which custom rules read. They come from the service's
+    feed, so the snapshot is read again from its start (cursor 0): a ticket issued with them
+    before this release ran here must not be judged without them."""
+    db.execute("ALTER TABLE tickets ADD COLUMN attributes TEXT")
+    db.execute("UPDATE config SET value = '0' WHERE key = 'cursor'")
+
+
 MIGRATIONS = (
     Migration("device configuration and counters", _CONFIGURATION),
     Migration("catalogue snapshot from the change feed", _SNAPSHOT),
@@ -269,6 +277,7 @@ MIGRATIONS = (
     Migration("ticket numbers replaced by their keyed hashes", _numbers_out_of_the_snapshot),
     Migration("issuer keys with their certificate and revocation time", _KEY_STANDING),
     Migration("offline limit extensions in the outage log", _OFFLINE_LIMIT_EXTENSIONS),
+    Migration("ticket attributes for custom rules", _ticket_attributes),
 )
 
 

@@ -112,4 +112,5 @@ class LocalJudge:
             void_reason=ticket.void_reason,
             entries_carried=ticket.entries_carried,
             first_used_at=ticket.first_used_at,
+            attributes=ticket.attributes,
         )

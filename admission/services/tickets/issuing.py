@@ -120,6 +120,7 @@ async def issue_tickets(
                 valid_until=valid_until,
                 issued_by=issued_by,
                 sale_id=sale_id,
+                attributes=dict(request.attributes) or None,
             )
         )
     await insert_tickets(session, issued)

@@ -139,6 +139,7 @@ async def reissue_ticket(session: AsyncSession, ring: KeyRing, ref: str, issued_
         first_used_at=first_use(facts, passages),
         issued_by=issued_by,
         sale_id=old.sale_id,
+        attributes=old.attributes,  # an age group stays with the holder
     )
     old.status, old.voided_at = "void", datetime.now(UTC)
     old.void_reason, old.replaced_by = f"replaced by the ticket ending in {number[-4:]}", serial

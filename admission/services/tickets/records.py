@@ -60,6 +60,7 @@ class TicketRecord(msgspec.Struct, frozen=True, kw_only=True):
     entries_carried: int = 0
     first_used_at: datetime | None = None
     number_hash: str | None = None
+    attributes: dict[str, str] | None = None  # None: none (custom rules read them)
 
     @classmethod
     def columns(cls) -> list[Any]:
@@ -77,6 +78,7 @@ def ticket_out(t: TicketFields) -> TicketOut:
         valid_until=t.valid_until,
         status="void" if t.status == "void" else "valid",
         issued_at=t.issued_at,
+        attributes=dict(t.attributes or {}),
     )
 
 
@@ -93,6 +95,7 @@ def ticket_data(t: TicketFields) -> TicketData:
         void_reason=t.void_reason,
         entries_carried=t.entries_carried,
         first_used_at=t.first_used_at,
+        attributes=dict(t.attributes or {}),
     )
 
 
