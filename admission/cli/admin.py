@@ -162,12 +162,15 @@ def cmd_issue(args: argparse.Namespace) -> int:
     from admission.services.keys import KeyRing
 
     settings = settings_from(args)
+    attributes = _attributes(args.attribute or [])
 
     async def work(session: Any) -> Any:
         tz = ZoneInfo((await catalog.get_venue(session)).timezone)
         ring = await KeyRing.load(session, settings.data_dir)
         template_id = await _template_id(session, args.template)
-        request = contract.IssueRequest(template_id=template_id, event_id=args.event, count=args.count)
+        request = contract.IssueRequest(
+            template_id=template_id, event_id=args.event, count=args.count, attributes=attributes
+        )
         return await tickets.issue_tickets(session, ring, tz, request)
 
     issued = run(writing(settings, work))
@@ -179,6 +182,24 @@ def cmd_issue(args: argparse.Namespace) -> int:
             sheet.write(f"{t.number},{t.serial},{t.code}\n")
     errors.print(f"[green]Issued {len(issued)} tickets[/]" + ("" if args.out == "-" else f" into {args.out}"))
     return 0
+
+
+def _attributes(pairs: list[str]) -> dict[str, str]:
+    """`--attribute age_group=child`, repeated: checked as the API checks them."""
+    import msgspec
+
+    written: dict[str, str] = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals:
+            raise CliError(f"--attribute {pair!r}: write NAME=VALUE, e.g. --attribute age_group=child")
+        written[name.strip()] = value.strip()
+    try:
+        return msgspec.convert({"template_id": 1, "attributes": written}, contract.IssueRequest).attributes
+    except msgspec.ValidationError as exc:
+        raise CliError(
+            f"--attribute: {exc} (names: lower-case letters, digits and _; values: 1 to 100 characters)"
+        ) from exc
 
 
 async def _template_id(session: Any, template: str) -> int:
@@ -235,5 +256,11 @@ def register(commands: Any) -> None:
     issue.add_argument("--event", type=int)
     issue.add_argument("--count", type=int, default=1)
     issue.add_argument("--out", default="-", help="CSV file (default: standard output)")
+    issue.add_argument(
+        "--attribute",
+        action="append",
+        metavar="NAME=VALUE",
+        help="an attribute of every ticket, read by custom rules (e.g. age_group=child); repeat for more",
+    )
     issue.set_defaults(handler=cmd_issue)
 

@@ -76,6 +76,8 @@ class TemplateEntry(_Table):
     description: Annotated[str, msgspec.Meta(max_length=2000)] = ""
     color: Color = "#1f6feb"
     vat_rate: VatRate | None = None  # percent; None: the venue's standard rate
+    # A custom rule as JSON text (docs/entry-rules.md, "Custom rules"); none: no such rule.
+    custom_rule: Annotated[str, msgspec.Meta(min_length=2, max_length=8000)] | None = None
 
 
 class EventEntry(_Table):
