@@ -8,7 +8,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.test_venue_file import FIXTURES, Cli, cli  # noqa: F401  (the fixture)
+from tests.test_venue_file import FIXTURES, Cli
+from tests.test_venue_file import cli as venue_cli
+
+cli = venue_cli  # the fixture: `admission …` against a fresh venue, on each backend
 
 WEEKEND = '{"in": [{"var": "weekday"}, ["saturday", "sunday"]]}'
 TWO_A_DAY = '{"or": [' + WEEKEND + ', {"<": [{"var": "entries_today"}, 2]}]}'
