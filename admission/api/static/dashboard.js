@@ -14,7 +14,7 @@ const REASON_LABELS = {
   reentry_not_allowed: "Re-entry not allowed", turned_away: "Turned away", ok: "Admitted",
   outside_entry_window: "Outside the entry window", too_soon: "Too soon after the last entry",
   daily_limit: "Entries for today used", entry_days_used: "All entry days used",
-  exit_required: "Exit required before re-entry",
+  exit_required: "Exit required before re-entry", custom_rule: "Refused by the template's rule",
 };
 
 const state = { token: null, role: null, timer: null, colours: new Map() };
