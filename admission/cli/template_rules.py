@@ -1,5 +1,5 @@
-"""`admission templates show` and `templates set-rule`: a template's rules in words, and its
-custom rule (docs/entry-rules.md, "Custom rules") set from a file or from JSON on the line."""
+"""`admission templates set-rule`: a template's custom rule (docs/entry-rules.md, "Custom
+rules") set from a file or from JSON on the line, checked before anything changes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import argparse
 import sys
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 from rich.markup import escape
@@ -16,7 +15,6 @@ from admission.cli.common import (
     CliError,
     add_database_options,
     console,
-    reading,
     run,
     settings_from,
     writing,
@@ -82,32 +80,7 @@ def cmd_templates_set_rule(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_templates_show(args: argparse.Namespace) -> int:
-    from admission.cli.venue import rules_in_words
-    from admission.services import catalog
-
-    async def work(session: Any) -> tuple[str, TemplateData, dict[int, str]]:
-        template = await catalog.template_by_name(session, args.template)
-        names = {t.id: t.name for t in await catalog.list_templates(session)}
-        return (await catalog.get_venue(session)).timezone, catalog.template_data(template), names
-
-    timezone, template, names = run(reading(settings_from(args), work))
-    console.print(f"[bold]{escape(template.name)}[/] (id {template.id})")
-    console.print(escape(rules_in_words(template, ZoneInfo(timezone), names)))
-    if template.custom_rule is None:
-        console.print(_("Custom rule: none"))
-    else:
-        said = _("Custom rule: admits only when {rule}")
-        console.print(said.format(rule=escape(expression_words(template.custom_rule))))
-        console.print(escape(msgspec.json.encode(template.custom_rule).decode()), soft_wrap=True)
-    return 0
-
-
 def register(template_commands: Any) -> None:
-    show = template_commands.add_parser("show", help="one template's rules in words, its custom rule too")
-    add_database_options(show)
-    show.add_argument("template", help="the template's name")
-    show.set_defaults(handler=cmd_templates_show)
     set_rule = template_commands.add_parser(
         "set-rule", help="a template's custom rule (docs/entry-rules.md): JSON, a file, '-' or 'none'"
     )

@@ -214,6 +214,29 @@ def cmd_templates_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_templates_show(args: argparse.Namespace) -> int:
+    import msgspec
+
+    from admission.domain.custom_rules import expression_words
+    from admission.services import catalog
+
+    async def work(session: Any) -> tuple[str, TemplateData, dict[int, str]]:
+        template = await catalog.template_by_name(session, args.template)
+        names = {t.id: t.name for t in await catalog.list_templates(session)}
+        return (await catalog.get_venue(session)).timezone, catalog.template_data(template), names
+
+    timezone, template, names = run(reading(settings_from(args), work))
+    console.print(f"[bold]{escape(template.name)}[/] (id {template.id})")
+    console.print(escape(rules_in_words(template, ZoneInfo(timezone), names)))
+    if template.custom_rule is None:
+        console.print(_("Custom rule: none"))
+    else:
+        said = _("Custom rule: admits only when {rule}")
+        console.print(said.format(rule=escape(expression_words(template.custom_rule))))
+        console.print(escape(msgspec.json.encode(template.custom_rule).decode()), soft_wrap=True)
+    return 0
+
+
 def rules_in_words(t: TemplateData, tz: ZoneInfo, names: dict[int, str]) -> str:
     """E.g. "Event ticket. 1 entry. Re-entry after an exit the same day. Zones: arena."."""
     from admission.barcodes.ticket import validity_text
@@ -317,4 +340,8 @@ def register(commands: Any) -> None:
     set_vat.add_argument("template", help="the template's name")
     set_vat.add_argument("rate", help="percent, e.g. 7 or 12; 'standard': the venue's standard rate")
     set_vat.set_defaults(handler=cmd_templates_set_vat)
+    show = template_commands.add_parser("show", help="one template's rules in words, its custom rule too")
+    add_database_options(show)
+    show.add_argument("template", help="the template's name")
+    show.set_defaults(handler=cmd_templates_show)
     template_rules.register(template_commands)
