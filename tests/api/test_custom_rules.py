@@ -133,3 +133,30 @@ def test_a_rule_that_is_not_an_object_and_bad_attributes_are_a_400(client: TestC
             headers=bearer(venue.box_office_token),
         )
         assert issued.status_code == 400, (attributes, issued.text)
+
+
+def test_an_offline_admission_the_rule_refuses_is_a_conflict_with_its_reason(
+    client: TestClient, venue: DemoVenue  # type: ignore[type-arg]
+) -> None:
+    """A gate that knew the ticket only by its signed code (sold after its last sync) did not
+    know the ticket is a child's, and admitted it: the service, which knows, keeps the passage
+    and flags it, with the rule's reason."""
+    admin = bearer(venue.admin_token)
+    adults_only = {"==": [{"var": "attribute.age_group"}, "adult"]}
+    created = client.post(
+        "/api/v1/templates", json={"name": "Adults only", "max_entries": None, "custom_rule": adults_only}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    child = issue(client, venue, created.json()["id"], age_group="child")
+    at = (BASE.astimezone(UTC) + timedelta(hours=2)).isoformat()
+    answer = client.post(
+        "/api/v1/passages/batch",
+        json={"device": "gate-main", "passages": [{
+            "nonce": "child-1", "code": child, "gate": "Main gate", "direction": "in", "scanned_at": at,
+            "local_verdict": "admit", "local_reason": "ok",
+        }]},
+        headers=bearer(venue.gate_tokens["Main gate"]),
+    )
+    assert answer.status_code == 200, answer.text
+    result = answer.json()["results"][0]
+    assert (result["status"], result["verdict"], result["reason"]) == ("conflict", "admit", "custom_rule")
