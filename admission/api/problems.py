@@ -18,6 +18,7 @@ from admission.domain.errors import (
     DomainError,
     ForbiddenError,
     InvalidRequestError,
+    InvalidRuleError,
     NotFoundError,
 )
 
@@ -38,7 +39,9 @@ def from_domain_error(exc: DomainError) -> ProblemDetailsException:
         (answer for kind, answer in DOMAIN_ERROR_STATUS.items() if isinstance(exc, kind)),
         (400, "Bad request"),
     )
-    return ProblemDetailsException(status_code=status, title=title, detail=exc.detail)
+    # A rule's error points at the part of the request that is wrong, for a form to highlight.
+    extra = {"pointer": exc.pointer} if isinstance(exc, InvalidRuleError) else None
+    return ProblemDetailsException(status_code=status, title=title, detail=exc.detail, extra=extra)
 
 
 def _problem_response(

@@ -206,6 +206,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
     from admission.services.keys import KeyRing
 
     settings = settings_from(args)
+    attributes = _attributes(args.attribute or [])
 
     async def work(session: Any) -> Any:
         tz = ZoneInfo((await catalog.get_venue(session)).timezone)
@@ -216,6 +217,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
             event_id=args.event,
             count=args.count,
             payment_state="pending" if args.unpaid else "paid",
+            attributes=attributes,
         )
         return await tickets.issue_tickets(session, ring, tz, request)
 
@@ -256,6 +258,24 @@ def cmd_mark_paid(args: argparse.Namespace) -> int:
         said = _("Ticket {number} is paid: the gates admit it from their next sync.")
         console.print(said.format(number=ticket.number))
     return 0
+
+
+def _attributes(pairs: list[str]) -> dict[str, str]:
+    """`--attribute age_group=child`, repeated: checked as the API checks them."""
+    import msgspec
+
+    written: dict[str, str] = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals:
+            raise CliError(f"--attribute {pair!r}: write NAME=VALUE, e.g. --attribute age_group=child")
+        written[name.strip()] = value.strip()
+    try:
+        return msgspec.convert({"template_id": 1, "attributes": written}, contract.IssueRequest).attributes
+    except msgspec.ValidationError as exc:
+        raise CliError(
+            f"--attribute: {exc} (names: lower-case letters, digits and _; values: 1 to 100 characters)"
+        ) from exc
 
 
 async def _template_id(session: Any, template: str) -> int:
@@ -316,6 +336,12 @@ def register(commands: Any) -> None:
         "--unpaid",
         action="store_true",
         help="issue them unpaid (pay later, invoice): refused at the gates until marked paid",
+    )
+    issue.add_argument(
+        "--attribute",
+        action="append",
+        metavar="NAME=VALUE",
+        help="an attribute of every ticket, read by custom rules (e.g. age_group=child); repeat for more",
     )
     issue.set_defaults(handler=cmd_issue)
 

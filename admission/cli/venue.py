@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from rich.markup import escape
 from rich.table import Table
 
+from admission.cli import template_rules
 from admission.cli.common import (
     CliError,
     add_database_options,
@@ -265,6 +266,29 @@ def cmd_templates_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_templates_show(args: argparse.Namespace) -> int:
+    import msgspec
+
+    from admission.domain.custom_rules import expression_words
+    from admission.services import catalog
+
+    async def work(session: Any) -> tuple[str, TemplateData, dict[int, str]]:
+        template = await catalog.template_by_name(session, args.template)
+        names = {t.id: t.name for t in await catalog.list_templates(session)}
+        return (await catalog.get_venue(session)).timezone, catalog.template_data(template), names
+
+    timezone, template, names = run(reading(settings_from(args), work))
+    console.print(f"[bold]{escape(template.name)}[/] (id {template.id})")
+    console.print(escape(rules_in_words(template, ZoneInfo(timezone), names)))
+    if template.custom_rule is None:
+        console.print(_("Custom rule: none"))
+    else:
+        said = _("Custom rule: admits only when {rule}")
+        console.print(said.format(rule=escape(expression_words(template.custom_rule))))
+        console.print(escape(msgspec.json.encode(template.custom_rule).decode()), soft_wrap=True)
+    return 0
+
+
 def rules_in_words(t: TemplateData, tz: ZoneInfo, names: dict[int, str]) -> str:
     """E.g. "Event ticket. 1 entry. Re-entry after an exit the same day. Zones: arena."."""
     from admission.barcodes.ticket import validity_text
@@ -329,6 +353,10 @@ def entry_rules_in_words(t: TemplateData) -> list[str]:
         said.append(_("Entry until {minutes} min after the event ends.").format(minutes=minutes))
     if t.allow_pending_entry:
         said.append(_("Tickets not yet paid are admitted too."))
+    if t.custom_rule is not None:
+        from admission.domain.custom_rules import expression_words
+
+        said.append(_("Admits only when {rule}.").format(rule=expression_words(t.custom_rule)))
     return said
 
 
@@ -381,3 +409,8 @@ def register(commands: Any) -> None:
     pending.add_argument("template", help="the template's name")
     pending.add_argument("choice", choices=["allow", "refuse"])
     pending.set_defaults(handler=cmd_templates_pending_entry)
+    show = template_commands.add_parser("show", help="one template's rules in words, its custom rule too")
+    add_database_options(show)
+    show.add_argument("template", help="the template's name")
+    show.set_defaults(handler=cmd_templates_show)
+    template_rules.register(template_commands)

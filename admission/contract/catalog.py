@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -70,6 +70,8 @@ class TemplateIn(msgspec.Struct, kw_only=True):
     color: Color = "#1f6feb"
     vat_rate: VatRate | None = None  # percent; None: the venue's standard rate
     allow_pending_entry: bool = False  # tickets issued unpaid admit too (docs/entry-rules.md)
+    # A custom rule expression (docs/entry-rules.md, "Custom rules"), checked when saved; None: none.
+    custom_rule: dict[str, Any] | None = None
 
 
 class EventIn(msgspec.Struct, kw_only=True):

@@ -4,11 +4,13 @@ Serials travel as strings: they are 63-bit and JavaScript numbers are not."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import msgspec
 
+from admission.domain.custom_rules import canonical_json
 from admission.domain.model import (
     Direction,
     EventWindow,
@@ -85,6 +87,8 @@ class TemplateData(msgspec.Struct, kw_only=True):
     exit_required: bool = False
     vat_rate: float | None = None  # percent; None: the venue's standard rate
     allow_pending_entry: bool = False  # tickets not yet paid admit too (added later: a default)
+    # The template's custom rule as written (admission.domain.custom_rules); None: none.
+    custom_rule: dict[str, Any] | None = None
 
     def rules(self) -> TemplateRules:
         return TemplateRules(
@@ -106,6 +110,7 @@ class TemplateData(msgspec.Struct, kw_only=True):
             entry_minutes_after_end=self.entry_minutes_after_end,
             exit_required=self.exit_required,
             allow_pending_entry=self.allow_pending_entry,
+            custom_rule=None if self.custom_rule is None else canonical_json(self.custom_rule),
         )
 
 
@@ -167,6 +172,7 @@ class TicketData(msgspec.Struct, kw_only=True):
     first_used_at: datetime | None
     number_hash: str | None = None
     payment_state: PaymentState = "paid"  # added later: a feed written before it had paid tickets only
+    attributes: dict[str, str] = {}  # what custom rules read of the ticket (e.g. age_group)
 
     def facts(self, template: TemplateData, event: EventData | None) -> TicketFacts:
         return ticket_facts(self, int(self.serial), template.rules(), event.window() if event else None)
@@ -191,6 +197,8 @@ class TicketState(Protocol):
     def first_used_at(self) -> datetime | None: ...
     @property
     def payment_state(self) -> str: ...
+    @property
+    def attributes(self) -> Mapping[str, Any] | None: ...
 
 
 def ticket_facts(
@@ -209,6 +217,7 @@ def ticket_facts(
         entries_carried=ticket.entries_carried,
         first_used_at=ticket.first_used_at,
         paid=ticket.payment_state != "pending",
+        attributes={str(k): str(v) for k, v in (ticket.attributes or {}).items()},
     )
 
 

@@ -13,6 +13,12 @@ from admission.contract.feed import PaymentState, TicketStatus
 MAX_ISSUE = 10_000
 
 
+# A ticket's attributes, read by custom rules: a few short names and values (age_group = child).
+AttributeName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+AttributeValue = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+Attributes = Annotated[dict[AttributeName, AttributeValue], msgspec.Meta(max_length=10)]
+
+
 class IssueRequest(msgspec.Struct, kw_only=True):
     template_id: Id
     event_id: Id | None = None
@@ -20,6 +26,7 @@ class IssueRequest(msgspec.Struct, kw_only=True):
     # "pending": issued unpaid (pay later, invoice); refused at the gates until marked paid,
     # unless the template admits pending tickets.
     payment_state: PaymentState = "paid"
+    attributes: Attributes = {}  # set on every ticket of this issue
 
 
 class TicketOut(msgspec.Struct, kw_only=True):
@@ -34,6 +41,7 @@ class TicketOut(msgspec.Struct, kw_only=True):
     issued_at: datetime
     payment_state: PaymentState = "paid"
     paid_at: datetime | None = None  # when a ticket issued unpaid was marked paid
+    attributes: dict[str, str] = {}
 
 
 class PassageOut(msgspec.Struct, kw_only=True):

@@ -77,6 +77,8 @@ class TemplateEntry(_Table):
     color: Color = "#1f6feb"
     vat_rate: VatRate | None = None  # percent; None: the venue's standard rate
     allow_pending_entry: bool = False  # tickets issued unpaid admit too (docs/entry-rules.md)
+    # A custom rule as JSON text (docs/entry-rules.md, "Custom rules"); none: no such rule.
+    custom_rule: Annotated[str, msgspec.Meta(min_length=2, max_length=8000)] | None = None
 
 
 class EventEntry(_Table):

@@ -126,6 +126,8 @@ class Template(Base):
     entry_minutes_before_start: Mapped[int | None]  # None: the event's doors_open_minutes
     entry_minutes_after_end: Mapped[int | None]
     exit_required: Mapped[bool] = mapped_column(default=False)
+    # The template's custom rule as written (JSON; admission.domain.custom_rules); None: none.
+    custom_rule: Mapped[dict[str, Any] | None]
     fallback_template_id: Mapped[int | None] = mapped_column(ForeignKey("templates.id"))
     active: Mapped[bool] = mapped_column(default=True)
     title: Mapped[str] = mapped_column(String(200), default="")
@@ -213,6 +215,8 @@ class Ticket(Base):
     reissued_from: Mapped[int | None] = mapped_column(BigInteger)
     entries_carried: Mapped[int] = mapped_column(default=0)
     first_used_at: Mapped[datetime | None]
+    # Attributes set at issue that custom rules read (e.g. {"age_group": "child"}); None: none.
+    attributes: Mapped[dict[str, Any] | None]
     issued_by: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
     sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), index=True)
     # "pending": issued unpaid (pay later, invoice); "paid" once marked so, by whom and when.

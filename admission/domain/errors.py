@@ -38,3 +38,12 @@ class UnknownTicketError(NotFoundError):
 class UnreadableTicketError(InvalidRequestError):
     """What was given is no ticket number or code at all (a wrong check digit, a forged code).
     Not a miss for the look-up limits: it tells a guesser nothing it could not compute itself."""
+
+
+class InvalidRuleError(InvalidRequestError):
+    """A custom rule that cannot be saved; `pointer` is the JSON pointer to the offending part
+    within the request (e.g. `/custom_rule/and/1/==/0/var`)."""
+
+    def __init__(self, detail: str, pointer: str) -> None:
+        super().__init__(detail)
+        self.pointer = pointer

@@ -38,6 +38,7 @@ class Reason(enum.StrEnum):
     ENTRY_DAYS_USED = "entry_days_used"  # every distinct entry day is used, on other days
     EXIT_REQUIRED = "exit_required"  # inside already: an exit must be scanned first (anti-passback)
     UNPAID = "unpaid"  # issued unpaid (pay later, invoice): refused until it is marked paid
+    CUSTOM_RULE = "custom_rule"  # the template's own rule expression (admission.domain.custom_rules)
 
 
 class TemplateKind(enum.StrEnum):
@@ -71,6 +72,8 @@ class TemplateRules(msgspec.Struct, frozen=True, kw_only=True):
     entry_minutes_after_end: int | None = None  # None: entry until the event ends
     exit_required: bool = False  # anti-passback: inside a zone, no entry to it until an exit
     allow_pending_entry: bool = False  # tickets not yet paid admit too (an invoiced group)
+    # The template's custom rule as canonical JSON (admission.domain.custom_rules); None: none.
+    custom_rule: str | None = None
 
 
 class EventWindow(msgspec.Struct, frozen=True, kw_only=True):
@@ -93,6 +96,7 @@ class TicketFacts(msgspec.Struct, frozen=True, kw_only=True):
     entries_carried: int = 0  # entries used on the ticket this one replaced (reissue)
     first_used_at: datetime | None = None  # first use carried over from a replaced ticket
     paid: bool = True  # False: issued unpaid (pay later, invoice), its payment pending
+    attributes: dict[str, str] = {}  # set at issue (e.g. age_group), read by custom rules
 
 
 class GateInfo(msgspec.Struct, frozen=True, kw_only=True):

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from babel.dates import format_datetime
 
+from admission.domain import custom_rules
 from admission.domain.model import (
     AdmittedPassage,
     Decision,
@@ -265,6 +266,9 @@ def _check_entries(
     used = history.entries_used + ticket.entries_carried
     limit = rules.max_entries
     if free_reentry(history, rules.reentry_allowed, at, tz):
+        refused_by_rule = _check_custom_rule(ticket, history, gate, at, tz)
+        if refused_by_rule is not None:
+            return refused_by_rule
         left = None if limit is None else max(limit - used, 0)
         return Decision(
             verdict=Verdict.ADMIT,
@@ -275,7 +279,7 @@ def _check_entries(
         )
     if limit is not None and used >= limit:
         return _reject_used_up(history, limit, at, tz)
-    refused = _check_entry_rules(rules, history, at, tz)
+    refused = _check_entry_rules(rules, history, at, tz) or _check_custom_rule(ticket, history, gate, at, tz)
     if refused is not None:
         return refused
     left = None if limit is None else limit - used - 1
@@ -348,6 +352,51 @@ def _check_entry_rules(
             else _("Today's entry is used. {again}").format(again=next_time),
         )
     return None
+
+
+def _check_custom_rule(
+    ticket: TicketFacts, history: ZoneHistory, gate: GateInfo, at: datetime, tz: ZoneInfo
+) -> Decision | None:
+    """The template's own rule, last: it applies to every entry, a free re-entry too, and its
+    refusal names the part of the rule that does not hold (docs/entry-rules.md)."""
+    text = ticket.template.custom_rule
+    if text is None:
+        return None
+    try:
+        rule = custom_rules.cached_rule(text)
+    except custom_rules.RuleError as exc:
+        # Saved rules are checked, so only a rule from a newer release gets here: refuse rather
+        # than admit on a rule this gate cannot read, and say so.
+        unreadable = _("This gate cannot read the template's rule: {error}")
+        return reject(Reason.CUSTOM_RULE, unreadable.format(error=exc))
+    failing = custom_rules.failing_part(rule, custom_rule_context(ticket, history, gate, at, tz))
+    if failing is None:
+        return None
+    return reject(Reason.CUSTOM_RULE, _("Rule not met: {rule}").format(rule=custom_rules.rule_words(failing)))
+
+
+def custom_rule_context(
+    ticket: TicketFacts, history: ZoneHistory, gate: GateInfo, at: datetime, tz: ZoneInfo
+) -> custom_rules.RuleContext:
+    """What a custom rule reads of this entry: counted in the gate's zone like the other rules,
+    before this entry (an entry that would be the third today sees entries today = 2)."""
+    local = at.astimezone(tz)
+    first_entries = [m for m in (history.first_entry_at, ticket.first_used_at) if m is not None]
+    first = min(first_entries) if first_entries else None
+    last = history.last_entry
+    return custom_rules.RuleContext(
+        weekday=local.isoweekday(),
+        minute_of_day=local.hour * 60 + local.minute,
+        zone=gate.zone,
+        gate=gate.name,
+        entries_today=history.entries_by_day.get(local.date(), 0),
+        entries_total=history.entries_used + ticket.entries_carried,
+        days_since_first_entry=None if first is None else (local.date() - first.astimezone(tz).date()).days,
+        minutes_since_last_entry=(
+            None if last is None else max(int((at - last.scanned_at).total_seconds() // 60), 0)
+        ),
+        attributes=ticket.attributes,
+    )
 
 
 def _whole_minute_up(moment: datetime) -> datetime:

@@ -25,6 +25,7 @@ REASON_WORDS: dict[Reason, str] = {
     Reason.ENTRY_DAYS_USED: N_("All entry days used"),
     Reason.EXIT_REQUIRED: N_("Exit required before re-entry"),
     Reason.UNPAID: N_("Not paid yet"),
+    Reason.CUSTOM_RULE: N_("Refused by the template's rule"),
 }
 
 

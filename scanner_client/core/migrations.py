@@ -278,6 +278,14 @@ _TERMINAL_INCIDENTS = _statements(
 )
 
 
+def _ticket_attributes(db: sqlite3.Connection) -> None:
+    """Tickets' attributes (an age group), which custom rules read. They come from the service's
+    feed, so the snapshot is read again from its start (cursor 0): a ticket issued with them
+    before this release ran here must not be judged without them."""
+    db.execute("ALTER TABLE tickets ADD COLUMN attributes TEXT")
+    db.execute("UPDATE config SET value = '0' WHERE key = 'cursor'")
+
+
 MIGRATIONS = (
     Migration("device configuration and counters", _CONFIGURATION),
     Migration("catalogue snapshot from the change feed", _SNAPSHOT),
@@ -294,6 +302,7 @@ MIGRATIONS = (
     Migration("offline limit extensions in the outage log", _OFFLINE_LIMIT_EXTENSIONS),
     Migration("tickets with their payment state, read again from the feed", _payment_state_of_tickets),
     Migration("till card-terminal incidents", _TERMINAL_INCIDENTS),
+    Migration("ticket attributes for custom rules", _ticket_attributes),
 )
 
 

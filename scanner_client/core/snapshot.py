@@ -40,16 +40,16 @@ log = logging.getLogger(__name__)
 # a stolen gate must not hand over the numbers of everyone with a ticket.
 _TICKET_COLUMNS = (
     "serial, number_hash, template_id, event_id, valid_from, valid_until, void, void_reason, "
-    "entries_carried, first_used_at, paid"
+    "entries_carried, first_used_at, paid, attributes"
 )
 _UPSERT_TICKET = (
-    f"INSERT INTO tickets({_TICKET_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?) "
+    f"INSERT INTO tickets({_TICKET_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
     "ON CONFLICT(serial) DO UPDATE SET number_hash = excluded.number_hash, "
     "template_id = excluded.template_id, event_id = excluded.event_id, "
     "valid_from = excluded.valid_from, valid_until = excluded.valid_until, "
     "void = excluded.void, void_reason = excluded.void_reason, "
     "entries_carried = excluded.entries_carried, first_used_at = excluded.first_used_at, "
-    "paid = excluded.paid"
+    "paid = excluded.paid, attributes = excluded.attributes"
 )
 _NUMBER_INDEX = (
     "CREATE INDEX IF NOT EXISTS tickets_by_number_hash ON tickets(number_hash) WHERE number_hash IS NOT NULL"
@@ -70,6 +70,7 @@ class StoredTicket:
     void_reason: str | None
     entries_carried: int
     first_used_at: datetime | None
+    attributes: dict[str, str]
     paid: bool = True  # False: issued unpaid, refused until the feed says it is paid
 
     @classmethod
@@ -86,6 +87,7 @@ class StoredTicket:
             carried,
             first,
             paid,
+            attributes,
         ) = row
         return cls(
             serial=int(serial),
@@ -98,6 +100,7 @@ class StoredTicket:
             void_reason=reason,
             entries_carried=int(carried),
             first_used_at=from_epoch(first),
+            attributes=msgspec.json.decode(attributes, type=dict[str, str]) if attributes else {},
             paid=bool(paid),
         )
 
@@ -115,6 +118,7 @@ def _ticket_row(ticket: TicketData) -> tuple[object, ...]:
         ticket.entries_carried,
         to_epoch(ticket.first_used_at),
         ticket.payment_state != "pending",
+        msgspec.json.encode(ticket.attributes).decode() if ticket.attributes else None,
     )
 
 

@@ -147,17 +147,17 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
             self.connectivity.record_failure(f"unexpected error: {exc!r}")
         else:
             self.connectivity.record_success()
-            return self._accept_online(nonce, code, direction, response)
+            return self._accept_online(nonce, code, direction, response, gate)
         return self._decide_locally(nonce, code, gate, direction, at)
 
     def _accept_online(
-        self, nonce: str, code: str, direction: Direction, response: ScanResponse
+        self, nonce: str, code: str, direction: Direction, response: ScanResponse, gate: GateData
     ) -> ScanOutcome:
         ticket = response.ticket
         decision = Decision(
             verdict=response.verdict,
             reason=response.reason,
-            message=response.message,
+            message=self._custom_rule_words(response, code, gate, direction),
             entries_left=ticket.entries_left if ticket else None,
             # The service speaks English; its word for a free re-entry is the only sign of one.
             reentry=response.message == REENTRY_WORDS,
@@ -175,6 +175,17 @@ class GateEngine(ClientCore[GateStore, GateRemote]):
             scanned_at=response.scanned_at,
         )
         return ScanOutcome.judged(nonce, code, judgement, direction, response.scanned_at, "online")
+
+    def _custom_rule_words(
+        self, response: ScanResponse, code: str, gate: GateData, direction: Direction
+    ) -> str:
+        """The service's message, except for a refusal by a template's custom rule: the service
+        words it in English, so the gate words the same rule, from the template it holds, in its
+        own language (when its own verdict agrees; otherwise the service's words stand)."""
+        if response.reason is not Reason.CUSTOM_RULE:
+            return response.message
+        here = self.judge.judge(code, gate.info(), direction, response.scanned_at).decision
+        return here.message if here.reason is Reason.CUSTOM_RULE else response.message
 
     def _decide_locally(
         self, nonce: str, code: str, gate: GateData, direction: Direction, at: datetime

@@ -113,4 +113,5 @@ class LocalJudge:
             entries_carried=ticket.entries_carried,
             first_used_at=ticket.first_used_at,
             paid=ticket.paid,
+            attributes=ticket.attributes,
         )

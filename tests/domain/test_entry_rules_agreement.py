@@ -1,8 +1,9 @@
 """The service and an offline gate give the same verdict for the same history, whatever the
 template's entry rules: random templates (entry counts, re-entry, minimum interval, entries per
-day, entry days, admission window, exit before re-entry, pending tickets admitted or not), random
-tickets paid or issued unpaid, random histories over three gates and two zones, random scan times
-near the interesting instants, in several time zones.
+day, entry days, admission window, exit before re-entry, pending tickets admitted or not, a random
+custom rule expression over every variable), random tickets paid or issued unpaid with random
+attributes, random histories over three gates and two zones, random scan times near the
+interesting instants, in several time zones.
 
 The service's side is built the way the service builds it: the template's row through
 `template_data(...).rules()`, the ticket's record through `facts_of`, the stored admissions in
@@ -15,6 +16,7 @@ from __future__ import annotations
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -26,6 +28,7 @@ from hypothesis import strategies as st
 from admission.contract import Change, EventData, GateData, KeyData, PassageData, VenueData
 from admission.db.models import Event, Template
 from admission.domain.codes import SignedTicket, sign_ticket
+from admission.domain.custom_rules import WEEKDAYS
 from admission.domain.model import Decision, Direction, Reason, TemplateKind, Verdict
 from admission.domain.rules import decide
 from admission.services.catalog.events import event_window
@@ -53,6 +56,45 @@ WITHIN_DAYS = timedelta(days=4)
 SCRATCH = "/dev/shm" if Path("/dev/shm").is_dir() else None
 
 
+def comparisons() -> st.SearchStrategy[dict[str, Any]]:
+    """One comparison over each kind of variable, with values that make it change its mind."""
+
+    def compare(name: str, ops: list[str], values: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+        def built(op: str, value: Any, more: list[Any]) -> dict[str, Any]:
+            return {op: [{"var": name}, [value, *more] if op == "in" else value]}
+
+        return st.builds(built, st.sampled_from(ops), values, st.lists(values, max_size=2))
+
+    every = ["==", "!=", "<", "<=", ">", ">=", "in"]
+    times = st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23), st.sampled_from([0, 1, 30, 59]))
+    return st.one_of(
+        compare("weekday", ["==", "!=", "in"], st.sampled_from(WEEKDAYS)),
+        compare("time_of_day", every, times),
+        compare("zone", ["==", "!=", "in"], st.sampled_from(["zoo", "arena"])),
+        compare("gate", ["==", "!=", "in"], st.sampled_from([g.name for g in GATES])),
+        compare("entries_today", every, st.integers(0, 4)),
+        compare("entries_total", every, st.integers(0, 6)),
+        compare("days_since_first_entry", every, st.integers(0, 4)),
+        compare("minutes_since_last_entry", every, st.integers(0, 120)),
+        compare("attribute.age_group", ["==", "!=", "in"], st.sampled_from(["child", "adult"])),
+    )
+
+
+def rule_expressions() -> st.SearchStrategy[dict[str, Any]]:
+    return st.recursive(
+        comparisons(),
+        lambda inner: st.one_of(
+            st.builds(lambda rules: {"and": rules}, st.lists(inner, min_size=1, max_size=3)),
+            st.builds(lambda rules: {"or": rules}, st.lists(inner, min_size=1, max_size=3)),
+            st.builds(lambda rule: {"not": rule}, inner),
+        ),
+        max_leaves=6,
+    )
+
+
+ATTRIBUTES = st.none() | st.fixed_dictionaries({"age_group": st.sampled_from(["child", "adult"])})
+
+
 @st.composite
 def templates(draw: st.DrawFn) -> Template:
     kind = draw(st.sampled_from(list(TemplateKind)))
@@ -78,6 +120,7 @@ def templates(draw: st.DrawFn) -> Template:
         entry_minutes_after_end=draw(st.none() | st.integers(0, 60)),
         exit_required=draw(st.booleans()),
         allow_pending_entry=draw(st.booleans()),
+        custom_rule=draw(st.none() | rule_expressions()),
         fallback_template_id=None,
         active=True,
         title="",
@@ -139,11 +182,13 @@ def scan_times(draw: st.DrawFn, base: datetime, history: list[datetime], templat
 def by_service(
     template: Template, event: Event | None, history: list[tuple[datetime, GateData, Direction, bool]],
     gate: GateData, direction: Direction, at: datetime, tz: ZoneInfo, payment_state: str = "paid",
+    attributes: dict[str, str] | None = None,
 ) -> Decision:
     record = TicketRecord(
         serial=SERIAL, number=None, code="", key_id=1, template_id=1, event_id=event.id if event else None,
         issued_at=datetime(2026, 1, 1, tzinfo=UTC), valid_from=None, valid_until=None, issued_by=None, sale_id=None,
         payment_state=payment_state,
+        attributes=attributes,
     )
     facts = facts_of(record, template_data(template).rules(), event_window(event) if event else None)
     stored = [
@@ -160,11 +205,13 @@ def by_service(
 def by_gate(
     store: GateStore, template: Template, event: Event | None, history: list[tuple[datetime, GateData, Direction, bool]],
     gate: GateData, direction: Direction, at: datetime, zone: str, payment_state: str = "paid",
+    attributes: dict[str, str] | None = None,
 ) -> Decision:
     record = TicketRecord(
         serial=SERIAL, number=None, code="", key_id=1, template_id=1, event_id=event.id if event else None,
         issued_at=datetime(2026, 1, 1, tzinfo=UTC), valid_from=None, valid_until=None, issued_by=None, sale_id=None,
         payment_state=payment_state,
+        attributes=attributes,
     )
     public = KEY.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
     feed: list[tuple[str, str, msgspec.Struct]] = [
@@ -206,7 +253,15 @@ def by_gate(
 
 
 Situation = tuple[
-    Template, Event | None, list[tuple[datetime, GateData, Direction, bool]], GateData, Direction, datetime, str, str
+    Template,
+    Event | None,
+    list[tuple[datetime, GateData, Direction, bool]],
+    GateData,
+    Direction,
+    datetime,
+    str,
+    str,
+    dict[str, str] | None,
 ]
 
 
@@ -221,21 +276,21 @@ def situations(draw: st.DrawFn) -> Situation:
     # admitted while its template let pending tickets in.
     payment_state = draw(st.sampled_from(["paid", "pending"]))
     gate, direction, zone = draw(st.sampled_from(GATES)), draw(st.sampled_from(list(Direction))), draw(st.sampled_from(ZONES))
-    return template, event, history, gate, direction, at, zone, payment_state
+    return template, event, history, gate, direction, at, zone, payment_state, draw(ATTRIBUTES)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(situation=situations())
 def test_the_service_and_an_offline_gate_agree_on_every_entry_rule(situation: Situation) -> None:
-    template, event, history, gate, direction, at, zone, payment_state = situation
-    service = by_service(template, event, history, gate, direction, at, ZoneInfo(zone), payment_state)
+    template, event, history, gate, direction, at, zone, payment_state, attributes = situation
+    service = by_service(template, event, history, gate, direction, at, ZoneInfo(zone), payment_state, attributes)
     with tempfile.TemporaryDirectory(dir=SCRATCH) as folder:
         store = open_store(Path(folder) / "gate")
         try:
-            offline = by_gate(store, template, event, history, gate, direction, at, zone, payment_state)
+            offline = by_gate(store, template, event, history, gate, direction, at, zone, payment_state, attributes)
         finally:
             store.close()
-    assert offline == service, (template_data(template), history, at, zone, payment_state)
+    assert offline == service, (template_data(template), history, at, zone, payment_state, attributes)
 
 
 def test_the_gate_agrees_on_a_refusal_by_each_rule() -> None:
@@ -263,6 +318,10 @@ def test_the_gate_agrees_on_a_refusal_by_each_rule() -> None:
         (template(max_entries_per_day=1), None, entered, base + timedelta(hours=1), Reason.DAILY_LIMIT),
         (template(max_entry_days=1), None, entered, base + timedelta(days=1), Reason.ENTRY_DAYS_USED),
         (template(exit_required=True), None, [(base, main, Direction.IN, False)], base + timedelta(hours=1), Reason.EXIT_REQUIRED),
+        (
+            template(custom_rule={"or": [{"<": [{"var": "entries_today"}, 1]}, {">=": [{"var": "minutes_since_last_entry"}, 90]}]}),
+            None, [(base, main, Direction.IN, False)], base + timedelta(hours=1), Reason.CUSTOM_RULE,
+        ),
         (
             template(kind="event", entry_minutes_before_start=10),
             Event(id=7, name="Show", starts_at=base + timedelta(hours=2), ends_at=base + timedelta(hours=4), doors_open_minutes=60, capacity=None),

@@ -997,6 +997,7 @@ def test_every_reason_but_turned_away_is_reachable() -> None:
         Reason.ENTRY_DAYS_USED,
         Reason.EXIT_REQUIRED,
         Reason.UNPAID,
+        Reason.CUSTOM_RULE,  # its table is in test_custom_rules.py
     }
     assert reached == set(Reason) - {Reason.TURNED_AWAY, Reason.INVALID} - further
 

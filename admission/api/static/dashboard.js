@@ -21,6 +21,7 @@ const REASON_LABELS = {
   outside_entry_window: N_("Outside the entry window"), too_soon: N_("Too soon after the last entry"),
   daily_limit: N_("Entries for today used"), entry_days_used: N_("All entry days used"),
   exit_required: N_("Exit required before re-entry"), unpaid: N_("Not paid yet"),
+  custom_rule: N_("Refused by the template's rule"),
 };
 const SOURCE_LABELS = {
   online: N_("online at the gate"), offline: N_("retroactive from gate clients"), import: N_("imported scan logs"),

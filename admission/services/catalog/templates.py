@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import TemplateData, TemplateIn
 from admission.db.models import Template
-from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from admission.domain.custom_rules import RuleError, parse_rule
+from admission.domain.errors import ConflictError, InvalidRequestError, InvalidRuleError, NotFoundError
 from admission.domain.model import TemplateKind, ValidityMode
 from admission.domain.vat import InvalidVatRate, rate_basis_points, rate_percent
 from admission.services import feed
@@ -47,6 +48,7 @@ def template_data(t: Template) -> TemplateData:
         color=t.color,
         vat_rate=None if t.vat_rate_basis_points is None else rate_percent(t.vat_rate_basis_points),
         allow_pending_entry=t.allow_pending_entry,
+        custom_rule=t.custom_rule,
     )
 
 
@@ -67,8 +69,21 @@ def _columns(data: TemplateIn) -> dict[str, object]:
     return fields
 
 
+def check_custom_rule(expression: dict[str, object] | None) -> None:
+    """A custom rule is checked whole before it is saved: gates must never meet one they cannot
+    read. The error names the offending part by its JSON pointer."""
+    if expression is None:
+        return
+    try:
+        parse_rule(expression)
+    except RuleError as exc:
+        pointer = "/custom_rule" + ("" if exc.path == "/" else exc.path)
+        raise InvalidRuleError(f"custom_rule at {pointer}: {exc.problem}", pointer) from exc
+
+
 async def _check_template(session: AsyncSession, data: TemplateIn, own_id: int | None) -> None:
     require_aware(data.valid_from, data.valid_until)
+    check_custom_rule(data.custom_rule)
     if data.valid_from and data.valid_until and data.valid_from >= data.valid_until:
         raise InvalidRequestError("valid_from must be before valid_until")
     if data.validity_mode is not ValidityMode.FIXED and not data.validity_days:

@@ -121,6 +121,7 @@ async def issue_tickets(
                 issued_by=issued_by,
                 sale_id=sale_id,
                 payment_state=request.payment_state,
+                attributes=dict(request.attributes) or None,
             )
         )
     await insert_tickets(session, issued)

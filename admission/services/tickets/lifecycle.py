@@ -160,6 +160,7 @@ async def reissue_ticket(session: AsyncSession, ring: KeyRing, ref: str, issued_
         payment_state=old.payment_state,
         paid_at=old.paid_at,
         paid_by=old.paid_by,
+        attributes=old.attributes,  # an age group stays with the holder
     )
     old.status, old.voided_at = "void", datetime.now(UTC)
     old.void_reason, old.replaced_by = f"replaced by the ticket ending in {number[-4:]}", serial

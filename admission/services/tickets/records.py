@@ -65,6 +65,7 @@ class TicketRecord(msgspec.Struct, frozen=True, kw_only=True):
     payment_state: str = "paid"
     paid_at: datetime | None = None
     paid_by: int | None = None
+    attributes: dict[str, str] | None = None  # None: none (custom rules read them)
 
     @classmethod
     def columns(cls) -> list[Any]:
@@ -84,6 +85,7 @@ def ticket_out(t: TicketFields) -> TicketOut:
         issued_at=t.issued_at,
         payment_state=payment_state(t),
         paid_at=t.paid_at,
+        attributes=dict(t.attributes or {}),
     )
 
 
@@ -101,6 +103,7 @@ def ticket_data(t: TicketFields) -> TicketData:
         entries_carried=t.entries_carried,
         first_used_at=t.first_used_at,
         payment_state=payment_state(t),
+        attributes=dict(t.attributes or {}),
     )
 
 

@@ -4,6 +4,7 @@ by name, with every name they refer to checked (in the file or in the venue)."""
 from __future__ import annotations
 
 from admission.contract import EventEntry, GateEntry, TemplateEntry
+from admission.domain.custom_rules import RuleError, parse_rule_json
 from admission.domain.errors import DomainError
 from admission.domain.model import TemplateKind, ValidityMode
 from admission.services import catalog
@@ -62,6 +63,12 @@ def _template_kind(p: Planner, name: str) -> TemplateKind | None:
 
 def _plan_template(p: Planner, index: int, t: TemplateEntry) -> None:
     path = ("templates", index)
+    if t.custom_rule is not None:
+        try:
+            parse_rule_json(t.custom_rule)
+        except RuleError as exc:
+            p.problem((*path, "custom_rule"), f"at {exc.path}: {exc.problem} (docs/entry-rules.md)")
+            return
     try:
         wanted = template_in(t, p, None)
     except DomainError as exc:

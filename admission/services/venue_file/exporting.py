@@ -80,6 +80,7 @@ def venue_toml(s: VenueState) -> str:
             ("description", t.description or None),
             ("color", t.color),
             ("vat_rate", t.vat_rate),
+            ("custom_rule", None if t.custom_rule is None else json.dumps(t.custom_rule)),
         ]
         out += _table("[[templates]]", fields, tz)
     for group in s.events.values():

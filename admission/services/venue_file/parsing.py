@@ -52,6 +52,8 @@ HINTS = {
     "vat_rate": "write a percentage from 0 to 100 with at most two decimals, e.g. vat_rate = 25 or 25.5",
     "vat_number": 'write the number as receipts print it, e.g. vat_number = "SE556677889901"',
     "address": 'write the address lines, e.g. address = ["Djurgårdsvägen 1", "115 21 Stockholm"]',
+    "custom_rule": "write the rule as JSON text, e.g. "
+    'custom_rule = \'{"in": [{"var": "weekday"}, ["saturday", "sunday"]]}\' (docs/entry-rules.md)',
 }
 TABLES: dict[str, type[msgspec.Struct]] = {
     "venue": VenueSection,

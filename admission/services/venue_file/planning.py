@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import (
@@ -292,6 +293,8 @@ def template_in(t: TemplateEntry, p: Planner, fallback_id: int | None) -> Templa
         description=t.description,
         color=t.color,
         vat_rate=t.vat_rate,
+        # Checked by the catalogue's planning before this is called (custom_rules.parse_rule_json).
+        custom_rule=None if t.custom_rule is None else msgspec.json.decode(t.custom_rule),
     )
 
 

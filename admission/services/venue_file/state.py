@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import DeviceOut, EventOut, GateData, TemplateData, TemplateIn, VenueReceiptIn
+from admission.domain.custom_rules import canonical_json
 from admission.domain.payments import PaymentConfig
 from admission.services import catalog, devices
 from admission.services.sales.till_setup import payment_config
@@ -97,6 +98,7 @@ def template_fields(t: TemplateData | TemplateIn, fallback: str | None) -> View:
         "description": t.description,
         "color": t.color,
         "vat_rate": t.vat_rate,
+        "custom_rule": None if t.custom_rule is None else canonical_json(t.custom_rule),
     }
 
 
