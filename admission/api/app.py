@@ -13,6 +13,7 @@ from litestar.middleware import DefineMiddleware
 
 from admission import __version__
 from admission.api.auth import PUBLIC_PATHS, UNAUTHENTICATED_METHODS, TokenAuthMiddleware
+from admission.api.controllers.cards import CardController, FloatController
 from admission.api.controllers.catalog import (
     EventController,
     GateController,
@@ -43,6 +44,8 @@ CONTROLLERS = [
     TicketController,
     ScanController,
     SalesController,
+    CardController,
+    FloatController,
     *REPORT_ROUTES,
     *DASHBOARD_ROUTES,
 ]

@@ -6,6 +6,21 @@ Clients import only this package and `admission.domain`.
 
 from __future__ import annotations
 
+from admission.contract.cards import (
+    CardAdjustIn,
+    CardBlockIn,
+    CardEntryOut,
+    CardEntryResult,
+    CardIssueIn,
+    CardMoveIn,
+    CardOut,
+    CardSettings,
+    CardTransferIn,
+    CardTypeIn,
+    CardTypeOut,
+    FloatReport,
+    FloatRow,
+)
 from admission.contract.catalog import EventIn, EventOut, GateIn, TemplateIn, VenueIn, VenueReceiptIn
 from admission.contract.common import (
     NO_NUL,
@@ -157,6 +172,17 @@ __all__ = [
     "BatchResponse",
     "BatchResult",
     "BatchStatus",
+    "CardAdjustIn",
+    "CardBlockIn",
+    "CardEntryOut",
+    "CardEntryResult",
+    "CardIssueIn",
+    "CardMoveIn",
+    "CardOut",
+    "CardSettings",
+    "CardTransferIn",
+    "CardTypeIn",
+    "CardTypeOut",
     "Cents",
     "CertificateIn",
     "Change",
@@ -180,6 +206,8 @@ __all__ = [
     "FleetDevice",
     "FleetFlag",
     "FleetOut",
+    "FloatReport",
+    "FloatRow",
     "GateData",
     "GateEntry",
     "GateIn",
