@@ -20,6 +20,7 @@ from admission.contract.cards import (
     CardTypeOut,
     FloatReport,
     FloatRow,
+    StoredValuePart,
 )
 from admission.contract.catalog import EventIn, EventOut, GateIn, TemplateIn, VenueIn, VenueReceiptIn
 from admission.contract.common import (
@@ -265,6 +266,7 @@ __all__ = [
     "SigningKeyOut",
     "SourceRow",
     "SourcesReport",
+    "StoredValuePart",
     "SummaryReport",
     "TemplateData",
     "TemplateEntry",

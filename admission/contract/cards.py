@@ -19,6 +19,14 @@ Reference = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO
 Tender = Annotated[str, msgspec.Meta(pattern=r"^(cash|card|mobile|mobile_integrated|invoice|none)$")]
 
 
+class StoredValuePart(msgspec.Struct, kw_only=True):
+    """Part of a sale paid from a gift or stored-value card (the rest by `payment`)."""
+
+    card: CardRefText
+    amount_cents: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
+    pin: Pin | None = None
+
+
 class CardTypeIn(msgspec.Struct, kw_only=True):
     name: Name
     kind: CardKind

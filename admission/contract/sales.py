@@ -7,6 +7,7 @@ from typing import Annotated
 
 import msgspec
 
+from admission.contract.cards import StoredValuePart
 from admission.contract.common import Cents, Id, Nonce
 from admission.contract.tickets import TicketOut
 from admission.domain import certificates
@@ -46,6 +47,9 @@ class SaleIn(msgspec.Struct, kw_only=True):
     offline: bool = False
     tickets: Annotated[list[Annotated[str, msgspec.Meta(max_length=400)]], msgspec.Meta(max_length=1000)] = []
     buyer_email: Email | None = None
+    # Parts paid from gift or stored-value cards, in the same transaction as the sale: `payment`
+    # then covers the rest (a cash or bank-card payment of 0 when the cards pay it all).
+    stored_value: Annotated[list[StoredValuePart], msgspec.Meta(max_length=5)] = []
 
 
 class SaleLineOut(msgspec.Struct, kw_only=True):
@@ -75,6 +79,7 @@ class SaleOut(msgspec.Struct, kw_only=True):
     buyer_email: str | None
     lines: list[SaleLineOut]
     tickets: list[TicketOut]
+    stored_value_cents: int = 0  # paid from cards; `payment_method` took the rest
 
 
 class SaleCancelOut(msgspec.Struct, kw_only=True):

@@ -276,6 +276,8 @@ class Sale(Base):
     payment_method: Mapped[str] = mapped_column(String(30))
     card_brand: Mapped[str | None] = mapped_column(String(30))
     total_cents: Mapped[int]
+    # Paid from gift or stored-value cards (their ledgers hold the entries); the rest by payment_method.
+    stored_value_cents: Mapped[int] = mapped_column(default=0, server_default="0")
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(12), default="completed")
     refunded_at: Mapped[datetime | None]

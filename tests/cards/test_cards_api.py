@@ -129,3 +129,28 @@ def test_bad_card_requests_are_4xx_problems(cards: Cards) -> None:
     bad_dates = cards.client.get("/api/v1/reports/float?from=yesterdayish", headers=cards.viewer)
     assert bad_dates.status_code == 422
     assert cards.client.get(f"/api/v1/cards/{card['number']}").status_code == 401
+
+
+def _sale(cards: Cards, nonce: str, parts: list[dict[str, object]], payment: dict[str, object]) -> object:
+    body = {"nonce": nonce, "lines": [{"plu": "100", "quantity": 1}], "payment": payment, "stored_value": parts}
+    return cards.client.post("/api/v1/sales", json=body, headers=cards.box)
+
+
+def test_a_sale_is_paid_partly_from_a_card_and_the_rest_in_cash_exactly_once(cards: Cards) -> None:
+    price = cards.client.get("/api/v1/templates", headers=cards.box).json()
+    day = next(t for t in price if t["plu"] == "100")["price_cents"]
+    card = cards.sell(amount=day - 500)
+    parts = [{"card": card["number"], "amount_cents": day - 500}]
+    first = _sale(cards, "till-1-split", parts, {"method": "cash", "amount_cents": 1000})
+    assert first.status_code == 201, first.text  # type: ignore[attr-defined]
+    assert first.json()["stored_value_cents"] == day - 500  # type: ignore[attr-defined]
+    again = _sale(cards, "till-1-split", parts, {"method": "cash", "amount_cents": 1000})
+    assert again.status_code == 200  # type: ignore[attr-defined]
+    shown = cards.show(card["number"])
+    assert shown["balance_cents"] == 0 and shown["entries"][-1]["reference"] == "sale till-1-split"
+    report = cards.client.get("/api/v1/sales/report", headers=cards.box).json()
+    cash = next(m for m in report["totals"] if m["method"] == "cash")
+    assert cash["sold_cents"] == 500  # only what the drawer took; the card part is in the float
+    short = _sale(cards, "till-1-short", [{"card": card["number"], "amount_cents": 100}], {"method": "cash", "amount_cents": day})
+    assert short.status_code == 409  # type: ignore[attr-defined]
+    assert cards.client.get("/api/v1/sales?nonce=till-1-short", headers=cards.box).json() == []

@@ -11,6 +11,7 @@ from admission.services.cards.operations import (
     find_card,
     issue_card,
     move,
+    pay_for_sale,
     show_card,
     transfer,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "issue_card",
     "list_card_types",
     "move",
+    "pay_for_sale",
     "save_card_settings",
     "show_card",
     "transfer",

@@ -20,6 +20,7 @@ from admission.contract import (
     CardMoveIn,
     CardOut,
     CardTransferIn,
+    StoredValuePart,
 )
 from admission.db.models import Card, CardEntry, CardType
 from admission.domain import cards as rules
@@ -310,3 +311,28 @@ def cli_nonce() -> str:
 async def _result(session: AsyncSession, card: Card, entry: CardEntry) -> CardEntryResult:
     entry_out, card_now = await ledger.entry_result(session, card, entry)
     return CardEntryResult(entry=entry_out, card=card_now)
+
+
+async def pay_for_sale(
+    session: AsyncSession,
+    ring: KeyRing,
+    who: Principal,
+    sale_nonce: str,
+    parts: list[StoredValuePart],
+    offline_at: datetime | None = None,
+) -> None:
+    """The card parts of a sale, written in the sale's own transaction: the sale and its card
+    payments are recorded together or not at all, and a re-sent sale (its nonce replayed before
+    this is reached) pays nothing twice. Each part's nonce is the sale's, numbered. An offline
+    till's sale (`offline_at`: when it sold) registers its card parts as offline payments: an
+    overdraw is kept and flagged, never refused (the guest has left with the tickets)."""
+    for number, part in enumerate(parts, 1):
+        data = CardMoveIn(
+            nonce=f"{sale_nonce}>card{number}",
+            amount_cents=part.amount_cents,
+            reference=f"sale {sale_nonce}",
+            pin=part.pin,
+            offline=offline_at is not None,
+            occurred_at=offline_at,
+        )
+        await move(session, ring, who, part.card, EntryKind.PAY, data)

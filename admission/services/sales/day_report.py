@@ -99,25 +99,27 @@ def _totals_for(methods: dict[tuple[str, str], MethodTotals], sale: Sale) -> Met
     return methods[key]
 
 
+def _taken(sale: Sale) -> int:
+    """What the sale's payment method took: the part paid from gift or stored-value cards is in
+    the cards' ledgers and the card float, never in the drawer or the terminal."""
+    return sale.total_cents - sale.stored_value_cents
+
+
 def _add_sale(totals: MethodTotals, sale: Sale, ticket_count: int) -> None:
     totals.sales += 1
     totals.tickets += ticket_count
-    totals.sold_cents += sale.total_cents
-    totals.net_cents += sale.total_cents
+    totals.sold_cents += _taken(sale)
+    totals.net_cents += _taken(sale)
     if sale.card_brand:
-        totals.by_card_brand[sale.card_brand] = (
-            totals.by_card_brand.get(sale.card_brand, 0) + sale.total_cents
-        )
+        totals.by_card_brand[sale.card_brand] = totals.by_card_brand.get(sale.card_brand, 0) + _taken(sale)
 
 
 def _add_refund(totals: MethodTotals, sale: Sale) -> None:
     totals.refunds += 1
-    totals.refunded_cents += sale.total_cents
-    totals.net_cents -= sale.total_cents
+    totals.refunded_cents += _taken(sale)
+    totals.net_cents -= _taken(sale)
     if sale.card_brand:
-        totals.by_card_brand[sale.card_brand] = (
-            totals.by_card_brand.get(sale.card_brand, 0) - sale.total_cents
-        )
+        totals.by_card_brand[sale.card_brand] = totals.by_card_brand.get(sale.card_brand, 0) - _taken(sale)
 
 
 def _offline_line(sale: Sale, device: str) -> OfflineSaleLine:

@@ -24,15 +24,18 @@ from admission.domain.codes import CodeError, SignedTicket
 from admission.domain.errors import ConflictError, InvalidRequestError
 from admission.domain.model import TemplateKind
 from admission.domain.payments import PaymentConfig
-from admission.services import feed, keys, tickets
+from admission.services import cards, feed, keys, tickets
 from admission.services.devices import Principal
+from admission.services.keys import KeyRing
 from admission.services.sales.lines import PricedLine, card_brand, new_sale, priced_lines
 
 # A till's clock may run a little fast; a sale dated further ahead is a broken clock or a forgery.
 CLOCK_TOLERANCE = timedelta(minutes=10)
 
 
-async def record_offline(session: AsyncSession, who: Principal, data: SaleIn, config: PaymentConfig) -> Sale:
+async def record_offline(
+    session: AsyncSession, who: Principal, data: SaleIn, config: PaymentConfig, ring: KeyRing
+) -> Sale:
     sold_at = _offline_time(data.sold_at)
     priced = await priced_lines(session, data)
     for number, line in enumerate(priced, 1):
@@ -43,13 +46,18 @@ async def record_offline(session: AsyncSession, who: Principal, data: SaleIn, co
                 "sold offline (sell its fallback entry template)"
             )
     total = sum(p.total_cents for p in priced)
-    payments.check_payment(config, data.payment, total, offline=True)
+    from_cards = sum(part.amount_cents for part in data.stored_value)
+    if from_cards > total:
+        raise InvalidRequestError("the cards would pay more than the sale's total")
+    payments.check_payment(config, data.payment, total - from_cards, offline=True)
     signed = await _verified_codes(session, who, data.tickets, sold_at)
     _check_codes_match_lines(signed, priced)
     sale = new_sale(who, data, priced, sold_at, card_brand(data.payment))
     session.add(sale)
     await session.flush()
     await _register_offline_tickets(session, sale, who, signed)
+    if data.stored_value:
+        await cards.pay_for_sale(session, ring, who, data.nonce, data.stored_value, offline_at=sold_at)
     return sale
 
 

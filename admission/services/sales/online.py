@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admission.contract import IssueRequest, SaleIn
 from admission.db.models import Event, Sale
 from admission.domain import payments
+from admission.domain.errors import InvalidRequestError
 from admission.domain.payments import PaymentConfig
-from admission.services import tickets
+from admission.i18n import _
+from admission.services import cards, tickets
 from admission.services.devices import Principal
 from admission.services.keys import KeyRing
 from admission.services.sales.lines import card_brand, new_sale, priced_lines
@@ -26,7 +28,10 @@ async def record_online(
 ) -> Sale:
     priced = await priced_lines(session, data)
     total = sum(p.total_cents for p in priced)
-    payments.check_payment(config, data.payment, total, offline=False)
+    from_cards = sum(part.amount_cents for part in data.stored_value)
+    if from_cards > total:
+        raise InvalidRequestError(_("the cards would pay more than the sale's total"))
+    payments.check_payment(config, data.payment, total - from_cards, offline=False)
     # PostgreSQL: lock every event of the sale up front, in id order, before the feed's advisory
     # lock is taken: two sales naming the same events in another order then cannot deadlock.
     event_ids = sorted({p.event.id for p in priced if p.event is not None})
@@ -37,6 +42,8 @@ async def record_online(
     sale = new_sale(who, data, priced, datetime.now(UTC), card_brand(data.payment))
     session.add(sale)
     await session.flush()
+    if data.stored_value:  # a card that holds too little, or is blocked, refuses the whole sale
+        await cards.pay_for_sale(session, ring, who, data.nonce, data.stored_value)
     for line in priced:
         request = IssueRequest(
             template_id=line.template.id, event_id=line.event.id if line.event else None, count=line.quantity

@@ -1,4 +1,5 @@
-"""card_types, cards, card_entries: gift and stored-value cards and their append-only ledger
+"""card_types, cards, card_entries: gift and stored-value cards and their append-only ledger;
+sales.stored_value_cents: the part of a sale paid from cards
 
 Revision ID: 0012_cards
 Revises: 0011
@@ -96,9 +97,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_card_entries_card_id_id", "card_entries", ["card_id", "id"])
     op.create_index("ix_card_entries_recorded_at", "card_entries", ["recorded_at"])
+    with op.batch_alter_table("sales") as sales:
+        sales.add_column(sa.Column("stored_value_cents", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sales") as sales:
+        sales.drop_column("stored_value_cents")
     op.drop_table("card_entries")
     op.drop_table("cards")
     op.drop_table("card_types")
