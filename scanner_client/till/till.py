@@ -27,7 +27,7 @@ import httpx
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from admission.contract import RefundIn, SaleIn, SaleLineIn, SaleOut, TemplateData
+from admission.contract import RefundIn, SaleIn, SaleLineIn, SaleOut, StoredValuePart, TemplateData
 from admission.domain import payments
 from admission.domain.codes import now_utc
 from admission.domain.model import TemplateKind
@@ -106,6 +106,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             on_progress=self.notify,
         )
         self._sale_lock = asyncio.Lock()
+        self._stored_value: list[StoredValuePart] = []  # the card parts of the sale being made
         store.mark_interrupted()
 
     @property
@@ -201,15 +202,26 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         self.signer = None
 
     async def sell(
-        self, lines: Sequence[CartLine], payment: PaymentIn, buyer_email: str | None = None
+        self,
+        lines: Sequence[CartLine],
+        payment: PaymentIn,
+        buyer_email: str | None = None,
+        stored_value: Sequence[StoredValuePart] = (),
     ) -> SaleResult:
+        """Sell the cart; `stored_value`: parts paid from gift or stored-value cards, recorded with
+        the sale in one transaction (the payment covers the rest)."""
         if self.revoked:
             raise SaleProblem(self.revoked_words())
         async with self._sale_lock:
             total, currency = check_cart(lines, online=self.online)
+            self._stored_value = list(stored_value)
             if self.online and self.remote is not None:
                 result = await self._sell_online(lines, payment, total, currency, buyer_email)
             else:
+                if stored_value:
+                    raise SaleProblem(
+                        _("Card payments need the server: the till is offline. Take another payment.")
+                    )
                 result = await self._sell_offline(lines, payment, total, currency, buyer_email)
         self.notify()
         return result
@@ -227,7 +239,10 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         self, lines: Sequence[CartLine], payment: PaymentIn, total: int, currency: str, email: str | None
     ) -> SaleResult:
         assert self.remote is not None
-        self._check_payment(payment, total, offline=False)
+        from_cards = sum(part.amount_cents for part in self._stored_value)
+        if from_cards > total:
+            raise SaleProblem(_("the cards would pay more than the sale's total"))
+        self._check_payment(payment, total - from_cards, offline=False)
         request = SaleIn(
             nonce=self.store.new_nonce(self.device),
             lines=[
@@ -240,6 +255,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             ],
             payment=payment,
             buyer_email=email,
+            stored_value=self._stored_value,
         )
         # Recorded before the request leaves: a crash now leaves an attempt to check, never a ghost.
         self.store.record(request, mode="online", state="attempting", currency=currency, total_cents=total)
