@@ -9,6 +9,7 @@ from __future__ import annotations
 from admission.contract.cards import (
     CardAdjustIn,
     CardBlockIn,
+    CardData,
     CardEntryOut,
     CardEntryResult,
     CardIssueIn,
@@ -175,6 +176,7 @@ __all__ = [
     "BatchStatus",
     "CardAdjustIn",
     "CardBlockIn",
+    "CardData",
     "CardEntryOut",
     "CardEntryResult",
     "CardIssueIn",

@@ -162,6 +162,20 @@ class FloatReport(msgspec.Struct, kw_only=True):
     )
 
 
+class CardData(msgspec.Struct, kw_only=True):
+    """A card as the feed tells tills (kind "card", key: its serial): what deciding an offline
+    payment needs. No number and no PIN: an offline till takes a card by its signed code only,
+    and a card with a PIN is not taken offline at all."""
+
+    serial: str
+    card_type_id: int
+    status: CardStatus
+    balance_cents: int
+    currency: str
+    expires_at: datetime | None
+    pin: bool
+
+
 class CardSettings(msgspec.Struct, kw_only=True):
     """The manager's offline caps, kept in the venue's settings."""
 

@@ -22,7 +22,7 @@ from admission.domain.model import (
 TicketStatus = Literal["valid", "void"]
 
 
-ChangeKind = Literal["venue", "template", "event", "gate", "key", "ticket", "passage", "notice"]
+ChangeKind = Literal["venue", "template", "event", "gate", "key", "ticket", "passage", "notice", "card"]
 
 
 class Change(msgspec.Struct, kw_only=True):

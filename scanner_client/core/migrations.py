@@ -255,6 +255,10 @@ _OFFLINE_LIMIT_EXTENSIONS = _statements(
 )
 
 
+# The feed's cards (kind "card"): a till takes a card offline only if it holds its last balance.
+_CARDS = _statements("CREATE TABLE IF NOT EXISTS cards (serial INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+
+
 MIGRATIONS = (
     Migration("device configuration and counters", _CONFIGURATION),
     Migration("catalogue snapshot from the change feed", _SNAPSHOT),
@@ -269,6 +273,7 @@ MIGRATIONS = (
     Migration("ticket numbers replaced by their keyed hashes", _numbers_out_of_the_snapshot),
     Migration("issuer keys with their certificate and revocation time", _KEY_STANDING),
     Migration("offline limit extensions in the outage log", _OFFLINE_LIMIT_EXTENSIONS),
+    Migration("gift and stored-value cards from the feed", _CARDS),
 )
 
 

@@ -19,6 +19,7 @@ from scanner_client.core.keys import speak_bindings
 from scanner_client.core.money import format_money
 from scanner_client.till.card_desk import CardDesk, CardProblem, card_ref
 from scanner_client.till.forms import parse_amount
+from scanner_client.till.offline_cards import OfflineCards
 from scanner_client.till.sale import SaleProblem
 
 
@@ -42,6 +43,7 @@ class CardScreen(ModalScreen[StoredValuePart | None]):
         self.currency = currency
         self.first_ref = ref
         self.card: CardOut | None = None
+        self.offline_ref = ""
         self.done = 0  # operations finished (tests wait on it)
 
     def compose(self) -> ComposeResult:
@@ -107,8 +109,11 @@ class CardScreen(ModalScreen[StoredValuePart | None]):
             ref = card_ref(raw)
             if ref is None:
                 raise CardProblem(_("This is no card: scan the card's code or type its 16-digit number."))
-            self.show_card(await self.desk.show(ref))
-        except CardProblem as exc:
+            if not self.desk.till.online:
+                self.show_offline(ref)
+            else:
+                self.show_card(await self.desk.show(ref))
+        except (CardProblem, SaleProblem) as exc:
             self.say(str(exc), problem=True)
             return
         self.done += 1
@@ -128,6 +133,24 @@ class CardScreen(ModalScreen[StoredValuePart | None]):
         if card.expires_at is not None:
             lines.append(_("Valid until {when}").format(when=date_time(card.expires_at, tz)))
         self.query_one("#card-info", Static).update("\n".join(lines))
+
+    def show_offline(self, ref: str) -> int:
+        """What this till knows of the card while offline; answers the balance it may count on."""
+        _serial, standing, pin = OfflineCards(self.desk.till.store).standing(ref)
+        if standing is None:
+            raise CardProblem(_("This till does not know the card's balance: it cannot be taken offline."))
+        self.offline_ref = ref
+        lines = [
+            _("OFFLINE: last known balance {amount}").format(
+                amount=format_money(standing.balance_cents, standing.currency)
+            )
+        ]
+        if standing.status == "blocked":
+            lines.append(_("BLOCKED: {reason}").format(reason=""))
+        if pin:
+            lines.append(_("A card with a PIN cannot be taken offline."))
+        self.query_one("#card-info", Static).update("\n".join(lines))
+        return standing.balance_cents
 
     def _run(self, operation: str) -> None:
         self._operate(operation)
@@ -181,22 +204,26 @@ class CardScreen(ModalScreen[StoredValuePart | None]):
         payment takes the rest. The card is charged with the sale, in one transaction."""
         try:
             ref = self._ref()
-            card = self.card if self.card is not None and self.card.number == ref else None
-            if card is None:
-                raise CardProblem(_("Press Enter first to see the card's balance."))
+            if not self.desk.till.online:  # the card's code, checked against the caps when selling
+                balance, number = self.show_offline(ref), ref
+            else:
+                card = self.card if self.card is not None and self.card.number == ref else None
+                if card is None:
+                    raise CardProblem(_("Press Enter first to see the card's balance."))
+                balance, number = card.balance_cents, card.number
             if self.sale_due_cents <= 0:
                 raise CardProblem(_("The cart is empty: add the tickets first."))
             amount = self._amount(required=False)
             if amount is None:
-                amount = min(card.balance_cents, self.sale_due_cents)
+                amount = min(balance, self.sale_due_cents)
             if amount <= 0:
                 raise CardProblem(_("This card holds nothing to pay with."))
             if amount > self.sale_due_cents:
                 raise CardProblem(_("The card cannot pay more than the sale's total."))
-        except CardProblem as exc:
+        except (CardProblem, SaleProblem) as exc:
             self.say(str(exc), problem=True)
             return
-        self.dismiss(StoredValuePart(card=card.number, amount_cents=amount))
+        self.dismiss(StoredValuePart(card=number, amount_cents=amount))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,15 @@ import httpx
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from admission.contract import RefundIn, SaleIn, SaleLineIn, SaleOut, StoredValuePart, TemplateData
+from admission.contract import (
+    CardSettings,
+    RefundIn,
+    SaleIn,
+    SaleLineIn,
+    SaleOut,
+    StoredValuePart,
+    TemplateData,
+)
 from admission.domain import payments
 from admission.domain.codes import now_utc
 from admission.domain.model import TemplateKind
@@ -42,6 +50,7 @@ from scanner_client.core.report import SyncReport
 from scanner_client.core.revocation import write_private
 from scanner_client.till import certificate
 from scanner_client.till.enroll import KEY_FILE
+from scanner_client.till.offline_cards import CAPS_CONFIG, OfflineCards
 from scanner_client.till.printer import TicketPrinter, payment_words
 from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket
 from scanner_client.till.receipts import Receipt, ReceiptFiles, ReceiptLine
@@ -218,10 +227,6 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             if self.online and self.remote is not None:
                 result = await self._sell_online(lines, payment, total, currency, buyer_email)
             else:
-                if stored_value:
-                    raise SaleProblem(
-                        _("Card payments need the server: the till is offline. Take another payment.")
-                    )
                 result = await self._sell_offline(lines, payment, total, currency, buyer_email)
         self.notify()
         return result
@@ -294,7 +299,14 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         events = [line.template for line in lines if line.template.kind is TemplateKind.EVENT]
         if events:
             raise OfflineEventRefused.offering([f for f in map(self.fallback_for, events) if f is not None])
-        self._check_payment(payment, total, offline=True)
+        from_cards = sum(part.amount_cents for part in self._stored_value)
+        if from_cards > total:
+            raise SaleProblem(_("the cards would pay more than the sale's total"))
+        self._check_payment(payment, total - from_cards, offline=True)
+        if self._stored_value:  # the manager's caps, and only cards the feed gave this till
+            now = self.clock()
+            day_start = datetime.combine(now.astimezone(self.tz).date(), time(), self.tz)
+            OfflineCards(self.store).check(self._stored_value, now, day_start)
         if self.signer is None:
             raise SaleProblem(_("this till has no signing key, so it cannot sell offline: enroll it again"))
         sold_at = self.clock()
@@ -319,6 +331,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             offline=True,
             tickets=[t.code for t in tickets],
             buyer_email=email,
+            stored_value=self._stored_value,
         )
         outage = self.store.current_outage()
         # Committed (fsync'd) before anything is printed: a printed ticket is always in the queue.
@@ -389,8 +402,19 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         report.changes = await self.pull_changes()
         config = await self.remote.payment_config()
         self.store.set_config(payment_config=msgspec.json.encode(config).decode())
+        await self._fetch_card_caps()
         await self.renew_certificate()
         self.notify()
+
+    async def _fetch_card_caps(self) -> None:
+        """The manager's offline caps for card payments, kept for the next outage."""
+        assert self.remote is not None
+        try:
+            response = await self.remote._request("GET", "/cards/settings")
+        except ServerRefused:  # a service without cards: the safe defaults stay
+            return
+        settings = self.remote._decode(response, CardSettings)
+        self.store.set_config(**{CAPS_CONFIG: msgspec.json.encode(settings).decode()})
 
     def offline_selling_words(self) -> str:
         """Until when this till may sell offline (its certificate's end, in the venue's time), or

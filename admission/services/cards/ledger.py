@@ -21,11 +21,12 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import CardEntryOut, CardOut
+from admission.contract import CardData, CardEntryOut, CardOut
 from admission.db.models import Card, CardEntry, CardType, Device
 from admission.domain.cards import CardKind, CardStanding, CardStatus, EntryKind, signed_amount
 from admission.domain.errors import ConflictError
 from admission.i18n import _
+from admission.services import feed
 from admission.services.devices import Principal
 
 SERVICE_SCOPE = 0
@@ -144,7 +145,23 @@ async def append(
     )
     session.add(entry)
     await session.flush()
+    await publish(session, card)
     return entry
+
+
+async def publish(session: AsyncSession, card: Card) -> None:
+    """Tell the tills the card's standing (the feed): its balance after this transaction's
+    entries, and whether it is blocked; an offline till decides from it."""
+    data = CardData(
+        serial=str(card.serial),
+        card_type_id=card.card_type_id,
+        status=CardStatus(card.status),
+        balance_cents=await balance_of(session, card.id),
+        currency=card.currency,
+        expires_at=card.expires_at,
+        pin=card.pin_hash is not None,
+    )
+    await feed.emit(session, "card", str(card.serial), data)
 
 
 async def card_out(session: AsyncSession, card: Card, *, with_entries: bool = True) -> CardOut:

@@ -190,7 +190,8 @@ async def _register_offline_payment(
 ) -> CardEntryResult:
     if new.occurred_at is None:
         raise InvalidRequestError(_("an offline payment needs the time the till took it (occurred_at)"))
-    overdraw = max(new.amount_cents - standing.balance_cents, 0)
+    # What this payment took beyond what the card still held (all of it on a card already below zero).
+    overdraw = new.amount_cents - min(max(standing.balance_cents, 0), new.amount_cents)
     # Blocked or expired before the till took it: the till could not know; a manager must look.
     stale = (card.blocked_at is not None and card.blocked_at <= new.occurred_at) or (
         card.expires_at is not None and card.expires_at <= new.occurred_at
@@ -228,6 +229,7 @@ async def block(session: AsyncSession, ring: KeyRing, ref: str, data: CardBlockI
         card.status = CardStatus.BLOCKED.value
         card.blocked_at = datetime.now(UTC)
         card.block_reason = data.reason
+        await ledger.publish(session, card)  # offline tills refuse it once the feed reaches them
     return await ledger.card_out(session, card)
 
 
@@ -277,6 +279,7 @@ async def transfer(
     lost.blocked_at = lost.blocked_at or now
     lost.block_reason = lost.block_reason or data.reason
     lost.replaced_by = target.id
+    await ledger.publish(session, lost)
     return await _result(session, target, entry)
 
 
