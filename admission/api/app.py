@@ -13,6 +13,7 @@ from litestar.middleware import DefineMiddleware
 
 from admission import __version__
 from admission.api.auth import PUBLIC_PATHS, UNAUTHENTICATED_METHODS, TokenAuthMiddleware
+from admission.api.controllers.cards import CardController, FloatController
 from admission.api.controllers.catalog import (
     EventController,
     GateController,
@@ -45,6 +46,8 @@ CONTROLLERS = [
     ScanController,
     SalesController,
     PaymentRoutinesController,
+    CardController,
+    FloatController,
     *REPORT_ROUTES,
     *DASHBOARD_ROUTES,
 ]

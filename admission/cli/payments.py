@@ -326,6 +326,8 @@ def cmd_cash_up(args: argparse.Namespace) -> int:
 
 
 def tender_words(tender: str) -> str:
+    if tender == "stored_value":
+        return _("Gift or stored-value card")
     try:
         return _(DEFAULT_LABELS[PaymentMethod(tender)])
     except ValueError:

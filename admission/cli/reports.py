@@ -54,6 +54,7 @@ KINDS = (
     "conflicts",
     "outages",
     "lookup-misses",
+    "float",  # the card float (admission.cli.cards)
 )
 # Report titles that are more than their kind's name.
 TITLES = {"lookup-misses": N_("Ticket look-ups that found nothing")}
@@ -215,6 +216,10 @@ def write_csv(report: AnyReport, target: str) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    if args.kind == "float":
+        from admission.cli.cards import cmd_float
+
+        return cmd_float(args)
     report = run(reading(settings_from(args), lambda session: build_report(session, args)))
     if isinstance(report, SummaryReport):
         if args.csv:

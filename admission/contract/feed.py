@@ -27,7 +27,7 @@ TicketStatus = Literal["valid", "void"]
 PaymentState = Literal["paid", "pending"]
 
 
-ChangeKind = Literal["venue", "template", "event", "gate", "key", "ticket", "passage", "notice"]
+ChangeKind = Literal["venue", "template", "event", "gate", "key", "ticket", "passage", "notice", "card"]
 
 
 class Change(msgspec.Struct, kw_only=True):

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import msgspec
 
+from admission.contract.cards import StoredValuePart
 from admission.contract.common import Cents, Id, Nonce
 from admission.contract.payments import InvoiceIn
 from admission.contract.tickets import TicketOut
@@ -55,6 +56,9 @@ class SaleIn(msgspec.Struct, kw_only=True):
 
     def all_tenders(self) -> list[PaymentIn]:
         return [self.payment, *self.further_tenders]
+    # Parts paid from gift or stored-value cards, in the same transaction as the sale: `payment`
+    # then covers the rest (a cash or bank-card payment of 0 when the cards pay it all).
+    stored_value: Annotated[list[StoredValuePart], msgspec.Meta(max_length=5)] = []
 
 
 class SaleLineOut(msgspec.Struct, kw_only=True):
@@ -86,6 +90,7 @@ class SaleOut(msgspec.Struct, kw_only=True):
     tickets: list[TicketOut]
     # How it was paid, tender by tender, summing exactly to the total (`payment_method` is the first).
     tenders: list[TenderLine] = []
+    stored_value_cents: int = 0  # paid from cards; `payment_method` took the rest
 
 
 class SaleCancelOut(msgspec.Struct, kw_only=True):

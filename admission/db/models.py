@@ -286,6 +286,8 @@ class Sale(Base):
     payment_method: Mapped[str] = mapped_column(String(30))
     card_brand: Mapped[str | None] = mapped_column(String(30))
     total_cents: Mapped[int]
+    # Paid from gift or stored-value cards (their ledgers hold the entries); the rest by payment_method.
+    stored_value_cents: Mapped[int] = mapped_column(default=0, server_default="0")
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(12), default="completed")
     refunded_at: Mapped[datetime | None]
@@ -432,3 +434,75 @@ class CashUp(Base):
     counted_by: Mapped[str] = mapped_column(String(100))
     counted_at: Mapped[datetime]
     note: Mapped[str | None] = mapped_column(String(500))
+
+
+class CardType(Base):
+    """A kind of card the venue sells (admission.domain.cards.CardTypeRules)."""
+
+    __tablename__ = "card_types"
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # gift | stored_value
+    currency: Mapped[str] = mapped_column(String(3))
+    validity_days: Mapped[int | None]
+    max_balance_cents: Mapped[int | None]
+    unload_limit_cents: Mapped[int] = mapped_column(default=0)
+    pin_required: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class Card(Base):
+    """One gift or stored-value card. Its balance is the sum of its ledger (CardEntry); the row is
+    what writers lock (`FOR UPDATE`) before they add to that ledger."""
+
+    __tablename__ = "cards"
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    serial: Mapped[int] = mapped_column(BigInteger, unique=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    code: Mapped[str] = mapped_column(String(200))
+    card_type_id: Mapped[int] = mapped_column(ForeignKey("card_types.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    blocked_at: Mapped[datetime | None]
+    block_reason: Mapped[str | None] = mapped_column(String(200))
+    replaced_by: Mapped[int | None] = mapped_column(ForeignKey("cards.id"))
+    issued_by: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+
+
+class CardEntry(Base):
+    """One line of a card's ledger: appended, never changed (a manager's review of a conflict
+    aside). `amount_cents` is signed: credits positive, debits negative."""
+
+    __tablename__ = "card_entries"
+    __table_args__ = (
+        UniqueConstraint("nonce_scope", "nonce", name="uq_card_entries_nonce_scope_nonce"),
+        Index("ix_card_entries_card_id_id", "card_id", "id"),
+        Index("ix_card_entries_recorded_at", "recorded_at"),
+    )
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    # Who wrote it: the device and the token it used (None for the service's own, e.g. the CLI).
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id"))
+    # Unique per scope (the device's id; 0 for the service's own): a retried entry registers once.
+    nonce_scope: Mapped[int] = mapped_column(BigInteger)
+    nonce: Mapped[str] = mapped_column(String(120))  # a transfer's second entry: the nonce + ">in"
+    occurred_at: Mapped[datetime]  # when the till took it (offline: its clock)
+    recorded_at: Mapped[datetime]  # when the service wrote it
+    offline: Mapped[bool] = mapped_column(default=False)
+    tender: Mapped[str | None] = mapped_column(String(30))  # how a load was paid or an unload paid out
+    reference: Mapped[str | None] = mapped_column(String(200))  # the sale's nonce or a voucher number
+    reason: Mapped[str | None] = mapped_column(String(300))  # adjustments, blocks, transfers
+    related_card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"))  # a transfer's other card
+    # An offline payment that, registered, took the card below zero: kept, flagged, never clamped.
+    conflict: Mapped[bool] = mapped_column(default=False)
+    conflict_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    conflict_reviewed_at: Mapped[datetime | None]
+    # The request as recorded: a repeated nonce replays the entry only for the same operation.
+    request_digest: Mapped[str] = mapped_column(String(64))

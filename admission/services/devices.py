@@ -42,6 +42,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     device_name: str
     role: Role
     gate: str | None
+    token_id: int | None = None  # the token this request came with: card ledger entries name it
 
 
 class Refusal(enum.StrEnum):
@@ -240,14 +241,16 @@ class TokenAuthenticator:
         now = time.monotonic()
         row = (
             await session.execute(
-                select(Device.id, Device.name, Device.role, Gate.name)
+                select(Device.id, Device.name, Device.role, Gate.name, Token.id)
                 .join(Token, Token.device_id == Device.id)
                 .outerjoin(Gate, Gate.id == Device.gate_id)
                 .where(Token.token_hash == digest, Token.revoked_at.is_(None), Device.revoked_at.is_(None))
             )
         ).first()
         if row is not None:
-            principal = Principal(device_id=row[0], device_name=row[1], role=cast(Role, row[2]), gate=row[3])
+            principal = Principal(
+                device_id=row[0], device_name=row[1], role=cast(Role, row[2]), gate=row[3], token_id=row[4]
+            )
         else:
             principal = await _refusal(session, digest)
         if len(self._cache) > 10_000:

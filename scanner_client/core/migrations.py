@@ -286,6 +286,10 @@ def _ticket_attributes(db: sqlite3.Connection) -> None:
     db.execute("UPDATE config SET value = '0' WHERE key = 'cursor'")
 
 
+# The feed's cards (kind "card"): a till takes a card offline only if it holds its last balance.
+_CARDS = _statements("CREATE TABLE IF NOT EXISTS cards (serial INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+
+
 MIGRATIONS = (
     Migration("device configuration and counters", _CONFIGURATION),
     Migration("catalogue snapshot from the change feed", _SNAPSHOT),
@@ -303,6 +307,7 @@ MIGRATIONS = (
     Migration("tickets with their payment state, read again from the feed", _payment_state_of_tickets),
     Migration("till card-terminal incidents", _TERMINAL_INCIDENTS),
     Migration("ticket attributes for custom rules", _ticket_attributes),
+    Migration("gift and stored-value cards from the feed", _CARDS),
 )
 
 

@@ -33,6 +33,7 @@ _WIPED_TABLES = (
     "gates",
     "notices",
     "issuer_keys",
+    "cards",
     "tickets",
     "feed_passages",
     "passages",

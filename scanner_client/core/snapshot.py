@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import msgspec
 
 from admission.contract import (
+    CardData,
     Change,
     EventData,
     GateData,
@@ -161,6 +162,9 @@ def _apply_reference(db: sqlite3.Connection, change: Change) -> None:
     elif change.kind == "notice":
         notice = msgspec.json.decode(raw, type=NoticeData)
         db.execute("INSERT OR REPLACE INTO notices(id, data) VALUES (?, ?)", (notice.id, raw))
+    elif change.kind == "card":
+        card = msgspec.json.decode(raw, type=CardData)
+        db.execute("INSERT OR REPLACE INTO cards(serial, data) VALUES (?, ?)", (int(card.serial), raw))
     # Unknown kinds are skipped: the feed may grow kinds an older client does not use.
 
 

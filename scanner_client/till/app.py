@@ -24,13 +24,15 @@ from textual.widget import Widget
 from textual.widgets import Button, DataTable, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from admission.contract import EventData, TemplateData
+from admission.contract import EventData, StoredValuePart, TemplateData
 from admission.domain.model import TemplateKind
 from admission.domain.payments import PaymentIn, PaymentMethod, brand_label
 from admission.i18n import N_, _, ngettext
 from admission.i18n.formatting import clock
 from scanner_client.core.keys import QUIT, speak_bindings
 from scanner_client.core.money import format_money
+from scanner_client.till.card_desk import CardDesk, CardProblem, card_ref
+from scanner_client.till.card_screen import CardScreen
 from scanner_client.till.forms import parse_amount, parse_quantity, template_label
 from scanner_client.till.payment_keys import brand_options, method_options, next_brand
 from scanner_client.till.printer import tender_words
@@ -55,6 +57,7 @@ class BoxOfficeApp(App[None]):
     BINDINGS = [
         Binding("f2", "refunds", N_("Refund/reissue"), priority=True),
         Binding("f3", "unsynced", N_("Unsynced sales"), priority=True),
+        Binding("ctrl+g", "cards", N_("Cards"), priority=True),
         QUIT,
     ]
 
@@ -75,6 +78,8 @@ class BoxOfficeApp(App[None]):
         self.receipts_handed = 0  # printed or e-mailed (tests wait on it)
         self._config_seen = till.store.get_config("payment_config")
         self.till_screen = TillScreen()
+        self.card_desk = CardDesk(till)
+        self.card_parts: list[StoredValuePart] = []  # what gift or stored-value cards pay of this sale
 
     def get_default_screen(self) -> Screen[None]:
         return self.till_screen
@@ -203,6 +208,16 @@ class BoxOfficeApp(App[None]):
     @on(Input.Submitted, "#qty")
     @on(Input.Submitted, "#search")
     def _search_submitted(self) -> None:
+        query = self.main("#search", Input).value
+        try:
+            card = card_ref(query)
+        except CardProblem as exc:
+            self.show_problem(str(exc))
+            return
+        if card is not None:  # a card scanned at the till: its window, with its balance
+            self.main("#search", Input).value = ""
+            self.open_cards(card)
+            return
         template = self.highlighted_template()
         if template is None:
             query = self.main("#search", Input).value.strip()
@@ -307,6 +322,7 @@ class BoxOfficeApp(App[None]):
     def next_customer(self) -> None:
         """Each sale starts clean: empty cart, quantity 1, the first payment method, no brand."""
         self.cart.clear()
+        self.card_parts.clear()
         self.fallbacks.clear()
         self.parts.clear()
         self.main("#hint", Static).update("")
@@ -334,7 +350,13 @@ class BoxOfficeApp(App[None]):
             )
         total = sum(line.total_cents for line in self.cart)
         currency = self.cart[0].template.currency if self.cart else ""
-        self.main("#total", Static).update(_("Total {amount}").format(amount=format_money(total, currency)))
+        words = _("Total {amount}").format(amount=format_money(total, currency))
+        from_cards = sum(part.amount_cents for part in self.card_parts)
+        if from_cards:
+            words += "  ·  " + _("card pays {card}, the rest {rest}").format(
+                card=format_money(from_cards, currency), rest=format_money(total - from_cards, currency)
+            )
+        self.main("#total", Static).update(words)
 
     def action_sell(self) -> None:
         self.sell()
@@ -358,7 +380,7 @@ class BoxOfficeApp(App[None]):
             return
         self.parts.append(part)
         self.main("#tendered", Input).value = ""
-        total = sum(line.total_cents for line in self.cart)
+        total = sum(line.total_cents for line in self.cart) - sum(p.amount_cents for p in self.card_parts)
         left = total - sum(p.amount_cents for p in self.parts)
         words = " + ".join(tender_words(self.till.payment_config, p, 2) for p in self.parts)
         self.show_message(
@@ -368,7 +390,7 @@ class BoxOfficeApp(App[None]):
         )
 
     def payment(self) -> PaymentIn:
-        total = sum(line.total_cents for line in self.cart)
+        total = sum(line.total_cents for line in self.cart) - sum(p.amount_cents for p in self.card_parts)
         total -= sum(p.amount_cents for p in self.parts)  # the last part pays what is left
         method = PaymentMethod(str(self.main("#method", Select).value))
         tendered = parse_amount(self.main("#tendered", Input).value)
@@ -384,7 +406,13 @@ class BoxOfficeApp(App[None]):
         try:
             tenders = [*self.parts, self.payment()]
             email = self.main("#email", Input).value.strip() or None
-            result = await self.till.sell(list(self.cart), tenders[0], email, further_tenders=tenders[1:])
+            result = await self.till.sell(
+                list(self.cart),
+                tenders[0],
+                email,
+                further_tenders=tenders[1:],
+                stored_value=list(self.card_parts),
+            )
         except OfflineEventRefused as exc:
             self.fallbacks = list(exc.fallbacks)
             add_it = _("Press F7 to add it.")
@@ -520,6 +548,30 @@ class BoxOfficeApp(App[None]):
             self.pop_screen()
             return
         self.push_screen(RefundScreen(self.till))
+
+    def action_cards(self) -> None:
+        if isinstance(self.screen, CardScreen):
+            self.screen.dismiss(None)
+            return
+        self.open_cards("")
+
+    def open_cards(self, ref: str) -> None:
+        total = sum(line.total_cents for line in self.cart)
+        due = total - sum(part.amount_cents for part in self.card_parts)
+        currency = self.cart[0].template.currency if self.cart else ""
+
+        def paid_from_card(part: StoredValuePart | None) -> None:
+            if part is None:
+                return
+            self.card_parts.append(part)
+            self.refresh_cart()
+            self.show_message(
+                _("The card pays {amount} with the sale: take the rest, then sell (F5).").format(
+                    amount=format_money(part.amount_cents, currency)
+                )
+            )
+
+        self.push_screen(CardScreen(self.card_desk, due, currency, ref), callback=paid_from_card)
 
     def action_unsynced(self) -> None:
         if isinstance(self.screen, UnsyncedSalesScreen):

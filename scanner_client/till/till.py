@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,15 @@ import httpx
 import msgspec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from admission.contract import RefundIn, SaleIn, SaleLineIn, SaleOut, TemplateData
+from admission.contract import (
+    CardSettings,
+    RefundIn,
+    SaleIn,
+    SaleLineIn,
+    SaleOut,
+    StoredValuePart,
+    TemplateData,
+)
 from admission.contract.payments import InvoiceIn
 from admission.domain import payments, terminal_down
 from admission.domain import tenders as split
@@ -44,6 +52,7 @@ from scanner_client.core.report import SyncReport
 from scanner_client.core.revocation import write_private
 from scanner_client.till import certificate
 from scanner_client.till.enroll import KEY_FILE
+from scanner_client.till.offline_cards import CAPS_CONFIG, OfflineCards
 from scanner_client.till.printer import TicketPrinter, tender_words
 from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket
 from scanner_client.till.receipts import Receipt, ReceiptFiles, ReceiptLine
@@ -110,6 +119,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         )
         self._sale_lock = asyncio.Lock()
         self._invoice: InvoiceIn | None = None  # the sale being made's invoice, under the sale lock
+        self._stored_value: list[StoredValuePart] = []  # the card parts of the sale being made
         store.mark_interrupted()
 
     @property
@@ -256,21 +266,32 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         buyer_email: str | None = None,
         further_tenders: Sequence[PaymentIn] = (),
         invoice: InvoiceIn | None = None,
+        stored_value: Sequence[StoredValuePart] = (),
     ) -> SaleResult:
         """Sell the cart, paid by `payment` and, for a split payment, the `further_tenders`; an
-        invoice tender (pay later) goes with the `invoice`'s customer, reference and due date."""
+        invoice tender (pay later) goes with the `invoice`'s customer, reference and due date.
+        `stored_value`: parts paid from gift or stored-value cards, recorded with the sale in one
+        transaction (the tenders cover the rest)."""
         tenders = [payment, *further_tenders]
         if self.revoked:
             raise SaleProblem(self.revoked_words())
         async with self._sale_lock:
             self._invoice = invoice
             total, currency = check_cart(lines, online=self.online)
+            self._stored_value = list(stored_value)
             if self.online and self.remote is not None:
                 result = await self._sell_online(lines, tenders, total, currency, buyer_email)
             else:
                 result = await self._sell_offline(lines, tenders, total, currency, buyer_email)
         self.notify()
         return result
+
+    def _from_cards(self, total: int) -> int:
+        """What the sale's card parts pay; the tenders pay the rest."""
+        from_cards = sum(part.amount_cents for part in self._stored_value)
+        if from_cards > total:
+            raise SaleProblem(_("the cards would pay more than the sale's total"))
+        return from_cards
 
     def _check_payment(self, tenders: list[PaymentIn], total: int, *, offline: bool) -> None:
         stored = self.store.stored_card_payments() if offline else None
@@ -294,7 +315,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         email: str | None,
     ) -> SaleResult:
         assert self.remote is not None
-        self._check_payment(tenders, total, offline=False)
+        self._check_payment(tenders, total - self._from_cards(total), offline=False)
         request = SaleIn(
             nonce=self.store.new_nonce(self.device),
             lines=[
@@ -309,6 +330,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             further_tenders=tenders[1:],
             invoice=self._invoice,
             buyer_email=email,
+            stored_value=self._stored_value,
         )
         # Recorded before the request leaves: a crash now leaves an attempt to check, never a ghost.
         self.store.record(request, mode="online", state="attempting", currency=currency, total_cents=total)
@@ -352,7 +374,11 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         events = [line.template for line in lines if line.template.kind is TemplateKind.EVENT]
         if events:
             raise OfflineEventRefused.offering([f for f in map(self.fallback_for, events) if f is not None])
-        self._check_payment(tenders, total, offline=True)
+        self._check_payment(tenders, total - self._from_cards(total), offline=True)
+        if self._stored_value:  # the manager's caps, and only cards the feed gave this till
+            now = self.clock()
+            day_start = datetime.combine(now.astimezone(self.tz).date(), time(), self.tz)
+            OfflineCards(self.store).check(self._stored_value, now, day_start)
         if self.signer is None:
             raise SaleProblem(_("this till has no signing key, so it cannot sell offline: enroll it again"))
         sold_at = self.clock()
@@ -379,6 +405,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             offline=True,
             tickets=[t.code for t in tickets],
             buyer_email=email,
+            stored_value=self._stored_value,
         )
         outage = self.store.current_outage()
         # Committed (fsync'd) before anything is printed: a printed ticket is always in the queue.
@@ -450,8 +477,19 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         report.changes = await self.pull_changes()
         config = await self.remote.payment_config()
         self.store.set_config(payment_config=msgspec.json.encode(config).decode())
+        await self._fetch_card_caps()
         await self.renew_certificate()
         self.notify()
+
+    async def _fetch_card_caps(self) -> None:
+        """The manager's offline caps for card payments, kept for the next outage."""
+        assert self.remote is not None
+        try:
+            response = await self.remote._request("GET", "/cards/settings")
+        except ServerRefused:  # a service without cards: the safe defaults stay
+            return
+        settings = self.remote._decode(response, CardSettings)
+        self.store.set_config(**{CAPS_CONFIG: msgspec.json.encode(settings).decode()})
 
     def offline_selling_words(self) -> str:
         """Until when this till may sell offline (its certificate's end, in the venue's time), or

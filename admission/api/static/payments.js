@@ -7,6 +7,7 @@
 const TENDER_LABELS = {
   cash: N_("Cash"), card: N_("Card"), mobile: N_("Mobile (confirm on phone)"),
   mobile_integrated: N_("Mobile (integrated)"), invoice: N_("Invoice (pay later)"),
+  stored_value: N_("Gift or stored-value card"),
 };
 const RECONCILIATION_LABELS = {
   matches: N_("matches"), matches_with_stored: N_("matches with the stored payments"),

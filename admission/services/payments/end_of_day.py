@@ -26,6 +26,7 @@ from admission.domain.payments import PaymentMethod
 from admission.services.payments.days import till_named, venue_currency, venue_day
 
 CASH = PaymentMethod.CASH.value
+STORED_VALUE = "stored_value"  # the tender name of what cards paid (admission/services/cards)
 
 
 async def end_of_day(session: AsyncSession, day: date) -> EndOfDayReport:
@@ -52,6 +53,7 @@ async def end_of_day(session: AsyncSession, day: date) -> EndOfDayReport:
             line.refunds += 1
             line.refunded_cents += tender.amount_cents
             line.net_cents -= tender.amount_cents
+    await _add_stored_value(session, per_till, start, end)
     cash_ups = {
         name: row
         for row, name in await session.execute(
@@ -78,6 +80,24 @@ async def end_of_day(session: AsyncSession, day: date) -> EndOfDayReport:
         tills=tills,
         tenders=sorted(totals.values(), key=lambda t: t.tender),
     )
+
+
+async def _add_stored_value(
+    session: AsyncSession, per_till: dict[str, dict[str, TenderDay]], start: datetime, end: datetime
+) -> None:
+    """What gift and stored-value cards paid of each till's sales, as a tender of its own: it is in
+    the cards' ledgers (and the float report), never in the drawer or the card terminal. A refund
+    puts nothing back on a card by itself (`POST /cards/{ref}/refund` does), so none is counted."""
+    rows = await session.execute(
+        select(Sale.stored_value_cents, Device.name)
+        .outerjoin(Device, Device.id == Sale.device_id)
+        .where(Sale.stored_value_cents > 0, Sale.sold_at >= start, Sale.sold_at < end)
+    )
+    for cents, device in rows:
+        line = _line(per_till[device or "(service)"], STORED_VALUE)
+        line.sales += 1
+        line.sold_cents += cents
+        line.net_cents += cents
 
 
 def _line(lines: dict[str, TenderDay], tender: str) -> TenderDay:

@@ -90,6 +90,7 @@ def new_sale(
         payment_method=data.payment.method.value,
         card_brand=brand,
         total_cents=sum(p.total_cents for p in priced),
+        stored_value_cents=sum(part.amount_cents for part in data.stored_value),
         currency=priced[0].template.currency,
         status="completed",
         buyer_email=data.buyer_email,
@@ -110,7 +111,7 @@ def request_digest(data: SaleIn) -> str:
     return sha256(msgspec.json.encode(raw)).hexdigest()
 
 
-NEWER_SALE_FIELDS = ("further_tenders", "invoice")
+NEWER_SALE_FIELDS = ("further_tenders", "invoice", "stored_value")
 
 
 def card_brand(payment: PaymentIn) -> str | None:

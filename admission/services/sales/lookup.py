@@ -30,6 +30,7 @@ async def sale_out(session: AsyncSession, sale: Sale) -> SaleOut:
         payment_method=payments.PaymentMethod(sale.payment_method),
         card_brand=sale.card_brand,
         total_cents=sale.total_cents,
+        stored_value_cents=sale.stored_value_cents,
         currency=sale.currency,
         status=sale.status,
         refunded_at=sale.refunded_at,

@@ -24,8 +24,10 @@ from admission.domain.codes import CodeError, SignedTicket
 from admission.domain.errors import ConflictError, InvalidRequestError
 from admission.domain.model import TemplateKind
 from admission.domain.payments import PaymentConfig
-from admission.services import feed, keys, tickets
+from admission.i18n import _
+from admission.services import cards, feed, keys, tickets
 from admission.services.devices import Principal
+from admission.services.keys import KeyRing
 from admission.services.sales.invoices import add_invoice
 from admission.services.sales.lines import PricedLine, card_brand, new_sale, priced_lines
 from admission.services.sales.tender_lines import add_tenders
@@ -34,7 +36,9 @@ from admission.services.sales.tender_lines import add_tenders
 CLOCK_TOLERANCE = timedelta(minutes=10)
 
 
-async def record_offline(session: AsyncSession, who: Principal, data: SaleIn, config: PaymentConfig) -> Sale:
+async def record_offline(
+    session: AsyncSession, who: Principal, data: SaleIn, config: PaymentConfig, ring: KeyRing
+) -> Sale:
     sold_at = _offline_time(data.sold_at)
     priced = await priced_lines(session, data)
     for number, line in enumerate(priced, 1):
@@ -45,16 +49,22 @@ async def record_offline(session: AsyncSession, who: Principal, data: SaleIn, co
                 "sold offline (sell its fallback entry template)"
             )
     total = sum(p.total_cents for p in priced)
-    tenders.check_tenders(config, data.all_tenders(), total, offline=True)
+    from_cards = sum(part.amount_cents for part in data.stored_value)
+    if from_cards > total:
+        raise InvalidRequestError(_("the cards would pay more than the sale's total"))
+    # The tenders pay what the cards leave: the cards' part is in their ledgers, not the drawer.
+    tenders.check_tenders(config, data.all_tenders(), total - from_cards, offline=True)
     signed = await _verified_codes(session, who, data.tickets, sold_at)
     _check_codes_match_lines(signed, priced)
     sale = new_sale(who, data, priced, sold_at, card_brand(data.payment))
     session.add(sale)
     await session.flush()
-    tender_lines = tenders.tender_lines(data.all_tenders(), total)
+    tender_lines = tenders.tender_lines(data.all_tenders(), total - from_cards)
     add_tenders(session, sale, tender_lines)
     add_invoice(session, sale, data, tender_lines)
     await _register_offline_tickets(session, sale, who, signed)
+    if data.stored_value:
+        await cards.pay_for_sale(session, ring, who, data.nonce, data.stored_value, offline_at=sold_at)
     return sale
 
 

@@ -33,7 +33,7 @@ async def record_sale(
     config = payments.config_from_settings(venue.settings)
     claim = await claim_for_sale(session, who.device_id, data.nonce)
     if data.offline:
-        sale = await record_offline(session, who, data, config)
+        sale = await record_offline(session, who, data, config, ring)
     else:
         sale = await record_online(session, ring, ZoneInfo(venue.timezone), who, data, config)
     claim.sale_id = sale.id

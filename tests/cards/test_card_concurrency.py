@@ -1,0 +1,78 @@
+"""A card is never overdrawn online: 100 concurrent payments from one card that holds enough for
+10 go through exactly 10 times. Against the real service with two workers (two processes race
+for the same card row), on SQLite and, with ADMISSION_TEST_DATABASE_URL, on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from admission.demo import DemoVenue
+from tests.support.live_server import LiveServer
+
+PAYERS = 100
+PAYMENT = 100
+AFFORDABLE = 10
+
+
+@pytest.fixture
+def two_workers(demo_venue: DemoVenue) -> Iterator[LiveServer]:
+    server = LiveServer(demo_venue, workers=2)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def _pay_together(server: LiveServer, token: str, number: str, nonces: list[str]) -> list[httpx.Response]:
+    """One payment per nonce, all released at once."""
+    limits = httpx.Limits(max_connections=len(nonces))
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=server.url, headers=headers, limits=limits, timeout=60) as http:
+        start = asyncio.Event()
+
+        async def pay(nonce: str) -> httpx.Response:
+            await start.wait()
+            body = {"nonce": nonce, "amount_cents": PAYMENT, "reference": nonce}
+            return await http.post(f"/api/v1/cards/{number}/pay", json=body)
+
+        tasks = [asyncio.create_task(pay(n)) for n in nonces]
+        await asyncio.sleep(0.2)  # every request ready before any leaves
+        start.set()
+        return await asyncio.gather(*tasks)
+
+
+def _card(server: LiveServer, venue: DemoVenue, amount: int) -> dict[str, Any]:
+    with server.client(venue.admin_token) as admin:
+        admin.post("/api/v1/cards/types", json={"name": "Gift card", "kind": "gift"})
+        sold = admin.post("/api/v1/cards", json={"nonce": f"sell-{amount}", "card_type": "Gift card", "amount_cents": amount})
+        sold.raise_for_status()
+        card: dict[str, Any] = sold.json()["card"]
+        return card
+
+
+def test_100_concurrent_payments_from_one_card_never_overdraw_it(two_workers: LiveServer, demo_venue: DemoVenue) -> None:
+    card = _card(two_workers, demo_venue, AFFORDABLE * PAYMENT)
+    nonces = [f"till-{i}" for i in range(PAYERS)]
+    responses = asyncio.run(_pay_together(two_workers, demo_venue.box_office_token, card["number"], nonces))
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: AFFORDABLE, 409: PAYERS - AFFORDABLE}, [r.text for r in responses if r.status_code >= 500][:3]
+    with two_workers.client(demo_venue.viewer_token) as viewer:
+        shown = viewer.get(f"/api/v1/cards/{card['number']}").json()
+    assert shown["balance_cents"] == 0
+    assert [e["balance_after_cents"] for e in shown["entries"]] == [AFFORDABLE * PAYMENT - i * PAYMENT for i in range(AFFORDABLE + 1)]
+
+
+def test_a_payment_resent_many_times_at_once_is_counted_once(two_workers: LiveServer, demo_venue: DemoVenue) -> None:
+    card = _card(two_workers, demo_venue, 5000)
+    responses = asyncio.run(_pay_together(two_workers, demo_venue.box_office_token, card["number"], ["till-7-1"] * 20))
+    assert {r.status_code for r in responses} == {200}
+    assert len({r.json()["entry"]["id"] for r in responses}) == 1
+    with two_workers.client(demo_venue.viewer_token) as viewer:
+        assert viewer.get(f"/api/v1/cards/{card['number']}").json()["balance_cents"] == 5000 - PAYMENT
