@@ -1,0 +1,80 @@
+"""A venue hub forwards the passages its gates registered in each gate's name: under the gate's
+own nonces and gate, so a batch sent again, or a passage the gate also uploaded itself, counts
+once; conflicts are flagged as for any gate; a hub cannot forward for what is not a gate."""
+
+from __future__ import annotations
+
+from litestar.testing import TestClient
+
+from admission.demo import DemoVenue
+from tests.api.test_batches import passage, post_batch
+from tests.support.venues import bearer
+
+
+def hub_token(client: TestClient, venue: DemoVenue) -> str:  # type: ignore[type-arg]
+    response = client.post(
+        "/api/v1/devices", json={"name": "hub-north", "role": "hub"}, headers=bearer(venue.admin_token)
+    )
+    assert response.status_code == 201, response.text
+    token = response.json()["token"]
+    assert token.startswith("adm_hub_")
+    return str(token)
+
+
+def forward(client: TestClient, token: str, device: str, passages: list[dict]) -> list[dict]:  # type: ignore[type-arg]
+    response = client.post(
+        "/api/v1/passages/batch", json={"device": device, "passages": passages}, headers=bearer(token)
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["results"]  # type: ignore[no-any-return]
+
+
+def test_forwarded_passages_count_once_as_the_gates_own(client: TestClient, venue: DemoVenue) -> None:  # type: ignore[type-arg]
+    hub = hub_token(client, venue)
+    day = [t for t in venue.tickets if t.template == "Day ticket"]
+    batch = [
+        passage("gate-main-1", day[0].number, "Main gate", 10),
+        passage("gate-main-2", day[1].code, "Main gate", 9),
+    ]
+
+    assert [r["status"] for r in forward(client, hub, "gate-main", batch)] == ["registered"] * 2
+    assert [r["status"] for r in forward(client, hub, "gate-main", batch)] == ["duplicate"] * 2
+    # The gate uploads the same passages itself (it fell back to the service): nothing doubles.
+    assert [r["status"] for r in post_batch(client, venue, "Main gate", "gate-main", batch)] == [
+        "duplicate"
+    ] * 2
+    detail = client.get(f"/api/v1/tickets/{day[0].number}", headers=bearer(venue.viewer_token)).json()
+    assert [p["nonce"] for p in detail["passages"]] == ["gate-main-1"]
+
+    # The other order: the gate first, the hub after.
+    own = [passage("gate-north-1", day[2].number, "North gate", 5)]
+    assert post_batch(client, venue, "North gate", "gate-north", own)[0]["status"] == "registered"
+    assert forward(client, hub, "gate-north", own)[0]["status"] == "duplicate"
+
+
+def test_a_hub_forwards_a_conflict_flagged_as_usual(client: TestClient, venue: DemoVenue) -> None:  # type: ignore[type-arg]
+    hub = hub_token(client, venue)
+    ticket = next(t for t in venue.tickets if t.template == "Day ticket")
+    post_batch(client, venue, "Main gate", "gate-main", [passage("m-1", ticket.code, "Main gate", 30)])
+    (north,) = forward(client, hub, "gate-north", [passage("n-1", ticket.number, "North gate", 20)])
+    assert (north["status"], north["reason"]) == ("conflict", "already_used")
+
+
+def test_a_hub_forwards_for_gates_only_and_at_their_own_gate(client: TestClient, venue: DemoVenue) -> None:  # type: ignore[type-arg]
+    hub = hub_token(client, venue)
+    ticket = next(t for t in venue.tickets if t.template == "Day ticket")
+    response = client.post(
+        "/api/v1/passages/batch",
+        json={"device": "manager", "passages": [passage("x-1", ticket.number, "Main gate", 5)]},
+        headers=bearer(hub),
+    )
+    assert response.status_code == 403 and "gates only" in response.json()["detail"]
+    (elsewhere,) = forward(client, hub, "gate-north", [passage("x-2", ticket.number, "Main gate", 5)])
+    assert elsewhere["status"] == "refused"
+    # A hub token is not a gate's: it cannot scan online in its own name.
+    scan = client.post(
+        "/api/v1/scans",
+        json={"nonce": "h-1", "code": ticket.number, "gate": "Main gate", "direction": "in"},
+        headers=bearer(hub),
+    )
+    assert scan.status_code == 403
