@@ -1,0 +1,34 @@
+"""hub_forwarded: which of a venue hub's scans the central service has acknowledged
+
+Revision ID: 0012_hub_forwarded
+Revises: 0011
+Create Date: 2026-12-03 15:40:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import admission.db.models
+
+revision = "0012_hub_forwarded"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "hub_forwarded",
+        sa.Column("scan_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("forwarded_at", admission.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("detail", sa.String(length=300), nullable=True),
+        sa.ForeignKeyConstraint(["scan_id"], ["scans.id"], name=op.f("fk_hub_forwarded_scan_id_scans")),
+        sa.PrimaryKeyConstraint("scan_id", name=op.f("pk_hub_forwarded")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("hub_forwarded")
