@@ -22,6 +22,7 @@ from admission.api.controllers.catalog import (
 from admission.api.controllers.dashboard import DASHBOARD_ROUTES
 from admission.api.controllers.devices import DeviceController
 from admission.api.controllers.fleet import FleetController
+from admission.api.controllers.hub import HubController
 from admission.api.controllers.reports import REPORT_ROUTES
 from admission.api.controllers.sales import SalesController
 from admission.api.controllers.scans import ScanController
@@ -42,6 +43,7 @@ CONTROLLERS = [
     FleetController,
     TicketController,
     ScanController,
+    HubController,
     SalesController,
     *REPORT_ROUTES,
     *DASHBOARD_ROUTES,

@@ -119,9 +119,10 @@ def hub_link(args: argparse.Namespace, database_url: str) -> Iterator[None]:
         return
     import multiprocessing
 
-    from admission.services.hub.link import run_link
+    from admission.services.hub.link import run_link, start_following
 
     token = read_upstream_token(args.token)
+    run(start_following(database_url, args.upstream))
     link = multiprocessing.get_context("spawn").Process(
         target=run_link, args=(database_url, args.upstream, token, args.log_level), name="admission hub link"
     )

@@ -268,6 +268,15 @@ class HubForwarded(Base):
     detail: Mapped[str | None] = mapped_column(String(300))  # why the central service refused it
 
 
+class HubUpstream(Base):
+    """At a venue hub: how far it has read the central service's feed (one row)."""
+
+    __tablename__ = "hub_upstream"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    cursor: Mapped[int] = mapped_column(BigInteger)
+
+
 class Change(Base):
     """The change feed: an append-only log with a monotonic sequence (see feed.py)."""
 

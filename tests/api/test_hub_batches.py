@@ -78,3 +78,22 @@ def test_a_hub_forwards_for_gates_only_and_at_their_own_gate(client: TestClient,
         headers=bearer(hub),
     )
     assert scan.status_code == 403
+
+
+def test_a_hub_reads_the_rows_behind_the_feed_and_nobody_else_does(
+    client: TestClient,  # type: ignore[type-arg]
+    venue: DemoVenue,
+) -> None:
+    hub = hub_token(client, venue)
+    ticket = next(t for t in venue.tickets if t.template == "Day ticket")
+    post_batch(
+        client, venue, "Main gate", "gate-main", [passage("gate-main-7", ticket.number, "Main gate", 3)]
+    )
+    for token in (venue.gate_tokens["Main gate"], venue.box_office_token, venue.viewer_token):
+        assert client.get("/api/v1/hub/changes", headers=bearer(token)).status_code == 403
+    page = client.get("/api/v1/hub/changes?limit=10000", headers=bearer(hub)).json()
+    tickets = {t["serial"]: t for t in page["tickets"]}
+    assert tickets[ticket.serial]["number"] == ticket.number and tickets[ticket.serial]["code"] == ticket.code
+    (scan,) = [s for s in page["scans"] if s["nonce"] == "gate-main-7"]
+    assert (scan["device"], scan["verdict"], scan["gate"]) == ("gate-main", "admit", "Main gate")
+    assert client.get("/api/v1/hub/changes?limit=0", headers=bearer(hub)).status_code == 400

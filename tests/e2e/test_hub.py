@@ -18,7 +18,7 @@ import msgspec
 import pytest
 
 from admission.demo import DemoVenue
-from tests.scanner_client.live_support import GATES, cli, headless, server_scans
+from tests.scanner_client.live_support import GATES, cli, headless, issue_ticket, server_scans, void_ticket
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.slow
@@ -120,3 +120,40 @@ def test_a_hub_that_dies_forwards_what_it_registered_when_it_returns(
     wait_for(lambda: len(server_scans(demo_venue)) == 2)
     time.sleep(2.5)  # a second round of the link forwards nothing more
     assert sorted(s.nonce for s in server_scans(demo_venue)) == sorted(o["nonce"] for o in at_hub)
+
+
+def test_the_hub_follows_the_central_feed(
+    live_server: LiveServer, hub: LiveServer, demo_venue: DemoVenue, tmp_path: Path
+) -> None:
+    """Tickets sold and voided at the centre, and passages registered there, reach the hub's own
+    database: its gates judge them as the centre would."""
+    data = tmp_path / "gate"
+    enroll_gate(data, [hub.url, live_server.url], demo_venue, "Main gate")
+    single = [t for t in demo_venue.tickets if t.template == "Day ticket"]
+    sold = issue_ticket(live_server, demo_venue, "Day ticket")
+    void_ticket(live_server, demo_venue, single[0].number)
+    scan_centrally = {
+        "nonce": "gate-north-c1",
+        "code": single[1].number,
+        "gate": "North gate",
+        "direction": "in",
+    }
+    with live_server.client(demo_venue.gate_tokens["North gate"]) as north:
+        assert north.post("/api/v1/scans", json=scan_centrally).json()["verdict"] == "admit"
+
+    def hub_knows() -> bool:
+        with hub.client(demo_venue.viewer_token) as viewer:
+            found = viewer.get(f"/api/v1/tickets/{sold['number']}")
+            passages = viewer.get(f"/api/v1/tickets/{single[1].number}").json().get("passages", [])
+            return found.status_code == 200 and bool(passages)
+
+    wait_for(hub_knows, 30)
+    verdicts = headless(data, [sold["number"], single[0].number, single[1].code])
+    assert [(o["server"], o["reason"]) for o in verdicts] == [
+        (hub.url, "ok"),  # sold at the centre after the hub's copy, typed by its number
+        (hub.url, "void"),
+        (hub.url, "already_used"),  # admitted at the centre's North gate
+    ]
+    wait_for(lambda: len(server_scans(demo_venue)) == 4)
+    central = {s.nonce: s for s in server_scans(demo_venue)}
+    assert central["gate-north-c1"].verdict == "admit" and not any(s.conflict for s in central.values())

@@ -5,12 +5,15 @@ forward passages in a gate's name, and nothing else; it is sent in a header only
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import httpx
 import msgspec
 
-from admission.contract import BatchRequest, BatchResponse
+from admission.contract import BatchRequest, BatchResponse, HubChangesPage
 
 API_PREFIX = "/api/v1"
+T = TypeVar("T")
 
 
 class UpstreamUnavailable(Exception):
@@ -39,6 +42,15 @@ class Upstream:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    async def changes(self, since: int, limit: int, wait: float) -> HubChangesPage:
+        """A page of the central feed with the rows behind it (a long poll of `wait` seconds)."""
+        params = {"since": since, "limit": limit, "wait": int(wait)}
+        try:
+            response = await self._http.get("/hub/changes", params=params, timeout=wait + 30.0)
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable(f"central service unreachable ({type(exc).__name__})") from exc
+        return self._decode(response, HubChangesPage)
+
     async def batch(self, request: BatchRequest) -> BatchResponse:
         try:
             response = await self._http.post(
@@ -48,11 +60,15 @@ class Upstream:
             )
         except httpx.HTTPError as exc:
             raise UpstreamUnavailable(f"central service unreachable ({type(exc).__name__})") from exc
+        return self._decode(response, BatchResponse)
+
+    @staticmethod
+    def _decode(response: httpx.Response, type_: type[T]) -> T:
         if response.status_code >= 500:
             raise UpstreamUnavailable(f"central service failed with {response.status_code}")
         if response.status_code >= 400:
             raise UpstreamRefused(response.status_code, response.text[:300])
         try:
-            return msgspec.json.decode(response.content, type=BatchResponse)
+            return msgspec.json.decode(response.content, type=type_)
         except msgspec.DecodeError as exc:
             raise UpstreamUnavailable(f"unreadable answer from the central service: {exc}") from exc

@@ -1,6 +1,7 @@
-"""hub_forwarded: which of a venue hub's scans the central service has acknowledged
+"""A venue hub's own tables: hub_forwarded, which of its scans the central service has
+acknowledged; hub_upstream, how far it has read the central service's feed
 
-Revision ID: 0012_hub_forwarded
+Revision ID: 0012_hub
 Revises: 0011
 Create Date: 2026-12-03 15:40:00
 """
@@ -12,7 +13,7 @@ from alembic import op
 
 import admission.db.models
 
-revision = "0012_hub_forwarded"
+revision = "0012_hub"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
@@ -28,7 +29,15 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["scan_id"], ["scans.id"], name=op.f("fk_hub_forwarded_scan_id_scans")),
         sa.PrimaryKeyConstraint("scan_id", name=op.f("pk_hub_forwarded")),
     )
+    op.create_table(
+        "hub_upstream",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("cursor", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_hub_upstream")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("hub_upstream")
     op.drop_table("hub_forwarded")
