@@ -28,6 +28,7 @@ from admission.api.controllers.sales import SalesController
 from admission.api.controllers.scans import ScanController
 from admission.api.controllers.tickets import TicketController
 from admission.api.dependencies import dependencies
+from admission.api.hub_writes import refuse_other_writes
 from admission.api.lookup_limits import LOOKUP_RATE_STORE, lookup_rate_limits, lookup_rate_store
 from admission.api.openapi import document_problems, openapi_config
 from admission.api.problems import EXCEPTION_HANDLERS, problem_plugin
@@ -89,6 +90,7 @@ def create_app(settings: Settings, extra_route_handlers: list[object] | None = N
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(),
         request_max_body_size=20 * 1024 * 1024,
+        before_request=refuse_other_writes if settings.upstream else None,
     )
     document_problems(app.openapi_schema)
     return app

@@ -123,6 +123,7 @@ def hub_link(args: argparse.Namespace, database_url: str) -> Iterator[None]:
 
     token = read_upstream_token(args.token)
     run(start_following(database_url, args.upstream))
+    os.environ["ADMISSION_UPSTREAM"] = args.upstream  # the workers take their gates' writes only
     link = multiprocessing.get_context("spawn").Process(
         target=run_link, args=(database_url, args.upstream, token, args.log_level), name="admission hub link"
     )

@@ -4,8 +4,12 @@ once; conflicts are flagged as for any gate; a hub cannot forward for what is no
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from litestar.testing import TestClient
 
+from admission.api.app import create_app
+from admission.config import Settings
 from admission.demo import DemoVenue
 from tests.api.test_batches import passage, post_batch
 from tests.support.venues import bearer
@@ -97,3 +101,25 @@ def test_a_hub_reads_the_rows_behind_the_feed_and_nobody_else_does(
     (scan,) = [s for s in page["scans"] if s["nonce"] == "gate-main-7"]
     assert (scan["device"], scan["verdict"], scan["gate"]) == ("gate-main", "admit", "Main gate")
     assert client.get("/api/v1/hub/changes?limit=0", headers=bearer(hub)).status_code == 400
+
+
+def test_a_hub_takes_its_gates_writes_only(venue: DemoVenue) -> None:
+    """Sales, tickets and the venue's set-up made at a hub would never reach the centre: the hub
+    answers them 503 (a device with a server list takes them to the next server)."""
+    settings = Settings(
+        database_url=venue.database_url, data_dir=Path(venue.data_dir), upstream="http://central.test"
+    )
+    ticket = next(t for t in venue.tickets if t.template == "Day ticket")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as hub:
+        scan = {"nonce": "gate-main-1", "code": ticket.number, "gate": "Main gate", "direction": "in"}
+        answered = hub.post("/api/v1/scans", json=scan, headers=bearer(venue.gate_tokens["Main gate"]))
+        assert answered.status_code == 200 and answered.json()["verdict"] == "admit"
+        sale = hub.post("/api/v1/sales", json={}, headers=bearer(venue.box_office_token))
+        voided = hub.post(
+            f"/api/v1/tickets/{ticket.number}/void", json={"reason": "x"}, headers=bearer(venue.admin_token)
+        )
+        for refused in (sale, voided):
+            assert refused.status_code == 503 and refused.json()["code"] == "hub_scans_only"
+            assert refused.headers["retry-after"] == "30"
+        looked_up = hub.get(f"/api/v1/tickets/{ticket.number}", headers=bearer(venue.viewer_token))
+        assert looked_up.status_code == 200 and len(looked_up.json()["passages"]) == 1
