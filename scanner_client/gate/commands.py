@@ -142,7 +142,9 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(run())
     except (ServerRefused, ServerUnavailable) as exc:
-        failed = _("Enrollment failed: {problem}.").format(problem=_what_went_wrong(exc, args.server))
+        failed = _("Enrollment failed: {problem}.").format(
+            problem=_what_went_wrong(exc, ", ".join(args.server))
+        )
         console.print(f"[red]{failed}[/red]")
         return exit_status(exc)
     except EnrollmentError as exc:
