@@ -98,6 +98,8 @@ class Settings(msgspec.Struct, kw_only=True):
     clock_skew_limit_seconds: float = DEFAULT_CLOCK_SKEW_LIMIT
     # ...and an enrolled gate or till not heard of for longer than this is flagged silent.
     silent_after_seconds: float = DEFAULT_SILENT_AFTER
+    # A venue hub's central service (`serve --upstream`): the hub takes its gates' writes only.
+    upstream: str | None = None
 
     @classmethod
     def load(cls, database_url: str | None = None, data_dir: str | Path | None = None) -> Settings:
@@ -119,6 +121,7 @@ class Settings(msgspec.Struct, kw_only=True):
             ),
             clock_skew_limit_seconds=_seconds("ADMISSION_CLOCK_SKEW_LIMIT", DEFAULT_CLOCK_SKEW_LIMIT),
             silent_after_seconds=_seconds("ADMISSION_SILENT_AFTER", DEFAULT_SILENT_AFTER),
+            upstream=os.environ.get("ADMISSION_UPSTREAM") or None,
         )
 
 

@@ -19,7 +19,7 @@ from scanner_client.gate.commands import cmd_decode, cmd_enroll, cmd_gate, cmd_s
 from scanner_client.gate.pin import cmd_set_pin
 from scanner_client.gate.settings import STORE_FILE, NotEnrolled
 from scanner_client.gate.status import cmd_config, cmd_status
-from scanner_client.till.cli import LANGUAGE_HELP, add_box_office_parser, box_office_dir
+from scanner_client.till.cli import LANGUAGE_HELP, SERVER_HELP, add_box_office_parser, box_office_dir
 from scanner_client.till.store import TILL_FILE
 
 
@@ -38,7 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     enroll_parser = command("enroll", "enroll this PC as a gate and pull the first snapshot")
     enroll_parser.add_argument(
-        "--server", required=True, help="service URL, e.g. https://tickets.example.org"
+        "--server",
+        required=True,
+        action="append",
+        help=SERVER_HELP,
     )
     enroll_parser.add_argument(
         "--token", required=True, help="the gate device's token ('-': read it from stdin)"
@@ -82,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--probe-interval", type=float, help="seconds between probes while offline")
     config.add_argument("--feed-wait", type=int, help="long-poll seconds")
     config.add_argument("--batch-size", type=int, help="passages per upload (at most 5000)")
+    config.add_argument("--server", action="append", help="replace the server list (as for enroll)")
     config.set_defaults(handler=cmd_config)
 
     set_pin = command("set-pin", "set, change or remove the supervisor PIN (asked for, stored hashed)")

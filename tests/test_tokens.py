@@ -17,7 +17,13 @@ from admission.db.models import Device, Token
 from admission.demo import DemoVenue
 from tests.support.venues import api_client, bearer
 
-ROLES = {"admin": "adm_admin_", "box_office": "adm_boxoffice_", "gate": "adm_gate_", "viewer": "adm_viewer_"}
+ROLES = {
+    "admin": "adm_admin_",
+    "box_office": "adm_boxoffice_",
+    "gate": "adm_gate_",
+    "viewer": "adm_viewer_",
+    "hub": "adm_hub_",
+}
 
 
 def cli(venue: DemoVenue, capsys: pytest.CaptureFixture[str], *args: str) -> str:

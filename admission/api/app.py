@@ -23,12 +23,14 @@ from admission.api.controllers.catalog import (
 from admission.api.controllers.dashboard import DASHBOARD_ROUTES
 from admission.api.controllers.devices import DeviceController
 from admission.api.controllers.fleet import FleetController
+from admission.api.controllers.hub import HubController
 from admission.api.controllers.payments import PaymentRoutinesController
 from admission.api.controllers.reports import REPORT_ROUTES
 from admission.api.controllers.sales import SalesController
 from admission.api.controllers.scans import ScanController
 from admission.api.controllers.tickets import TicketController
 from admission.api.dependencies import dependencies
+from admission.api.hub_writes import refuse_other_writes
 from admission.api.lookup_limits import LOOKUP_RATE_STORE, lookup_rate_limits, lookup_rate_store
 from admission.api.openapi import document_problems, openapi_config
 from admission.api.problems import EXCEPTION_HANDLERS, problem_plugin
@@ -44,6 +46,7 @@ CONTROLLERS = [
     FleetController,
     TicketController,
     ScanController,
+    HubController,
     SalesController,
     PaymentRoutinesController,
     CardController,
@@ -92,6 +95,7 @@ def create_app(settings: Settings, extra_route_handlers: list[object] | None = N
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=openapi_config(),
         request_max_body_size=20 * 1024 * 1024,
+        before_request=refuse_other_writes if settings.upstream else None,
     )
     document_problems(app.openapi_schema)
     return app

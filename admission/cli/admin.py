@@ -293,7 +293,7 @@ def register(commands: Any) -> None:
     create = token_commands.add_parser("create", help="a new device with a token")
     add_database_options(create)
     create.add_argument("--name", required=True)
-    create.add_argument("--role", required=True, choices=["admin", "box_office", "gate", "viewer"])
+    create.add_argument("--role", required=True, choices=list(contract.ROLES))
     create.add_argument("--gate")
     create.set_defaults(handler=cmd_tokens_create)
     listing = token_commands.add_parser("list")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,9 +111,52 @@ def cmd_serve(args: argparse.Namespace) -> int:
             address = f"http://{args.host}:{args.port}"
             starting = _("Starting {count} workers on {address} (Ctrl-C stops them)")
             errors.print(starting.format(count=options.workers, address=address))
-        if serve(options) != 0:
-            raise CliError(_("the service could not start: see the messages above"))
+        with hub_link(args, settings.database_url):
+            if serve(options) != 0:
+                raise CliError(_("the service could not start: see the messages above"))
     return 0
+
+
+@contextmanager
+def hub_link(args: argparse.Namespace, database_url: str) -> Iterator[None]:
+    """With --upstream: this service is a venue hub, and a process of its own forwards what its
+    gates register to the central service (docs/hub.md) for as long as the service runs."""
+    if not getattr(args, "upstream", None):
+        yield
+        return
+    import multiprocessing
+
+    from admission.services.hub.link import run_link, start_following
+
+    token = read_upstream_token(args.token)
+    run(start_following(database_url, args.upstream))
+    os.environ["ADMISSION_UPSTREAM"] = args.upstream  # the workers take their gates' writes only
+    link = multiprocessing.get_context("spawn").Process(
+        target=run_link, args=(database_url, args.upstream, token, args.log_level), name="admission hub link"
+    )
+    link.start()
+    try:
+        yield
+    finally:
+        link.terminate()
+        link.join(10)
+        if link.is_alive():
+            link.kill()
+            link.join()
+
+
+def read_upstream_token(given: str | None) -> str:
+    """The hub's token at the central service: --token, `-` for standard input, or the
+    environment's ADMISSION_UPSTREAM_TOKEN (a token on a command line is seen by `ps`)."""
+    token = os.environ.get("ADMISSION_UPSTREAM_TOKEN", "") if given is None else given
+    if token == "-":
+        token = sys.stdin.readline()
+    token = token.strip()
+    if not token:
+        raise CliError(
+            "--upstream needs the hub's token: --token TOKEN, --token - or $ADMISSION_UPSTREAM_TOKEN"
+        )
+    return token
 
 
 def cmd_openapi(args: argparse.Namespace) -> int:
@@ -237,6 +281,11 @@ def register(commands: Any) -> None:
     serve = commands.add_parser("serve", help="run the service")
     add_database_options(serve)
     add_serve_options(serve)
+    hub = serve.add_argument_group("venue hub (docs/hub.md)")
+    hub.add_argument("--upstream", metavar="URL", help="the central service: run this one as a venue hub")
+    hub.add_argument(
+        "--token", help="the hub's token at the central service (role hub; '-': read it from stdin)"
+    )
     serve.set_defaults(handler=cmd_serve)
 
     demo = commands.add_parser("demo", help="set up a demo venue and serve it")

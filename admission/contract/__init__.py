@@ -66,6 +66,7 @@ from admission.contract.feed import (
     VenueData,
     ticket_facts,
 )
+from admission.contract.hub import HubChangesPage, HubScan, HubTicket
 from admission.contract.reports import (
     ConflictRow,
     ConflictsReport,
@@ -216,6 +217,9 @@ __all__ = [
     "GateEntry",
     "GateIn",
     "GateName",
+    "HubChangesPage",
+    "HubScan",
+    "HubTicket",
     "Id",
     "ImportLine",
     "ImportResult",

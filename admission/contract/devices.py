@@ -7,10 +7,12 @@ from typing import Annotated, Literal
 
 import msgspec
 
-Role = Literal["admin", "box_office", "gate", "viewer"]
+# A hub is a venue's own `admission serve --upstream`: it reads the feed and forwards the
+# passages its gates registered, in each gate's name (docs/hub.md).
+Role = Literal["admin", "box_office", "gate", "viewer", "hub"]
 
 
-ROLES: tuple[Role, ...] = ("admin", "box_office", "gate", "viewer")
+ROLES: tuple[Role, ...] = ("admin", "box_office", "gate", "viewer", "hub")
 
 
 class DeviceIn(msgspec.Struct, kw_only=True):

@@ -263,6 +263,30 @@ class Scan(Base):
     answer: Mapped[str] = mapped_column(Text)  # the JSON answer given, replayed for a repeated nonce
 
 
+class HubForwarded(Base):
+    """At a venue hub (`admission serve --upstream`): a scan of the hub's own that the central
+    service has acknowledged, with what it made of it. A scan without a row here is owed
+    upstream; the row is written only after the central service answered, and a re-sent
+    passage is a duplicate there (the gate's own nonce), so a crash in between doubles nothing."""
+
+    __tablename__ = "hub_forwarded"
+    scan_id: Mapped[int] = mapped_column(
+        AutoId, ForeignKey("scans.id"), primary_key=True, autoincrement=False
+    )
+    forwarded_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10))  # registered, duplicate, conflict, refused
+    detail: Mapped[str | None] = mapped_column(String(300))  # why the central service refused it
+
+
+class HubUpstream(Base):
+    """At a venue hub: how far it has read the central service's feed (one row)."""
+
+    __tablename__ = "hub_upstream"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(500))
+    cursor: Mapped[int] = mapped_column(BigInteger)
+
+
 class Change(Base):
     """The change feed: an append-only log with a monotonic sequence (see feed.py)."""
 

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import ChangeKind, DeviceIn, DeviceOut, IssuedToken, Role
 from admission.db.models import Device, Gate, IssuerKey, Token
-from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
+from admission.domain.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
 from admission.services import feed, keys
 from admission.services.unit_of_work import after_commit
 
@@ -32,6 +32,7 @@ ROLE_PREFIXES: dict[str, str] = {
     "box_office": "adm_boxoffice_",
     "gate": "adm_gate_",
     "viewer": "adm_viewer_",
+    "hub": "adm_hub_",
 }
 LEGACY_PREFIX = "adm_"  # every role's tokens before each role had its own prefix
 TOKENS_CHANGED = "tokens.changed"  # in the data folder: rewritten on every revocation
@@ -257,6 +258,25 @@ class TokenAuthenticator:
             self._cache.clear()
         self._cache[digest] = (now + self.ttl, principal)
         return principal
+
+
+async def forwarded_for(session: AsyncSession, hub: Principal, device_name: str) -> Principal:
+    """The gate a hub forwards passages for: the passages count as that gate's own, under its
+    nonces and its gate, so a gate that uploads to the hub and to the service alike (or a hub
+    that sends a batch again) registers each passage once. A gate revoked since still has its
+    passages taken: the hub acknowledged them while the gate was in service."""
+    row = (
+        await session.execute(
+            select(Device.id, Device.name, Device.role, Gate.name)
+            .outerjoin(Gate, Gate.id == Device.gate_id)
+            .where(Device.name == device_name)
+        )
+    ).first()
+    if row is None or row[2] != "gate":
+        raise ForbiddenError(
+            f"hub {hub.device_name!r} forwards passages of gates only: {device_name!r} is none"
+        )
+    return Principal(device_id=row[0], device_name=row[1], role="gate", gate=row[3])
 
 
 async def _refusal(session: AsyncSession, digest: str) -> Refusal:

@@ -74,6 +74,7 @@ class ClientCore(Generic[StoreT, RemoteT]):
         self._stopped = asyncio.Event()  # set when the device learns it was revoked: the loops end
         if remote is not None:
             remote.on_device_revoked = self.learn_revoked
+            remote.on_server_change = self._server_changed
 
     @property
     def revoked(self) -> bool:
@@ -111,6 +112,24 @@ class ClientCore(Generic[StoreT, RemoteT]):
         return self.connectivity.online
 
     @property
+    def server(self) -> str | None:
+        """The URL of the server in use (None: no server configured)."""
+        return None if self.remote is None else self.remote.server
+
+    def server_words(self) -> str | None:
+        """For the status line: which server answers this device, when it knows more than one."""
+        if self.remote is None or len(self.remote.servers) < 2:
+            return None
+        return _("server {position} of {count}: {url}").format(
+            position=self.remote.current + 1, count=len(self.remote.servers), url=self.remote.server
+        )
+
+    def _server_changed(self) -> None:
+        assert self.remote is not None
+        log.warning("now using server %s", self.remote.server)
+        self.notify()
+
+    @property
     def state(self) -> ConnectionState:
         return self.connectivity.state
 
@@ -141,7 +160,7 @@ class ClientCore(Generic[StoreT, RemoteT]):
 
     async def _ask_service(self) -> None:
         assert self.remote is not None
-        await self.remote.me(time_limit=self.probe_time_limit)
+        await self.remote.me(time_limit=self.probe_time_limit, from_top=True)
 
     async def pull_changes(self, wait: float = 0) -> int:
         """Fetch the feed until it has nothing more; returns the number of changes applied."""
@@ -208,7 +227,7 @@ class ClientCore(Generic[StoreT, RemoteT]):
 
     def background_loops(self) -> list[Loop]:
         """The loops `run` keeps going; a device adds its own to the probe loop."""
-        return [self._probe_loop]
+        return [self._probe_loop, self._better_server_loop]
 
     async def run(self) -> None:
         """The background loops; runs until cancelled, never raises."""
@@ -227,6 +246,15 @@ class ClientCore(Generic[StoreT, RemoteT]):
 
     async def _probe_loop(self) -> None:
         await self.connectivity.keep_probing(self._ask_service, self.probe_interval)
+
+    async def _better_server_loop(self) -> None:
+        """Online on a lower server of the list: every probe interval, ask the better ones."""
+        assert self.remote is not None
+        time_limit = self.probe_time_limit or 3.0
+        while True:
+            await asyncio.sleep(self.probe_interval)
+            if self.online and self.remote.current > 0:
+                await self.remote.try_better(time_limit)
 
     async def retry_while_online(self, what: str, step: Callable[[], Awaitable[bool]]) -> None:
         """Run `step` again and again while online; a failed call backs off (1 s doubling to 30 s).

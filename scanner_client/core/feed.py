@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from admission.domain.codes import now_utc
-from scanner_client.core.remote import Remote
+from scanner_client.core.remote import Remote, ServerUnavailable
 from scanner_client.core.snapshot import SnapshotStore
 
 PAGE_SIZE = 5000
@@ -36,9 +36,22 @@ class FeedFollower:
 
     async def pull(self, wait: float = 0, limit: int = PAGE_SIZE, progress: Progress | None = None) -> int:
         """Fetch the feed until it has nothing more; returns the number of changes applied."""
-        applied = 0
         while True:
-            page = await self.remote.changes(self.store.cursor, limit=limit, wait=wait)
+            # Each server numbers its own feed (a hub's is not the central service's): read the
+            # one in use with that server's cursor, pinned to it for the whole pull; when it
+            # fails, the next server in the list is read instead before the device goes offline.
+            server = self.remote.current
+            try:
+                return await self._pull_from(server, wait, limit, progress)
+            except ServerUnavailable:
+                if not self.remote.pass_over(server):
+                    raise
+
+    async def _pull_from(self, server: int, wait: float, limit: int, progress: Progress | None) -> int:
+        applied = 0
+        self.store.follow_feed_of(self.remote.servers[server])
+        while True:
+            page = await self.remote.changes(self.store.cursor, limit=limit, wait=wait, server=server)
             self.store.apply_changes(page.changes, page.cursor, synced_at=self.clock())
             applied += len(page.changes)
             self.on_page()

@@ -183,6 +183,20 @@ class SnapshotStore(StoreBase):
     def cursor(self) -> int:
         return int(self.get_config("cursor", "0") or 0)
 
+    def follow_feed_of(self, server: str) -> None:
+        """Read the feed of `server` from now on. Each server numbers its own feed, so the store
+        keeps a cursor per server: the one in use in `cursor`, the others aside. A server never
+        read before starts at 0; its changes are upserts, so reading again what another server
+        already told costs time, never a double count."""
+        following = self.get_config("feed_server")
+        if following == server:
+            return
+        with self.transaction() as db:
+            if following is not None:
+                put_config(db, f"cursor {following}", str(self.cursor))
+                put_config(db, "cursor", self.get_config(f"cursor {server}", "0") or "0")
+            put_config(db, "feed_server", server)
+
     @property
     def last_sync_at(self) -> datetime | None:
         value = self.get_config("last_sync_at")

@@ -240,6 +240,8 @@ class GateApp(App[None]):
         elif self._limit_shown:
             self._limit_shown = False
             self.gate_screen.show_idle("Ready: scan a ticket")
+        if (server := engine.server_words()) is not None:
+            parts.append(server)
         if engine.problem:
             parts.append(engine.problem)
         clock_warning = engine.health.clock_warning()

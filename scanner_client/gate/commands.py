@@ -31,6 +31,7 @@ from scanner_client.core.commands import (
 from scanner_client.core.language import speak_at_enrolment, speak_device_language
 from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
+from scanner_client.core.servers import join_servers
 from scanner_client.gate.engine import GateEngine
 from scanner_client.gate.enroll import EnrollmentError, enroll
 from scanner_client.gate.outcome import GateNotKnown
@@ -96,7 +97,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
     async def run() -> int:
-        async with Remote(args.server, token) as remote:
+        async with Remote(args.server, token) as remote:  # every server in the list, in order
             await remote.me()  # a wrong token or URL fails here, before any progress bar
             with Progress(
                 SpinnerColumn(),
@@ -110,7 +111,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
                 result = await enroll(
                     store,
                     remote,
-                    server_url=args.server,
+                    server_url=join_servers(args.server),
                     token=token,
                     gate=args.gate,
                     direction=Direction(args.direction),
@@ -141,7 +142,9 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(run())
     except (ServerRefused, ServerUnavailable) as exc:
-        failed = _("Enrollment failed: {problem}.").format(problem=_what_went_wrong(exc, args.server))
+        failed = _("Enrollment failed: {problem}.").format(
+            problem=_what_went_wrong(exc, ", ".join(args.server))
+        )
         console.print(f"[red]{failed}[/red]")
         return exit_status(exc)
     except EnrollmentError as exc:

@@ -57,6 +57,8 @@ async def run_headless(
     background = asyncio.create_task(engine.run())
 
     def emit(outcome: ScanOutcome, **extra: object) -> None:
+        if outcome.mode == "online" and engine.server is not None:
+            extra["server"] = engine.server  # which server of the list decided
         out.write(msgspec.json.encode({**outcome.as_json(), **extra}).decode() + "\n")
         out.flush()
         engine.mark_shown(outcome.nonce)

@@ -15,6 +15,7 @@ from scanner_client.core.offline_limit import OfflineClock, hours_words
 from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import Remote, ServerRefused, ServerUnavailable
 from scanner_client.core.revocation import revoked_words
+from scanner_client.core.servers import join_servers, parse_servers
 from scanner_client.gate.commands import load
 from scanner_client.gate.offline_limit import offline_limit_words
 from scanner_client.gate.settings import Settings, open_store
@@ -38,7 +39,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         return EXIT_NOT_ENROLLED
     store, settings = load(args)
     try:
-        reachable = _("not checked")
+        servers = parse_servers(settings.server_url)
+        reachable = [_("not checked")] * len(servers)
         if not args.no_probe:
             reachable = asyncio.run(_probe(settings))
         outage = store.current_outage()
@@ -52,7 +54,10 @@ def cmd_status(args: argparse.Namespace) -> int:
                     gate=settings.gate, direction=direction_words(settings.direction)
                 ),
             ),
-            (_("server"), f"{settings.server_url}: {reachable}"),
+            (
+                _("server"),
+                "; ".join(f"{url}: {words}" for url, words in zip(servers, reachable, strict=True)),
+            ),
             (_("venue"), f"{venue} ({store.get_config('timezone') or 'UTC'})"),
             (_("language"), language_name(current_language())),
             (
@@ -117,14 +122,19 @@ def _revoked_status(args: argparse.Namespace) -> str | None:
         store.close()
 
 
-async def _probe(settings: Settings) -> str:
+async def _probe(settings: Settings) -> list[str]:
+    """How each server in the list answers, in the list's order."""
     async with Remote(settings.server_url, settings.token) as remote:
-        try:
-            await remote.me(time_limit=3.0)
-        except ServerUnavailable as exc:
-            return _("unreachable ({error})").format(error=exc)
-        except ServerRefused as exc:
-            return _("refuses this device ({error})").format(error=exc)
+        return [await _probe_one(remote, index) for index in range(len(remote.servers))]
+
+
+async def _probe_one(remote: Remote, index: int) -> str:
+    try:
+        await remote.pinned_me(index, time_limit=3.0)
+    except ServerUnavailable as exc:
+        return _("unreachable ({error})").format(error=exc)
+    except ServerRefused as exc:
+        return _("refuses this device ({error})").format(error=exc)
     return _("reachable")
 
 
@@ -135,7 +145,10 @@ def cmd_config(args: argparse.Namespace) -> int:
             value = getattr(args, name)
             if value is not None:
                 setattr(settings, name, value)
+        if args.server:
+            settings.server_url = join_servers(args.server)
         settings.save(store)
+        print(f"{'servers':18} {', '.join(parse_servers(settings.server_url))}")
         for name in TUNING:
             print(f"{name:18} {getattr(settings, name)}")
         return 0

@@ -125,6 +125,8 @@ class BoxOfficeApp(App[None]):
             _("unsynced sales {count}").format(count=till.store.pending_count()),
             _("last sync {time}").format(time=clock(last, till.tz)) if last else _("never synced"),
         ]
+        if (server := till.server_words()) is not None:
+            parts.append(server)
         if till.problem:
             parts.append(till.problem)
         if offline := till.offline_selling_words():

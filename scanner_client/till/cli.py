@@ -42,6 +42,7 @@ from scanner_client.core.paths import data_dir
 from scanner_client.core.remote import ServerRefused, ServerUnavailable
 from scanner_client.core.retention import DEFAULT_KEEP_DAYS, KEEP_DAYS_KEY, keep_days, purge_older_than
 from scanner_client.core.revocation import revoked_words
+from scanner_client.core.servers import join_servers
 from scanner_client.till.app import BoxOfficeApp
 from scanner_client.till.enroll import (
     KEY_FILE,
@@ -59,6 +60,10 @@ from scanner_client.till.terminal_cli import TillOpener, add_terminal_commands
 from scanner_client.till.till import Till
 
 LANGUAGE_HELP = f"this PC's language: {', '.join(LANGUAGES)} (default: the venue's)"
+SERVER_HELP = (
+    "service URL, e.g. https://tickets.example.org; repeat it (or give a comma list) for several "
+    "servers in order of preference, e.g. the venue hub first, then the central service"
+)
 
 
 class TillNotEnrolled(RuntimeError):
@@ -142,7 +147,9 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
     async def enroll() -> int:
         try:
-            done = await enroll_box_office(folder, store, server_url=args.server, token=token, name=args.name)
+            done = await enroll_box_office(
+                folder, store, server_url=join_servers(args.server), token=token, name=args.name
+            )
         except EnrollmentError as exc:
             console.print(f"[red]{exc}[/red]")
             return EXIT_USAGE
@@ -300,7 +307,7 @@ def add_box_office_parser(commands: argparse._SubParsersAction) -> None:
         return add_command(commands, name, help_)
 
     enroll = command("enroll-box-office", "enroll this PC as a box office (makes its signing key)")
-    enroll.add_argument("--server", required=True, help="service URL, e.g. https://tickets.example.org")
+    enroll.add_argument("--server", required=True, action="append", help=SERVER_HELP)
     enroll.add_argument(
         "--token", required=True, help="an admin token, or the box_office device's own token ('-': stdin)"
     )

@@ -26,8 +26,11 @@ def free_port() -> int:
 class LiveServer:
     """Start, stop (gracefully or by SIGKILL) and restart the service on a fixed port."""
 
-    def __init__(self, venue: DemoVenue, workers: int = 1, port: int | None = None) -> None:
+    def __init__(
+        self, venue: DemoVenue, workers: int = 1, port: int | None = None, extra: tuple[str, ...] = ()
+    ) -> None:
         self.venue = venue
+        self.extra = extra  # more `serve` options (a hub's --upstream and --token)
         self.workers = workers
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -42,6 +45,7 @@ class LiveServer:
             "--port", str(self.port),
             "--workers", str(self.workers),
             "--log-level", "warning",
+            *self.extra,
         ]  # fmt: skip
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(

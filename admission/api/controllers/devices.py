@@ -16,7 +16,7 @@ class DeviceController(Controller):
     path = "/api/v1/devices"
     tags = ["devices"]
 
-    @get("/me", guards=[allow("box_office", "gate", "viewer")])
+    @get("/me", guards=[allow("box_office", "gate", "viewer", "hub")])
     async def who_am_i(self, uow: Uow, request: AuthenticatedRequest) -> DeviceOut:
         return await uow.read(devices.show_device, request.user.device_id)
 

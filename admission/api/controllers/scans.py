@@ -40,7 +40,7 @@ class ScanController(Controller):
     ) -> ScanResponse:
         return await scans.scan(request.user, data)
 
-    @post("/passages/batch", guards=[GATES], status_code=200)
+    @post("/passages/batch", guards=[allow("gate", "hub")], status_code=200)
     async def batch(
         self,
         data: JSONBody[BatchRequest],
@@ -57,7 +57,7 @@ class ScanController(Controller):
     async def annul(self, nonce: FromPath[str], uow: Uow, request: AuthenticatedRequest) -> AnnulResponse:
         return await uow.write(scanning.annul_passage, request.user, nonce)
 
-    @get("/sync/changes", guards=[allow("gate", "box_office")])
+    @get("/sync/changes", guards=[allow("gate", "box_office", "hub")])
     async def changes(
         self,
         uow: Uow,

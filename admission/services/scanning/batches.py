@@ -26,7 +26,7 @@ from admission.domain.errors import ForbiddenError
 from admission.domain.model import Decision, Direction, GateInfo, Reason, Verdict
 from admission.domain.rules import passage_order
 from admission.services import catalog
-from admission.services.devices import Principal
+from admission.services.devices import Principal, forwarded_for
 from admission.services.keys import KeyRing
 from admission.services.scanning.annulment import mark_annulled
 from admission.services.scanning.deciding import TicketIndex
@@ -41,6 +41,8 @@ async def register_batch(
     principal: Principal,
     request: BatchRequest,
 ) -> BatchResponse:
+    if principal.role == "hub":  # a venue hub forwards what a gate registered at it
+        principal = await forwarded_for(session, principal, request.device)
     if request.device != principal.device_name:
         raise ForbiddenError(
             f"this token belongs to device {principal.device_name!r}, not {request.device!r}"

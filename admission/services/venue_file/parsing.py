@@ -31,7 +31,7 @@ HINTS = {
     "capacity": 'write a whole number of places, e.g. capacity = 500, or capacity = "unlimited"',
     "validity": 'write validity = "fixed", "days_from_sale" or "days_from_first_use"',
     "kind": 'write kind = "entry" or kind = "event"',
-    "role": 'write role = "admin", "box_office", "gate" or "viewer"',
+    "role": 'write role = "admin", "box_office", "gate", "viewer" or "hub"',
     "method": 'write method = "cash", "mobile", "mobile_integrated" or "card"',
     "timezone": 'write an IANA time zone, e.g. timezone = "Europe/Berlin"',
     "currency": 'write three capital letters, e.g. currency = "EUR"',

@@ -1,0 +1,74 @@
+"""The central service as a venue hub talks to it: its batch endpoint, with the hub's token.
+
+The hub's token is a device token with the `hub` role (docs/hub.md): it may read the feed and
+forward passages in a gate's name, and nothing else; it is sent in a header only."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import httpx
+import msgspec
+
+from admission.contract import BatchRequest, BatchResponse, HubChangesPage
+
+API_PREFIX = "/api/v1"
+T = TypeVar("T")
+
+
+class UpstreamUnavailable(Exception):
+    """No usable answer from the central service: try again later."""
+
+
+class UpstreamRefused(Exception):
+    """The central service answered with a 4xx problem: the same request will not pass."""
+
+    def __init__(self, status: int, text: str) -> None:
+        self.status = status
+        super().__init__(f"{status}: {text}")
+
+
+class Upstream:
+    def __init__(self, url: str, token: str, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        base = url.rstrip("/")
+        self.url = base
+        self._http = httpx.AsyncClient(
+            base_url=base if base.endswith(API_PREFIX) else base + API_PREFIX,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            timeout=httpx.Timeout(60.0, connect=5.0),
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def changes(self, since: int, limit: int, wait: float) -> HubChangesPage:
+        """A page of the central feed with the rows behind it (a long poll of `wait` seconds)."""
+        params = {"since": since, "limit": limit, "wait": int(wait)}
+        try:
+            response = await self._http.get("/hub/changes", params=params, timeout=wait + 30.0)
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable(f"central service unreachable ({type(exc).__name__})") from exc
+        return self._decode(response, HubChangesPage)
+
+    async def batch(self, request: BatchRequest) -> BatchResponse:
+        try:
+            response = await self._http.post(
+                "/passages/batch",
+                content=msgspec.json.encode(request),
+                headers={"Content-Type": "application/json"},
+            )
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable(f"central service unreachable ({type(exc).__name__})") from exc
+        return self._decode(response, BatchResponse)
+
+    @staticmethod
+    def _decode(response: httpx.Response, type_: type[T]) -> T:
+        if response.status_code >= 500:
+            raise UpstreamUnavailable(f"central service failed with {response.status_code}")
+        if response.status_code >= 400:
+            raise UpstreamRefused(response.status_code, response.text[:300])
+        try:
+            return msgspec.json.decode(response.content, type=type_)
+        except msgspec.DecodeError as exc:
+            raise UpstreamUnavailable(f"unreadable answer from the central service: {exc}") from exc

@@ -1,0 +1,159 @@
+"""A venue hub end to end, every part a real process: the central service, a hub
+(`admission serve --upstream`) and three gates whose server list is the hub, then the central
+service. The hub is cut from the central service; one single-entry ticket is scanned at two
+gates through the hub and the second is refused; the link comes back and every passage is
+registered centrally exactly once; then the hub is killed mid-scanning and the gates carry on
+with the central service, and what the hub had not forwarded yet arrives when it returns.
+
+The hub's database starts as a copy of the central one (docs/hub.md: how a hub is set up)."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from admission.demo import DemoVenue
+from tests.scanner_client.live_support import GATES, cli, headless, issue_ticket, server_scans, void_ticket
+from tests.support.live_server import LiveServer
+
+pytestmark = pytest.mark.slow
+
+
+def make_hub(central: LiveServer, venue: DemoVenue, folder: Path) -> LiveServer:
+    """A hub for `venue`: its device at the central service, its database and keys copied."""
+    if not venue.database_url.startswith("sqlite"):
+        pytest.skip("the hub's database is made by copying the central SQLite file")
+    with central.client(venue.admin_token) as admin:
+        created = admin.post("/api/v1/devices", json={"name": "hub-1", "role": "hub"})
+        assert created.status_code == 201, created.text
+        token = created.json()["token"]
+    shutil.copytree(Path(venue.data_dir) / "keys", folder / "keys")
+    shutil.copy(venue.database_url.split("///", 1)[1], folder / "hub.db")
+    hub_venue = msgspec.structs.replace(
+        venue, data_dir=str(folder), database_url=f"sqlite+aiosqlite:///{folder / 'hub.db'}"
+    )
+    return LiveServer(hub_venue, extra=("--upstream", central.url, "--token", token))
+
+
+@pytest.fixture
+def hub(live_server: LiveServer, demo_venue: DemoVenue, tmp_path: Path) -> Iterator[LiveServer]:
+    server = make_hub(live_server, demo_venue, tmp_path / "hub")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def enroll_gate(data: Path, servers: list[str], venue: DemoVenue, gate: str) -> None:
+    args = [arg for url in servers for arg in ("--server", url)]
+    done = cli(data, "enroll", *args, "--token", venue.gate_tokens[gate], "--gate", gate)
+    assert done.returncode == 0, done.stderr
+    tuned = cli(data, "config", "--probe-interval", "0.2", "--failure-threshold", "1", "--scan-timeout", "2")
+    assert tuned.returncode == 0, tuned.stderr
+
+
+def wait_for(condition: object, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if callable(condition) and condition():
+            return
+        time.sleep(0.25)
+    raise AssertionError("not reached in time")
+
+
+def test_gates_share_one_truth_through_the_hub(
+    live_server: LiveServer, hub: LiveServer, demo_venue: DemoVenue, tmp_path: Path
+) -> None:
+    gates = {gate: tmp_path / device for gate, device in GATES.items()}
+    for gate, data in gates.items():
+        enroll_gate(data, [hub.url, live_server.url], demo_venue, gate)
+    single = [t for t in demo_venue.tickets if t.template == "Day ticket"]
+
+    live_server.stop(kill=True)  # the venue's internet line is down
+    at_main = headless(gates["Main gate"], [single[0].number])
+    at_north = headless(gates["North gate"], [single[0].code, single[1].number])
+    assert [(o["mode"], o["server"], o["verdict"]) for o in at_main] == [("online", hub.url, "admit")]
+    assert [(o["mode"], o["server"], o["verdict"], o["reason"]) for o in at_north] == [
+        ("online", hub.url, "reject", "already_used"),  # one truth at the venue
+        ("online", hub.url, "admit", "ok"),
+    ]
+
+    live_server.start()  # the line is back: the hub forwards what it registered
+    registered = [*at_main, *at_north]
+    wait_for(lambda: {s.nonce for s in server_scans(demo_venue)} >= {o["nonce"] for o in registered})
+
+    hub.stop(kill=True)  # the hub dies: the gates go on with the central service
+    after = headless(gates["Main gate"], [single[2].number, single[1].code])
+    assert [(o["mode"], o["server"], o["reason"]) for o in after] == [
+        ("online", live_server.url, "ok"),
+        ("online", live_server.url, "already_used"),  # the hub's admission reached the centre
+    ]
+    arena = headless(gates["North gate"], [single[3].number])
+    assert (arena[0]["mode"], arena[0]["server"]) == ("online", live_server.url)
+
+    scans = server_scans(demo_venue)
+    nonces = [s.nonce for s in scans]
+    assert sorted(nonces) == sorted(o["nonce"] for o in [*registered, *after, *arena])  # each once
+    by_nonce = {s.nonce: s for s in scans}
+    assert by_nonce[at_north[0]["nonce"]].verdict == "reject" and not any(s.conflict for s in scans)
+
+
+def test_a_hub_that_dies_forwards_what_it_registered_when_it_returns(
+    live_server: LiveServer, hub: LiveServer, demo_venue: DemoVenue, tmp_path: Path
+) -> None:
+    data = tmp_path / "gate"
+    enroll_gate(data, [hub.url, live_server.url], demo_venue, "Main gate")
+    single = [t for t in demo_venue.tickets if t.template == "Day ticket"]
+
+    live_server.stop(kill=True)
+    at_hub = headless(data, [single[0].number, single[1].number])
+    assert {o["server"] for o in at_hub} == {hub.url}
+    hub.stop(kill=True)  # before it could forward anything
+    live_server.start()
+    hub.start()
+    wait_for(lambda: len(server_scans(demo_venue)) == 2)
+    time.sleep(2.5)  # a second round of the link forwards nothing more
+    assert sorted(s.nonce for s in server_scans(demo_venue)) == sorted(o["nonce"] for o in at_hub)
+
+
+def test_the_hub_follows_the_central_feed(
+    live_server: LiveServer, hub: LiveServer, demo_venue: DemoVenue, tmp_path: Path
+) -> None:
+    """Tickets sold and voided at the centre, and passages registered there, reach the hub's own
+    database: its gates judge them as the centre would."""
+    data = tmp_path / "gate"
+    enroll_gate(data, [hub.url, live_server.url], demo_venue, "Main gate")
+    single = [t for t in demo_venue.tickets if t.template == "Day ticket"]
+    sold = issue_ticket(live_server, demo_venue, "Day ticket")
+    void_ticket(live_server, demo_venue, single[0].number)
+    scan_centrally = {
+        "nonce": "gate-north-c1",
+        "code": single[1].number,
+        "gate": "North gate",
+        "direction": "in",
+    }
+    with live_server.client(demo_venue.gate_tokens["North gate"]) as north:
+        assert north.post("/api/v1/scans", json=scan_centrally).json()["verdict"] == "admit"
+
+    def hub_knows() -> bool:
+        with hub.client(demo_venue.viewer_token) as viewer:
+            found = viewer.get(f"/api/v1/tickets/{sold['number']}")
+            passages = viewer.get(f"/api/v1/tickets/{single[1].number}").json().get("passages", [])
+            return found.status_code == 200 and bool(passages)
+
+    wait_for(hub_knows, 30)
+    verdicts = headless(data, [sold["number"], single[0].number, single[1].code])
+    assert [(o["server"], o["reason"]) for o in verdicts] == [
+        (hub.url, "ok"),  # sold at the centre after the hub's copy, typed by its number
+        (hub.url, "void"),
+        (hub.url, "already_used"),  # admitted at the centre's North gate
+    ]
+    wait_for(lambda: len(server_scans(demo_venue)) == 4)
+    central = {s.nonce: s for s in server_scans(demo_venue)}
+    assert central["gate-north-c1"].verdict == "admit" and not any(s.conflict for s in central.values())

@@ -1,0 +1,137 @@
+"""A venue hub forwards what its gates registered to the central service exactly once: in the
+gate's name and under its nonces, marked as forwarded only once the central service answered,
+so a hub that stops before marking sends again and nothing doubles; a ticket admitted at the
+hub and elsewhere is flagged as a conflict centrally.
+
+The hub's database here starts as a copy of the central one (the state its feed mirror keeps),
+and both run as real `admission serve` processes on loopback ports."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+import pytest
+from sqlalchemy import delete, func, select
+
+from admission.db.engine import Database
+from admission.db.models import HubForwarded
+from admission.demo import DemoVenue
+from admission.services.hub import HubForwarder, Upstream, UpstreamRefused
+from tests.scanner_client.live_support import server_scans
+from tests.support.live_server import LiveServer
+
+
+@pytest.fixture
+def hub_venue(demo_venue: DemoVenue, tmp_path: Path) -> DemoVenue:
+    if not demo_venue.database_url.startswith("sqlite"):
+        pytest.skip("the hub's database is made by copying the central SQLite file")
+    folder = tmp_path / "hub"
+    shutil.copytree(Path(demo_venue.data_dir) / "keys", folder / "keys")
+    central_file = demo_venue.database_url.split("///", 1)[1]
+    shutil.copy(central_file, folder / "hub.db")
+    return msgspec.structs.replace(
+        demo_venue, data_dir=str(folder), database_url=f"sqlite+aiosqlite:///{folder / 'hub.db'}"
+    )
+
+
+@pytest.fixture
+def hub(hub_venue: DemoVenue) -> Iterator[LiveServer]:
+    server = LiveServer(hub_venue)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def hub_token(central: LiveServer, venue: DemoVenue) -> str:
+    with central.client(venue.admin_token) as admin:
+        response = admin.post("/api/v1/devices", json={"name": "hub-1", "role": "hub"})
+        assert response.status_code == 201, response.text
+        return str(response.json()["token"])
+
+
+def scan_at(server: LiveServer, venue: DemoVenue, gate: str, nonce: str, code: str) -> dict:  # type: ignore[type-arg]
+    with server.client(venue.gate_tokens[gate]) as client:
+        response = client.post(
+            "/api/v1/scans", json={"nonce": nonce, "code": code, "gate": gate, "direction": "in"}
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+
+async def forwarded_count(venue: DemoVenue) -> int:
+    db = Database(venue.database_url)
+    try:
+        async with db.read_session() as session:
+            return int(await session.scalar(select(func.count()).select_from(HubForwarded)) or 0)
+    finally:
+        await db.dispose()
+
+
+async def forget_forwarding(venue: DemoVenue) -> None:
+    """As if the hub had stopped after sending and before marking the scans forwarded."""
+    db = Database(venue.database_url)
+    try:
+        async with db.session() as session:
+            await session.execute(delete(HubForwarded))
+    finally:
+        await db.dispose()
+
+
+async def test_hub_scans_reach_the_central_service_once(
+    live_server: LiveServer, hub: LiveServer, hub_venue: DemoVenue, demo_venue: DemoVenue
+) -> None:
+    day = [t for t in demo_venue.tickets if t.template == "Day ticket"]
+    # The link is down: the hub decides for its gates; the second gate is refused at the hub.
+    first = scan_at(hub, hub_venue, "Main gate", "gate-main-1", day[0].number)
+    second = scan_at(hub, hub_venue, "North gate", "gate-north-1", day[0].code)
+    assert (first["verdict"], second["verdict"], second["reason"]) == ("admit", "reject", "already_used")
+    scan_at(hub, hub_venue, "Main gate", "gate-main-2", day[1].number)
+    # Meanwhile a gate at the central service admits a ticket the hub admits too.
+    scan_at(live_server, demo_venue, "North gate", "gate-north-9", day[2].number)
+    scan_at(hub, hub_venue, "Main gate", "gate-main-3", day[2].code)
+
+    upstream = Upstream(live_server.url, hub_token(live_server, demo_venue))
+    forwarder = HubForwarder(Database(hub_venue.database_url), upstream, batch_size=2)
+    try:
+        done = await forwarder.forward_once()
+        assert done.sent == 4
+        assert done.by_status == {"registered": 3, "conflict": 1}
+        assert (await forwarder.forward_once()).sent == 0  # nothing owed any more
+
+        await forget_forwarding(hub_venue)
+        again = await forwarder.forward_once()
+        assert again.by_status == {"duplicate": 4}
+        assert await forwarded_count(hub_venue) == 4
+    finally:
+        await upstream.aclose()
+        await forwarder.db.dispose()
+
+    central = {s.nonce: s for s in await asyncio.to_thread(server_scans, demo_venue)}
+    assert sorted(central) == ["gate-main-1", "gate-main-2", "gate-main-3", "gate-north-1", "gate-north-9"]
+    assert central["gate-main-1"].device == "gate-main" and central["gate-north-1"].device == "gate-north"
+    assert central["gate-north-1"].verdict == "reject"
+    assert central["gate-main-3"].conflict and not central["gate-north-9"].conflict
+
+
+async def test_a_gate_token_cannot_forward_for_another_gate(
+    live_server: LiveServer, hub: LiveServer, hub_venue: DemoVenue, demo_venue: DemoVenue
+) -> None:
+    day = [t for t in demo_venue.tickets if t.template == "Day ticket"]
+    scan_at(hub, hub_venue, "North gate", "gate-north-1", day[0].number)
+    upstream = Upstream(live_server.url, demo_venue.gate_tokens["Main gate"])
+    forwarder = HubForwarder(Database(hub_venue.database_url), upstream)
+    try:
+        with pytest.raises(UpstreamRefused) as refused:
+            await forwarder.forward_once()
+        assert refused.value.status == 403
+        assert await forwarded_count(hub_venue) == 0  # still owed
+    finally:
+        await upstream.aclose()
+        await forwarder.db.dispose()
+    assert [s.nonce for s in await asyncio.to_thread(server_scans, demo_venue)] == []
