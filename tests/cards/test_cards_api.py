@@ -154,3 +154,27 @@ def test_a_sale_is_paid_partly_from_a_card_and_the_rest_in_cash_exactly_once(car
     short = _sale(cards, "till-1-short", [{"card": card["number"], "amount_cents": 100}], {"method": "cash", "amount_cents": day})
     assert short.status_code == 409  # type: ignore[attr-defined]
     assert cards.client.get("/api/v1/sales?nonce=till-1-short", headers=cards.box).json() == []
+
+
+def test_a_card_part_beside_a_split_payment_is_its_own_tender_at_the_end_of_the_day(cards: Cards) -> None:
+    price = cards.client.get("/api/v1/templates", headers=cards.box).json()
+    day = next(t for t in price if t["plu"] == "100")["price_cents"]
+    card = cards.sell(amount=1000)
+    body = {
+        "nonce": "till-1-three-ways",
+        "lines": [{"plu": "100", "quantity": 2}],
+        "payment": {"method": "card", "amount_cents": day, "card_brand": "visa"},
+        "further_tenders": [{"method": "cash", "amount_cents": day}],  # more than left: change
+        "stored_value": [{"card": card["number"], "amount_cents": 1000}],
+    }
+    sold = cards.client.post("/api/v1/sales", json=body, headers=cards.box)
+    assert sold.status_code == 201, sold.text
+    tenders = {t["method"]: t["amount_cents"] for t in sold.json()["tenders"]}
+    # The tenders pay what the card leaves, exactly: the cash part is the rest, not what was handed over.
+    assert tenders == {"card": day, "cash": day - 1000}
+    assert sold.json()["stored_value_cents"] == 1000
+    report = cards.client.get("/api/v1/payments/end-of-day", headers=cards.box).json()
+    (till,) = report["tills"]
+    net = {t["tender"]: t["net_cents"] for t in till["tenders"]}
+    assert net == {"card": day, "cash": day - 1000, "stored_value": 1000}
+    assert till["cash_net_cents"] == day - 1000
