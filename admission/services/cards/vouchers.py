@@ -53,10 +53,13 @@ async def _find(session: AsyncSession, voucher: VoucherIn, now: datetime) -> _Fo
     elif voucher.taken_at > now + CLOCK_SLACK:
         refusal = _("the voucher's time is in the future")
     else:
-        card_id = await session.scalar(select(Card.id).where(Card.number == number))
-        if card_id is None:
+        card = (await session.execute(select(Card.id, Card.issued_at).where(Card.number == number))).first()
+        if card is None:
             return _Found(voucher, number, None, _("no card has this number"))
-        return _Found(voucher, number, card_id, None)
+        if voucher.taken_at < card.issued_at - CLOCK_SLACK:
+            # No card is paid with before it was sold: a wrong number, or a wrong date, on the voucher.
+            return _Found(voucher, number, None, _("this card was sold after the voucher's time"))
+        return _Found(voucher, number, card.id, None)
     return _Found(voucher, number, None, refusal)
 
 
