@@ -6,7 +6,6 @@ does for an admin or a box office."""
 from __future__ import annotations
 
 import argparse
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,9 +14,11 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission import contract
+from admission.cli import card_vouchers
 from admission.cli.common import (
     CliError,
     add_database_options,
+    cents,
     console,
     errors,
     reading,
@@ -30,17 +31,6 @@ from admission.domain.card_codes import format_card_number
 from admission.domain.cards import CardKind, EntryKind, OfflineCaps
 from admission.i18n import _, ngettext
 from admission.i18n.formatting import date_time, money
-
-
-def cents(text: str) -> int:
-    """An amount as typed ("25", "25.50", "25,50") in cents."""
-    try:
-        value = Decimal(text.replace(",", ".").strip())
-    except InvalidOperation:
-        raise CliError(_("{text!r} is not an amount: write it like 25 or 25.50").format(text=text)) from None
-    if value != value.quantize(Decimal("0.01")) or abs(value) > 10_000_000:
-        raise CliError(_("{text!r} is not an amount: write it like 25 or 25.50").format(text=text))
-    return int(value * 100)
 
 
 async def _ring(session: AsyncSession, settings: Settings) -> Any:
@@ -406,6 +396,12 @@ def register(commands: Any) -> None:
     transfer.add_argument("card", help="the lost card's number")
     transfer.add_argument("--to", help="the new card's number (default: sell a new card of the same type)")
     transfer.add_argument("--reason", default="lost card")
+    vouchers = sub(
+        "vouchers", "register hand-written card vouchers from a CSV file", card_vouchers.cmd_vouchers
+    )
+    vouchers.add_argument(
+        "file", help="CSV: voucher,card,amount,taken_at[,note]; times in the venue's time zone"
+    )
     sub("expire", "write off what expired cards hold (nightly)", cmd_expire)
     caps = sub("caps", "offline caps: show, or set with the options", cmd_caps)
     caps.add_argument("--per-payment", help="the most one offline card payment may take")

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import Awaitable, Callable, Coroutine
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +35,17 @@ follow_venue_language = False
 
 class CliError(Exception):
     """A problem the user can fix; printed without a traceback."""
+
+
+def cents(text: str) -> int:
+    """An amount as typed ("25", "25.50", "25,50") in cents."""
+    try:
+        value = Decimal(text.replace(",", ".").strip())
+    except InvalidOperation:
+        raise CliError(_("{text!r} is not an amount: write it like 25 or 25.50").format(text=text)) from None
+    if value != value.quantize(Decimal("0.01")) or abs(value) > 10_000_000:
+        raise CliError(_("{text!r} is not an amount: write it like 25 or 25.50").format(text=text))
+    return int(value * 100)
 
 
 def run(coro: Coroutine[Any, Any, Any]) -> Any:

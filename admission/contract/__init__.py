@@ -22,6 +22,11 @@ from admission.contract.cards import (
     FloatReport,
     FloatRow,
     StoredValuePart,
+    VoucherIn,
+    VoucherOutcome,
+    VoucherResult,
+    VouchersIn,
+    VouchersResult,
 )
 from admission.contract.catalog import EventIn, EventOut, GateIn, TemplateIn, VenueIn, VenueReceiptIn
 from admission.contract.common import (
@@ -295,6 +300,11 @@ __all__ = [
     "VenueReceiptIn",
     "VenueSection",
     "VoidRequest",
+    "VoucherIn",
+    "VoucherOutcome",
+    "VoucherResult",
+    "VouchersIn",
+    "VouchersResult",
     "ZoneName",
     "ticket_facts",
 ]

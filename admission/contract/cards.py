@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import Annotated
 
@@ -180,3 +181,53 @@ class CardSettings(msgspec.Struct, kw_only=True):
     """The manager's offline caps, kept in the venue's settings."""
 
     offline: OfflineCaps = msgspec.field(default_factory=OfflineCaps)
+
+
+# A hand-written voucher's number, as printed on the voucher pad (unique at the venue).
+VoucherNumber = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=40, pattern=r"^[^\x00\s]([^\x00]*[^\x00\s])?$")
+]
+# The card as written on the voucher: its 16-digit number (spaces allowed), never a scanned code.
+WrittenCardNumber = Annotated[str, msgspec.Meta(min_length=1, max_length=40, pattern=NO_NUL)]
+
+
+class VoucherIn(msgspec.Struct, kw_only=True):
+    """One hand-written voucher: a card taken while no till could take it (seed 000), registered
+    later as the card payment it was."""
+
+    voucher: VoucherNumber
+    card: WrittenCardNumber
+    amount_cents: Annotated[int, msgspec.Meta(ge=1, le=1_000_000_000)]
+    taken_at: Annotated[datetime, msgspec.Meta(tz=True)]
+    note: Text | None = None  # the till and the seller, as written on the voucher
+
+
+class VouchersIn(msgspec.Struct, kw_only=True):
+    vouchers: Annotated[list[VoucherIn], msgspec.Meta(min_length=1, max_length=1000)]
+
+
+class VoucherOutcome(enum.StrEnum):
+    REGISTERED = "registered"  # a payment entry now on the card's ledger
+    FLAGGED = "flagged"  # registered, and flagged as a conflict for a manager
+    DUPLICATE = "duplicate"  # registered before: counted once, nothing written now
+    REFUSED = "refused"  # not registered; `reason` says why
+
+
+class VoucherResult(msgspec.Struct, kw_only=True):
+    voucher: str
+    card: str  # the card's number as written (digits only when it was one)
+    outcome: VoucherOutcome
+    amount_cents: int
+    conflict_cents: int = 0  # flagged: what a manager must settle (the overdraw, or all of it)
+    balance_cents: int | None = None  # the card's balance after registering
+    entry_id: int | None = None
+    currency: str | None = None
+    reason: str | None = None  # refused or flagged: why, in the caller's language
+
+
+class VouchersResult(msgspec.Struct, kw_only=True):
+    results: list[VoucherResult]
+    registered: int
+    flagged: int
+    duplicates: int
+    refused: int

@@ -180,6 +180,27 @@ def check_offline_payment(
         )
 
 
+def voucher_conflict(
+    card: CardStanding, blocked_at: datetime | None, amount_cents: int, taken_at: datetime
+) -> tuple[int, str | None]:
+    """What a hand-written voucher leaves for a manager to settle, and why: (0, None) for none.
+
+    The seller took the card on trust with no till to ask, and the guest has left: the payment
+    is registered whatever this says. A card already blocked or expired when it was taken owes
+    the venue the whole amount; otherwise what the card no longer held (another till or voucher
+    spent it meanwhile) is the overdraw, never clamped away."""
+    if blocked_at is not None and blocked_at <= taken_at:
+        return amount_cents, _("the card was blocked when the voucher was taken")
+    if card.expires_at is not None and card.expires_at <= taken_at:
+        return amount_cents, _("the card had expired when the voucher was taken")
+    overdraw = amount_cents - min(max(card.balance_cents, 0), amount_cents)
+    if overdraw:
+        return overdraw, _("the card held {balance}: overdrawn by {amount}").format(
+            balance=money(max(card.balance_cents, 0), card.currency), amount=money(overdraw, card.currency)
+        )
+    return 0, None
+
+
 def signed_amount(kind: EntryKind, amount_cents: int) -> int:
     """The amount as the ledger sums it: credits positive, debits negative; ADJUST as given."""
     if kind in DEBITS:

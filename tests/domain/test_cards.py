@@ -114,3 +114,16 @@ def test_a_pin_is_kept_only_as_a_hash_that_matches_it() -> None:
     assert cards.pin_matches("4711", stored)
     assert not cards.pin_matches("4712", stored) and not cards.pin_matches(None, stored)
     assert cards.pin_matches(None, None)
+
+
+def test_a_voucher_leaves_a_manager_the_overdraw_or_all_of_it_on_a_card_dead_when_written() -> None:
+    assert cards.voucher_conflict(standing(5000), None, 2000, NOW) == (0, None)
+    overdrawn, why = cards.voucher_conflict(standing(600), None, 1000, NOW)
+    assert overdrawn == 400 and why is not None
+    assert cards.voucher_conflict(standing(-300), None, 1000, NOW)[0] == 1000  # already below zero
+    blocked_before = NOW - timedelta(minutes=5)
+    assert cards.voucher_conflict(standing(5000, CardStatus.BLOCKED), blocked_before, 1000, NOW)[0] == 1000
+    # Blocked after the voucher was written: the payment was good, only what was missing is owed.
+    blocked_after = NOW + timedelta(minutes=5)
+    assert cards.voucher_conflict(standing(5000, CardStatus.BLOCKED), blocked_after, 1000, NOW) == (0, None)
+    assert cards.voucher_conflict(standing(5000, expires=NOW - timedelta(days=1)), None, 1000, NOW)[0] == 1000

@@ -23,6 +23,8 @@ from admission.contract import (
     CardTypeIn,
     CardTypeOut,
     FloatReport,
+    VouchersIn,
+    VouchersResult,
 )
 from admission.domain.cards import EntryKind
 from admission.services import cards
@@ -67,6 +69,14 @@ class CardController(Controller):
     ) -> CardEntryResult:
         """Sell a new card with its starting value; the same nonce again answers the same card."""
         return await uow.write(cards.issue_card, keys, request.user, data)
+
+    @post("/vouchers", guards=[SELLERS], status_code=200)
+    async def vouchers(
+        self, data: JSONBody[VouchersIn], uow: Uow, request: AuthenticatedRequest
+    ) -> VouchersResult:
+        """Hand-written vouchers registered later: each a card payment, answered one by one
+        (registered, flagged, duplicate, or refused with its reason); a voucher number counts once."""
+        return await uow.write(cards.register_vouchers, request.user, data)
 
     @get("/{ref:str}", guards=[READERS])
     async def show(self, ref: CardRef, uow: Uow, keys: Keys) -> CardOut:

@@ -21,6 +21,7 @@ from admission.services.cards.types import (
     list_card_types,
     save_card_settings,
 )
+from admission.services.cards.vouchers import register_vouchers
 
 __all__ = [
     "adjust",
@@ -36,6 +37,7 @@ __all__ = [
     "list_card_types",
     "move",
     "pay_for_sale",
+    "register_vouchers",
     "save_card_settings",
     "show_card",
     "transfer",

@@ -30,6 +30,9 @@ from admission.services import feed
 from admission.services.devices import Principal
 
 SERVICE_SCOPE = 0
+# Hand-written vouchers: their numbers are unique at the venue, whichever device registers them,
+# so a voucher registered twice (by two sellers, or the CLI and a till) counts once.
+VOUCHER_SCOPE = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +41,19 @@ class Writer:
 
     device_id: int | None
     token_id: int | None
+    # Where its nonces are unique, when not the device's own (vouchers: the venue's).
+    shared_scope: int | None = None
 
     @classmethod
-    def of(cls, who: Principal | None) -> Writer:
-        return cls(None, None) if who is None else cls(who.device_id, who.token_id)
+    def of(cls, who: Principal | None, shared_scope: int | None = None) -> Writer:
+        if who is None:
+            return cls(None, None, shared_scope)
+        return cls(who.device_id, who.token_id, shared_scope)
 
     @property
     def scope(self) -> int:
+        if self.shared_scope is not None:
+            return self.shared_scope
         return self.device_id if self.device_id is not None else SERVICE_SCOPE
 
 
