@@ -49,3 +49,22 @@ def test_typed_amounts_that_are_not_money_are_refused(demo_venue: DemoVenue, cap
     assert main(["cards", "sell", "Gift card", "--amount", "12.345", *db]) == 2
     assert "not an amount" in capsys.readouterr().err
     assert main(["cards", "show", "0000", *db]) == 2
+
+
+def test_a_lost_gift_card_moves_to_a_new_gift_card_and_a_gift_card_is_still_sold_with_a_value(
+    demo_venue: DemoVenue, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = _db(demo_venue)
+    assert main(["cards", "type-add", "Gift card", "--kind", "gift", *db]) == 0
+    assert main(["cards", "sell", "Gift card", "--amount", "0", *db]) == 2
+    assert "give an amount" in capsys.readouterr().err
+    assert main(["cards", "sell", "Gift card", "--amount", "50", *db]) == 0
+    lost = _number(capsys.readouterr().out)
+    assert main(["cards", "pay", lost, "20", *db]) == 0
+    capsys.readouterr()
+    assert main(["cards", "transfer", lost, *db]) == 0
+    out = capsys.readouterr().out
+    new = _number(out)
+    assert new != lost and "30.00" in out
+    assert main(["cards", "pay", lost, "1", *db]) == 2
+    assert "blocked" in capsys.readouterr().err

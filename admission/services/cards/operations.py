@@ -90,7 +90,9 @@ async def issue_card(
         return await _result(session, await ledger.lock_card(session, earlier.card_id), earlier)
     card_type = await card_type_named(session, data.card_type)
     type_rules = rules_of(card_type)
-    if type_rules.kind is CardKind.GIFT and data.amount_cents == 0:
+    # A gift card is sold with its value; one sold for nothing ("none" paid it) is the replacement
+    # of a lost card, whose balance arrives by the transfer that follows.
+    if type_rules.kind is CardKind.GIFT and data.amount_cents == 0 and data.tender != "none":
         raise InvalidRequestError(_("a gift card is sold with its value: give an amount"))
     if type_rules.pin_required and data.pin is None:
         raise InvalidRequestError(_("cards of this type need a PIN"))
