@@ -128,6 +128,12 @@ def format_card_number(number: str) -> str:
     return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
 
 
+def mask_card_number(number: str) -> str:
+    """A card number as receipts and messages show it: its last four digits only (whoever holds
+    a receipt must not be able to spend the card by typing its number)."""
+    return "\u2022\u2022\u2022\u2022 " + number[-4:]
+
+
 class CardRef(msgspec.Struct, frozen=True):
     """A scanned or typed card: its signed code or its number."""
 

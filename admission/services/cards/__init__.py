@@ -15,6 +15,7 @@ from admission.services.cards.operations import (
     show_card,
     transfer,
 )
+from admission.services.cards.sale_parts import card_parts, refund_card_parts
 from admission.services.cards.types import (
     card_settings,
     create_card_type,
@@ -25,6 +26,7 @@ from admission.services.cards.types import (
 __all__ = [
     "adjust",
     "block",
+    "card_parts",
     "card_settings",
     "cli_nonce",
     "create_card_type",
@@ -36,6 +38,7 @@ __all__ = [
     "list_card_types",
     "move",
     "pay_for_sale",
+    "refund_card_parts",
     "save_card_settings",
     "show_card",
     "transfer",
