@@ -130,8 +130,9 @@ def format_card_number(number: str) -> str:
 
 def mask_card_number(number: str) -> str:
     """A card number as receipts and messages show it: its last four digits only (whoever holds
-    a receipt must not be able to spend the card by typing its number)."""
-    return "\u2022\u2022\u2022\u2022 " + number[-4:]
+    a receipt must not be able to spend the card by typing its number). Plain asterisks: every
+    receipt printer's code page has them."""
+    return "**** " + number[-4:]
 
 
 class CardRef(msgspec.Struct, frozen=True):

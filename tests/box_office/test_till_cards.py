@@ -12,7 +12,9 @@ from admission.demo import DemoVenue
 from scanner_client.core.money import format_money
 from scanner_client.till.app import BoxOfficeApp
 from scanner_client.till.card_screen import CardScreen
+from scanner_client.till.receipts import Receipt, layout, plain_text
 from scanner_client.till.refunds import RefundScreen
+from scanner_client.till.till import Till
 from tests.box_office.test_box_office_app import SIZE, add, confirming, pay, text, until
 from tests.box_office.till_support import close_till, enrolled_till
 from tests.support.live_server import LiveServer
@@ -97,6 +99,11 @@ async def test_a_seller_sells_a_card_and_a_guest_pays_part_of_a_sale_with_it(
         await close_till(till)
 
 
+def result_receipt(till: Till) -> Receipt:
+    assert till.last_receipt is not None
+    return till.last_receipt.receipt
+
+
 async def test_a_refund_at_the_till_says_what_went_back_onto_the_card(
     live_server: LiveServer, demo_venue: DemoVenue, tmp_path: Path
 ) -> None:
@@ -122,7 +129,9 @@ async def test_a_refund_at_the_till_says_what_went_back_onto_the_card(
             await pay(pilot, app, "cash")
             result = app.last_result
             assert result is not None and result.server_id, text(app, "#message")
-            masked = f"\u2022\u2022\u2022\u2022 {number[-4:]}"
+            masked = f"**** {number[-4:]}"
+            sale_receipt = plain_text(layout(result_receipt(till), till.tz))
+            assert f"Paid by value card {masked}" in sale_receipt and number not in sale_receipt
 
             await pilot.press("f2")
             await until(pilot, lambda: isinstance(app.screen, RefundScreen))
@@ -137,6 +146,8 @@ async def test_a_refund_at_the_till_says_what_went_back_onto_the_card(
             await pilot.press("y")
             await until(pilot, lambda: refunds.outcome is not None)
             assert f"6.00 went back onto card {masked}." in (refunds.outcome or ""), refunds.outcome
+            refund_receipt = plain_text(layout(result_receipt(till), till.tz))
+            assert f"Back onto value card {masked}" in refund_receipt
         with live_server.client(demo_venue.box_office_token) as box:
             card = box.get(f"/api/v1/cards/{number}").json()
         assert card["balance_cents"] == 1000 and card["entries"][-1]["kind"] == "refund"
