@@ -72,6 +72,17 @@ class SaleLineOut(msgspec.Struct, kw_only=True):
     total_cents: int
 
 
+class SaleCardPart(msgspec.Struct, kw_only=True):
+    """What one gift or stored-value card paid of a sale, and what its refund put back.
+
+    `refunded_to` is the card credited: the paying card, or the card a lost one's balance moved to."""
+
+    card_number: str
+    paid_cents: int
+    refunded_cents: int = 0
+    refunded_to: str | None = None
+
+
 class SaleOut(msgspec.Struct, kw_only=True):
     id: int
     nonce: str
@@ -91,6 +102,7 @@ class SaleOut(msgspec.Struct, kw_only=True):
     # How it was paid, tender by tender, summing exactly to the total (`payment_method` is the first).
     tenders: list[TenderLine] = []
     stored_value_cents: int = 0  # paid from cards; `payment_method` took the rest
+    card_parts: list[SaleCardPart] = []  # card by card: what each paid and got back
 
 
 class SaleCancelOut(msgspec.Struct, kw_only=True):

@@ -128,6 +128,13 @@ def format_card_number(number: str) -> str:
     return " ".join(number[i : i + 4] for i in range(0, len(number), 4))
 
 
+def mask_card_number(number: str) -> str:
+    """A card number as receipts and messages show it: its last four digits only (whoever holds
+    a receipt must not be able to spend the card by typing its number). Plain asterisks: every
+    receipt printer's code page has them."""
+    return "**** " + number[-4:]
+
+
 class CardRef(msgspec.Struct, frozen=True):
     """A scanned or typed card: its signed code or its number."""
 

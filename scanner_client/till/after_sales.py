@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, TypeVar
 from admission.contract import RefundIn, SaleOut, TicketOut
 from admission.i18n import _
 from scanner_client.core.remote import ServerRefused, ServerUnavailable, problem_text
-from scanner_client.till.printer import sale_payment_words
+from scanner_client.till.printer import sale_tender_words
 from scanner_client.till.printing import IssuedTicket
-from scanner_client.till.receipts import Receipt, ReceiptLine
+from scanner_client.till.receipts import Receipt, ReceiptCardPart, ReceiptLine
 from scanner_client.till.remote import BoxOfficeRemote
 from scanner_client.till.sale import SaleProblem, issued_from
 
@@ -82,7 +82,12 @@ async def refund_sale(
             for line in sale.lines
         ],
         currency=sale.currency,
-        payment=sale_payment_words(till.payment_config, sale),
+        payment=sale_tender_words(till.payment_config, refunded),
+        card_parts=[
+            ReceiptCardPart(part.refunded_to or part.card_number, part.refunded_cents)
+            for part in refunded.card_parts
+            if part.refunded_cents
+        ],
         tendered_cents=0,
         change_cents=0,
         offline=False,

@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from admission.barcodes import PrintableTicket
 from admission.contract import SaleOut
 from admission.domain import payments
+from admission.domain.card_codes import mask_card_number
 from admission.domain.payments import PaymentConfig, PaymentIn
+from admission.i18n import _
 from scanner_client.core.money import format_money
 from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket, printable, write_tickets
 from scanner_client.till.receipts import Receipt, ReceiptFiles, VenueDetails, write_receipt
@@ -32,13 +34,32 @@ def tender_words(config: PaymentConfig, tender: PaymentIn, count: int) -> str:
     return words if count == 1 else f"{words} {format_money(tender.amount_cents)}"
 
 
-def sale_payment_words(config: PaymentConfig, sale: SaleOut) -> str:
-    """How a recorded sale was paid, tender by tender, so that a refund pays back each as it was
-    paid: "Card (Visa) 20.00 + Cash 5.00"."""
+def card_part_words(number: str, amount_cents: int) -> str:
+    """What a gift or stored-value card paid, its number masked: "Value card **** 1234 6.00"."""
+    return _("Value card {number} {amount}").format(
+        number=mask_card_number(number), amount=format_money(amount_cents)
+    )
+
+
+def sale_tender_words(config: PaymentConfig, sale: SaleOut) -> str:
+    """What the tenders (not the cards) paid of a recorded sale: "Card (Visa) 20.00 + Cash 5.00";
+    with their amounts whenever the sale was split, cards included."""
+    rest = sale.total_cents - sale.stored_value_cents
     tenders = [
         PaymentIn(method=t.method, amount_cents=t.amount_cents, card_brand=t.card_brand) for t in sale.tenders
-    ] or [PaymentIn(method=sale.payment_method, amount_cents=sale.total_cents, card_brand=sale.card_brand)]
-    return " + ".join(tender_words(config, t, len(tenders)) for t in tenders)
+    ]
+    if not tenders and rest:  # a sale recorded before tender lines: its one method took the rest
+        tenders = [PaymentIn(method=sale.payment_method, amount_cents=rest, card_brand=sale.card_brand)]
+    count = len(tenders) + len(sale.card_parts)
+    return " + ".join(tender_words(config, t, count) for t in tenders)
+
+
+def sale_payment_words(config: PaymentConfig, sale: SaleOut) -> str:
+    """How a recorded sale was paid, card part by card part and tender by tender, so that a refund
+    pays back each as it was paid: "Value card **** 1234 6.00 + Card (Visa) 20.00 + Cash 5.00"."""
+    cards = [card_part_words(p.card_number, p.paid_cents) for p in sale.card_parts]
+    tenders = sale_tender_words(config, sale)
+    return " + ".join([*cards, *([tenders] if tenders else [])])
 
 
 class TicketPrinter:

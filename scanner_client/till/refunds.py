@@ -13,7 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Footer, Input, Static
 
-from admission.contract import SaleOut
+from admission.contract import SaleCardPart, SaleOut
+from admission.domain.card_codes import mask_card_number
 from admission.domain.codes import format_ticket_number
 from admission.i18n import N_, _, ngettext
 from admission.i18n.formatting import date_time
@@ -53,6 +54,17 @@ def refund_preview(till: Till, sale: SaleOut) -> str:
             _("Pay back {amount} by {method}.").format(amount=pay_back, method=paid),
         ]
     )
+
+
+def card_refund_words(part: SaleCardPart, currency: str) -> str:
+    """What a refund put back onto a card, and onto which (a lost card's replacement)."""
+    amount = format_money(part.refunded_cents, currency)
+    card = mask_card_number(part.refunded_to or part.card_number)
+    if part.refunded_to and part.refunded_to != part.card_number:
+        return _("{amount} went back onto card {card} (card {lost} was replaced by it).").format(
+            amount=amount, card=card, lost=mask_card_number(part.card_number)
+        )
+    return _("{amount} went back onto card {card}.").format(amount=amount, card=card)
 
 
 class ConfirmRefundScreen(ModalScreen[bool]):
@@ -171,20 +183,22 @@ class RefundScreen(ModalScreen[None]):
         except SaleProblem as exc:
             self.show(_("Not refunded: {problem}").format(problem=exc))
             return
-        paid = format_money(refunded.total_cents, refunded.currency)
         count = len(refunded.tickets)
-        self.show(
+        words = [
             ngettext(
                 "Refunded sale S{sale}: {amount} by {method}; {count} ticket is void at every gate.",
                 "Refunded sale S{sale}: {amount} by {method}; {count} tickets are void at every gate.",
                 count,
             ).format(
                 sale=refunded.id,
-                amount=paid,
-                method=self.till.payment_config.label(refunded.payment_method),
+                amount=format_money(refunded.total_cents, refunded.currency),
+                method=sale_payment_words(self.till.payment_config, refunded),
                 count=count,
             )
-        )
+        ]
+        back = [part for part in refunded.card_parts if part.refunded_cents]
+        words += [card_refund_words(part, refunded.currency) for part in back]
+        self.show("\n".join(words))
 
     @work(exclusive=True, group="refund", exit_on_error=False)
     async def reissue(self) -> None:

@@ -55,7 +55,7 @@ from scanner_client.till.enroll import KEY_FILE
 from scanner_client.till.offline_cards import CAPS_CONFIG, OfflineCards
 from scanner_client.till.printer import TicketPrinter, tender_words
 from scanner_client.till.printing import TICKET_FORMATS, IssuedTicket
-from scanner_client.till.receipts import Receipt, ReceiptFiles, ReceiptLine
+from scanner_client.till.receipts import Receipt, ReceiptCardPart, ReceiptFiles, ReceiptLine
 from scanner_client.till.receipts.delivery import ReceiptDelivery
 from scanner_client.till.remote import BoxOfficeRemote
 from scanner_client.till.sale import (
@@ -361,7 +361,8 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         local = self.store.sale(request.nonce)
         assert local is not None
         tickets = [issued_from(t) for t in sale.tickets]
-        return await self._hand_out(local, tickets, lines, sale.sold_at, server_id=sale.id)
+        cards = [ReceiptCardPart(part.card_number, part.paid_cents) for part in sale.card_parts]
+        return await self._hand_out(local, tickets, lines, sale.sold_at, server_id=sale.id, card_parts=cards)
 
     async def _sell_offline(
         self,
@@ -417,7 +418,9 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             total_cents=total,
             outage_id=outage.id if outage else None,
         )
-        return await self._hand_out(local, tickets, lines, sold_at, server_id=None)
+        # Offline a card is taken by its signed code, which does not hold the printed number.
+        cards = [ReceiptCardPart(None, part.amount_cents) for part in self._stored_value]
+        return await self._hand_out(local, tickets, lines, sold_at, server_id=None, card_parts=cards)
 
     async def _hand_out(
         self,
@@ -427,6 +430,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         sold_at: datetime,
         *,
         server_id: int | None,
+        card_parts: Sequence[ReceiptCardPart] = (),
     ) -> SaleResult:
         tenders = local.request.all_tenders()
         offline = server_id is None
@@ -447,7 +451,10 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
                 for line in lines
             ],
             currency=local.currency,
-            payment=" + ".join(tender_words(self.payment_config, t, len(tenders)) for t in tenders),
+            payment=" + ".join(
+                tender_words(self.payment_config, t, len(tenders) + len(card_parts)) for t in tenders
+            ),
+            card_parts=card_parts,
             tendered_cents=sum(t.amount_cents for t in tenders),
             change_cents=split.change_due(tenders, local.total_cents),
             offline=offline,

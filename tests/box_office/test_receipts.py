@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,7 +20,15 @@ from aiosmtpd.controller import Controller
 from escpos.printer import Dummy
 
 from admission.i18n import speaking
-from scanner_client.till.receipts import Receipt, ReceiptLine, VenueDetails, layout, plain_text, write_receipt
+from scanner_client.till.receipts import (
+    Receipt,
+    ReceiptCardPart,
+    ReceiptLine,
+    VenueDetails,
+    layout,
+    plain_text,
+    write_receipt,
+)
 from scanner_client.till.receipts.delivery import ReceiptDelivery, ReceiptProblem
 from scanner_client.till.receipts.escpos_printer import PrinterProblem, check_printer_spec, write_rows
 
@@ -93,6 +102,24 @@ def test_a_refund_is_its_own_receipt_with_negative_amounts_and_vat(tmp_path: Pat
     assert files.pdf.name == "S42-refund.pdf"
     text = pdf_text(files.pdf)
     assert "REFUND" in text and "-500.00" in text and "-28.30" in text
+
+
+def test_the_card_part_is_listed_beside_the_other_tenders_with_its_number_masked(tmp_path: Path) -> None:
+    parts = [ReceiptCardPart("6012345678901234", 20_000), ReceiptCardPart(None, 2_000)]
+    receipt = sale(card_parts=parts, payment="Card (Visa) 400.00")
+    files = write_receipt(tmp_path, receipt, STOCKHOLM)
+    printer = Dummy()
+    write_rows(printer, layout(receipt, STOCKHOLM))
+    mailed = email.message_from_bytes(files.eml.read_bytes(), policy=email.policy.default)
+    body = mailed.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    for text in (pdf_text(files.pdf), printer.output.decode("cp437", errors="replace"), body):
+        assert re.search(r"Paid by value card \*\*\*\* 1234\s+SEK200\.00", text), text
+        assert re.search(r"Paid by value card\s+SEK20\.00", text)  # an offline till's: number unknown
+        assert "Card (Visa) 400.00" in text
+        assert "6012345678901234" not in text and "5678" not in text
+    refund = sale(refund_of="S42", card_parts=[ReceiptCardPart("6012345678901234", 20_000)], payment="")
+    text = plain_text(layout(refund, STOCKHOLM))
+    assert "Back onto value card **** 1234" in text and "Refunded by" not in text
 
 
 def test_escpos_bytes_carry_the_lines_and_end_with_a_cut() -> None:

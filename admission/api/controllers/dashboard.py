@@ -26,7 +26,12 @@ from admission.services.unit_of_work import UnitOfWork
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 # The files whose marked words the page shows (README, "Languages").
-PAGE_FILES = (STATIC_DIR / "dashboard.html", STATIC_DIR / "dashboard.js", STATIC_DIR / "payments.js")
+PAGE_FILES = (
+    STATIC_DIR / "dashboard.html",
+    STATIC_DIR / "dashboard.js",
+    STATIC_DIR / "payments.js",
+    STATIC_DIR / "card_float.js",
+)
 # Where the served page says which language the venue speaks.
 _VENUE_LANGUAGE_SLOT = 'data-venue-language="en"'
 

@@ -76,9 +76,12 @@ class SalesController(Controller):
         return await uow.read(sales.show_sale, sale_id)
 
     @post("/{sale_id:int}/refund", guards=[SELLERS], status_code=200)
-    async def refund(self, sale_id: RowId, data: JSONBody[RefundIn], uow: Uow) -> SaleOut:
-        """Void the sale's tickets (gates reject them as `void`) and mark it refunded."""
-        return await uow.write(sales.refund_sale, sale_id, data)
+    async def refund(
+        self, sale_id: RowId, data: JSONBody[RefundIn], uow: Uow, request: AuthenticatedRequest
+    ) -> SaleOut:
+        """Void the sale's tickets (gates reject them as `void`), put each card's part back on it
+        (`card_parts` says what went back to which card) and mark the sale refunded."""
+        return await uow.write(sales.refund_sale, request.user, sale_id, data)
 
     @get("/report", guards=[READERS])
     async def report(

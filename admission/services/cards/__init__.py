@@ -15,6 +15,7 @@ from admission.services.cards.operations import (
     show_card,
     transfer,
 )
+from admission.services.cards.sale_parts import card_parts, refund_card_parts
 from admission.services.cards.types import (
     card_settings,
     create_card_type,
@@ -26,6 +27,7 @@ from admission.services.cards.vouchers import register_vouchers
 __all__ = [
     "adjust",
     "block",
+    "card_parts",
     "card_settings",
     "cli_nonce",
     "create_card_type",
@@ -37,6 +39,7 @@ __all__ = [
     "list_card_types",
     "move",
     "pay_for_sale",
+    "refund_card_parts",
     "register_vouchers",
     "save_card_settings",
     "show_card",

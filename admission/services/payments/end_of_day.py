@@ -87,17 +87,26 @@ async def _add_stored_value(
 ) -> None:
     """What gift and stored-value cards paid of each till's sales, as a tender of its own: it is in
     the cards' ledgers (and the float report), never in the drawer or the card terminal. A refund
-    puts nothing back on a card by itself (`POST /cards/{ref}/refund` does), so none is counted."""
+    puts each card's part back on its card, so it counts here as that tender's refund."""
     rows = await session.execute(
-        select(Sale.stored_value_cents, Device.name)
+        select(Sale.stored_value_cents, Sale.sold_at, Sale.refunded_at, Device.name)
         .outerjoin(Device, Device.id == Sale.device_id)
-        .where(Sale.stored_value_cents > 0, Sale.sold_at >= start, Sale.sold_at < end)
+        .where(
+            Sale.stored_value_cents > 0,
+            ((Sale.sold_at >= start) & (Sale.sold_at < end))
+            | ((Sale.refunded_at >= start) & (Sale.refunded_at < end)),
+        )
     )
-    for cents, device in rows:
+    for cents, sold_at, refunded_at, device in rows:
         line = _line(per_till[device or "(service)"], STORED_VALUE)
-        line.sales += 1
-        line.sold_cents += cents
-        line.net_cents += cents
+        if start <= sold_at < end:
+            line.sales += 1
+            line.sold_cents += cents
+            line.net_cents += cents
+        if refunded_at is not None and start <= refunded_at < end:
+            line.refunds += 1
+            line.refunded_cents += cents
+            line.net_cents -= cents
 
 
 def _line(lines: dict[str, TenderDay], tender: str) -> TenderDay:

@@ -10,7 +10,7 @@ from admission.contract import SaleLineOut, SaleOut
 from admission.db.models import Device, Sale, Ticket
 from admission.domain import payments
 from admission.domain.errors import NotFoundError
-from admission.services import tickets
+from admission.services import cards, tickets
 from admission.services.devices import Principal
 from admission.services.sales.tender_lines import tenders_of
 
@@ -31,6 +31,7 @@ async def sale_out(session: AsyncSession, sale: Sale) -> SaleOut:
         card_brand=sale.card_brand,
         total_cents=sale.total_cents,
         stored_value_cents=sale.stored_value_cents,
+        card_parts=await cards.card_parts(session, sale),
         currency=sale.currency,
         status=sale.status,
         refunded_at=sale.refunded_at,

@@ -3,11 +3,20 @@ printer in ESC/POS (escpos_printer.py) and e-mail (mail.py). A sale's or a refun
 always written as a PDF and as an `.eml` file (receipt.py); printing and sending are the seller's
 choice after the sale."""
 
-from scanner_client.till.receipts.model import Receipt, ReceiptLine, Row, VenueDetails, layout, plain_text
+from scanner_client.till.receipts.model import (
+    Receipt,
+    ReceiptCardPart,
+    ReceiptLine,
+    Row,
+    VenueDetails,
+    layout,
+    plain_text,
+)
 from scanner_client.till.receipts.receipt import ReceiptFiles, write_receipt
 
 __all__ = [
     "Receipt",
+    "ReceiptCardPart",
     "ReceiptFiles",
     "ReceiptLine",
     "Row",

@@ -19,6 +19,7 @@ from babel.dates import format_datetime
 from babel.numbers import format_currency, format_decimal
 
 from admission.contract import VenueData
+from admission.domain.card_codes import mask_card_number
 from admission.domain.codes import format_ticket_number
 from admission.domain.vat import VatLine, rate_basis_points, rate_words, vat_table
 from admission.i18n import _, babel_locale
@@ -63,6 +64,14 @@ class ReceiptLine:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiptCardPart:
+    """What a gift or stored-value card paid (or got back, on a refund receipt)."""
+
+    number: str | None  # None: an offline till took the card by its code and never saw the number
+    amount_cents: int
+
+
+@dataclass(frozen=True, slots=True)
 class Receipt:
     venue: VenueDetails
     device: str
@@ -77,6 +86,7 @@ class Receipt:
     tickets: Sequence[IssuedTicket] = ()
     buyer_email: str | None = None
     refund_of: str | None = None  # a refund's receipt names the sale it pays back
+    card_parts: Sequence[ReceiptCardPart] = ()  # paid from cards; `payment` took the rest
 
     @property
     def is_refund(self) -> bool:
@@ -206,7 +216,10 @@ def layout(receipt: Receipt, tz: ZoneInfo) -> list[Row]:
     roll.pair(total_word, money(receipt.total_cents, receipt.currency), bold=True)
     _vat_table(roll, receipt)
     roll.rule()
-    roll.pair(_("Refunded by") if receipt.is_refund else _("Paid by"), receipt.payment)
+    for part in receipt.card_parts:
+        roll.pair(_card_words(part, refund=receipt.is_refund), money(part.amount_cents, receipt.currency))
+    if receipt.payment or not receipt.card_parts:
+        roll.pair(_("Refunded by") if receipt.is_refund else _("Paid by"), receipt.payment)
     if receipt.change_cents:
         roll.pair(_("Tendered"), money(receipt.tendered_cents, receipt.currency))
         roll.pair(_("Change"), money(receipt.change_cents, receipt.currency))
@@ -225,6 +238,15 @@ def layout(receipt: Receipt, tz: ZoneInfo) -> list[Row]:
     roll.add()
     roll.add(_("Thank you for your visit!"), center=True)
     return roll.rows
+
+
+def _card_words(part: ReceiptCardPart, *, refund: bool) -> str:
+    if part.number is None:
+        return _("Back onto value card") if refund else _("Paid by value card")
+    number = mask_card_number(part.number)
+    if refund:
+        return _("Back onto value card {number}").format(number=number)
+    return _("Paid by value card {number}").format(number=number)
 
 
 def _vat_table(roll: _Roll, receipt: Receipt) -> None:
