@@ -36,6 +36,15 @@ class TenderLine(msgspec.Struct, frozen=True, kw_only=True):
     tendered_cents: int
 
 
+def left_after_cards(card_parts_cents: Sequence[int], total_cents: int) -> int:
+    """What the tenders pay of a sale once its gift and stored-value card parts are taken off: the
+    cards' part is in their ledgers, never in the drawer or the card terminal."""
+    from_cards = sum(card_parts_cents)
+    if from_cards > total_cents:
+        raise PaymentRefused(_("the cards would pay more than the sale's total"))
+    return total_cents - from_cards
+
+
 def check_tenders(
     config: PaymentConfig,
     tenders: Sequence[PaymentIn],

@@ -286,22 +286,16 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         self.notify()
         return result
 
-    def _from_cards(self, total: int) -> int:
-        """What the sale's card parts pay; the tenders pay the rest."""
-        from_cards = sum(part.amount_cents for part in self._stored_value)
-        if from_cards > total:
-            raise SaleProblem(_("the cards would pay more than the sale's total"))
-        return from_cards
-
     def _check_payment(self, tenders: list[PaymentIn], total: int, *, offline: bool) -> None:
         stored = self.store.stored_card_payments() if offline else None
         try:
+            left = split.left_after_cards([part.amount_cents for part in self._stored_value], total)
             if self.store.open_incident() is not None:
                 terminal_down.refuse_terminal_tender(self.payment_config, tenders)
             if any(t.method is PaymentMethod.INVOICE for t in tenders) and self._invoice is None:
                 raise PaymentRefused(_("an invoice needs the customer's name, a reference and a due date"))
             split.check_tenders(
-                self.payment_config, tenders, total, offline=offline, stored_card_payments=stored
+                self.payment_config, tenders, left, offline=offline, stored_card_payments=stored
             )
         except PaymentRefused as exc:
             raise SaleProblem(exc.detail) from exc
@@ -315,7 +309,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         email: str | None,
     ) -> SaleResult:
         assert self.remote is not None
-        self._check_payment(tenders, total - self._from_cards(total), offline=False)
+        self._check_payment(tenders, total, offline=False)
         request = SaleIn(
             nonce=self.store.new_nonce(self.device),
             lines=[
@@ -375,7 +369,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         events = [line.template for line in lines if line.template.kind is TemplateKind.EVENT]
         if events:
             raise OfflineEventRefused.offering([f for f in map(self.fallback_for, events) if f is not None])
-        self._check_payment(tenders, total - self._from_cards(total), offline=True)
+        self._check_payment(tenders, total, offline=True)
         if self._stored_value:  # the manager's caps, and only cards the feed gave this till
             now = self.clock()
             day_start = datetime.combine(now.astimezone(self.tz).date(), time(), self.tz)

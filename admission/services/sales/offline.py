@@ -24,7 +24,6 @@ from admission.domain.codes import CodeError, SignedTicket
 from admission.domain.errors import ConflictError, InvalidRequestError
 from admission.domain.model import TemplateKind
 from admission.domain.payments import PaymentConfig
-from admission.i18n import _
 from admission.services import cards, feed, keys, tickets
 from admission.services.devices import Principal
 from admission.services.keys import KeyRing
@@ -49,17 +48,14 @@ async def record_offline(
                 "sold offline (sell its fallback entry template)"
             )
     total = sum(p.total_cents for p in priced)
-    from_cards = sum(part.amount_cents for part in data.stored_value)
-    if from_cards > total:
-        raise InvalidRequestError(_("the cards would pay more than the sale's total"))
-    # The tenders pay what the cards leave: the cards' part is in their ledgers, not the drawer.
-    tenders.check_tenders(config, data.all_tenders(), total - from_cards, offline=True)
+    left = tenders.left_after_cards([part.amount_cents for part in data.stored_value], total)
+    tenders.check_tenders(config, data.all_tenders(), left, offline=True)
     signed = await _verified_codes(session, who, data.tickets, sold_at)
     _check_codes_match_lines(signed, priced)
     sale = new_sale(who, data, priced, sold_at, card_brand(data.payment))
     session.add(sale)
     await session.flush()
-    tender_lines = tenders.tender_lines(data.all_tenders(), total - from_cards)
+    tender_lines = tenders.tender_lines(data.all_tenders(), left)
     add_tenders(session, sale, tender_lines)
     add_invoice(session, sale, data, tender_lines)
     await _register_offline_tickets(session, sale, who, signed)

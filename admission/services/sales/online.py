@@ -14,9 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admission.contract import IssueRequest, SaleIn
 from admission.db.models import Event, Sale
 from admission.domain import tenders
-from admission.domain.errors import InvalidRequestError
 from admission.domain.payments import PaymentConfig
-from admission.i18n import _
 from admission.services import cards, tickets
 from admission.services.devices import Principal
 from admission.services.keys import KeyRing
@@ -30,11 +28,8 @@ async def record_online(
 ) -> Sale:
     priced = await priced_lines(session, data)
     total = sum(p.total_cents for p in priced)
-    from_cards = sum(part.amount_cents for part in data.stored_value)
-    if from_cards > total:
-        raise InvalidRequestError(_("the cards would pay more than the sale's total"))
-    # The tenders pay what the cards leave: the cards' part is in their ledgers, not the drawer.
-    tenders.check_tenders(config, data.all_tenders(), total - from_cards, offline=False)
+    left = tenders.left_after_cards([part.amount_cents for part in data.stored_value], total)
+    tenders.check_tenders(config, data.all_tenders(), left, offline=False)
     # PostgreSQL: lock every event of the sale up front, in id order, before the feed's advisory
     # lock is taken: two sales naming the same events in another order then cannot deadlock.
     event_ids = sorted({p.event.id for p in priced if p.event is not None})
@@ -47,7 +42,7 @@ async def record_online(
     await session.flush()
     if data.stored_value:  # a card that holds too little, or is blocked, refuses the whole sale
         await cards.pay_for_sale(session, ring, who, data.nonce, data.stored_value)
-    tender_lines = tenders.tender_lines(data.all_tenders(), total - from_cards)
+    tender_lines = tenders.tender_lines(data.all_tenders(), left)
     add_tenders(session, sale, tender_lines)
     add_invoice(session, sale, data, tender_lines)
     for line in priced:
