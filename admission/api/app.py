@@ -24,6 +24,7 @@ from admission.api.controllers.dashboard import DASHBOARD_ROUTES
 from admission.api.controllers.devices import DeviceController
 from admission.api.controllers.fleet import FleetController
 from admission.api.controllers.hub import HubController
+from admission.api.controllers.leases import LeaseController
 from admission.api.controllers.payments import PaymentRoutinesController
 from admission.api.controllers.reports import REPORT_ROUTES
 from admission.api.controllers.sales import SalesController
@@ -48,6 +49,7 @@ CONTROLLERS = [
     ScanController,
     HubController,
     SalesController,
+    LeaseController,
     PaymentRoutinesController,
     CardController,
     FloatController,

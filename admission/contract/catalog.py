@@ -93,5 +93,6 @@ class GateIn(msgspec.Struct, kw_only=True):
 class EventOut(EventData, kw_only=True):
     """An event as the API shows it: what gates learn of it, and how far it is sold."""
 
-    sold: int
-    remaining: int | None
+    sold: int  # tickets sold (online, and offline on leases or beyond them)
+    remaining: int | None  # free to sell: neither sold nor leased out
+    leased: int = 0  # seats lent to devices on capacity leases and not yet sold on them

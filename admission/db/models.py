@@ -530,3 +530,41 @@ class CardEntry(Base):
     conflict_reviewed_at: Mapped[datetime | None]
     # The request as recorded: a repeated nonce replays the entry only for the same operation.
     request_digest: Mapped[str] = mapped_column(String(64))
+
+
+class Lease(Base):
+    """A block of an event's seats lent to one device (a till, or a venue hub) to sell offline.
+
+    Granting reserves the seats on the event (`events.sold`) at once; sales posted within the lease
+    count in `used` and reserve nothing more; ending it (returned by its holder, or revoked by a
+    manager) gives the unused seats back once, recorded in `returned`."""
+
+    __tablename__ = "leases"
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), index=True)
+    seats: Mapped[int]
+    used: Mapped[int] = mapped_column(default=0)
+    state: Mapped[str] = mapped_column(String(10), default="active")  # active, returned, revoked
+    granted_at: Mapped[datetime]
+    granted_by: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    returned: Mapped[int] = mapped_column(default=0)  # the seats given back when it ended
+
+
+class LeaseSale(Base):
+    """The seats of one event in one offline sale, as counted: within the holder's lease, or beyond
+    it (no lease, too few seats left on it, sold after it expired or after it ended). Seats beyond
+    count on `events.sold` as they are (the guests hold tickets) and are a conflict for a manager."""
+
+    __tablename__ = "lease_sales"
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"), index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id"), index=True)
+    lease_id: Mapped[int | None] = mapped_column(ForeignKey("leases.id"))
+    seats: Mapped[int]
+    beyond: Mapped[int]  # seats not covered by a lease
+    overbooked: Mapped[int]  # seats sold beyond the event's capacity once these were counted
+    reason: Mapped[str | None] = mapped_column(String(300))
+    recorded_at: Mapped[datetime]

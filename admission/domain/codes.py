@@ -32,6 +32,11 @@ CODE_VERSION = 1
 # 1 carries the minute the code was issued (a till never sells event tickets offline). Gates and
 # the service judge a till's code by that minute against its key's certificate and revocation.
 ISSUED_CODE_VERSION = 2
+# A till selling an event ticket within its capacity lease signs version 3: the event stays in its
+# field, and the minute of issue takes the valid-from field. Such a ticket is valid from its sale
+# (the event's doors window governs when it admits anyway), so nothing is lost, and the code keeps
+# its 152 symbols: every field of the payload is in use.
+LEASED_EVENT_CODE_VERSION = 3
 MAX_SERIAL = 2**63  # serials are 1 .. 2**63 - 1: a signed BIGINT column holds them
 _PAYLOAD = struct.Struct(">BHQIIII")  # version, key id, serial, template, event or issued, from, until
 _SIGNATURE_BYTES = 64
@@ -126,16 +131,22 @@ def _from_minutes(minutes: int) -> datetime | None:
 
 
 def sign_ticket(ticket: SignedTicket, private_key: Ed25519PrivateKey) -> str:
+    valid_from: datetime | None
     if ticket.issued_at is not None and ticket.event_id is not None:
-        raise ValueError("a code carries either an event or its issue time, not both")
-    version = CODE_VERSION if ticket.issued_at is None else ISSUED_CODE_VERSION
+        if ticket.valid_from != ticket.issued_at:
+            raise ValueError("a till's event ticket is valid from the minute it was issued")
+        version, fifth, valid_from = LEASED_EVENT_CODE_VERSION, ticket.event_id, ticket.issued_at
+    elif ticket.issued_at is not None:
+        version, fifth, valid_from = ISSUED_CODE_VERSION, _to_minutes(ticket.issued_at), ticket.valid_from
+    else:
+        version, fifth, valid_from = CODE_VERSION, ticket.event_id or 0, ticket.valid_from
     payload = _PAYLOAD.pack(
         version,
         ticket.key_id,
         ticket.serial,
         ticket.template_id,
-        _to_minutes(ticket.issued_at) if ticket.issued_at is not None else ticket.event_id or 0,
-        _to_minutes(ticket.valid_from),
+        fifth,
+        _to_minutes(valid_from),
         _to_minutes(ticket.valid_until),
     )
     return encode_symbols(payload + private_key.sign(payload), SIGNED_CODE_LENGTH)
@@ -148,12 +159,14 @@ def read_signed_code(code: str) -> tuple[SignedTicket, bytes, bytes]:
     raw = decode_symbols(code, _SIGNED_BYTES)
     payload, signature = raw[: _PAYLOAD.size], raw[_PAYLOAD.size :]
     version, key_id, serial, template_id, fifth, valid_from, valid_until = _PAYLOAD.unpack(payload)
-    if version not in (CODE_VERSION, ISSUED_CODE_VERSION):
+    if version not in (CODE_VERSION, ISSUED_CODE_VERSION, LEASED_EVENT_CODE_VERSION):
         raise CodeError(_("unknown code version {version}").format(version=version))
-    issued = version == ISSUED_CODE_VERSION
-    if issued and fifth == 0:
+    issued_minute = {ISSUED_CODE_VERSION: fifth, LEASED_EVENT_CODE_VERSION: valid_from}.get(version)
+    if issued_minute == 0:
         raise CodeError(_("code states no issue time: forged or damaged"))
-    event_id = None if issued else fifth
+    if version == LEASED_EVENT_CODE_VERSION and fifth == 0:
+        raise CodeError(_("code names no event: forged or damaged"))
+    event_id = None if version == ISSUED_CODE_VERSION else fifth
     if not 0 < serial < MAX_SERIAL:  # no ticket carries it: forged or damaged, and no row could hold it
         raise CodeError(_("code states an impossible serial: forged or damaged"))
     ticket = SignedTicket(
@@ -163,7 +176,7 @@ def read_signed_code(code: str) -> tuple[SignedTicket, bytes, bytes]:
         event_id=event_id or None,
         valid_from=_from_minutes(valid_from),
         valid_until=_from_minutes(valid_until),
-        issued_at=_from_minutes(fifth) if issued else None,
+        issued_at=None if issued_minute is None else _from_minutes(issued_minute),
     )
     return ticket, payload, signature
 

@@ -18,13 +18,15 @@ class TillKey:
     private: Ed25519PrivateKey = field(repr=False)
 
     def sign(self, template_id: int, event_id: int | None = None, issued_at: datetime | None = None) -> str:
-        """A code as a till signs it; with `issued_at`, one that says when it was issued."""
+        """A code as a till signs it; with `issued_at`, one that says when it was issued (an event
+        ticket sold on a lease is valid from then)."""
         ticket = SignedTicket(
             key_id=self.key_id,
             serial=new_serial(),
             template_id=template_id,
             event_id=event_id,
             issued_at=issued_at,
+            valid_from=issued_at if event_id is not None else None,
         )
         return sign_ticket(ticket, self.private)
 

@@ -228,8 +228,10 @@ def test_offline_sales_follow_the_offline_rules(client: Client, demo_venue: Demo
     body["payment"] = {"method": "card", "amount_cents": 2500, "card_brand": "visa electron"}
     cases.append((body, "Visa Electron cards need online authorisation"))
     body = _offline_sale(till, day, 1)
-    body["lines"] = [{"template_id": concert, "event_id": demo_venue.event_id, "quantity": 1}]
-    cases.append((body, "never sold offline"))
+    body["lines"] = [
+        {"template_id": concert, "event_id": demo_venue.event_id, "quantity": 1, "unit_price_cents": 2500}
+    ]
+    cases.append((body, "do not match the lines"))
     body = _offline_sale(till, day, 2)
     body["tickets"] = body["tickets"][:1]
     cases.append((body, "do not match the lines"))

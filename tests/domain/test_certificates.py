@@ -61,8 +61,22 @@ def test_a_till_code_carries_its_issue_time_to_the_minute_in_the_same_152_symbol
     # A code without an issue time (the service's own, or a till's of an older release) reads as before.
     assert read_signed_code(till_code(None))[0].issued_at is None
     assert verify_signed_code(code, {5: TILL.public_key()}).issued_at == ticket.issued_at
-    with pytest.raises(ValueError, match="either an event or its issue time"):
+    with pytest.raises(ValueError, match="valid from the minute it was issued"):
         sign_ticket(SignedTicket(key_id=1, serial=1, template_id=1, event_id=2, issued_at=issued), SERVICE)
+
+
+def test_a_tills_event_code_names_its_event_and_its_issue_time_in_the_same_152_symbols() -> None:
+    issued = datetime(2026, 6, 2, 12, 29, tzinfo=UTC)
+    until = datetime(2026, 6, 2, 23, 59, tzinfo=UTC)
+    signed = SignedTicket(
+        key_id=5, serial=99, template_id=7, event_id=3, issued_at=issued, valid_from=issued, valid_until=until
+    )
+    code = sign_ticket(signed, TILL)
+    assert len(code) == SIGNED_CODE_LENGTH and classify_scan(code).kind == "signed"
+    assert verify_signed_code(code, {5: TILL.public_key()}) == signed
+    # Judged by its issue time like any till's code: after the revocation it is refused.
+    with pytest.raises(KeyRefused, match="revoked till after its revocation"):
+        verify_code(code, standing(revoked_at=issued - timedelta(minutes=1)), issued + timedelta(hours=1))
 
 
 def test_a_revoked_tills_codes_count_only_when_issued_before_the_revocation() -> None:
@@ -128,7 +142,9 @@ def test_a_certificate_is_signed_by_the_issuer_and_any_change_breaks_it() -> Non
     verify_certificate(certificate, SERVICE.public_key())
     wire = msgspec.json.decode(msgspec.json.encode(certificate), type=TillCertificate)
     verify_certificate(wire, SERVICE.public_key())
-    assert certificate.covers(CERTIFIED_UNTIL) and not certificate.covers(CERTIFIED_UNTIL + timedelta(seconds=1))
+    assert certificate.covers(CERTIFIED_UNTIL) and not certificate.covers(
+        CERTIFIED_UNTIL + timedelta(seconds=1)
+    )
     longer = msgspec.structs.replace(certificate, not_after=CERTIFIED_UNTIL + timedelta(days=30))
     with pytest.raises(CodeError, match="not signed by the venue's issuer key"):
         verify_certificate(longer, SERVICE.public_key())

@@ -159,7 +159,9 @@ FORGERIES = [
     pytest.param(CODE[:-1] + "A", "not part of a ticket code", id="letter-outside-alphabet"),
     pytest.param(CODE.lower(), "not part of a ticket code", id="lower-case-unnormalised"),
     pytest.param("X" * SIGNED_CODE_LENGTH, "out of range", id="value-out-of-range"),
-    pytest.param(_raw_code((3, 1, 1, 1, 0, 0, 0)), "unknown code version 3", id="future-version"),
+    pytest.param(_raw_code((4, 1, 1, 1, 0, 0, 0)), "unknown code version 4", id="future-version"),
+    pytest.param(_raw_code((3, 1, 1, 1, 5, 0, 0)), "no issue time", id="event-code-without-issue-time"),
+    pytest.param(_raw_code((3, 1, 1, 1, 0, 9, 0)), "names no event", id="event-code-without-event"),
     pytest.param(_raw_code((0, 1, 1, 1, 0, 0, 0)), "unknown code version 0", id="version-zero"),
     pytest.param(_raw_code((1, 1, 1, 1, 0, 0, 0)), "signature does not match", id="zero-signature"),
     pytest.param(

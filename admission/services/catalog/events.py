@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import msgspec
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import EventData, EventIn, EventOut
-from admission.db.models import Event, event_templates
+from admission.db.models import Event, Lease, event_templates
 from admission.domain.errors import ConflictError, InvalidRequestError, NotFoundError
 from admission.domain.model import EventWindow, TemplateKind
 from admission.services import feed
@@ -64,10 +64,24 @@ def _check_event(data: EventIn) -> None:
         raise InvalidRequestError("an event must end after it starts")
 
 
+async def leased_out(session: AsyncSession, event_id: int) -> int:
+    """Seats the event's active capacity leases hold unsold: counted in `events.sold` since their
+    grant, shown apart from the tickets sold."""
+    unused = await session.scalar(
+        select(func.coalesce(func.sum(Lease.seats - Lease.used), 0)).where(
+            Lease.event_id == event_id, Lease.state == "active"
+        )
+    )
+    return int(unused or 0)
+
+
 async def event_out(session: AsyncSession, event: Event) -> EventOut:
     data = await event_data(session, event)
+    leased = await leased_out(session, event.id)
     remaining = None if event.capacity is None else max(event.capacity - event.sold, 0)
-    return EventOut(**msgspec.structs.asdict(data), sold=event.sold, remaining=remaining)
+    return EventOut(
+        **msgspec.structs.asdict(data), sold=event.sold - leased, remaining=remaining, leased=leased
+    )
 
 
 async def create_event(session: AsyncSession, data: EventIn) -> EventOut:

@@ -4,7 +4,8 @@ The till has already sold and handed out tickets it signed with its own key, and
 may have admitted them. The service records that fact: it checks that the codes are
 genuine and this device's, that they match the lines, and that the payment was one the
 till may take offline, and links them to the sale (a gate that met a ticket first has
-registered it already).
+registered it already). Event tickets a till sold within a capacity lease count against that lease
+(`services.leases`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from admission.domain.codes import CodeError, SignedTicket
 from admission.domain.errors import ConflictError, InvalidRequestError
 from admission.domain.model import TemplateKind
 from admission.domain.payments import PaymentConfig
-from admission.services import cards, feed, keys, tickets
+from admission.services import cards, feed, keys, leases, tickets
 from admission.services.devices import Principal
 from admission.services.keys import KeyRing
 from admission.services.sales.invoices import add_invoice
@@ -36,17 +37,21 @@ CLOCK_TOLERANCE = timedelta(minutes=10)
 
 
 async def record_offline(
-    session: AsyncSession, who: Principal, data: SaleIn, config: PaymentConfig, ring: KeyRing
+    session: AsyncSession,
+    who: Principal,
+    data: SaleIn,
+    config: PaymentConfig,
+    ring: KeyRing,
+    *,
+    forwarded_by: Principal | None = None,
 ) -> Sale:
+    """`forwarded_by`: the venue hub that forwarded the sale for `who`; its leases cover the sale."""
     sold_at = _offline_time(data.sold_at)
     priced = await priced_lines(session, data)
     for number, line in enumerate(priced, 1):
-        # Event tickets need the central capacity check: a till never sells them offline.
-        if line.template.kind != TemplateKind.ENTRY or line.event is not None:
-            raise InvalidRequestError(
-                f"line {number}: {line.template.name!r} is an event ticket; event tickets are never "
-                "sold offline (sell its fallback entry template)"
-            )
+        if (line.template.kind == TemplateKind.EVENT) != (line.event is not None):
+            kind = "event ticket: name its event" if line.event is None else "entry ticket: it names no event"
+            raise InvalidRequestError(f"line {number}: {line.template.name!r} is an {kind}")
     total = sum(p.total_cents for p in priced)
     left = tenders.left_after_cards([part.amount_cents for part in data.stored_value], total)
     tenders.check_tenders(config, data.all_tenders(), left, offline=True)
@@ -59,6 +64,12 @@ async def record_offline(
     add_tenders(session, sale, tender_lines)
     add_invoice(session, sale, data, tender_lines)
     await _register_offline_tickets(session, sale, who, signed)
+    seats = Counter[int]()
+    for line in priced:
+        if line.event is not None:
+            seats[line.event.id] += line.quantity
+    if seats:
+        await leases.count_offline_seats(session, sale, who, seats, forwarded_by=forwarded_by)
     if data.stored_value:
         await cards.pay_for_sale(session, ring, who, data.nonce, data.stored_value, offline_at=sold_at)
     return sale
@@ -104,18 +115,14 @@ async def _device_keys(session: AsyncSession, device_id: int) -> dict[int, KeySt
 
 
 def _check_codes_match_lines(signed: dict[str, SignedTicket], priced: Sequence[PricedLine]) -> None:
-    wanted = Counter[int]()
+    wanted = Counter[tuple[int, int | None]]()
     for line in priced:
-        wanted[line.template.id] += line.quantity
-    got = Counter(t.template_id for t in signed.values())
+        wanted[line.template.id, line.event.id if line.event else None] += line.quantity
+    got = Counter((t.template_id, t.event_id) for t in signed.values())
     if got != wanted:
         raise InvalidRequestError(
-            f"the ticket codes do not match the lines: lines sell {dict(wanted)} per template id, "
+            f"the ticket codes do not match the lines: lines sell {dict(wanted)} per (template, event), "
             f"codes carry {dict(got)}"
-        )
-    if any(t.event_id is not None for t in signed.values()):
-        raise InvalidRequestError(
-            "an offline-signed code names an event: event tickets are never sold offline"
         )
 
 
@@ -140,7 +147,7 @@ async def _register_offline_tickets(
                 code=code,
                 key_id=facts.key_id,
                 template_id=facts.template_id,
-                event_id=None,
+                event_id=facts.event_id,
                 issued_at=sale.sold_at,
                 valid_from=facts.valid_from,
                 valid_until=facts.valid_until,
