@@ -290,6 +290,10 @@ def _ticket_attributes(db: sqlite3.Connection) -> None:
 _CARDS = _statements("CREATE TABLE IF NOT EXISTS cards (serial INTEGER PRIMARY KEY, data BLOB NOT NULL)")
 
 
+# The till's capacity leases as the service last listed them (the service's LeaseOut, as JSON).
+_LEASES = _statements("CREATE TABLE IF NOT EXISTS leases (id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+
+
 MIGRATIONS = (
     Migration("device configuration and counters", _CONFIGURATION),
     Migration("catalogue snapshot from the change feed", _SNAPSHOT),
@@ -308,6 +312,7 @@ MIGRATIONS = (
     Migration("till card-terminal incidents", _TERMINAL_INCIDENTS),
     Migration("ticket attributes for custom rules", _ticket_attributes),
     Migration("gift and stored-value cards from the feed", _CARDS),
+    Migration("capacity leases held by the till", _LEASES),
 )
 
 

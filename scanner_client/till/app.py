@@ -134,6 +134,7 @@ class BoxOfficeApp(App[None]):
         if clock_warning:  # early in the line: a narrow screen cuts its end off
             parts.insert(1, clock_warning)
         rules = [s.text for s in till.payment_statuses()]
+        rules.extend(till.lease_words())
         if till.terminal_incident is not None:
             parts.insert(1, _("CARD TERMINAL DOWN"))
             rules.append(_("Tell guests: {line}").format(line=till.guest_line()))
@@ -245,7 +246,9 @@ class BoxOfficeApp(App[None]):
             return
         self.events = await self.till.events_for(template)
         select.set_options([(choice.label(self.till.tz), choice.event.id) for choice in self.events])
-        sellable = [c for c in self.events if c.remaining is None or c.remaining > 0]
+        sellable = [
+            c for c in self.events if (c.live or c.leased) and (c.remaining is None or c.remaining > 0)
+        ]
         if sellable:
             select.value = sellable[0].event.id
 
@@ -256,7 +259,7 @@ class BoxOfficeApp(App[None]):
         except SaleProblem as exc:
             self.show_problem(str(exc))
             return
-        if template.kind is TemplateKind.EVENT and not self.till.online:
+        if template.kind is TemplateKind.EVENT and line.event is None:  # offline, and no lease for it
             self._offer_fallback(template)
             return
         self.cart.append(line)
@@ -268,10 +271,12 @@ class BoxOfficeApp(App[None]):
         self.show_message(_("Added {quantity} x {ticket}").format(quantity=quantity, ticket=line.describe()))
 
     def _chosen_event(self, template: TemplateData) -> EventData | None:
-        if template.kind is not TemplateKind.EVENT or not self.till.online:
+        if template.kind is not TemplateKind.EVENT:
             return None
         value = self.main("#event", Select).value
         choice = next((c for c in self.events if c.event.id == value), None)
+        if not self.till.online and (choice is None or not choice.leased):
+            return None  # offline without a lease of its seats: the fallback is offered
         if choice is None:
             raise SaleProblem(
                 _("{ticket} is an event ticket: choose the event first").format(ticket=template.name)

@@ -21,6 +21,7 @@ from admission.contract import (
     TicketOut,
     TillCertificate,
 )
+from admission.contract.leases import LeaseOut
 from admission.contract.payments import TerminalIncidentIn, TerminalIncidentOut
 from admission.domain.payments import PaymentConfig
 from scanner_client.core.remote import Remote, problem_text
@@ -59,6 +60,14 @@ class BoxOfficeRemote(Remote):
 
     async def mark_paid(self, ref: str) -> TicketOut:
         return self._decode(await self._request("POST", f"/tickets/{ref}/paid", body={}), TicketOut)
+
+    async def leases(self) -> list[LeaseOut]:
+        """This till's active capacity leases."""
+        return self._decode(await self._request("GET", "/leases", params={"active": "true"}), list[LeaseOut])
+
+    async def return_lease(self, lease_id: int) -> LeaseOut:
+        """Give the lease's unused seats back (exactly once at the service, however often sent)."""
+        return self._decode(await self._request("POST", f"/leases/{lease_id}/return"), LeaseOut)
 
     async def events(self) -> list[EventAvailability]:
         return self._decode(await self._request("GET", "/events"), list[EventAvailability])

@@ -90,10 +90,15 @@ class EventChoice:
     event: EventData
     remaining: int | None  # None: no capacity limit (or unknown, when not live)
     live: bool = True  # False: from the snapshot while offline, seats unknown
+    leased: bool = False  # offline, sold on this till's lease: `remaining` is what the lease has left
 
     def label(self, tz: ZoneInfo) -> str:
         start = format_datetime(self.event.starts_at, "EEE d MMM HH:mm", tzinfo=tz, locale=babel_locale())
-        if not self.live:
+        if self.leased:
+            left = ngettext(
+                "{count} seat left on the lease", "{count} seats left on the lease", self.remaining or 0
+            ).format(count=self.remaining or 0)
+        elif not self.live:
             left = _("offline: seats unknown")
         elif self.remaining is None:
             left = _("no limit")

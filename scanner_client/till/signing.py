@@ -24,22 +24,29 @@ class OfflineSigner:
         self.key = key
         self.key_id = key_id
 
-    def sign(self, template: TemplateData, sold_at: datetime, tz: ZoneInfo) -> IssuedTicket:
+    def sign(
+        self, template: TemplateData, sold_at: datetime, tz: ZoneInfo, event_id: int | None = None
+    ) -> IssuedTicket:
+        """A ticket of `template` (for `event_id`, sold on the till's lease of that event)."""
         valid_from, valid_until = stamp_validity(template.rules(), sold_at, tz)
+        issued_at = to_code_precision(sold_at)
+        if event_id is not None:  # an event ticket's code keeps its issue time where valid_from goes
+            valid_from = issued_at
         signed = SignedTicket(
             key_id=self.key_id,
             serial=new_serial(),
             template_id=template.id,
+            event_id=event_id,
             valid_from=valid_from,
             valid_until=valid_until,
-            issued_at=to_code_precision(sold_at),
+            issued_at=issued_at,
         )
         return IssuedTicket(
             serial=str(signed.serial),
             number=None,
             code=sign_ticket(signed, self.key),
             template_id=template.id,
-            event_id=None,
+            event_id=event_id,
             # the code keeps minutes: print exactly what the gates will read
             valid_from=_minute(valid_from),
             valid_until=_minute(valid_until),

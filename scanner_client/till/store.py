@@ -29,6 +29,7 @@ from admission.domain.payments import PaymentMethod
 from scanner_client.core.database import epoch, from_epoch, instant
 from scanner_client.core.paths import private_folder
 from scanner_client.core.store import LocalStore
+from scanner_client.till.leases import LeaseStore
 from scanner_client.till.terminal import TerminalIncidentStore
 
 TILL_FILE = "box-office.sqlite3"
@@ -91,7 +92,7 @@ class LocalSale:
         )
 
 
-class TillStore(LocalStore, TerminalIncidentStore):
+class TillStore(LocalStore, TerminalIncidentStore, LeaseStore):
     """Configuration, catalogue, outages and sales of one box-office device. Use it from one thread."""
 
     @property

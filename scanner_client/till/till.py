@@ -4,7 +4,8 @@ Online, a sale is the service's: it checks capacity and payment and issues the t
 nothing. Offline, the till sells entry tickets on its own: it checks the payment's offline rules
 (shared with the service, `admission.domain.payments`), signs each ticket with its own key
 (signing.py), records the sale in its queue and prints. Event tickets need the central capacity
-check, so offline they are refused with the fallback entry templates offered instead.
+check: offline, the till sells them only within a capacity lease of the event's seats it holds
+(leases.py), and without one they are refused with the fallback entry templates offered instead.
 
 When the service is back the queue goes up through the outbox, oldest first, each sale under
 the nonce it was recorded with: the service registers it once, whatever is re-sent. An online
@@ -50,7 +51,7 @@ from scanner_client.core.outbox import Outbox
 from scanner_client.core.remote import ServerRefused, ServerUnavailable, problem_text
 from scanner_client.core.report import SyncReport
 from scanner_client.core.revocation import write_private
-from scanner_client.till import certificate
+from scanner_client.till import certificate, leases
 from scanner_client.till.enroll import KEY_FILE
 from scanner_client.till.offline_cards import CAPS_CONFIG, OfflineCards
 from scanner_client.till.printer import TicketPrinter, tender_words
@@ -184,11 +185,38 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
                     if template.id in e.template_ids and e.ends_at > now
                 ]
         known = sorted(self.store.events().values(), key=lambda e: e.starts_at)
+        choices = []
+        for event in known:
+            if template.id not in event.template_ids or event.ends_at <= now:
+                continue
+            lease = self.store.lease_for(event.id)
+            if lease is not None and now < lease.expires_at:  # sellable offline within the lease
+                choices.append(
+                    EventChoice(event=event, remaining=self.store.lease_left(lease), live=False, leased=True)
+                )
+            else:
+                choices.append(EventChoice(event=event, remaining=None, live=False))
+        return choices
+
+    def lease_words(self) -> list[str]:
+        """What each lease this till holds has left ("12 seats left on the lease for Concert 19:00")."""
         return [
-            EventChoice(event=e, remaining=None, live=False)
-            for e in known
-            if template.id in e.template_ids and e.ends_at > now
+            leases.lease_words(lease, self.store.lease_left(lease), self.tz) for lease in self.store.leases()
         ]
+
+    def _check_leases(self, event_lines: Sequence[CartLine], sold_at: datetime) -> None:
+        """Event seats sold offline must fit the till's lease of each event and its time."""
+        wanted: dict[int, int] = {}
+        for line in event_lines:
+            assert line.event is not None
+            wanted[line.event.id] = wanted.get(line.event.id, 0) + line.quantity
+        for event_id, seats in wanted.items():
+            lease = self.store.lease_for(event_id)
+            assert lease is not None
+            left = self.store.lease_left(lease)
+            problem = leases.refusal(lease, left, seats, lease.event, sold_at, self.tz)
+            if problem is not None:
+                raise SaleProblem(problem)
 
     def payment_statuses(self) -> list[MethodStatus]:
         statuses = payments.method_statuses(
@@ -366,9 +394,14 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         currency: str,
         email: str | None,
     ) -> SaleResult:
-        events = [line.template for line in lines if line.template.kind is TemplateKind.EVENT]
-        if events:
-            raise OfflineEventRefused.offering([f for f in map(self.fallback_for, events) if f is not None])
+        event_lines = [line for line in lines if line.template.kind is TemplateKind.EVENT]
+        unleased = [
+            line.template
+            for line in event_lines
+            if line.event is None or self.store.lease_for(line.event.id) is None
+        ]
+        if unleased:  # only a lease of the event's seats lets the till sell them offline
+            raise OfflineEventRefused.offering([f for f in map(self.fallback_for, unleased) if f is not None])
         self._check_payment(tenders, total, offline=True)
         if self._stored_value:  # the manager's caps, and only cards the feed gave this till
             now = self.clock()
@@ -380,14 +413,18 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         refusal = certificate.offline_refusal(self.store, self.key_id, sold_at)
         if refusal is not None:  # gates would refuse what it signs now
             raise SaleProblem(refusal)
+        self._check_leases(event_lines, sold_at)
         tickets = [
-            self.signer.sign(line.template, sold_at, self.tz) for line in lines for _ in range(line.quantity)
+            self.signer.sign(line.template, sold_at, self.tz, line.event.id if line.event else None)
+            for line in lines
+            for _ in range(line.quantity)
         ]
         request = SaleIn(
             nonce=self.store.new_nonce(self.device),
             lines=[
                 SaleLineIn(
                     template_id=line.template.id,
+                    event_id=line.event.id if line.event else None,
                     quantity=line.quantity,
                     unit_price_cents=line.template.price_cents,
                 )
@@ -480,7 +517,22 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         self.store.set_config(payment_config=msgspec.json.encode(config).decode())
         await self._fetch_card_caps()
         await self.renew_certificate()
+        await self.settle_leases()
         self.notify()
+
+    async def settle_leases(self) -> None:
+        """Take this till's active leases from the service, then give back those that are done
+        (their sales all acknowledged, after an outage or their expiry: `leases.py`)."""
+        assert self.remote is not None
+        try:
+            self.store.keep_leases(await self.remote.leases())
+            for lease in self.store.leases_to_return(self.clock()):
+                await self.remote.return_lease(lease.id)
+                self.store.forget_lease(lease.id)
+        except ServerRefused as exc:
+            if exc.unauthorised:
+                raise
+            log.warning("capacity leases not settled: %s", problem_text(exc))
 
     async def _fetch_card_caps(self) -> None:
         """The manager's offline caps for card payments, kept for the next outage."""
@@ -584,6 +636,8 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         if self.store.pending_count() or self.store.incidents_unposted() or self.sync_wanted.is_set():
             self.sync_wanted.clear()
             await self.sync(SyncReport())
+        else:  # a lease granted since the last sync is here for the next outage
+            await self.settle_leases()
         await self.report_health_if_due()
         await self.follow_feed()
         return True

@@ -50,10 +50,11 @@ class LeaseController(Controller):
     async def give_back(self, lease_id: RowId, uow: Uow, request: AuthenticatedRequest) -> LeaseOut:
         """End the lease and give its unused seats back to the event, once: returning it again
         answers the lease as it stands. A holder ends only its own (404 for another's)."""
-        return await uow.write(leases.end_lease, request.user, lease_id)
+        holder = None if request.user.role == "admin" else request.user.device_id
+        return await uow.write(leases.end_lease, lease_id, holder=holder)
 
     @post("/{lease_id:int}/revoke", guards=[MANAGERS], status_code=200)
-    async def revoke(self, lease_id: RowId, uow: Uow, request: AuthenticatedRequest) -> LeaseOut:
+    async def revoke(self, lease_id: RowId, uow: Uow) -> LeaseOut:
         """A manager ends a lease (a lost till): its unused seats go back at once; sales on it
         posted later are still recorded, as conflicts."""
-        return await uow.write(leases.end_lease, request.user, lease_id, revoke=True)
+        return await uow.write(leases.end_lease, lease_id, holder=None, revoke=True)
