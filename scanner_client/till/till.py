@@ -525,10 +525,12 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         (their sales all acknowledged, after an outage or their expiry: `leases.py`)."""
         assert self.remote is not None
         try:
-            self.store.keep_leases(await self.remote.leases())
-            for lease in self.store.leases_to_return(self.clock()):
-                await self.remote.return_lease(lease.id)
-                self.store.forget_lease(lease.id)
+            held = await self.remote.leases()
+            async with self._sale_lock:  # no sale on a lease while it is being given back
+                self.store.keep_leases(held)
+                for lease in self.store.leases_to_return(self.clock()):
+                    await self.remote.return_lease(lease.id)
+                    self.store.forget_lease(lease.id)
         except ServerRefused as exc:
             if exc.unauthorised:
                 raise

@@ -9,15 +9,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
+from litestar.testing import TestClient
+from textual.widgets import Input
 
+from admission.contract.leases import LeaseOut
 from admission.demo import DemoVenue
 from admission.domain.model import Verdict
 from admission.domain.payments import PaymentIn, PaymentMethod
+from scanner_client.till.app import BoxOfficeApp
 from scanner_client.till.sale import CartLine, OfflineEventRefused, SaleProblem
 from scanner_client.till.till import Till
-from tests.box_office.till_support import close_till, enrolled_gate, enrolled_till
+from tests.box_office.conftest import admin, seller
+from tests.box_office.test_box_office_app import SIZE, pay, text, until
+from tests.box_office.till_support import close_till, enrolled_gate, enrolled_till, offline_till
 from tests.support.live_server import LiveServer
+
+Client = TestClient  # type: ignore[type-arg]
 
 PRICE = 3500
 
@@ -119,3 +128,32 @@ async def test_without_a_lease_the_till_offers_the_fallback_as_before(
     finally:
         live_server.start()
         await close_till(till)
+
+
+async def test_the_till_screen_sells_a_leased_event_offline_and_shows_what_is_left(
+    client: Client, demo_venue: DemoVenue, tmp_path: Path
+) -> None:
+    grant = {"event_id": demo_venue.event_id, "device": "box-office-1", "seats": 5}
+    assert client.post("/api/v1/leases", json=grant, headers=admin(demo_venue)).status_code == 201
+    till = offline_till(tmp_path / "till", client, demo_venue)
+    held = client.get("/api/v1/leases", headers=seller(demo_venue))
+    till.store.keep_leases(msgspec.json.decode(held.content, type=list[LeaseOut]))
+    app = BoxOfficeApp(till)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "5 seats left on the lease for Evening concert" in text(app, "#rules")
+        search = app.query_one("#search", Input)
+        search.focus()
+        await pilot.press(*"200")
+        await until(pilot, lambda: bool(app.events) and app.events[0].leased)
+        app.query_one("#qty", Input).value = "2"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert [(line.template.plu, line.quantity, line.event is not None) for line in app.cart] == [
+            ("200", 2, True)
+        ]
+        await pay(pilot, app, "cash", tendered="70")
+        result = app.last_result
+        assert result is not None and result.offline
+        assert {t.event_id for t in result.tickets} == {demo_venue.event_id}
+        await until(pilot, lambda: "3 seats left on the lease for Evening concert" in text(app, "#rules"))
+    await close_till(till)
