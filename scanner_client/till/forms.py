@@ -3,10 +3,16 @@ screens use for templates and sale states."""
 
 from __future__ import annotations
 
+from datetime import date
+
+import msgspec
+
 from admission.contract import MAX_LINE_QUANTITY, TemplateData
+from admission.contract.payments import InvoiceIn
 from admission.domain.model import TemplateKind
 from admission.domain.payments import DEFAULT_LABELS, PaymentMethod
 from admission.i18n import N_, _
+from admission.i18n.formatting import calendar_date, read_date
 from scanner_client.core.money import format_money
 from scanner_client.till.sale import SaleProblem
 
@@ -64,3 +70,37 @@ def parse_amount(text: str) -> int | None:
     if cents < 0:
         raise SaleProblem(_("Amount tendered cannot be negative"))
     return cents
+
+
+def parse_invoice(customer: str, reference: str, due: str, today: date) -> InvoiceIn:
+    """The invoice a seller typed: who pays, under what reference, by when (a date as the till's
+    language writes it, or 2026-12-17), never before today (the venue's)."""
+    customer, reference = customer.strip(), reference.strip()
+    if not customer:
+        raise SaleProblem(_("Type the customer's name (who pays the invoice)"))
+    if not reference:
+        raise SaleProblem(_("Type the invoice's reference (e.g. the group's booking number)"))
+    try:
+        due_date = read_date(due)
+    except ValueError:
+        raise SaleProblem(
+            _("The due date must be a date like {example}, not {text!r}").format(
+                example=calendar_date(today), text=due
+            )
+        ) from None
+    if due_date < today:
+        raise SaleProblem(
+            _("The due date {due} has passed: give today or a later day").format(due=calendar_date(due_date))
+        )
+    try:
+        return msgspec.convert(
+            {"customer": customer, "reference": reference, "due_date": due_date}, InvoiceIn
+        )
+    except msgspec.ValidationError:  # too long, or a character the service refuses
+        raise SaleProblem(
+            _("The customer's name may have up to 150 characters and the reference up to 80")
+        ) from None
+
+
+def due_date_hint(today: date) -> str:
+    return _("Due date, written like {example}").format(example=calendar_date(today))

@@ -454,6 +454,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             offline=offline,
             tickets=tickets,
             buyer_email=local.request.buyer_email,
+            invoice=local.request.invoice,
         )
         ticket_files, receipt_files = await asyncio.to_thread(self.printer.sale, reference, tickets, receipt)
         self.last_receipt = receipt_files
