@@ -46,6 +46,7 @@ from scanner_client.till.sale import CartLine, EventChoice, OfflineEventRefused,
 from scanner_client.till.screens import TillScreen, UnsyncedSalesScreen
 from scanner_client.till.terminal_screen import TerminalDownScreen
 from scanner_client.till.till import Till
+from scanner_client.till.voucher_screen import VOUCHERS_KEY, VOUCHERS_WORDS, VoucherScreen
 
 W = TypeVar("W", bound=Widget)
 
@@ -60,6 +61,7 @@ class BoxOfficeApp(App[None]):
         Binding("f2", "refunds", N_("Refund/reissue"), priority=True),
         Binding("f3", "unsynced", N_("Unsynced sales"), priority=True),
         Binding("ctrl+g", "cards", N_("Cards"), priority=True),
+        Binding(VOUCHERS_KEY, "vouchers", VOUCHERS_WORDS, priority=True),
         QUIT,
     ]
 
@@ -589,6 +591,13 @@ class BoxOfficeApp(App[None]):
             self.screen.dismiss(None)
             return
         self.open_cards("")
+
+    def action_vouchers(self) -> None:
+        """Hand-written vouchers, registered one by one (online only)."""
+        if isinstance(self.screen, VoucherScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(VoucherScreen(self.card_desk))
 
     def open_cards(self, ref: str) -> None:
         total = sum(line.total_cents for line in self.cart)

@@ -3,7 +3,9 @@ screens use for templates and sale states."""
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -104,3 +106,31 @@ def parse_invoice(customer: str, reference: str, due: str, today: date) -> Invoi
 
 def due_date_hint(today: date) -> str:
     return _("Due date, written like {example}").format(example=calendar_date(today))
+
+
+_CLOCK = re.compile(r"^(\d{1,2})[:.](\d{2})$")  # 12:05, and 12.05 as Danish and Finnish write it
+
+
+def parse_written_time(text: str, now: datetime, tz: ZoneInfo) -> datetime:
+    """The time written on a voucher, in the venue's time zone: "12:05" (today), or a date and a
+    time ("03/12/2026 12:05" as the till's language writes dates, or "2026-12-03 12:05")."""
+    cleaned = " ".join(text.split())
+    day, _space, clock = cleaned.rpartition(" ")
+    try:
+        moment = _clock(clock)
+        on = read_date(day) if day else now.astimezone(tz).date()
+    except ValueError:
+        raise SaleProblem(
+            _("Write the voucher's time like {clock}, or with its date: {example}").format(
+                clock=now.astimezone(tz).strftime("%H:%M"),
+                example=calendar_date(now.astimezone(tz).date()) + " " + now.astimezone(tz).strftime("%H:%M"),
+            )
+        ) from None
+    return datetime.combine(on, moment, tz)
+
+
+def _clock(text: str) -> time:
+    found = _CLOCK.match(text)
+    if found is None:
+        raise ValueError(text)
+    return time(int(found[1]), int(found[2]))  # ValueError past 23:59
