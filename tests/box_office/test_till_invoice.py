@@ -113,9 +113,9 @@ async def test_an_offline_till_takes_an_invoice_and_the_service_registers_it_onc
     )
     assert posted.status_code == 201, posted.text
     invoices = client.get("/api/v1/payments/invoices", headers=seller(demo_venue)).json()
-    assert [(i["customer"], i["reference"], i["due_date"], i["amount_cents"], i["status"]) for i in invoices] == [
-        ("Scouts", "T-7", due.isoformat(), result.local.total_cents, "unpaid")
-    ]
+    assert [
+        (i["customer"], i["reference"], i["due_date"], i["amount_cents"], i["status"]) for i in invoices
+    ] == [("Scouts", "T-7", due.isoformat(), result.local.total_cents, "unpaid")]
     await close_till(till)
 
 
@@ -143,7 +143,9 @@ async def test_an_invoice_chosen_in_the_list_is_asked_for_when_selling_online(
             result = app.last_result
             assert result is not None and result.server_id, text(app, "#message")
             assert result.receipt is not None
-            assert f"Invoice R-2026-1, due {long_date(due)}" in plain_text(layout(result.receipt.receipt, till.tz))
+            assert f"Invoice R-2026-1, due {long_date(due)}" in plain_text(
+                layout(result.receipt.receipt, till.tz)
+            )
         with live_server.client(demo_venue.box_office_token) as box:
             invoices = box.get("/api/v1/payments/invoices").json()
         assert [(i["sale_id"], i["customer"], i["due_date"]) for i in invoices] == [
