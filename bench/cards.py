@@ -7,8 +7,7 @@ card payments it took (`offline: true`, the time it took them), one request per 
 outbox does, over `--uploaders` connections. Every answer must be 200.
 
 The backlog runs all pay from the same card(s), so each run starts on a longer ledger (its label
-says how long): a card's balance is the sum of its ledger, summed under the row lock on every
-payment, and these runs show what that costs as a card's history grows.
+says how long); bench/card_ledger.py measures that cost alone.
 
     python bench/cards.py --backend sqlite|postgres [--workers 2] [--size 2000] [--runs 5]
 """
