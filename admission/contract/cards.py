@@ -166,7 +166,9 @@ class FloatReport(msgspec.Struct, kw_only=True):
 class CardData(msgspec.Struct, kw_only=True):
     """A card as the feed tells tills (kind "card", key: its serial): what deciding an offline
     payment needs. No number and no PIN: an offline till takes a card by its signed code only,
-    and a card with a PIN is not taken offline at all."""
+    and a card with a PIN is not taken offline at all. Only the number's last four digits, which
+    every receipt prints anyway, so that an offline receipt names the card as an online one does;
+    the whole number would let whoever reads a till's store pay with the card online."""
 
     serial: str
     card_type_id: int
@@ -175,6 +177,8 @@ class CardData(msgspec.Struct, kw_only=True):
     currency: str
     expires_at: datetime | None
     pin: bool
+    # None in records published before the feed carried them (until the card next moves).
+    last4: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{4}$")] | None = None
 
 
 class CardSettings(msgspec.Struct, kw_only=True):

@@ -122,6 +122,9 @@ class RefundIn(msgspec.Struct, kw_only=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=150)] = "refunded"
     # A used ticket is normally not refunded; a supervisor may decide otherwise.
     include_used: bool = False
+    # The refunding device's own: the same refund sent again is answered as the first time
+    # (without one, a refund of a refunded sale is a 409).
+    nonce: Nonce | None = None
 
 
 class SigningKeyIn(msgspec.Struct, kw_only=True):

@@ -335,6 +335,19 @@ class SaleNonce(Base):
     cancelled_at: Mapped[datetime | None]
 
 
+class SaleRefundNonce(Base):
+    """A refund's nonce, its device's own: the same refund sent again (its answer was lost) is
+    answered with the refunded sale; the nonce with another request is refused. Written in the
+    refund's transaction, under the sale's row lock."""
+
+    __tablename__ = "sale_refund_nonces"
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id"))
+    # SHA-256 of what was asked (the sale, the reason, include_used): a repeat must ask the same.
+    request_digest: Mapped[str] = mapped_column(String(64))
+
+
 class Outage(Base):
     __tablename__ = "outages"
     id: Mapped[int] = mapped_column(AutoId, primary_key=True)

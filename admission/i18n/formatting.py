@@ -6,10 +6,10 @@ a time is written, the venue where it is.
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, parse_date
 from babel.numbers import format_currency, format_decimal
 
 from admission.i18n import babel_locale
@@ -50,3 +50,27 @@ def money(cents: int, currency: str = "") -> str:
 def short_date_time(moment: datetime, tz: tzinfo) -> str:
     """A date and a time to the minute, for narrow tables: "03/12/2026, 14:05", Swedish "2026-12-03 14:05"."""
     return str(format_datetime(moment, "short", tzinfo=tz, locale=babel_locale()))
+
+
+def calendar_date(value: date) -> str:
+    """A date as the language writes it for typing: "17/12/2026", Swedish "2026-12-17", German "17.12.26"."""
+    return str(format_date(value, "short", locale=babel_locale()))
+
+
+def long_date(value: date) -> str:
+    """A date for a receipt or a message: "17 Dec 2026", German "17.12.2026"."""
+    return str(format_date(value, "medium", locale=babel_locale()))
+
+
+def read_date(text: str) -> date:
+    """A date typed as the language writes it, or as ISO 8601 (2026-12-17); ValueError if neither."""
+    cleaned = text.strip()
+    try:
+        return date.fromisoformat(cleaned)
+    except ValueError:
+        pass
+    try:
+        parsed = parse_date(cleaned, locale=babel_locale())
+    except (ValueError, IndexError) as exc:  # Babel raises either for text that is no date
+        raise ValueError(cleaned) from exc
+    return date(parsed.year, parsed.month, parsed.day)

@@ -64,7 +64,26 @@ async def refund_sale(
     """Refund a whole sale, found (and shown to the seller) with `find_sale`: its tickets become
     void at every gate. Writes a refund receipt."""
     remote = _require_online(till, _("A refund"))
-    refunded = await _call(till, remote.refund(sale.id, RefundIn(reason=reason, include_used=include_used)))
+    # Kept in the store until the service answers: a refund sent again after a lost answer (even
+    # after a restart) goes under the same nonce, and the service answers it as the first time.
+    key = _refund_nonce_key(sale.id)
+    nonce = till.store.get_config(key) or till.store.new_nonce(f"{till.device}-refund")
+    till.store.set_config(**{key: nonce})
+    request = RefundIn(reason=reason, include_used=include_used, nonce=nonce)
+    try:
+        refunded = await remote.refund(sale.id, request)
+    except ServerUnavailable as exc:
+        till.go_offline(str(exc))
+        raise SaleProblem(
+            _(
+                "No answer from the server: the refund may or may not have been made. Refund the "
+                "sale again when online: it is refunded once, and its receipt is written then."
+            )
+        ) from exc
+    except ServerRefused as exc:  # nothing was done under this nonce: the next attempt is new
+        till.store.set_config(**{key: None})
+        raise SaleProblem(problem_text(exc)) from exc
+    till.store.set_config(**{key: None})
     venue = till.printer.details
     rates = {t.id: t.vat_rate for t in till.templates().values()}
     receipt = Receipt(
@@ -97,6 +116,15 @@ async def refund_sale(
     till.last_receipt = await asyncio.to_thread(till.printer.refund, receipt)
     till.notify()
     return refunded
+
+
+def _refund_nonce_key(sale_id: int) -> str:
+    return f"refund_nonce_{sale_id}"
+
+
+def refund_unanswered(till: Till, sale_id: int) -> bool:
+    """Whether this till sent a refund of the sale and never got the answer (its nonce is kept)."""
+    return till.store.get_config(_refund_nonce_key(sale_id)) is not None
 
 
 async def reissue_ticket(till: Till, ref: str) -> tuple[IssuedTicket, list[Path]]:

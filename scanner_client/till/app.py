@@ -25,15 +25,17 @@ from textual.widgets import Button, DataTable, Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from admission.contract import EventData, StoredValuePart, TemplateData
+from admission.contract.payments import InvoiceIn
 from admission.domain.model import TemplateKind
 from admission.domain.payments import PaymentIn, PaymentMethod, brand_label
 from admission.i18n import N_, _, ngettext
-from admission.i18n.formatting import clock
+from admission.i18n.formatting import clock, long_date
 from scanner_client.core.keys import QUIT, speak_bindings
 from scanner_client.core.money import format_money
 from scanner_client.till.card_desk import CardDesk, CardProblem, card_ref
 from scanner_client.till.card_screen import CardScreen
 from scanner_client.till.forms import parse_amount, parse_quantity, template_label
+from scanner_client.till.invoice_screen import InvoiceScreen
 from scanner_client.till.payment_keys import brand_options, method_options, next_brand
 from scanner_client.till.printer import tender_words
 from scanner_client.till.receipt_screen import EmailReceiptScreen
@@ -44,6 +46,7 @@ from scanner_client.till.sale import CartLine, EventChoice, OfflineEventRefused,
 from scanner_client.till.screens import TillScreen, UnsyncedSalesScreen
 from scanner_client.till.terminal_screen import TerminalDownScreen
 from scanner_client.till.till import Till
+from scanner_client.till.voucher_screen import VOUCHERS_KEY, VOUCHERS_WORDS, VoucherScreen
 
 W = TypeVar("W", bound=Widget)
 
@@ -58,6 +61,7 @@ class BoxOfficeApp(App[None]):
         Binding("f2", "refunds", N_("Refund/reissue"), priority=True),
         Binding("f3", "unsynced", N_("Unsynced sales"), priority=True),
         Binding("ctrl+g", "cards", N_("Cards"), priority=True),
+        Binding(VOUCHERS_KEY, "vouchers", VOUCHERS_WORDS, priority=True),
         QUIT,
     ]
 
@@ -80,6 +84,7 @@ class BoxOfficeApp(App[None]):
         self.till_screen = TillScreen()
         self.card_desk = CardDesk(till)
         self.card_parts: list[StoredValuePart] = []  # what gift or stored-value cards pay of this sale
+        self.invoice: InvoiceIn | None = None  # who pays an invoice tender later (asked when chosen)
 
     def get_default_screen(self) -> Screen[None]:
         return self.till_screen
@@ -179,6 +184,30 @@ class BoxOfficeApp(App[None]):
                 f" ({brand_label(chosen_brand)})" if chosen_brand else _(": press F9 again for the brand")
             )
         self.show_message(_("Payment: {method}").format(method=words))
+        if method == PaymentMethod.INVOICE.value:
+            self.ask_invoice()
+
+    def ask_invoice(self, then_sell: bool = False) -> None:
+        """The invoice's customer, reference and due date (the venue's today onwards); with
+        `then_sell`, the sale goes as soon as they are given."""
+
+        def taken(invoice: InvoiceIn | None) -> None:
+            if invoice is None:
+                self.show_problem(_("No invoice details: choose another method, or Ctrl+N to give them."))
+                return
+            self.invoice = invoice
+            self.show_message(self.invoice_words(invoice))
+            if then_sell:
+                self.sell()
+
+        today = self.till.clock().astimezone(self.till.tz).date()
+        self.push_screen(InvoiceScreen(today, self.invoice), callback=taken)
+
+    @staticmethod
+    def invoice_words(invoice: InvoiceIn) -> str:
+        return _("Invoice to {customer}, reference {reference}, due {due}: sell with F5.").format(
+            customer=invoice.customer, reference=invoice.reference, due=long_date(invoice.due_date)
+        )
 
     @on(Select.Changed, "#method")
     def _show_brand(self) -> None:
@@ -332,6 +361,7 @@ class BoxOfficeApp(App[None]):
         self.card_parts.clear()
         self.fallbacks.clear()
         self.parts.clear()
+        self.invoice = None
         self.main("#hint", Static).update("")
         self.refresh_cart()
         self.main("#qty", Input).value = "1"
@@ -412,12 +442,17 @@ class BoxOfficeApp(App[None]):
     async def sell(self) -> None:
         try:
             tenders = [*self.parts, self.payment()]
+            invoiced = any(t.method is PaymentMethod.INVOICE for t in tenders)
+            if invoiced and self.invoice is None:  # chosen in the list, not by its key: ask now
+                self.ask_invoice(then_sell=True)
+                return
             email = self.main("#email", Input).value.strip() or None
             result = await self.till.sell(
                 list(self.cart),
                 tenders[0],
                 email,
                 further_tenders=tenders[1:],
+                invoice=self.invoice if invoiced else None,
                 stored_value=list(self.card_parts),
             )
         except OfflineEventRefused as exc:
@@ -561,6 +596,13 @@ class BoxOfficeApp(App[None]):
             self.screen.dismiss(None)
             return
         self.open_cards("")
+
+    def action_vouchers(self) -> None:
+        """Hand-written vouchers, registered one by one (online only)."""
+        if isinstance(self.screen, VoucherScreen):
+            self.screen.dismiss(None)
+            return
+        self.push_screen(VoucherScreen(self.card_desk))
 
     def open_cards(self, ref: str) -> None:
         total = sum(line.total_cents for line in self.cart)

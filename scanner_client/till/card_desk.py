@@ -17,6 +17,10 @@ from admission.contract import (
     CardOut,
     CardTransferIn,
     CardTypeOut,
+    VoucherIn,
+    VoucherResult,
+    VouchersIn,
+    VouchersResult,
 )
 from admission.domain.card_codes import classify_card
 from admission.domain.codes import CodeError
@@ -91,6 +95,13 @@ class CardDesk:
         new = await self.sell(old.card_type, 0, tender="none")
         body = CardTransferIn(nonce=self.nonce(), to_card=new.card.number)
         return await self._entry("POST", f"/{quote(lost, safe='')}/transfer", body)
+
+    async def register_voucher(self, voucher: VoucherIn) -> VoucherResult:
+        """A hand-written voucher registered as the card payment it was. Its number is its nonce
+        at the venue, so a retry after a lost answer is answered `duplicate`, never counted twice."""
+        answer = await self._call("POST", "/vouchers", VouchersIn(vouchers=[voucher]), VouchersResult)
+        assert isinstance(answer, VouchersResult)
+        return answer.results[0]
 
     async def _entry(self, method: str, path: str, body: object) -> CardEntryResult:
         result = await self._call(method, path, body, CardEntryResult)

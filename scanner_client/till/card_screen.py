@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Select, Static
 
 from admission.contract import CardEntryResult, CardOut, StoredValuePart
-from admission.domain.card_codes import format_card_number
+from admission.domain.card_codes import format_card_number, mask_card_number
 from admission.i18n import N_, _
 from admission.i18n.formatting import date_time
 from scanner_client.core.keys import speak_bindings
@@ -140,11 +140,14 @@ class CardScreen(ModalScreen[StoredValuePart | None]):
         if standing is None:
             raise CardProblem(_("This till does not know the card's balance: it cannot be taken offline."))
         self.offline_ref = ref
+        last4 = OfflineCards(self.desk.till.store).last4(ref)
         lines = [
             _("OFFLINE: last known balance {amount}").format(
                 amount=format_money(standing.balance_cents, standing.currency)
             )
         ]
+        if last4 is not None:
+            lines.insert(0, mask_card_number(last4))
         if standing.status == "blocked":
             lines.append(_("BLOCKED: {reason}").format(reason=""))
         if pin:

@@ -60,6 +60,12 @@ class OfflineCards:
         row = self.store._db.execute("SELECT data FROM cards WHERE serial = ?", (serial,)).fetchone()
         return None if row is None else msgspec.json.decode(row[0], type=CardData)
 
+    def last4(self, ref: str) -> str | None:
+        """The printed number's last four digits of a card taken by its code, as the feed gave
+        them (never the whole number: the feed does not carry it), for the receipt."""
+        data = self.known(self.serial_of(ref))
+        return None if data is None else data.last4
+
     def _parts(self, serial: int, sales: Sequence[LocalSale]) -> int:
         total = 0
         for sale in sales:

@@ -13,6 +13,7 @@ METHOD_KEYS: dict[PaymentMethod, tuple[str, str]] = {
     PaymentMethod.CARD: ("f9", N_("Card (again: brand)")),
     PaymentMethod.MOBILE: ("f10", N_("Mobile")),
     PaymentMethod.MOBILE_INTEGRATED: ("f11", N_("Mobile (integrated)")),
+    PaymentMethod.INVOICE: ("ctrl+n", N_("Invoice")),  # asks who pays, the reference, the due date
 }
 
 

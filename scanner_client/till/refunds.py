@@ -20,7 +20,13 @@ from admission.i18n import N_, _, ngettext
 from admission.i18n.formatting import date_time
 from scanner_client.core.keys import speak_bindings
 from scanner_client.core.money import format_money
-from scanner_client.till.after_sales import find_sale, mark_paid, refund_sale, reissue_ticket
+from scanner_client.till.after_sales import (
+    find_sale,
+    mark_paid,
+    refund_sale,
+    refund_unanswered,
+    reissue_ticket,
+)
 from scanner_client.till.printer import sale_payment_words
 from scanner_client.till.sale import SaleProblem
 from scanner_client.till.till import Till
@@ -165,6 +171,9 @@ class RefundScreen(ModalScreen[None]):
             sale = await find_sale(self.till, self.query_one("#ref", Input).value)
         except SaleProblem as exc:
             self.show(_("Not refunded: {problem}").format(problem=exc))
+            return
+        if sale.status == "refunded" and refund_unanswered(self.till, sale.id):
+            await self._refund(sale)  # this till's refund whose answer was lost: answered now
             return
         if sale.status == "refunded":
             self.show(_("Sale S{sale} was refunded already: nothing to do.").format(sale=sale.id))

@@ -449,8 +449,9 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             total_cents=total,
             outage_id=outage.id if outage else None,
         )
-        # Offline a card is taken by its signed code, which does not hold the printed number.
-        cards = [ReceiptCardPart(None, part.amount_cents) for part in self._stored_value]
+        # Offline a card is taken by its signed code: the feed's record gives its last four digits.
+        known = OfflineCards(self.store)
+        cards = [ReceiptCardPart(known.last4(part.card), part.amount_cents) for part in self._stored_value]
         return await self._hand_out(local, tickets, lines, sold_at, server_id=None, card_parts=cards)
 
     async def _hand_out(
@@ -491,6 +492,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             offline=offline,
             tickets=tickets,
             buyer_email=local.request.buyer_email,
+            invoice=local.request.invoice,
         )
         ticket_files, receipt_files = await asyncio.to_thread(self.printer.sale, reference, tickets, receipt)
         self.last_receipt = receipt_files

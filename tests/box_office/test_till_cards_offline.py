@@ -11,6 +11,7 @@ import pytest
 
 from admission.contract import StoredValuePart
 from admission.demo import DemoVenue
+from scanner_client.till.receipts import layout, plain_text
 from scanner_client.till.sale import SaleProblem
 from tests.box_office.test_till_live import cash, line
 from tests.box_office.till_support import close_till, enrolled_till
@@ -54,6 +55,13 @@ async def test_an_offline_till_takes_known_cards_within_the_caps_and_registers_t
             [ticket], cash(price - 2000), stored_value=[StoredValuePart(card=kept["code"], amount_cents=2000)]
         )
         assert first.offline
+        # The receipt names the card by the last four digits the feed gave the till: never more.
+        assert first.receipt is not None
+        printed = plain_text(layout(first.receipt.receipt, till.tz))
+        assert f"Paid by value card **** {kept['number'][-4:]}" in printed
+        feed_records = [bytes(row[0]).decode() for row in till.store._db.execute("SELECT data FROM cards")]
+        assert len(feed_records) == 3
+        assert not any(card["number"][:12] in record for card in sold for record in feed_records)
         with pytest.raises(SaleProblem, match="more today"):
             await till.sell([ticket], cash(price), stored_value=[StoredValuePart(card=kept["code"], amount_cents=1001)])
         await till.sell([ticket], cash(price - 1000), stored_value=[StoredValuePart(card=kept["code"], amount_cents=1000)])

@@ -86,3 +86,32 @@ def test_a_blocked_card_refuses_its_part_and_the_sale_stays_as_it_was(cards: Car
     shown = cards.client.get(f"/api/v1/sales/{sale['id']}", headers=cards.box).json()
     assert shown["status"] == "completed" and shown["tickets"][0]["status"] == "valid"
     assert cards.show(card["number"])["balance_cents"] == 500
+
+
+def test_a_refund_sent_again_with_its_nonce_is_answered_as_the_first_time(cards: Cards) -> None:
+    """A till whose refund got no answer sends it again under the same nonce: it gets the
+    refunded sale back, and the card is credited once; the nonce for anything else is a 409."""
+    day = _day_price(cards)
+    gift = cards.sell(amount=1000)
+    sale = _sell(cards, "till-1-retried", [{"card": gift["number"], "amount_cents": 400}], day - 400)
+    other = _sell(cards, "till-1-other", [], day)
+    url = f"/api/v1/sales/{sale['id']}/refund"
+    body = {"nonce": "refund-7", "reason": "guest ill"}
+    first = cards.client.post(url, json=body, headers=cards.box)
+    assert first.status_code == 200, first.text
+    again = cards.client.post(url, json=body, headers=cards.box)
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json()
+    assert cards.show(gift["number"])["balance_cents"] == 1000  # credited once
+
+    changed = cards.client.post(url, json={**body, "include_used": True}, headers=cards.box)
+    assert changed.status_code == 409 and "refund nonce refund-7" in changed.json()["detail"]
+    elsewhere = cards.client.post(f"/api/v1/sales/{other['id']}/refund", json=body, headers=cards.box)
+    assert elsewhere.status_code == 409
+    assert cards.client.get(f"/api/v1/sales/{other['id']}", headers=cards.box).json()["status"] == "completed"
+    # Without a nonce, or with another device's (its own namespace), a refunded sale stays a 409.
+    assert _refund(cards, sale["id"]).status_code == 409
+    assert cards.client.post(url, json=body, headers=cards.admin).status_code == 409
+    # A new nonce refunds the other sale as usual.
+    fresh = cards.client.post(f"/api/v1/sales/{other['id']}/refund", json={"nonce": "refund-8"}, headers=cards.box)
+    assert fresh.status_code == 200 and fresh.json()["status"] == "refunded"

@@ -169,6 +169,7 @@ async def publish(session: AsyncSession, card: Card) -> None:
         currency=card.currency,
         expires_at=card.expires_at,
         pin=card.pin_hash is not None,
+        last4=card.number[-4:],
     )
     await feed.emit(session, "card", str(card.serial), data)
 

@@ -19,10 +19,12 @@ from babel.dates import format_datetime
 from babel.numbers import format_currency, format_decimal
 
 from admission.contract import VenueData
+from admission.contract.payments import InvoiceIn
 from admission.domain.card_codes import mask_card_number
 from admission.domain.codes import format_ticket_number
 from admission.domain.vat import VatLine, rate_basis_points, rate_words, vat_table
 from admission.i18n import _, babel_locale
+from admission.i18n.formatting import long_date
 from scanner_client.till.printing import IssuedTicket
 
 WIDTH = 42  # characters of a line: an 80 mm roll in the printer's font A, and the PDF's
@@ -67,7 +69,9 @@ class ReceiptLine:
 class ReceiptCardPart:
     """What a gift or stored-value card paid (or got back, on a refund receipt)."""
 
-    number: str | None  # None: an offline till took the card by its code and never saw the number
+    # The card's number, or its last four digits (an offline till knows only those, from the feed);
+    # None: an offline till whose feed record of the card predates the digits.
+    number: str | None
     amount_cents: int
 
 
@@ -87,6 +91,7 @@ class Receipt:
     buyer_email: str | None = None
     refund_of: str | None = None  # a refund's receipt names the sale it pays back
     card_parts: Sequence[ReceiptCardPart] = ()  # paid from cards; `payment` took the rest
+    invoice: InvoiceIn | None = None  # an invoice tender's reference and due date
 
     @property
     def is_refund(self) -> bool:
@@ -220,6 +225,12 @@ def layout(receipt: Receipt, tz: ZoneInfo) -> list[Row]:
         roll.pair(_card_words(part, refund=receipt.is_refund), money(part.amount_cents, receipt.currency))
     if receipt.payment or not receipt.card_parts:
         roll.pair(_("Refunded by") if receipt.is_refund else _("Paid by"), receipt.payment)
+    if receipt.invoice is not None and not receipt.is_refund:
+        roll.add(
+            _("Invoice {reference}, due {date}").format(
+                reference=receipt.invoice.reference, date=long_date(receipt.invoice.due_date)
+            )
+        )
     if receipt.change_cents:
         roll.pair(_("Tendered"), money(receipt.tendered_cents, receipt.currency))
         roll.pair(_("Change"), money(receipt.change_cents, receipt.currency))
