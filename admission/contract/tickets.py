@@ -71,4 +71,3 @@ class TicketDetail(TicketOut, kw_only=True):
 
 class VoidRequest(msgspec.Struct, kw_only=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] = "refunded"
-

@@ -135,4 +135,3 @@ async def card_parts(session: AsyncSession, sale: Sale) -> list[SaleCardPart]:
         )
         for p in paid
     ]
-

@@ -8,9 +8,9 @@ with all it knows and answers registered, duplicate (sent before, by the hub or 
 itself), conflict (flagged there for a manager) or refused. Only after that answer is the row
 written, so a hub that stops between the two sends the batch again and gets duplicates.
 
-Annulled scans are not sent: an annulled passage does not count, and the hub annuls only within
-the annul window, while the scan is young. A refused passage is kept with the central service's
-reason and not sent again.
+Annulled scans are not sent: an annulled passage does not count. A scan annulled after it was
+forwarded has its annulment forwarded after the scans of each round (services/hub/annulments.py).
+A refused passage is kept with the central service's reason and not sent again.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from admission.contract import BatchPassage, BatchRequest, BatchResult
 from admission.db.engine import Database
 from admission.db.models import Device, HubForwarded, Scan, table_of
 from admission.domain.model import Direction, Reason, Verdict
+from admission.services.hub.annulments import forward_annulments
 from admission.services.hub.upstream import Upstream, UpstreamRefused, UpstreamUnavailable
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class Forwarded(msgspec.Struct, kw_only=True):
 
     sent: int = 0
     by_status: dict[str, int] = {}
+    annulments: dict[str, int] = {}  # annulments forwarded, by the central service's answer
 
 
 async def owed_scans(session: AsyncSession, limit: int) -> list[OwedScan]:
@@ -114,6 +116,7 @@ class HubForwarder:
                 owed = await owed_scans(session, self.batch_size)
             if not owed:
                 done.by_status = dict(done.by_status)
+                done.annulments = await forward_annulments(self.db, self.upstream, self.batch_size)
                 return done
             by_device: dict[str, list[OwedScan]] = defaultdict(list)
             for scan in owed:
@@ -151,5 +154,7 @@ class HubForwarder:
                 continue
             if done.sent:
                 log.info("forwarded %s passages upstream: %s", done.sent, done.by_status)
+            if done.annulments:
+                log.info("forwarded annulments upstream: %s", done.annulments)
             backoff = self.interval
             await asyncio.sleep(self.interval)
