@@ -71,8 +71,6 @@ def forward(hub: DemoVenue, central_url: str, token: str, batch_size: int = 500)
 @contextmanager
 def hub_api(hub: DemoVenue) -> Iterator[TestClient]:  # type: ignore[type-arg]
     """The hub's API in this process (its link is not running: the test follows and forwards)."""
-    settings = Settings(
-        database_url=hub.database_url, data_dir=Path(hub.data_dir), upstream=dead_upstream()
-    )
+    settings = Settings(database_url=hub.database_url, data_dir=Path(hub.data_dir), upstream=dead_upstream())
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield client

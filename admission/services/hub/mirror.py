@@ -102,7 +102,7 @@ async def _device_ids(session: AsyncSession, names: set[str]) -> dict[str, int]:
     if not names:
         return {}
     rows = await session.execute(select(Device.name, Device.id).where(Device.name.in_(names)))
-    return {name: device_id for name, device_id in rows.tuples()}
+    return {name: device_id for name, device_id in rows}
 
 
 async def _apply_keys(session: AsyncSession, keys: list[KeyData]) -> None:
