@@ -1,7 +1,8 @@
 """A scan annulled at a hub after the hub forwarded it is annulled centrally too, exactly once
 (a hub that sends the annulment again gets a duplicate); an annulment the centre refuses (past
 its window, measured by its own clock) is recorded at the hub with the centre's reason and not
-sent again; only a hub may forward annulments, and only a gate's."""
+sent again; only a hub may forward annulments, and only a gate's. The centre's answer to a
+forwarded scan replaces the mark the hub's follower may have put on it first."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from admission.contract import BatchResult
 from admission.db.engine import Database
 from admission.db.models import HubForwarded, Scan
 from admission.demo import DemoVenue
+from admission.domain.model import Reason, Verdict
+from admission.services.hub import record_forwarded
 from tests.scanner_client.live_support import server_scans
 from tests.support.hubs import empty_hub, follow, forward, hub_api, hub_device_token
 from tests.support.live_server import LiveServer
@@ -127,3 +131,46 @@ def test_only_a_hub_forwards_annulments_and_only_a_gates(
         assert unknown.json()["results"][0]["status"] == "refused"  # the gate has no such scan
         assert hub.post("/api/v1/hub/annulments", json={**ask, "device": "manager"}).status_code == 403
         assert hub.post("/api/v1/hub/annulments", json={**ask, "nonces": []}).status_code == 400
+
+
+async def mark_from_upstream_then_record(venue: DemoVenue) -> str:
+    """The hub's follower took the centre's feed past a scan before the forwarder wrote the
+    centre's answer: the answer replaces the mark, and nothing fails."""
+
+    db = Database(venue.database_url)
+    try:
+        async with db.session() as session:
+            scan_id = await session.scalar(select(Scan.id).where(Scan.nonce == "gate-main-1"))
+            assert scan_id is not None
+            await session.execute(
+                update(HubForwarded).where(HubForwarded.scan_id == scan_id).values(status="upstream")
+            )
+        async with db.session() as session:
+            await record_forwarded(
+                session,
+                [
+                    (
+                        scan_id,
+                        BatchResult(
+                            nonce="gate-main-1", status="registered", verdict=Verdict.ADMIT, reason=Reason.OK
+                        ),
+                    )
+                ],
+            )
+        async with db.read_session() as session:
+            return str(
+                await session.scalar(select(HubForwarded.status).where(HubForwarded.scan_id == scan_id))
+            )
+    finally:
+        await db.dispose()
+
+
+def test_the_centres_answer_replaces_a_mark_from_its_feed(
+    live_server: LiveServer, hub_venue: DemoVenue, demo_venue: DemoVenue, hub_token: str
+) -> None:
+    ticket = next(t for t in demo_venue.tickets if t.template == "Day ticket")
+    with hub_api(hub_venue) as hub:
+        scan = {"nonce": "gate-main-1", "code": ticket.code, "gate": "Main gate", "direction": "in"}
+        hub.post("/api/v1/scans", json=scan, headers=bearer(demo_venue.gate_tokens["Main gate"]))
+    assert forward(hub_venue, live_server.url, hub_token).sent == 1
+    assert asyncio.run(mark_from_upstream_then_record(hub_venue)) == "registered"

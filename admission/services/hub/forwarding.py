@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import msgspec
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import BatchPassage, BatchRequest, BatchResult
@@ -88,13 +89,29 @@ async def record_forwarded(session: AsyncSession, acknowledged: Sequence[tuple[i
     if not acknowledged:
         return
     now = datetime.now(UTC)
-    await session.execute(
-        insert(table_of(HubForwarded)),
-        [
-            {"scan_id": scan_id, "forwarded_at": now, "status": result.status, "detail": result.detail}
-            for scan_id, result in acknowledged
-        ],
+    # The hub may have followed the centre's feed past these scans meanwhile and marked them as
+    # come from there (`upstream`): the centre's own answer replaces that mark.
+    marked = set(
+        (
+            await session.scalars(
+                select(HubForwarded.scan_id).where(HubForwarded.scan_id.in_([i for i, _ in acknowledged]))
+            )
+        ).all()
     )
+    for scan_id, result in acknowledged:
+        if scan_id in marked:
+            await session.execute(
+                update(HubForwarded)
+                .where(HubForwarded.scan_id == scan_id)
+                .values(forwarded_at=now, status=result.status, detail=result.detail)
+            )
+    fresh = [
+        {"scan_id": scan_id, "forwarded_at": now, "status": result.status, "detail": result.detail}
+        for scan_id, result in acknowledged
+        if scan_id not in marked
+    ]
+    if fresh:
+        await session.execute(insert(table_of(HubForwarded)), fresh)
 
 
 class HubForwarder:
@@ -151,6 +168,10 @@ class HubForwarder:
             except UpstreamRefused as exc:  # the hub's token or a batch refused: say so, retry later
                 log.error("the central service refused the hub's batch: %s", exc)
                 await asyncio.sleep(MAX_BACKOFF)
+                continue
+            except DBAPIError as exc:  # lost a race with the feed's follower: the next round sees it
+                log.warning("forwarding round given up, tried again: %s", type(exc).__name__)
+                await asyncio.sleep(self.interval)
                 continue
             if done.sent:
                 log.info("forwarded %s passages upstream: %s", done.sent, done.by_status)
