@@ -91,12 +91,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from admission.serving import ServeOptions, serve
 
     lookup_limits_to_environment(args)
-    settings = settings_from(args)  # reads the limits back, so a wrong one stops here
-    if getattr(args, "upstream", None):  # a hub's folder may be new: it starts empty (docs/hub.md)
+    hub = bool(getattr(args, "upstream", None))  # a hub's folder may be new: it starts empty (docs/hub.md)
+    settings = settings_from(args, creating=hub)  # reads the limits back, so a wrong one stops here
+    if hub:
         private_folder(settings.data_dir)
     with sole_service(settings, args.host, args.port):  # before the schema upgrade, too
         upgrade_database(settings.database_url)  # a new release upgrades the schema in place
-        if not getattr(args, "upstream", None):  # a hub signs nothing: it holds no issuer key
+        if not hub:  # a hub signs nothing: it holds no issuer key
             check_issuer_key(settings)  # one clear line now, not a traceback from every worker
         os.environ["ADMISSION_DATABASE_URL"] = settings.database_url
         os.environ["ADMISSION_DATA_DIR"] = str(settings.data_dir.resolve())
