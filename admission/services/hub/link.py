@@ -1,7 +1,8 @@
 """The hub's link to the central service, run in a process of its own beside the workers (one
 link for the whole hub, however many workers answer the gates): it follows the central feed into
-the hub's database (services/hub/mirror.py) and forwards what the hub's gates registered
-(services/hub/forwarding.py), each in a loop of its own."""
+the hub's database (services/hub/mirror.py) and forwards what the hub's gates registered and
+annulled (services/hub/forwarding.py, annulments.py), each in a loop of its own. Before the
+workers start, `start_following` reads the whole central feed into a new hub's empty database."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import asyncio
 import contextlib
 import logging
 from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError
 
 from admission.db.engine import Database
 from admission.services.devices import announce_token_change
@@ -74,6 +77,10 @@ class HubFollower:
                 log.warning("cannot follow the central feed: %s", exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF)
+                continue
+            except DBAPIError as exc:  # a page the hub's database would not take: say so, try again
+                log.error("cannot apply a page of the central feed: %s", exc)
+                await asyncio.sleep(MAX_BACKOFF)
                 continue
             backoff = 1.0
 
