@@ -58,7 +58,6 @@ def validity_text(
 ) -> str:
     """The printed validity, in the venue's time zone and the current language: "Valid from …
     until …", "Valid any day"."""
-
     def local(moment: datetime) -> str:
         return f"{day(moment, tz)} {short_clock(moment, tz)}"
 

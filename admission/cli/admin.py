@@ -349,3 +349,4 @@ def register(commands: Any) -> None:
     add_database_options(mark_paid)
     mark_paid.add_argument("tickets", nargs="+", metavar="TICKET", help="ticket number or signed code")
     mark_paid.set_defaults(handler=cmd_mark_paid)
+

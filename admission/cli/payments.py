@@ -309,9 +309,9 @@ def cmd_cash_up(args: argparse.Namespace) -> int:
     if not data.counted_by.strip():
         raise CliError(_("say who counted: --by NAME"))
     result = run(writing(settings_from(args), lambda s: end_of_day.record_cash_up(s, data)))
-    words = (_("over by {amount}") if result.over_short_cents > 0 else _("short by {amount}")).format(
-        amount=money(abs(result.over_short_cents))
-    )
+    words = (
+        _("over by {amount}") if result.over_short_cents > 0 else _("short by {amount}")
+    ).format(amount=money(abs(result.over_short_cents)))
     if result.over_short_cents == 0:
         words = _("exactly right")
     console.print(

@@ -56,7 +56,6 @@ class SaleIn(msgspec.Struct, kw_only=True):
 
     def all_tenders(self) -> list[PaymentIn]:
         return [self.payment, *self.further_tenders]
-
     # Parts paid from gift or stored-value cards, in the same transaction as the sale: `payment`
     # then covers the rest (a cash or bank-card payment of 0 when the cards pay it all).
     stored_value: Annotated[list[StoredValuePart], msgspec.Meta(max_length=5)] = []

@@ -71,3 +71,4 @@ class TicketDetail(TicketOut, kw_only=True):
 
 class VoidRequest(msgspec.Struct, kw_only=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] = "refunded"
+

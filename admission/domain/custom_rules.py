@@ -252,19 +252,16 @@ def _literal(value: object, kind: Kind, path: str) -> Value:
         raise wrong
     if kind is Kind.WEEKDAY:
         if value.lower() not in WEEKDAYS:
-            raise RuleError(
-                path,
-                _("unknown weekday {value}: use one of {known}").format(
-                    value=_shown(value), known=", ".join(WEEKDAYS)
-                ),
-            )
+            raise RuleError(path, _("unknown weekday {value}: use one of {known}").format(
+                value=_shown(value), known=", ".join(WEEKDAYS)
+            ))
         return WEEKDAYS.index(value.lower()) + 1
     if kind is Kind.TIME:
         clock = _CLOCK.match(value)
         if clock is None:
-            raise RuleError(
-                path, _("expected a time of day as HH:MM (24 hours), not {value}").format(value=_shown(value))
-            )
+            raise RuleError(path, _("expected a time of day as HH:MM (24 hours), not {value}").format(
+                value=_shown(value)
+            ))
         return int(clock[1]) * 60 + int(clock[2])
     if not 1 <= len(value) <= MAX_TEXT:
         raise RuleError(path, _("a text value has 1 to {count} characters").format(count=MAX_TEXT))
@@ -384,10 +381,8 @@ def _comparison_words(rule: Compare) -> str:
     kind = variable_kind(rule.variable)
     if isinstance(rule.value, tuple):
         values = [_value_words(v, kind) for v in rule.value]
-        shown = (
-            values[0]
-            if len(values) == 1
-            else _("{items} or {last}").format(items=", ".join(values[:-1]), last=values[-1])
+        shown = values[0] if len(values) == 1 else _("{items} or {last}").format(
+            items=", ".join(values[:-1]), last=values[-1]
         )
     else:
         shown = _value_words(rule.value, kind)

@@ -53,6 +53,10 @@ _STAMP_FIRST = re.compile(rf"^(?P<at>{_STAMP})[\s,;]+(?P<code>\S.*)$")
 _STAMP_LAST = re.compile(rf"^(?P<code>.*\S)[\s,;]+(?P<at>{_STAMP})$")
 
 
+
+
+
+
 @dataclass(frozen=True)
 class LogLine:
     number: int

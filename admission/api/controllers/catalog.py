@@ -61,7 +61,9 @@ class TemplateController(Controller):
         return await uow.write(catalog.create_template, data)
 
     @put("/{template_id:int}", guards=[allow()])
-    async def update_template(self, template_id: RowId, data: JSONBody[TemplateIn], uow: Uow) -> TemplateData:
+    async def update_template(
+        self, template_id: RowId, data: JSONBody[TemplateIn], uow: Uow
+    ) -> TemplateData:
         return await uow.write(catalog.update_template, template_id, data)
 
 

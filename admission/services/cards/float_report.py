@@ -95,13 +95,13 @@ async def float_report(
             conflicts.where(CardEntry.recorded_at < end),
         )
     sums: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for type_id, kind, total in await session.execute(moved):
+    for type_id, kind, total in (await session.execute(moved)):
         column, sign = _COLUMNS[EntryKind(kind)]
         sums[type_id][column] += sign * int(total or 0)
     for type_id, columns in sums.items():
         for column, value in columns.items():
             setattr(rows[type_id], column, value)
-    for type_id, count, cents in await session.execute(conflicts):
+    for type_id, count, cents in (await session.execute(conflicts)):
         rows[type_id].conflicts, rows[type_id].conflict_cents = int(count), int(cents or 0)
     return FloatReport(timezone=tz.key, date_from=first, date_to=last, rows=list(rows.values()))
 

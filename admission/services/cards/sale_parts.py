@@ -135,3 +135,4 @@ async def card_parts(session: AsyncSession, sale: Sale) -> list[SaleCardPart]:
         )
         for p in paid
     ]
+

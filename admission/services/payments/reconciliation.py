@@ -57,7 +57,9 @@ async def reconciliation(session: AsyncSession, day: date) -> ReconciliationRepo
         .where(SaleTender.method == PaymentMethod.CARD.value, Sale.device_id.is_not(None))
     )
     sold = (await session.execute(card.where(Sale.sold_at >= start, Sale.sold_at < end))).all()
-    refunded = (await session.execute(card.where(Sale.refunded_at >= start, Sale.refunded_at < end))).all()
+    refunded = (
+        await session.execute(card.where(Sale.refunded_at >= start, Sale.refunded_at < end))
+    ).all()
     device_ids = {sale.device_id for _, sale in [*sold, *refunded] if sale.device_id} | set(settlements)
     names = {d.id: d.name for d in await session.scalars(select(Device).where(Device.id.in_(device_ids)))}
     tills = [

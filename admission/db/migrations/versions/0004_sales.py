@@ -31,7 +31,9 @@ def upgrade() -> None:
         sa.Column("nonce", sa.String(length=100), nullable=False),
         sa.Column("sale_id", AutoId, nullable=True),
         sa.Column("cancelled_at", admission.db.models.UTCDateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["device_id"], ["devices.id"], name=op.f("fk_sale_nonces_device_id_devices")),
+        sa.ForeignKeyConstraint(
+            ["device_id"], ["devices.id"], name=op.f("fk_sale_nonces_device_id_devices")
+        ),
         sa.ForeignKeyConstraint(["sale_id"], ["sales.id"], name=op.f("fk_sale_nonces_sale_id_sales")),
         sa.PrimaryKeyConstraint("device_id", "nonce", name=op.f("pk_sale_nonces")),
     )
