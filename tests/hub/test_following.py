@@ -183,3 +183,23 @@ def test_a_hub_started_empty_judges_central_tickets_as_the_centre(
         at_centre = [scan(centre, gate, "Main gate", f"centre-{i}", code) for i, code in enumerate(codes)]
     assert [(a["verdict"], a["reason"]) for a in at_hub] == [(a["verdict"], a["reason"]) for a in at_centre]
     assert [a["reason"] for a in at_hub] == ["void", "already_used", "unpaid", "ok", "ok", "invalid"]
+
+
+def test_a_card_blocked_centrally_is_blocked_on_the_hubs_feed(
+    live_server: LiveServer, hub_venue: DemoVenue, demo_venue: DemoVenue, hub_token: str
+) -> None:
+    """Tills behind the hub decide offline from the hub's feed: a card's balance and block made
+    at the centre reach it as from the centre."""
+    with live_server.client(demo_venue.admin_token) as admin:
+        created(admin.post("/api/v1/cards/types", json={"name": "Gift card", "kind": "gift"}))
+        sold = created(
+            admin.post("/api/v1/cards", json={"nonce": "c-1", "card_type": "Gift card", "amount_cents": 5000})
+        )
+        number = sold["card"]["number"]
+        created(admin.post(f"/api/v1/cards/{number}/block", json={"reason": "reported stolen"}))
+    follow(hub_venue, live_server.url, hub_token)
+    with hub_api(hub_venue) as hub:
+        page = hub.get("/api/v1/sync/changes?limit=10000", headers=bearer(demo_venue.box_office_token)).json()
+    cards = [c["data"] for c in page["changes"] if c["kind"] == "card"]
+    assert (cards[0]["status"], cards[0]["balance_cents"]) == ("active", 5000)
+    assert (cards[-1]["status"], cards[-1]["balance_cents"]) == ("blocked", 5000)
