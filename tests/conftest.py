@@ -39,6 +39,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def hub_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """A venue hub's own database, migrated and empty, on the central database's backend."""
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    folder = tmp_path / "hub-database"
+    folder.mkdir()
+    with fresh_database(backend, folder, f"{WORKER}_hub", PG_URL) as url:
+        yield url
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> Iterator[str]:
     with fresh_database("sqlite", tmp_path, WORKER, None) as url:
         yield url

@@ -36,7 +36,10 @@ class Worker(msgspec.Struct, frozen=True, kw_only=True):
         db = Database(settings.database_url)
         changed_file = settings.data_dir / TOKENS_CHANGED
         async with db.read_session() as session:
-            keys = await KeyRing.load(session, settings.data_dir, changed_file)
+            if settings.upstream:  # a venue hub signs nothing: the centre's public keys only
+                keys = await KeyRing.load_public(session, changed_file)
+            else:
+                keys = await KeyRing.load(session, settings.data_dir, changed_file)
         notifier = ChangeNotifier(db)
         await notifier.start()
         tokens = TokenAuthenticator(settings.token_cache_seconds, changed_file)

@@ -91,10 +91,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from admission.serving import ServeOptions, serve
 
     lookup_limits_to_environment(args)
-    settings = settings_from(args)  # reads the limits back, so a wrong one stops here
+    hub = bool(getattr(args, "upstream", None))  # a hub's folder may be new: it starts empty (docs/hub.md)
+    settings = settings_from(args, creating=hub)  # reads the limits back, so a wrong one stops here
+    if hub:
+        private_folder(settings.data_dir)
     with sole_service(settings, args.host, args.port):  # before the schema upgrade, too
         upgrade_database(settings.database_url)  # a new release upgrades the schema in place
-        check_issuer_key(settings)  # one clear line now, not a traceback from every worker
+        if not hub:  # a hub signs nothing: it holds no issuer key
+            check_issuer_key(settings)  # one clear line now, not a traceback from every worker
         os.environ["ADMISSION_DATABASE_URL"] = settings.database_url
         os.environ["ADMISSION_DATA_DIR"] = str(settings.data_dir.resolve())
         if args.workers > 1 and settings.database_url.startswith("sqlite"):
@@ -111,28 +115,48 @@ def cmd_serve(args: argparse.Namespace) -> int:
             address = f"http://{args.host}:{args.port}"
             starting = _("Starting {count} workers on {address} (Ctrl-C stops them)")
             errors.print(starting.format(count=options.workers, address=address))
-        with hub_link(args, settings.database_url):
+        with hub_link(args, settings):
             if serve(options) != 0:
                 raise CliError(_("the service could not start: see the messages above"))
     return 0
 
 
 @contextmanager
-def hub_link(args: argparse.Namespace, database_url: str) -> Iterator[None]:
-    """With --upstream: this service is a venue hub, and a process of its own forwards what its
-    gates register to the central service (docs/hub.md) for as long as the service runs."""
+def hub_link(args: argparse.Namespace, settings: Settings) -> Iterator[None]:
+    """With --upstream: this service is a venue hub, and a process of its own follows the central
+    feed and forwards what its gates register (docs/hub.md) for as long as the service runs. The
+    first time, the hub reads the whole central feed before it answers a gate."""
     if not getattr(args, "upstream", None):
         yield
         return
     import multiprocessing
 
-    from admission.services.hub.link import run_link, start_following
+    from admission.services.hub.link import HubNotReady, run_link, start_following
 
     token = read_upstream_token(args.token)
-    run(start_following(database_url, args.upstream))
+    database_url, data_dir = settings.database_url, settings.data_dir.resolve()
+    try:
+        taken = run(start_following(database_url, args.upstream, token, data_dir))
+    except HubNotReady as exc:
+        if exc.reason == "own_venue":
+            raise CliError(
+                _(
+                    "this database holds a venue of its own: a hub starts from an empty database "
+                    "(a new --data-dir or --database-url; docs/hub.md)"
+                )
+            ) from exc
+        raise CliError(
+            _(
+                "a new hub reads the central service's feed once before it serves, and could not: {why}"
+            ).format(why=exc.detail)
+        ) from exc
+    if taken:
+        errors.print(_("Read {count} changes of the central service's feed.").format(count=taken))
     os.environ["ADMISSION_UPSTREAM"] = args.upstream  # the workers take their gates' writes only
     link = multiprocessing.get_context("spawn").Process(
-        target=run_link, args=(database_url, args.upstream, token, args.log_level), name="admission hub link"
+        target=run_link,
+        args=(database_url, args.upstream, token, args.log_level, data_dir),
+        name="admission hub link",
     )
     link.start()
     try:

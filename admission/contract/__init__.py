@@ -55,6 +55,7 @@ from admission.contract.devices import (
     ServiceClock,
 )
 from admission.contract.feed import (
+    HUB_ONLY_KINDS,
     Change,
     ChangeKind,
     ChangesPage,
@@ -71,7 +72,17 @@ from admission.contract.feed import (
     VenueData,
     ticket_facts,
 )
-from admission.contract.hub import HubChangesPage, HubScan, HubTicket
+from admission.contract.hub import (
+    DeviceChange,
+    HubAnnulRequest,
+    HubAnnulResponse,
+    HubAnnulResult,
+    HubCatalogue,
+    HubChangesPage,
+    HubRow,
+    HubScan,
+    HubTicket,
+)
 from admission.contract.reports import (
     ConflictRow,
     ConflictsReport,
@@ -164,6 +175,7 @@ from admission.contract.venue_file import (
 )
 
 __all__ = [
+    "HUB_ONLY_KINDS",
     "MAX_BATCH",
     "MAX_ISSUE",
     "MAX_LINES",
@@ -203,6 +215,7 @@ __all__ = [
     "ConflictRow",
     "ConflictsReport",
     "Count",
+    "DeviceChange",
     "DeviceDay",
     "DeviceEntry",
     "DeviceHealthAck",
@@ -223,7 +236,12 @@ __all__ = [
     "GateEntry",
     "GateIn",
     "GateName",
+    "HubAnnulRequest",
+    "HubAnnulResponse",
+    "HubAnnulResult",
+    "HubCatalogue",
     "HubChangesPage",
+    "HubRow",
     "HubScan",
     "HubTicket",
     "Id",

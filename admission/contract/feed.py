@@ -27,7 +27,12 @@ TicketStatus = Literal["valid", "void"]
 PaymentState = Literal["paid", "pending"]
 
 
-ChangeKind = Literal["venue", "template", "event", "gate", "key", "ticket", "passage", "notice", "card"]
+ChangeKind = Literal[
+    "venue", "template", "event", "gate", "key", "ticket", "passage", "notice", "card", "device"
+]
+# Changes only a venue hub reads (its page, contract/hub.py): a device made, given a token or
+# revoked. The gates' and tills' feed leaves them out; their cursor still moves past them.
+HUB_ONLY_KINDS: frozenset[str] = frozenset({"device"})
 
 
 class Change(msgspec.Struct, kw_only=True):

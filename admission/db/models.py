@@ -276,6 +276,12 @@ class HubForwarded(Base):
     forwarded_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(10))  # registered, duplicate, conflict, refused
     detail: Mapped[str | None] = mapped_column(String(300))  # why the central service refused it
+    # A scan annulled at the hub after it was forwarded: what the centre made of the annulment
+    # (annulled, duplicate, refused with `annul_detail`; `upstream`: annulled at the centre).
+    # Annulled at the hub and without a status here: the annulment is owed.
+    annul_status: Mapped[str | None] = mapped_column(String(10))
+    annul_detail: Mapped[str | None] = mapped_column(String(300))
+    annulled_upstream_at: Mapped[datetime | None]
 
 
 class HubUpstream(Base):
@@ -285,6 +291,8 @@ class HubUpstream(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(500))
     cursor: Mapped[int] = mapped_column(BigInteger)
+    # When the hub first read the central feed to its end: before that it has no venue to serve.
+    caught_up_at: Mapped[datetime | None]
 
 
 class Change(Base):

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import ChangeKind, DeviceIn, DeviceOut, IssuedToken, Role
+from admission.contract import ChangeKind, DeviceChange, DeviceIn, DeviceOut, IssuedToken, Role
 from admission.db.models import Device, Gate, IssuerKey, Token
 from admission.domain.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
 from admission.services import feed, keys
@@ -93,6 +93,16 @@ async def device_out(session: AsyncSession, device: Device) -> DeviceOut:
     )
 
 
+def device_change(device: Device) -> tuple[ChangeKind, str, object]:
+    """The hub-only feed change (kind "device") of a device made, given a token or revoked: a
+    venue hub then reads the device with its tokens' hashes (services/hub/catalogue_pages.py)."""
+    return ("device", str(device.id), DeviceChange(id=device.id, name=device.name))
+
+
+async def announce_device(session: AsyncSession, device: Device) -> None:
+    await feed.emit_many(session, [device_change(device)])
+
+
 async def add_token(session: AsyncSession, device: Device) -> str:
     if device.revoked_at is not None:
         raise ConflictError(f"device {device.name!r} is revoked")
@@ -120,6 +130,7 @@ async def create_device(session: AsyncSession, data: DeviceIn) -> IssuedToken:
     device = Device(name=data.name, role=data.role, gate_id=gate_id, created_at=datetime.now(UTC))
     session.add(device)
     await session.flush()
+    await announce_device(session, device)  # before its key: a hub knows the key's device
     if data.signing_public_key:
         if data.role != "box_office":
             raise InvalidRequestError("only box_office devices sign tickets")
@@ -133,6 +144,7 @@ async def issue_token(session: AsyncSession, device_id: int) -> IssuedToken:
     """Another token for a device (a second PC at the same till, a token that was lost)."""
     device = await get_device(session, device_id)
     token = await add_token(session, device)
+    await announce_device(session, device)
     return IssuedToken(device=await device_out(session, device), token=token)
 
 
@@ -147,6 +159,7 @@ async def rotate_token(session: AsyncSession, device_id: int) -> IssuedToken:
         .values(revoked_at=datetime.now(UTC))
     )
     token = await add_token(session, device)
+    await announce_device(session, device)
     after_commit(session, "tokens_revoked")
     return IssuedToken(device=await device_out(session, device), token=token)
 
@@ -179,6 +192,7 @@ async def revoke_device(session: AsyncSession, device_id: int) -> DeviceOut:
     for key in held:
         key.revoked_at = now
         changed.append(("key", str(key.key_id), keys.key_data(key, device.name)))
+    changed.append(device_change(device))  # before its keys would do too: one transaction
     await feed.emit_many(session, changed)
     after_commit(session, "tokens_revoked")  # tokens and keys, on every worker
     return await device_out(session, device)
@@ -189,6 +203,8 @@ async def revoke_token(session: AsyncSession, token_id: int) -> None:
     if token is None:
         raise NotFoundError(f"token {token_id} does not exist")
     token.revoked_at = token.revoked_at or datetime.now(UTC)
+    device = await get_device(session, token.device_id)
+    await announce_device(session, device)
     after_commit(session, "tokens_revoked")
 
 

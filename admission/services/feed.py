@@ -17,8 +17,8 @@ import msgspec
 from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from admission.contract import HUB_ONLY_KINDS, ChangeKind, ChangesPage
 from admission.contract import Change as ChangeOut
-from admission.contract import ChangeKind, ChangesPage
 from admission.db.engine import Database
 from admission.db.models import Change, Venue, table_of
 from admission.domain.waiting import wait_event
@@ -54,7 +54,9 @@ async def emit_many(session: AsyncSession, changes: Sequence[tuple[ChangeKind, s
     after_commit(session, "feed_grew")  # readers are woken once the changes are committed
 
 
-async def read_page(session: AsyncSession, since: int, limit: int) -> ChangesPage:
+async def read_page(session: AsyncSession, since: int, limit: int, *, for_hub: bool = False) -> ChangesPage:
+    """A page of the feed after `since`. Hub-only changes (devices) are left out unless a hub
+    reads; the cursor moves past them all the same, so a reader never reads them again."""
     rows = (
         await session.execute(
             select(Change.seq, Change.kind, Change.key, Change.data)
@@ -68,6 +70,7 @@ async def read_page(session: AsyncSession, since: int, limit: int) -> ChangesPag
     changes = [
         ChangeOut(seq=seq, kind=cast(ChangeKind, kind), key=key, data=msgspec.Raw(data.encode()))
         for seq, kind, key, data in rows
+        if for_hub or kind not in HUB_ONLY_KINDS
     ]
     return ChangesPage(cursor=rows[-1][0] if rows else since, more=more, changes=changes)
 

@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -22,11 +23,13 @@ from admission.contract import KeyData
 from admission.db.models import IssuerKey
 from admission.domain.certificates import KeyStanding, verify_code
 from admission.domain.codes import CodeError, SignedTicket, public_hex
+from admission.domain.errors import ConflictError
 from admission.services import feed
 
 # A till's first certificate, made with its key; the till then asks for one of the service's
 # configured lifetime (`Settings.till_certificate_hours`) at once, and renews it while online.
 DEFAULT_CERTIFICATE_LIFETIME = timedelta(hours=72)
+T = TypeVar("T")
 
 
 def key_path(data_dir: Path, key_id: int) -> Path:
@@ -128,14 +131,39 @@ class KeyRing:
     till's codes are refused by every worker at once."""
 
     def __init__(
-        self, signing_key_id: int, signing_key: Ed25519PrivateKey, changed_file: Path | None = None
+        self,
+        signing_key_id: int | None,
+        signing_key: Ed25519PrivateKey | None,
+        changed_file: Path | None = None,
     ) -> None:
-        self.signing_key_id = signing_key_id
-        self.signing_key = signing_key
+        self._signing_key_id = signing_key_id
+        self._signing_key = signing_key
         self.standings: dict[int, KeyStanding] = {}
         self._changed_file = changed_file
         self._changed_seen = changed_stamp(changed_file)
         self._stale = False
+
+    @property
+    def signing_key_id(self) -> int:
+        return self._signing(self._signing_key_id)
+
+    @property
+    def signing_key(self) -> Ed25519PrivateKey:
+        return self._signing(self._signing_key)
+
+    @staticmethod
+    def _signing(value: T | None) -> T:
+        if value is None:  # a hub's ring: its writes that would sign are refused before this
+            raise ConflictError("this service holds public keys only: it signs nothing (a venue hub)")
+        return value
+
+    @classmethod
+    async def load_public(cls, session: AsyncSession, changed_file: Path | None = None) -> KeyRing:
+        """A ring that verifies and never signs: a venue hub's. It holds the centre's public keys
+        (from the feed) and no private key, whatever its data folder holds."""
+        ring = cls(None, None, changed_file)
+        await ring.reload_public(session)
+        return ring
 
     @classmethod
     async def load(cls, session: AsyncSession, data_dir: Path, changed_file: Path | None = None) -> KeyRing:

@@ -11,6 +11,7 @@ from litestar.testing import TestClient
 from admission.api.app import create_app
 from admission.config import Settings
 from admission.demo import DemoVenue
+from admission.services.devices import hash_token
 from tests.api.test_batches import passage, post_batch
 from tests.support.venues import bearer
 
@@ -100,6 +101,18 @@ def test_a_hub_reads_the_rows_behind_the_feed_and_nobody_else_does(
     assert tickets[ticket.serial]["number"] == ticket.number and tickets[ticket.serial]["code"] == ticket.code
     (scan,) = [s for s in page["scans"] if s["nonce"] == "gate-main-7"]
     assert (scan["device"], scan["verdict"], scan["gate"]) == ("gate-main", "admit", "Main gate")
+    # Devices with their tokens' hashes are on the hub's page only, never on the gates' feed.
+    devices = {d["name"]: d for d in page["catalogue"]["devices"]}
+    assert {"gate-main", "hub-north", "manager"} <= devices.keys()
+    hashes = {t["token_hash"] for t in page["catalogue"]["tokens"]}
+    assert hash_token(venue.gate_tokens["Main gate"]) in hashes and hash_token(hub) in hashes
+    assert "device" in {c["kind"] for c in page["changes"]}
+    gates_feed = client.get(
+        "/api/v1/sync/changes?limit=10000", headers=bearer(venue.gate_tokens["Main gate"])
+    )
+    assert gates_feed.json()["cursor"] == page["cursor"]  # past the device changes all the same
+    assert "device" not in {c["kind"] for c in gates_feed.json()["changes"]}
+    assert "token_hash" not in gates_feed.text
     assert client.get("/api/v1/hub/changes?limit=0", headers=bearer(hub)).status_code == 400
 
 

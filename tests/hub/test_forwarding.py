@@ -3,17 +3,16 @@ gate's name and under its nonces, marked as forwarded only once the central serv
 so a hub that stops before marking sends again and nothing doubles; a ticket admitted at the
 hub and elsewhere is flagged as a conflict centrally.
 
-The hub's database here starts as a copy of the central one (the state its feed mirror keeps),
-and both run as real `admission serve` processes on loopback ports."""
+The hub starts from an empty database (on the central one's backend) and follows the central
+feed; both run as real `admission serve` processes on loopback ports, the hub's link cut (its
+upstream answers nowhere) so the test says when it forwards."""
 
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import msgspec
 import pytest
 from sqlalchemy import delete, func, select
 
@@ -22,37 +21,32 @@ from admission.db.models import HubForwarded
 from admission.demo import DemoVenue
 from admission.services.hub import HubForwarder, Upstream, UpstreamRefused
 from tests.scanner_client.live_support import server_scans
+from tests.support.hubs import dead_upstream, empty_hub, follow, hub_device_token
 from tests.support.live_server import LiveServer
 
 
 @pytest.fixture
-def hub_venue(demo_venue: DemoVenue, tmp_path: Path) -> DemoVenue:
-    if not demo_venue.database_url.startswith("sqlite"):
-        pytest.skip("the hub's database is made by copying the central SQLite file")
-    folder = tmp_path / "hub"
-    shutil.copytree(Path(demo_venue.data_dir) / "keys", folder / "keys")
-    central_file = demo_venue.database_url.split("///", 1)[1]
-    shutil.copy(central_file, folder / "hub.db")
-    return msgspec.structs.replace(
-        demo_venue, data_dir=str(folder), database_url=f"sqlite+aiosqlite:///{folder / 'hub.db'}"
-    )
+def hub_token(live_server: LiveServer, demo_venue: DemoVenue) -> str:
+    return hub_device_token(live_server, demo_venue)
 
 
 @pytest.fixture
-def hub(hub_venue: DemoVenue) -> Iterator[LiveServer]:
-    server = LiveServer(hub_venue)
+def hub_venue(
+    live_server: LiveServer, demo_venue: DemoVenue, hub_database_url: str, hub_token: str, tmp_path: Path
+) -> DemoVenue:
+    hub = empty_hub(demo_venue, hub_database_url, tmp_path / "hub")
+    assert follow(hub, live_server.url, hub_token) > 0
+    return hub
+
+
+@pytest.fixture
+def hub(hub_venue: DemoVenue, hub_token: str) -> Iterator[LiveServer]:
+    server = LiveServer(hub_venue, extra=("--upstream", dead_upstream(), "--token", hub_token))
     server.start()
     try:
         yield server
     finally:
         server.stop()
-
-
-def hub_token(central: LiveServer, venue: DemoVenue) -> str:
-    with central.client(venue.admin_token) as admin:
-        response = admin.post("/api/v1/devices", json={"name": "hub-1", "role": "hub"})
-        assert response.status_code == 201, response.text
-        return str(response.json()["token"])
 
 
 def scan_at(server: LiveServer, venue: DemoVenue, gate: str, nonce: str, code: str) -> dict:  # type: ignore[type-arg]
@@ -84,7 +78,7 @@ async def forget_forwarding(venue: DemoVenue) -> None:
 
 
 async def test_hub_scans_reach_the_central_service_once(
-    live_server: LiveServer, hub: LiveServer, hub_venue: DemoVenue, demo_venue: DemoVenue
+    live_server: LiveServer, hub: LiveServer, hub_venue: DemoVenue, demo_venue: DemoVenue, hub_token: str
 ) -> None:
     day = [t for t in demo_venue.tickets if t.template == "Day ticket"]
     # The link is down: the hub decides for its gates; the second gate is refused at the hub.
@@ -96,7 +90,7 @@ async def test_hub_scans_reach_the_central_service_once(
     scan_at(live_server, demo_venue, "North gate", "gate-north-9", day[2].number)
     scan_at(hub, hub_venue, "Main gate", "gate-main-3", day[2].code)
 
-    upstream = Upstream(live_server.url, hub_token(live_server, demo_venue))
+    upstream = Upstream(live_server.url, hub_token)
     forwarder = HubForwarder(Database(hub_venue.database_url), upstream, batch_size=2)
     try:
         done = await forwarder.forward_once()

@@ -8,9 +8,9 @@ with all it knows and answers registered, duplicate (sent before, by the hub or 
 itself), conflict (flagged there for a manager) or refused. Only after that answer is the row
 written, so a hub that stops between the two sends the batch again and gets duplicates.
 
-Annulled scans are not sent: an annulled passage does not count, and the hub annuls only within
-the annul window, while the scan is young. A refused passage is kept with the central service's
-reason and not sent again.
+Annulled scans are not sent: an annulled passage does not count. A scan annulled after it was
+forwarded has its annulment forwarded after the scans of each round (services/hub/annulments.py).
+A refused passage is kept with the central service's reason and not sent again.
 """
 
 from __future__ import annotations
@@ -22,13 +22,15 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import msgspec
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import BatchPassage, BatchRequest, BatchResult
 from admission.db.engine import Database
 from admission.db.models import Device, HubForwarded, Scan, table_of
 from admission.domain.model import Direction, Reason, Verdict
+from admission.services.hub.annulments import forward_annulments
 from admission.services.hub.upstream import Upstream, UpstreamRefused, UpstreamUnavailable
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class Forwarded(msgspec.Struct, kw_only=True):
 
     sent: int = 0
     by_status: dict[str, int] = {}
+    annulments: dict[str, int] = {}  # annulments forwarded, by the central service's answer
 
 
 async def owed_scans(session: AsyncSession, limit: int) -> list[OwedScan]:
@@ -86,13 +89,29 @@ async def record_forwarded(session: AsyncSession, acknowledged: Sequence[tuple[i
     if not acknowledged:
         return
     now = datetime.now(UTC)
-    await session.execute(
-        insert(table_of(HubForwarded)),
-        [
-            {"scan_id": scan_id, "forwarded_at": now, "status": result.status, "detail": result.detail}
-            for scan_id, result in acknowledged
-        ],
+    # The hub may have followed the centre's feed past these scans meanwhile and marked them as
+    # come from there (`upstream`): the centre's own answer replaces that mark.
+    marked = set(
+        (
+            await session.scalars(
+                select(HubForwarded.scan_id).where(HubForwarded.scan_id.in_([i for i, _ in acknowledged]))
+            )
+        ).all()
     )
+    for scan_id, result in acknowledged:
+        if scan_id in marked:
+            await session.execute(
+                update(HubForwarded)
+                .where(HubForwarded.scan_id == scan_id)
+                .values(forwarded_at=now, status=result.status, detail=result.detail)
+            )
+    fresh = [
+        {"scan_id": scan_id, "forwarded_at": now, "status": result.status, "detail": result.detail}
+        for scan_id, result in acknowledged
+        if scan_id not in marked
+    ]
+    if fresh:
+        await session.execute(insert(table_of(HubForwarded)), fresh)
 
 
 class HubForwarder:
@@ -114,6 +133,7 @@ class HubForwarder:
                 owed = await owed_scans(session, self.batch_size)
             if not owed:
                 done.by_status = dict(done.by_status)
+                done.annulments = await forward_annulments(self.db, self.upstream, self.batch_size)
                 return done
             by_device: dict[str, list[OwedScan]] = defaultdict(list)
             for scan in owed:
@@ -149,7 +169,13 @@ class HubForwarder:
                 log.error("the central service refused the hub's batch: %s", exc)
                 await asyncio.sleep(MAX_BACKOFF)
                 continue
+            except DBAPIError as exc:  # lost a race with the feed's follower: the next round sees it
+                log.warning("forwarding round given up, tried again: %s", type(exc).__name__)
+                await asyncio.sleep(self.interval)
+                continue
             if done.sent:
                 log.info("forwarded %s passages upstream: %s", done.sent, done.by_status)
+            if done.annulments:
+                log.info("forwarded annulments upstream: %s", done.annulments)
             backoff = self.interval
             await asyncio.sleep(self.interval)

@@ -1,14 +1,15 @@
 """A venue hub following the central service's feed into its own database (docs/hub.md).
 
 Each page (contract/hub.py) is applied in one write transaction together with the cursor that
-follows it, so a hub stopped anywhere resumes where it stopped: issuer keys (a till's key, a
-revocation), tickets (sold, voided, reissued at the centre) and passages registered at the centre
-(a gate that fell back to it while the hub was down). The hub re-emits those changes into its own
-feed, so its gates learn them as they would from the centre. A passage that came from the centre
-is marked forwarded at once (status `upstream`): it is never sent back.
+follows it, so a hub stopped anywhere resumes where it stopped: the catalogue (the venue,
+templates, events, gates, notices, devices and their tokens: services/hub/catalogue_mirror.py),
+issuer keys (a till's key, a revocation), tickets (sold, voided, paid, reissued at the centre)
+and passages registered at the centre (a gate that fell back to it while the hub was down). The
+hub re-emits those changes, cards' too, into its own feed, so its gates and tills learn them as
+they would from the centre; devices are the hub's alone. A passage that came from the centre is
+marked forwarded at once (status `upstream`): it is never sent back, nor is its annulment.
 
-Not followed yet: the venue, templates, events, gates and devices; a hub starts from a copy of the
-central database that holds them (docs/hub.md).
+A hub starts from an empty database and reads the central feed from its start.
 """
 
 from __future__ import annotations
@@ -22,30 +23,69 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from admission.contract import ChangeKind, HubChangesPage, HubScan, HubTicket, KeyData
-from admission.db.models import Change, Device, HubForwarded, HubUpstream, IssuerKey, Scan, Template, Ticket
+from admission.db.models import (
+    Change,
+    Device,
+    HubForwarded,
+    HubUpstream,
+    IssuerKey,
+    Scan,
+    Template,
+    Ticket,
+    Venue,
+)
 from admission.services import feed
+from admission.services.hub.catalogue_mirror import apply_catalogue
+from admission.services.unit_of_work import after_commit
 
 log = logging.getLogger(__name__)
 
-FOLLOWED_KINDS: frozenset[str] = frozenset({"key", "ticket", "passage"})
+# What the hub re-emits into its own feed, as the gates' feed carries it ("device" is hub-only).
+FOLLOWED_KINDS: frozenset[str] = frozenset(
+    {"venue", "template", "event", "gate", "notice", "card", "key", "ticket", "passage"}
+)
 
 
 async def upstream_cursor(session: AsyncSession, url: str) -> int:
-    """How far the hub has read the central feed. The first time, the hub's database is a fresh
-    copy of the central one, so its feed's newest change is where the centre's stood."""
+    """How far the hub has read the central feed: from its start, the first time."""
     row = await session.get(HubUpstream, 1)
     if row is None:
-        start = int(await session.scalar(select(func.coalesce(func.max(Change.seq), 0))) or 0)
-        row = HubUpstream(id=1, url=url, cursor=start)
+        row = HubUpstream(id=1, url=url, cursor=0)
         session.add(row)
         await session.flush()
     return row.cursor
 
 
+async def holds_a_venue_of_its_own(session: AsyncSession) -> bool:
+    """A database set up as a venue (`admission init`, a copy) that never followed a centre: a
+    hub made on it would mix two venues' rows, so a hub starts from an empty database."""
+    if await session.get(HubUpstream, 1) is not None:
+        return False
+    return bool(await session.scalar(select(func.count()).select_from(Change))) or (
+        await session.get(Venue, 1) is not None
+    )
+
+
+async def mark_caught_up(session: AsyncSession) -> None:
+    await session.execute(
+        update(HubUpstream).where(HubUpstream.id == 1).values(caught_up_at=datetime.now(UTC))
+    )
+
+
+async def has_caught_up(session: AsyncSession) -> bool:
+    """Whether the hub has once read the central feed to its end (it may then serve its gates
+    while the centre is out of reach)."""
+    row = await session.get(HubUpstream, 1)
+    return row is not None and row.caught_up_at is not None
+
+
 async def apply_page(session: AsyncSession, page: HubChangesPage) -> int:
     """Apply one page and move the cursor; returns the changes taken."""
+    applied = await apply_catalogue(session, page.catalogue)
     keys = [msgspec.json.decode(c.data, type=KeyData) for c in page.changes if c.kind == "key"]
     await _apply_keys(session, keys)
+    if applied.tokens_changed or keys:  # the hub's workers reread tokens and keys after the commit
+        after_commit(session, "tokens_revoked")
     taken_tickets = await _apply_tickets(session, page.tickets)
     await _apply_scans(session, page.scans)
     taken = [
@@ -62,7 +102,7 @@ async def _device_ids(session: AsyncSession, names: set[str]) -> dict[str, int]:
     if not names:
         return {}
     rows = await session.execute(select(Device.name, Device.id).where(Device.name.in_(names)))
-    return {name: device_id for name, device_id in rows.tuples()}
+    return {name: device_id for name, device_id in rows}
 
 
 async def _apply_keys(session: AsyncSession, keys: list[KeyData]) -> None:
@@ -80,8 +120,9 @@ async def _apply_keys(session: AsyncSession, keys: list[KeyData]) -> None:
 
 
 async def _apply_tickets(session: AsyncSession, tickets: list[HubTicket]) -> set[str]:
-    """Upsert the tickets the hub can hold; returns the serials taken. A ticket of a template or
-    key the hub does not know (made after its copy) is left to the gates' signed-code checks."""
+    """Upsert the tickets the hub can hold; returns the serials taken. Its template and key came
+    earlier in the feed; one the hub does not hold (a centre of an older release, whose pages
+    brought no catalogue) is left to the gates' signed-code checks."""
     if not tickets:
         return set()
     templates = set((await session.scalars(select(Template.id))).all())
@@ -111,6 +152,7 @@ async def _apply_tickets(session: AsyncSession, tickets: list[HubTicket]) -> set
         row.replaced_by = None if data.replaced_by is None else int(data.replaced_by)
         row.reissued_from = None if data.reissued_from is None else int(data.reissued_from)
         row.entries_carried = data.entries_carried
+        row.payment_state, row.attributes = data.payment_state, data.attributes
         # The first use the hub saw itself may be earlier than what the centre knows yet.
         uses = [at for at in (row.first_used_at, data.first_used_at) if at is not None]
         row.first_used_at = min(uses) if uses else None
@@ -127,7 +169,8 @@ async def _apply_scans(session: AsyncSession, scans: list[HubScan]) -> None:
     for data in scans:
         device_id = devices.get(data.device) if data.device else None
         # A device's nonces are scoped by its id here as at the centre; one the hub does not know
-        # (made after its copy) keeps the service's own scope.
+        # (a centre of an older release names devices the hub never heard of) keeps the
+        # service's own scope.
         scope = device_id if data.nonce_scope != 0 and device_id is not None else 0
         row = await session.scalar(select(Scan).where(Scan.nonce_scope == scope, Scan.nonce == data.nonce))
         if row is None:
@@ -155,6 +198,10 @@ async def _apply_scans(session: AsyncSession, scans: list[HubScan]) -> None:
             await session.flush()
         elif data.annulled_at is not None and row.annulled_at is None:
             row.annulled_at = data.annulled_at
-        if await session.get(HubForwarded, row.id) is None:  # the centre has it: never send it back
-            session.add(HubForwarded(scan_id=row.id, forwarded_at=now, status="upstream", detail=None))
+        marker = await session.get(HubForwarded, row.id)
+        if marker is None:  # the centre has it: never send it back
+            marker = HubForwarded(scan_id=row.id, forwarded_at=now, status="upstream", detail=None)
+            session.add(marker)
+        if data.annulled_at is not None and marker.annul_status is None:  # annulled there: not owed
+            marker.annul_status, marker.annulled_upstream_at = "upstream", now
     await session.flush()

@@ -1,5 +1,6 @@
 """The central service's side of a hub following it: a page of the feed with the full rows behind
-its ticket and passage changes (contract/hub.py), read in the same transaction as the page."""
+its ticket and passage changes, and the catalogue rows behind the rest (catalogue_pages.py;
+contract/hub.py), read in the same transaction as the page."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from admission.contract import HubChangesPage, HubScan, HubTicket
 from admission.db.models import Device, Scan, Ticket
 from admission.services import feed
+from admission.services.hub.catalogue_pages import catalogue_rows
 
 
 def _serial(value: int | None) -> str | None:
@@ -16,7 +18,7 @@ def _serial(value: int | None) -> str | None:
 
 
 async def hub_page(session: AsyncSession, since: int, limit: int) -> HubChangesPage:
-    page = await feed.read_page(session, since, limit)
+    page = await feed.read_page(session, since, limit, for_hub=True)
     serials = {int(c.key) for c in page.changes if c.kind == "ticket"}
     nonces = {c.key for c in page.changes if c.kind == "passage"}
     tickets = (
@@ -56,9 +58,12 @@ async def hub_page(session: AsyncSession, since: int, limit: int) -> HubChangesP
                 reissued_from=_serial(t.reissued_from),
                 entries_carried=t.entries_carried,
                 first_used_at=t.first_used_at,
+                payment_state=t.payment_state,
+                attributes=t.attributes,
             )
             for t in tickets
         ],
+        catalogue=await catalogue_rows(session, page.changes, first=since == 0),
         scans=[
             HubScan(
                 nonce_scope=s.nonce_scope,

@@ -1,4 +1,5 @@
-"""The central service as a venue hub talks to it: its batch endpoint, with the hub's token.
+"""The central service as a venue hub talks to it: its feed for hubs, its batch endpoint and its
+hub annulments, with the hub's token.
 
 The hub's token is a device token with the `hub` role (docs/hub.md): it may read the feed and
 forward passages in a gate's name, and nothing else; it is sent in a header only."""
@@ -10,7 +11,7 @@ from typing import TypeVar
 import httpx
 import msgspec
 
-from admission.contract import BatchRequest, BatchResponse, HubChangesPage
+from admission.contract import BatchRequest, BatchResponse, HubAnnulRequest, HubAnnulResponse, HubChangesPage
 
 API_PREFIX = "/api/v1"
 T = TypeVar("T")
@@ -61,6 +62,18 @@ class Upstream:
         except httpx.HTTPError as exc:
             raise UpstreamUnavailable(f"central service unreachable ({type(exc).__name__})") from exc
         return self._decode(response, BatchResponse)
+
+    async def annul(self, request: HubAnnulRequest) -> HubAnnulResponse:
+        """Annulments made at the hub after their scans were forwarded, in a gate's name."""
+        try:
+            response = await self._http.post(
+                "/hub/annulments",
+                content=msgspec.json.encode(request),
+                headers={"Content-Type": "application/json"},
+            )
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable(f"central service unreachable ({type(exc).__name__})") from exc
+        return self._decode(response, HubAnnulResponse)
 
     @staticmethod
     def _decode(response: httpx.Response, type_: type[T]) -> T:

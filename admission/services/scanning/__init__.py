@@ -8,7 +8,7 @@ did not let through (`annulment`); `occupancy` counts who is inside and records 
 exit.
 """
 
-from admission.services.scanning.annulment import annul_passage, mark_annulled
+from admission.services.scanning.annulment import annul_forwarded, annul_passage, mark_annulled
 from admission.services.scanning.batches import gate_nonce, register_batch
 from admission.services.scanning.deciding import TicketIndex
 from admission.services.scanning.facts import CLOCK_SKEW_ALLOWED, ScanFact, check_scan_time, record_scans
@@ -29,6 +29,7 @@ __all__ = [
     "ScanFact",
     "StoredScan",
     "TicketIndex",
+    "annul_forwarded",
     "annul_passage",
     "auto_exit",
     "check_scan_time",

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from admission.contract import AnnulResponse, PassageData
+from admission.contract import AnnulResponse, HubAnnulRequest, HubAnnulResponse, HubAnnulResult, PassageData
 from admission.db.models import Scan
 from admission.domain.errors import ConflictError, NotFoundError
 from admission.domain.model import Direction
 from admission.services import catalog, feed
-from admission.services.devices import Principal
+from admission.services.devices import Principal, forwarded_for
 from admission.services.scanning.scopes import device_scope
 
 
@@ -49,3 +49,28 @@ def mark_annulled(scan: Scan, now: datetime) -> PassageData:
         scanned_at=scan.scanned_at,
         annulled=True,
     )
+
+
+async def annul_forwarded(
+    session: AsyncSession, hub: Principal, request: HubAnnulRequest
+) -> HubAnnulResponse:
+    """A venue hub forwards annulments made at it after it had forwarded the scans: each is
+    annulled here in the gate's name, exactly as if the gate asked here now (its own scans only,
+    the venue's window measured by this service's clock). One annulled before (the hub sent it
+    again) is a `duplicate`; one this service refuses is `refused`, with why, and the others go on."""
+    gate = await forwarded_for(session, hub, request.device)
+    results: list[HubAnnulResult] = []
+    for nonce in request.nonces:
+        annulled = await session.scalar(
+            select(Scan.annulled_at).where(Scan.nonce_scope == device_scope(gate), Scan.nonce == nonce)
+        )
+        if annulled is not None:
+            results.append(HubAnnulResult(nonce=nonce, status="duplicate"))
+            continue
+        try:
+            await annul_passage(session, gate, nonce)
+        except (ConflictError, NotFoundError) as refused:
+            results.append(HubAnnulResult(nonce=nonce, status="refused", detail=str(refused)[:300]))
+            continue
+        results.append(HubAnnulResult(nonce=nonce, status="annulled"))
+    return HubAnnulResponse(results=results)
