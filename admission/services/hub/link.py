@@ -1,7 +1,8 @@
 """The hub's link to the central service, run in a process of its own beside the workers (one
 link for the whole hub, however many workers answer the gates): it follows the central feed into
 the hub's database (services/hub/mirror.py) and forwards what the hub's gates registered
-(services/hub/forwarding.py), each in a loop of its own."""
+(services/hub/forwarding.py) and what its tills sold (services/hub/sale_forwarding.py), each in a
+loop of its own."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import logging
 from admission.db.engine import Database
 from admission.services.hub.forwarding import MAX_BACKOFF, HubForwarder
 from admission.services.hub.mirror import apply_page, upstream_cursor
+from admission.services.hub.sale_forwarding import SaleForwarder
 from admission.services.hub.upstream import Upstream, UpstreamRefused, UpstreamUnavailable
 
 log = logging.getLogger(__name__)
@@ -70,7 +72,11 @@ async def link_until_stopped(database_url: str, upstream_url: str, token: str) -
     db = Database(database_url, pool_size=3)
     upstream = Upstream(upstream_url, token)
     try:
-        await asyncio.gather(HubForwarder(db, upstream).run(), HubFollower(db, upstream).run())
+        await asyncio.gather(
+            HubForwarder(db, upstream).run(),
+            SaleForwarder(db, upstream).run(),
+            HubFollower(db, upstream).run(),
+        )
     finally:
         await upstream.aclose()
         await db.dispose()

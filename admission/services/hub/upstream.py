@@ -10,7 +10,8 @@ from typing import TypeVar
 import httpx
 import msgspec
 
-from admission.contract import BatchRequest, BatchResponse, HubChangesPage
+from admission.contract import BatchRequest, BatchResponse, HubChangesPage, SaleOut
+from admission.contract.hub_sales import HubSaleIn
 
 API_PREFIX = "/api/v1"
 T = TypeVar("T")
@@ -25,7 +26,8 @@ class UpstreamRefused(Exception):
 
     def __init__(self, status: int, text: str) -> None:
         self.status = status
-        super().__init__(f"{status}: {text}")
+        self.detail = _problem_detail(text)  # the central service's words, for a manager
+        super().__init__(f"{status}: {text[:300]}")
 
 
 class Upstream:
@@ -62,13 +64,36 @@ class Upstream:
             raise UpstreamUnavailable(f"central service unreachable ({type(exc).__name__})") from exc
         return self._decode(response, BatchResponse)
 
+    async def forward_sale(self, request: HubSaleIn) -> tuple[SaleOut, bool]:
+        """A till's sale in the till's name: (the central service's sale, True if recorded now;
+        False: it had it already, from the hub or from the till)."""
+        try:
+            response = await self._http.post(
+                "/hub/sales",
+                content=msgspec.json.encode(request),
+                headers={"Content-Type": "application/json"},
+            )
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable(f"central service unreachable ({type(exc).__name__})") from exc
+        return self._decode(response, SaleOut), response.status_code == 201
+
     @staticmethod
     def _decode(response: httpx.Response, type_: type[T]) -> T:
         if response.status_code >= 500:
             raise UpstreamUnavailable(f"central service failed with {response.status_code}")
         if response.status_code >= 400:
-            raise UpstreamRefused(response.status_code, response.text[:300])
+            raise UpstreamRefused(response.status_code, response.text[:2000])
         try:
             return msgspec.json.decode(response.content, type=type_)
         except msgspec.DecodeError as exc:
             raise UpstreamUnavailable(f"unreadable answer from the central service: {exc}") from exc
+
+
+def _problem_detail(text: str) -> str:
+    try:
+        problem = msgspec.json.decode(text)
+    except msgspec.DecodeError:
+        return text[:300]
+    if isinstance(problem, dict) and problem.get("detail"):
+        return str(problem["detail"])[:300]
+    return text[:300]

@@ -36,8 +36,16 @@ CLOCK_TOLERANCE = timedelta(minutes=10)
 
 
 async def record_offline(
-    session: AsyncSession, who: Principal, data: SaleIn, config: PaymentConfig, ring: KeyRing
+    session: AsyncSession,
+    who: Principal,
+    data: SaleIn,
+    config: PaymentConfig,
+    ring: KeyRing,
+    *,
+    forwarded_by: Principal | None = None,
 ) -> Sale:
+    """`forwarded_by`: the venue hub that took the sale from the till and forwards it here (None:
+    the till posted it itself). Event capacity held by a hub would be counted against it."""
     sold_at = _offline_time(data.sold_at)
     priced = await priced_lines(session, data)
     for number, line in enumerate(priced, 1):
