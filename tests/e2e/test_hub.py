@@ -5,10 +5,15 @@ gates through the hub and the second is refused; the link comes back and every p
 registered centrally exactly once; then the hub is killed mid-scanning and the gates carry on
 with the central service, and what the hub had not forwarded yet arrives when it returns.
 
+A till that lists the hub first sells through it while the hub is cut from the centre: the hub
+acknowledges the till-signed sale, its gates share one truth on the ticket, and once the link is
+back the sale, like every passage, is registered centrally exactly once.
+
 The hub's database starts as a copy of the central one (docs/hub.md: how a hub is set up)."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import time
 from collections.abc import Iterator
@@ -18,6 +23,11 @@ import msgspec
 import pytest
 
 from admission.demo import DemoVenue
+from admission.domain.payments import PaymentIn, PaymentMethod
+from scanner_client.till.sale import SaleResult
+from tests.box_office.till_support import close_till
+from tests.hub.test_sale_forwarding import central_sales
+from tests.hub.test_till_at_hub import line, till_at_hub
 from tests.scanner_client.live_support import GATES, cli, headless, issue_ticket, server_scans, void_ticket
 from tests.support.live_server import LiveServer
 
@@ -157,3 +167,53 @@ def test_the_hub_follows_the_central_feed(
     wait_for(lambda: len(server_scans(demo_venue)) == 4)
     central = {s.nonce: s for s in server_scans(demo_venue)}
     assert central["gate-north-c1"].verdict == "admit" and not any(s.conflict for s in central.values())
+
+
+async def test_a_till_sells_through_the_hub_cut_from_the_centre_and_each_sale_registers_once(
+    live_server: LiveServer, demo_venue: DemoVenue, tmp_path: Path
+) -> None:
+    if not demo_venue.database_url.startswith("sqlite"):
+        pytest.skip("the hub's database is made by copying the central SQLite file")
+    hub, till = await till_at_hub(live_server, demo_venue, tmp_path)  # enrolled before the copy
+    try:
+        gates = {gate: tmp_path / device for gate, device in GATES.items()}
+        for gate, data in gates.items():
+            await asyncio.to_thread(enroll_gate, data, [hub.url, live_server.url], demo_venue, gate)
+
+        live_server.stop(kill=True)  # the venue's internet line is down
+        await till.probe()
+        assert till.through_hub
+        cash = PaymentIn(method=PaymentMethod.CASH, amount_cents=5000)
+        sales = [await till.sell([line(till, "100")], cash), await till.sell([line(till, "100", 2)], cash)]
+        assert all(s.through_hub for s in sales) and till.store.pending_count() == 0
+        codes = [t.code for s in sales for t in s.tickets]
+        at_main = await asyncio.to_thread(headless, gates["Main gate"], codes[:2])
+        at_north = await asyncio.to_thread(headless, gates["North gate"], [codes[0], codes[2]])
+        assert [(o["server"], o["reason"]) for o in [*at_main, *at_north]] == [
+            (hub.url, "ok"),
+            (hub.url, "ok"),
+            (hub.url, "already_used"),  # one truth at the venue on a ticket sold there
+            (hub.url, "ok"),
+        ]
+
+        live_server.start()  # the line is back: the hub forwards sales and passages
+        await asyncio.to_thread(registered_once, live_server, demo_venue, sales, [*at_main, *at_north])
+    finally:
+        await close_till(till)
+        hub.stop()
+
+
+def registered_once(
+    central: LiveServer, venue: DemoVenue, sales: list[SaleResult], passages: list[dict[str, object]]
+) -> None:
+    """Every passage and every sale reaches the central service, each exactly once."""
+    wait_for(lambda: {s.nonce for s in server_scans(venue)} >= {o["nonce"] for o in passages})
+    wait_for(lambda: all(central_sales(central, venue, s.local.nonce) for s in sales))
+    time.sleep(2.5)  # another round of the link sends nothing more
+    for sale in sales:
+        (recorded,) = central_sales(central, venue, sale.local.nonce)
+        assert recorded["device"] == "box-office-1" and recorded["offline"]
+        assert sorted(t["code"] for t in recorded["tickets"]) == sorted(t.code for t in sale.tickets)
+    scans = server_scans(venue)
+    assert sorted(s.nonce for s in scans) == sorted(str(o["nonce"]) for o in passages)  # each once
+    assert not any(s.conflict for s in scans)
