@@ -19,9 +19,12 @@ from typing import Any
 import msgspec
 import pytest
 from litestar.testing import TestClient
+from rich.console import Console
 from sqlalchemy import update
 
 from admission.api.app import create_app
+from admission.cli import hub_sales as hub_sales_cli
+from admission.cli import main as admission
 from admission.config import Settings
 from admission.db.engine import Database
 from admission.db.models import HubSale
@@ -141,7 +144,13 @@ async def test_a_hubs_sales_reach_the_central_service_once(
 
 
 async def test_a_sale_the_central_service_refuses_is_kept_with_the_reason(
-    live_server: LiveServer, hub: Client, hub_venue: DemoVenue, demo_venue: DemoVenue, till_key: TillKey
+    live_server: LiveServer,
+    hub: Client,
+    hub_venue: DemoVenue,
+    demo_venue: DemoVenue,
+    till_key: TillKey,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The till used one nonce for two sales (say, a store restored from an old backup): the
     central service refuses the second, the hub keeps it for a manager and sends it no more."""
@@ -163,6 +172,14 @@ async def test_a_sale_the_central_service_refuses_is_kept_with_the_reason(
         await forwarder.db.dispose()
     kept = (await rows(hub_venue))[clash["nonce"]]
     assert kept.status == "refused" and kept.detail and "another sale" in kept.detail
+    # The manager reads it at the hub; the command fails while a refused sale waits to be settled.
+    options = ["--data-dir", hub_venue.data_dir, "--database-url", hub_venue.database_url]
+    monkeypatch.setattr(hub_sales_cli, "console", Console(width=250))  # no wrapped cells to match across
+    assert await asyncio.to_thread(admission, ["--language", "en", "hub-sales", *options]) == 1
+    shown = capsys.readouterr().out
+    assert clash["nonce"] in shown and fine["nonce"] in shown and "REFUSED" in shown
+    assert await asyncio.to_thread(admission, ["--language", "en", "hub-sales", "--refused", *options]) == 1
+    assert fine["nonce"] not in capsys.readouterr().out
     assert [len(s["tickets"]) for s in central_sales(live_server, demo_venue, first["nonce"])] == [1]
 
 
