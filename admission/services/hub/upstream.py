@@ -1,7 +1,9 @@
-"""The central service as a venue hub talks to it: its batch endpoint, with the hub's token.
+"""The central service as a venue hub talks to it: its feed, batch and hub sales endpoints, with the
+hub's token.
 
-The hub's token is a device token with the `hub` role (docs/hub.md): it may read the feed and
-forward passages in a gate's name, and nothing else; it is sent in a header only."""
+The hub's token is a device token with the `hub` role (docs/hub.md): it may read the feed, forward
+passages in a gate's name and sales in a till's name, and nothing else; it is sent in a header
+only."""
 
 from __future__ import annotations
 
