@@ -24,6 +24,7 @@ from admission.api.controllers.dashboard import DASHBOARD_ROUTES
 from admission.api.controllers.devices import DeviceController
 from admission.api.controllers.fleet import FleetController
 from admission.api.controllers.hub import HubController
+from admission.api.controllers.hub_sales import HubSalesController
 from admission.api.controllers.leases import LeaseController
 from admission.api.controllers.payments import PaymentRoutinesController
 from admission.api.controllers.reports import REPORT_ROUTES
@@ -31,7 +32,7 @@ from admission.api.controllers.sales import SalesController
 from admission.api.controllers.scans import ScanController
 from admission.api.controllers.tickets import TicketController
 from admission.api.dependencies import dependencies
-from admission.api.hub_writes import refuse_other_writes
+from admission.api.hub_writes import mark_hub_answers, refuse_other_writes
 from admission.api.lookup_limits import LOOKUP_RATE_STORE, lookup_rate_limits, lookup_rate_store
 from admission.api.openapi import document_problems, openapi_config
 from admission.api.problems import EXCEPTION_HANDLERS, problem_plugin
@@ -48,6 +49,7 @@ CONTROLLERS = [
     TicketController,
     ScanController,
     HubController,
+    HubSalesController,
     SalesController,
     LeaseController,
     PaymentRoutinesController,
@@ -87,6 +89,7 @@ def create_app(settings: Settings, extra_route_handlers: list[object] | None = N
         dependencies=dependencies(slot),
         state=State({"worker_slot": slot}),
         middleware=[
+            *([mark_hub_answers] if settings.upstream else []),
             DefineMiddleware(
                 TokenAuthMiddleware, exclude=PUBLIC_PATHS, exclude_http_methods=UNAUTHENTICATED_METHODS
             ),

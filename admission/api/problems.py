@@ -40,8 +40,10 @@ def from_domain_error(exc: DomainError) -> ProblemDetailsException:
         (400, "Bad request"),
     )
     # A rule's error points at the part of the request that is wrong, for a form to highlight.
-    extra = {"pointer": exc.pointer} if isinstance(exc, InvalidRuleError) else None
-    return ProblemDetailsException(status_code=status, title=title, detail=exc.detail, extra=extra)
+    extra: dict[str, str] = {"pointer": exc.pointer} if isinstance(exc, InvalidRuleError) else {}
+    if exc.code is not None:
+        extra["code"] = exc.code
+    return ProblemDetailsException(status_code=status, title=title, detail=exc.detail, extra=extra or None)
 
 
 def _problem_response(

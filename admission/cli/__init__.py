@@ -11,7 +11,7 @@ import os
 from rich.markup import escape
 from sqlalchemy.exc import DBAPIError
 
-from admission.cli import admin, cards, common, fleet, leases, payments, reports, service, venue
+from admission.cli import admin, cards, common, fleet, hub_sales, leases, payments, reports, service, venue
 from admission.cli.common import CliError, Handler, errors
 from admission.domain.errors import DomainError
 from admission.i18n import LANGUAGES, UnknownLanguage, _, set_language
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"messages in {', '.join(LANGUAGES)} (default: $ADMISSION_LANGUAGE, else the venue's language)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (service, admin, fleet, venue, reports, payments, cards, leases):
+    for module in (service, admin, fleet, venue, reports, payments, cards, leases, hub_sales):
         module.register(commands)
     return parser
 

@@ -284,6 +284,26 @@ class HubForwarded(Base):
     annulled_upstream_at: Mapped[datetime | None]
 
 
+class HubSale(Base):
+    """At a venue hub: a till's sale the hub recorded, owed to the central service until
+    `forwarded_at` is set. The till's request is kept as it came (the central service checks a
+    re-sent nonce against the request's digest, so the hub must send exactly what the till sent);
+    the answer columns are written only after the central service answered, so a hub that stops
+    in between sends it again and the till's nonce makes it a replay there."""
+
+    __tablename__ = "hub_sales"
+    __table_args__ = (Index("ix_hub_sales_owed", "forwarded_at", "sale_id"),)
+    sale_id: Mapped[int] = mapped_column(
+        AutoId, ForeignKey("sales.id"), primary_key=True, autoincrement=False
+    )
+    device: Mapped[str] = mapped_column(String(100))  # the till, by its name at the central service
+    request: Mapped[str] = mapped_column(Text)  # the till's SaleIn, JSON
+    recorded_at: Mapped[datetime]
+    forwarded_at: Mapped[datetime | None]  # None: owed upstream
+    status: Mapped[str | None] = mapped_column(String(10))  # registered, duplicate, refused
+    detail: Mapped[str | None] = mapped_column(String(300))  # why the central service refused it
+
+
 class HubUpstream(Base):
     """At a venue hub: how far it has read the central service's feed (one row)."""
 

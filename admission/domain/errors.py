@@ -10,6 +10,9 @@ from __future__ import annotations
 class DomainError(Exception):
     """A request the rules refuse; the message is meant for the person who sent it."""
 
+    # A problem `code` a client acts on (where the detail alone is words for a person).
+    code: str | None = None
+
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail

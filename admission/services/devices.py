@@ -295,6 +295,20 @@ async def forwarded_for(session: AsyncSession, hub: Principal, device_name: str)
     return Principal(device_id=row[0], device_name=row[1], role="gate", gate=row[3])
 
 
+async def sale_forwarded_for(session: AsyncSession, hub: Principal, device_name: str) -> Principal:
+    """The till a hub forwards a sale for: the sale counts as that till's own, under its nonce, so
+    a till that also uploads it itself (or a hub that sends it again) registers it once. A till
+    revoked since still has its sale taken: the hub acknowledged it while the till was in service."""
+    row = (
+        await session.execute(select(Device.id, Device.name, Device.role).where(Device.name == device_name))
+    ).first()
+    if row is None or row[2] != "box_office":
+        raise ForbiddenError(
+            f"hub {hub.device_name!r} forwards sales of box offices only: {device_name!r} is none"
+        )
+    return Principal(device_id=row[0], device_name=row[1], role="box_office", gate=None)
+
+
 async def _refusal(session: AsyncSession, digest: str) -> Refusal:
     """Why a token that authenticates nobody is refused: its device was revoked, the token alone
     was (rotated, or revoked by its id), or the service never made it."""

@@ -30,6 +30,7 @@ from scanner_client.core.servers import parse_servers
 
 T = TypeVar("T")
 API_PREFIX = "/api/v1"
+HUB_HEADER = "admission-hub"  # every answer of a venue hub carries it (admission/api/hub_writes.py)
 
 
 class ServerUnavailable(Exception):
@@ -90,6 +91,8 @@ class Remote:
         if not self.servers:
             raise ValueError("no server URL given")
         self.current = 0  # index in `servers` of the server in use
+        # Which servers said, in their latest answer, that they are a venue hub (signing nothing).
+        self._hubs = [False] * len(self.servers)
         # Told whenever any call learns that the device was revoked (ClientCore wipes the store).
         self.on_device_revoked: Callable[[], None] | None = None
         # Told whenever the server in use changes (the status line names it).
@@ -110,6 +113,15 @@ class Remote:
     def server(self) -> str:
         """The URL of the server in use."""
         return self.servers[self.current]
+
+    @property
+    def at_hub(self) -> bool:
+        """The server in use is a venue hub: it takes passages and till-signed sales, signs nothing."""
+        return self._hubs[self.current]
+
+    def learn_hub(self, index: int | None = None) -> None:
+        """A server (the one in use by default) refused what only a central service does."""
+        self._hubs[self.current if index is None else index] = True
 
     async def aclose(self) -> None:
         for client in self._clients:
@@ -196,6 +208,7 @@ class Remote:
             raise ServerUnavailable(
                 _("server unreachable ({error})").format(error=type(exc).__name__)
             ) from exc
+        self._hubs[index] = HUB_HEADER in response.headers
         if response.status_code >= 500:
             raise ServerUnavailable(_("server failed with {status}").format(status=response.status_code))
         if response.status_code >= 400:

@@ -125,7 +125,11 @@ class BoxOfficeApp(App[None]):
         status.set_classes([*classes, "clock-skewed"] if clock_warning else classes)
         last = till.store.last_sync_at
         parts = [
-            _("ONLINE") if till.online else _("OFFLINE: selling on this till's own key"),
+            _("OFFLINE: selling on this till's own key")
+            if not till.online
+            else _("AT THE VENUE HUB: selling on this till's own key")
+            if till.through_hub
+            else _("ONLINE"),
             till.device,
             _("unsynced sales {count}").format(count=till.store.pending_count()),
             _("last sync {time}").format(time=clock(last, till.tz)) if last else _("never synced"),
@@ -531,6 +535,8 @@ class BoxOfficeApp(App[None]):
         where = (
             _("offline, queued for the server")
             if result.offline
+            else _("through the venue hub, which forwards it")
+            if result.through_hub
             else _("online, sale S{sale}").format(sale=result.server_id)
         )
         change = (

@@ -30,6 +30,9 @@ CAPS_CONFIG = "card_caps"  # the manager's caps as the till last fetched them
 UNSENT = ("queued", "attempting", "unknown")
 
 
+SIGNED_MODES = ("offline", "hub")  # sales whose card parts the till took on its own
+
+
 class OfflineCards:
     def __init__(self, store: TillStore) -> None:
         self.store = store
@@ -104,7 +107,8 @@ class OfflineCards:
             serial, standing, pin = self.standing(part.card)
             if pin:
                 raise SaleProblem(_("A card with a PIN cannot be taken offline."))
-            today = [s for s in self.store.sales() if s.mode == "offline" and s.created_at >= day_start]
+            # Sales through a venue hub took cards by the same offline rules.
+            today = [s for s in self.store.sales() if s.mode in SIGNED_MODES and s.created_at >= day_start]
             spent = self._parts(serial, today)
             try:
                 rules.check_offline_payment(caps, standing, part.amount_cents, spent, now)

@@ -31,9 +31,16 @@ class OfflineEventRefused(SaleProblem):
         self.fallbacks = list(fallbacks)
 
     @classmethod
-    def offering(cls, fallbacks: Sequence[TemplateData]) -> OfflineEventRefused:
+    def offering(cls, fallbacks: Sequence[TemplateData], *, at_hub: bool = False) -> OfflineEventRefused:
         offer = "; ".join(f"{f.name} (PLU {f.plu})" if f.plu else f.name for f in fallbacks)
-        refused = _("Event tickets cannot be sold offline: the server must check the seats left.")
+        refused = (
+            _(
+                "Event tickets cannot be sold through the venue hub: "
+                "the central server must check the seats left."
+            )
+            if at_hub
+            else _("Event tickets cannot be sold offline: the server must check the seats left.")
+        )
         instead = (
             _("Sell the fallback entry ticket instead: {offer}.").format(offer=offer)
             if offer
@@ -119,6 +126,7 @@ class SaleResult:
     offline: bool
     server_id: int | None
     receipt: ReceiptFiles | None = None  # to print or e-mail after the sale
+    through_hub: bool = False  # signed here and acknowledged by the venue hub
 
 
 def issued_from(ticket: TicketOut) -> IssuedTicket:

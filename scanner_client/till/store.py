@@ -1,15 +1,16 @@
 """The till's local store: the device's one store (core/store.py) with its sales log and queue.
 
 A sale is committed here before its request leaves (online) or before its tickets are printed
-(offline), under a nonce made on the device, so a crash at any moment neither loses a sale nor
-posts it twice: the queue is re-posted with the same nonces until the service acknowledges.
+(offline, or through a venue hub: mode `hub`), under a nonce made on the device, so a crash at
+any moment neither loses a sale nor posts it twice: the queue is re-posted with the same nonces
+until the service acknowledges.
 
 Sale states:
   attempting  online request sent, no answer yet (a crash here becomes `unknown` on restart)
   unknown     online request got no answer: cancelled by nonce once the server is back
-  queued      sold offline: waits to be posted
-  synced      the service holds it (server_sale_id, response)
-  declined    online sale the service refused (sold out, bad input): nothing was sold
+  queued      sold offline (or through a venue hub that did not answer): waits to be posted
+  synced      the service holds it (server_sale_id, response), or the venue hub does
+  declined    online sale (or one through a hub) the server refused: nothing was sold
   refused     offline sale the service refused on upload: kept, flagged for a manager
   not_sold    an `unknown` attempt the service never recorded and has cancelled (a late
               request with its nonce is refused), or one that never left the till
@@ -204,7 +205,9 @@ class TillStore(LocalStore, TerminalIncidentStore, LeaseStore):
     def stored_card_payments(self) -> int:
         """Card payments taken offline and not yet forwarded: the store-and-forward slots in use."""
         # Each card tender of a split payment is a payment the terminal stored.
-        rows = self._db.execute("SELECT request FROM sales WHERE mode = 'offline' AND state = 'queued'")
+        rows = self._db.execute(
+            "SELECT request FROM sales WHERE mode IN ('offline', 'hub') AND state = 'queued'"
+        )
         return sum(
             1
             for (request,) in rows

@@ -7,6 +7,11 @@ nothing. Offline, the till sells entry tickets on its own: it checks the payment
 check: offline, the till sells them only within a capacity lease of the event's seats it holds
 (leases.py), and without one they are refused with the fallback entry templates offered instead.
 
+Through a venue hub (a server that says so on every answer, and signs nothing) the till signs
+the tickets itself, as offline, and posts the sale to the hub at once: the hub records it, tells
+its gates, forwards it to the central service under the same nonce, and its answer acknowledges
+the sale here; without an answer the sale stays queued like an offline one.
+
 When the service is back the queue goes up through the outbox, oldest first, each sale under
 the nonce it was recorded with: the service registers it once, whatever is re-sent. An online
 attempt whose answer was lost is cancelled at the service by its nonce: if the service did
@@ -75,6 +80,8 @@ from scanner_client.till.store import PENDING_STATES, LocalSale, TillStore
 from scanner_client.till.terminal import LocalIncident
 
 log = logging.getLogger(__name__)
+
+HUB_SELLS_TILL_SIGNED = "hub_sells_till_signed"  # a hub's refusal of a sale it would have to sign
 
 UPLOAD_TIME_LIMIT = 30.0  # a queued sale is posted without a seller waiting for it
 
@@ -218,9 +225,16 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             if problem is not None:
                 raise SaleProblem(problem)
 
+    @property
+    def through_hub(self) -> bool:
+        """Online at a venue hub: sales are signed here and follow the offline payment rules."""
+        return self.online and self.remote is not None and self.remote.at_hub
+
     def payment_statuses(self) -> list[MethodStatus]:
         statuses = payments.method_statuses(
-            self.payment_config, online=self.online, stored_card_payments=self.store.stored_card_payments()
+            self.payment_config,
+            online=self.online and not self.through_hub,
+            stored_card_payments=self.store.stored_card_payments(),
         )
         if self.store.open_incident() is not None:
             return terminal_down.statuses_while_down(self.payment_config, statuses)
@@ -305,12 +319,14 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             raise SaleProblem(self.revoked_words())
         async with self._sale_lock:
             self._invoice = invoice
-            total, currency = check_cart(lines, online=self.online)
+            total, currency = check_cart(lines, online=self.online and not self.through_hub)
             self._stored_value = list(stored_value)
-            if self.online and self.remote is not None:
+            if self.through_hub:
+                result = await self._sell_signed(lines, tenders, total, currency, buyer_email, at_hub=True)
+            elif self.online and self.remote is not None:
                 result = await self._sell_online(lines, tenders, total, currency, buyer_email)
             else:
-                result = await self._sell_offline(lines, tenders, total, currency, buyer_email)
+                result = await self._sell_signed(lines, tenders, total, currency, buyer_email)
         self.notify()
         return result
 
@@ -362,7 +378,7 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             self.go_offline(str(exc))
             if _never_sent(exc):  # no connection at all: certainly not sold there, so sell here
                 self.store.set_state(request.nonce, "not_sold", str(exc))
-                return await self._sell_offline(lines, tenders, total, currency, email)
+                return await self._sell_signed(lines, tenders, total, currency, email)
             self.store.set_state(request.nonce, "unknown", str(exc))
             raise SaleUncertain(
                 _(
@@ -375,6 +391,10 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             if self.revoked:  # the store is wiped: nothing was sold
                 raise SaleProblem(self.revoked_words()) from exc
             message = problem_text(exc)
+            if exc.code == HUB_SELLS_TILL_SIGNED:  # a hub it did not know for one: it recorded nothing
+                self.remote.learn_hub()
+                self.store.set_state(request.nonce, "not_sold", message)
+                return await self._sell_signed(lines, tenders, total, currency, email, at_hub=True)
             self.store.set_state(request.nonce, "declined", message)
             if exc.unauthorised:
                 self.problem = _("server refused this device: {title}").format(title=exc.title)
@@ -386,15 +406,21 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         cards = [ReceiptCardPart(part.card_number, part.paid_cents) for part in sale.card_parts]
         return await self._hand_out(local, tickets, lines, sale.sold_at, server_id=sale.id, card_parts=cards)
 
-    async def _sell_offline(
+    async def _sell_signed(
         self,
         lines: Sequence[CartLine],
         tenders: list[PaymentIn],
         total: int,
         currency: str,
         email: str | None,
+        *,
+        at_hub: bool = False,
     ) -> SaleResult:
+        """A sale of tickets this till signs: offline, or through a venue hub (`at_hub`)."""
         event_lines = [line for line in lines if line.template.kind is TemplateKind.EVENT]
+        if at_hub and event_lines:  # the hub records till-signed entry tickets only
+            fallbacks = [f for f in map(self.fallback_for, (line.template for line in event_lines)) if f]
+            raise OfflineEventRefused.offering(fallbacks, at_hub=True)
         unleased = [
             line.template
             for line in event_lines
@@ -439,20 +465,47 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             buyer_email=email,
             stored_value=self._stored_value,
         )
-        outage = self.store.current_outage()
+        outage = None if at_hub else self.store.current_outage()
         # Committed (fsync'd) before anything is printed: a printed ticket is always in the queue.
         local = self.store.record(
             request,
-            mode="offline",
+            mode="hub" if at_hub else "offline",
             state="queued",
             currency=currency,
             total_cents=total,
             outage_id=outage.id if outage else None,
         )
+        if at_hub:
+            acknowledged = await self._post_to_hub(request)
+            local = self.store.sale(request.nonce) or local
+            at_hub = acknowledged
         # Offline a card is taken by its signed code: the feed's record gives its last four digits.
         known = OfflineCards(self.store)
         cards = [ReceiptCardPart(known.last4(part.card), part.amount_cents) for part in self._stored_value]
-        return await self._hand_out(local, tickets, lines, sold_at, server_id=None, card_parts=cards)
+        return await self._hand_out(
+            local, tickets, lines, sold_at, server_id=None, card_parts=cards, through_hub=at_hub
+        )
+
+    async def _post_to_hub(self, request: SaleIn) -> bool:
+        """Post a signed sale, already queued, to the hub: True once the hub holds it. Without an
+        answer it stays queued, an offline sale, posted again under its nonce (a hub that did
+        record it replays it). A refusal declines it: nothing is printed."""
+        assert self.remote is not None
+        try:
+            answer = await self.remote.sell(request)
+        except ServerUnavailable as exc:
+            self.go_offline(str(exc))
+            return False
+        except ServerRefused as exc:
+            if self.revoked:
+                raise SaleProblem(self.revoked_words()) from exc
+            message = problem_text(exc)
+            self.store.set_state(request.nonce, "declined", message)
+            if exc.unauthorised:
+                self.problem = _("server refused this device: {title}").format(title=exc.title)
+            raise SaleDeclined(message) from exc
+        self.store.acknowledge(request.nonce, answer)
+        return True
 
     async def _hand_out(
         self,
@@ -463,10 +516,13 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
         *,
         server_id: int | None,
         card_parts: Sequence[ReceiptCardPart] = (),
+        through_hub: bool = False,
     ) -> SaleResult:
         tenders = local.request.all_tenders()
-        offline = server_id is None
-        reference = local.nonce if offline else f"S{server_id}"
+        offline = server_id is None and not through_hub
+        # A sale through the hub is known centrally by its nonce, as an offline one: the hub's own
+        # sale id means nothing at the central service.
+        reference = local.nonce if server_id is None else f"S{server_id}"
         venue = self.printer.details
         receipt = Receipt(
             venue=venue,
@@ -505,21 +561,28 @@ class Till(ClientCore[TillStore, BoxOfficeRemote]):
             offline=offline,
             server_id=server_id,
             receipt=receipt_files,
+            through_hub=through_hub,
         )
 
     async def sync(self, report: SyncReport) -> None:
         """Settle unanswered attempts, post the queue, report outages, refresh the catalogue."""
         assert self.remote is not None
-        await self._settle_unknown(report)
+        # A hub takes sales and outages only: unanswered online attempts were made at the central
+        # service and are settled there, as are terminal incidents and the key's certificate.
+        central = not self.remote.at_hub
+        if central:
+            await self._settle_unknown(report)
         await self.outbox.flush(report)
         await self.post_outages(report)
-        await self.post_terminal_incidents(report)
+        if central:
+            await self.post_terminal_incidents(report)
         report.changes = await self.pull_changes()
         config = await self.remote.payment_config()
         self.store.set_config(payment_config=msgspec.json.encode(config).decode())
         await self._fetch_card_caps()
-        await self.renew_certificate()
-        await self.settle_leases()
+        if central:  # a hub renews no certificate and holds no up-to-date leases
+            await self.renew_certificate()
+            await self.settle_leases()
         self.notify()
 
     async def settle_leases(self) -> None:

@@ -117,8 +117,9 @@ def test_a_hub_reads_the_rows_behind_the_feed_and_nobody_else_does(
 
 
 def test_a_hub_takes_its_gates_writes_only(venue: DemoVenue) -> None:
-    """Sales, tickets and the venue's set-up made at a hub would never reach the centre: the hub
-    answers them 503 (a device with a server list takes them to the next server)."""
+    """Refunds, tickets and the venue's set-up made at a hub would never reach the centre: the hub
+    answers them 503 (a device with a server list takes them to the next server). A sale it
+    would have to sign is refused with a code the till acts on; every answer says it is a hub."""
     settings = Settings(
         database_url=venue.database_url, data_dir=Path(venue.data_dir), upstream="http://central.test"
     )
@@ -127,12 +128,20 @@ def test_a_hub_takes_its_gates_writes_only(venue: DemoVenue) -> None:
         scan = {"nonce": "gate-main-1", "code": ticket.number, "gate": "Main gate", "direction": "in"}
         answered = hub.post("/api/v1/scans", json=scan, headers=bearer(venue.gate_tokens["Main gate"]))
         assert answered.status_code == 200 and answered.json()["verdict"] == "admit"
-        sale = hub.post("/api/v1/sales", json={}, headers=bearer(venue.box_office_token))
+        refund = hub.post("/api/v1/sales/1/refund", json={}, headers=bearer(venue.box_office_token))
         voided = hub.post(
             f"/api/v1/tickets/{ticket.number}/void", json={"reason": "x"}, headers=bearer(venue.admin_token)
         )
-        for refused in (sale, voided):
+        for refused in (refund, voided):
             assert refused.status_code == 503 and refused.json()["code"] == "hub_scans_only"
             assert refused.headers["retry-after"] == "30"
+        online_sale = {
+            "nonce": "bo-1",
+            "lines": [{"plu": "100", "quantity": 1}],
+            "payment": {"method": "cash", "amount_cents": 10_000},
+        }
+        signed_here = hub.post("/api/v1/sales", json=online_sale, headers=bearer(venue.box_office_token))
+        assert signed_here.status_code == 409 and signed_here.json()["code"] == "hub_sells_till_signed"
+        assert {answered.headers["admission-hub"], signed_here.headers["admission-hub"]} == {"1"}
         looked_up = hub.get(f"/api/v1/tickets/{ticket.number}", headers=bearer(venue.viewer_token))
         assert looked_up.status_code == 200 and len(looked_up.json()["passages"]) == 1

@@ -5,11 +5,16 @@ gates through the hub and the second is refused; the link comes back and every p
 registered centrally exactly once; then the hub is killed mid-scanning and the gates carry on
 with the central service, and what the hub had not forwarded yet arrives when it returns.
 
+A till that lists the hub first sells through it while the hub is cut from the centre: the hub
+acknowledges the till-signed sale, its gates share one truth on the ticket, and once the link is
+back the sale, like every passage, is registered centrally exactly once.
+
 The hub starts from an empty database and reads the central feed (docs/hub.md: how a hub is set
 up): the venue, its templates, gates and devices, and its tickets."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,19 +22,16 @@ from pathlib import Path
 import pytest
 
 from admission.demo import DemoVenue
+from admission.domain.payments import PaymentIn, PaymentMethod
+from scanner_client.till.sale import SaleResult
+from tests.box_office.till_support import close_till
+from tests.hub.test_sale_forwarding import central_sales
+from tests.hub.test_till_at_hub import line, till_at_hub
 from tests.scanner_client.live_support import GATES, cli, headless, issue_ticket, server_scans, void_ticket
-from tests.support.hubs import empty_hub, hub_device_token
+from tests.support.hubs import make_hub
 from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.slow
-
-
-def make_hub(central: LiveServer, venue: DemoVenue, hub_database_url: str, folder: Path) -> LiveServer:
-    """A hub for `venue`: its device at the central service, an empty database and data folder;
-    its first start reads the whole central feed (docs/hub.md: how a hub is set up)."""
-    token = hub_device_token(central, venue)
-    hub_venue = empty_hub(venue, hub_database_url, folder)
-    return LiveServer(hub_venue, extra=("--upstream", central.url, "--token", token))
 
 
 @pytest.fixture
@@ -196,3 +198,51 @@ def test_a_gate_made_centrally_scans_at_the_running_hub(
             return east.get("/api/v1/sync/changes?limit=1").status_code == 401
 
     wait_for(hub_refuses_the_gate, 30)
+
+
+async def test_a_till_sells_through_the_hub_cut_from_the_centre_and_each_sale_registers_once(
+    live_server: LiveServer, demo_venue: DemoVenue, hub_database_url: str, tmp_path: Path
+) -> None:
+    hub, till = await till_at_hub(live_server, demo_venue, hub_database_url, tmp_path)
+    try:
+        gates = {gate: tmp_path / device for gate, device in GATES.items()}
+        for gate, data in gates.items():
+            await asyncio.to_thread(enroll_gate, data, [hub.url, live_server.url], demo_venue, gate)
+
+        live_server.stop(kill=True)  # the venue's internet line is down
+        await till.probe()
+        assert till.through_hub
+        cash = PaymentIn(method=PaymentMethod.CASH, amount_cents=5000)
+        sales = [await till.sell([line(till, "100")], cash), await till.sell([line(till, "100", 2)], cash)]
+        assert all(s.through_hub for s in sales) and till.store.pending_count() == 0
+        codes = [t.code for s in sales for t in s.tickets]
+        at_main = await asyncio.to_thread(headless, gates["Main gate"], codes[:2])
+        at_north = await asyncio.to_thread(headless, gates["North gate"], [codes[0], codes[2]])
+        assert [(o["server"], o["reason"]) for o in [*at_main, *at_north]] == [
+            (hub.url, "ok"),
+            (hub.url, "ok"),
+            (hub.url, "already_used"),  # one truth at the venue on a ticket sold there
+            (hub.url, "ok"),
+        ]
+
+        live_server.start()  # the line is back: the hub forwards sales and passages
+        await asyncio.to_thread(registered_once, live_server, demo_venue, sales, [*at_main, *at_north])
+    finally:
+        await close_till(till)
+        hub.stop()
+
+
+def registered_once(
+    central: LiveServer, venue: DemoVenue, sales: list[SaleResult], passages: list[dict[str, object]]
+) -> None:
+    """Every passage and every sale reaches the central service, each exactly once."""
+    wait_for(lambda: {s.nonce for s in server_scans(venue)} >= {o["nonce"] for o in passages})
+    wait_for(lambda: all(central_sales(central, venue, s.local.nonce) for s in sales))
+    time.sleep(2.5)  # another round of the link sends nothing more
+    for sale in sales:
+        (recorded,) = central_sales(central, venue, sale.local.nonce)
+        assert recorded["device"] == "box-office-1" and recorded["offline"]
+        assert sorted(t["code"] for t in recorded["tickets"]) == sorted(t.code for t in sale.tickets)
+    scans = server_scans(venue)
+    assert sorted(s.nonce for s in scans) == sorted(str(o["nonce"]) for o in passages)  # each once
+    assert not any(s.conflict for s in scans)

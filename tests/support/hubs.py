@@ -35,6 +35,14 @@ def empty_hub(venue: DemoVenue, hub_database_url: str, folder: Path) -> DemoVenu
     return msgspec.structs.replace(venue, data_dir=str(folder), database_url=hub_database_url)
 
 
+def make_hub(central: LiveServer, venue: DemoVenue, hub_database_url: str, folder: Path) -> LiveServer:
+    """A hub for `venue` as a real process (not started): its device at the central service, an
+    empty database and data folder; its first start reads the whole central feed (docs/hub.md)."""
+    token = hub_device_token(central, venue)
+    hub_venue = empty_hub(venue, hub_database_url, folder)
+    return LiveServer(hub_venue, extra=("--upstream", central.url, "--token", token))
+
+
 def dead_upstream() -> str:
     """An address nobody answers at: the hub's link is cut."""
     return f"http://127.0.0.1:{free_port()}"

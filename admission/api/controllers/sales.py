@@ -26,6 +26,7 @@ from admission.contract import (
 )
 from admission.domain.payments import PaymentConfig
 from admission.services import sales
+from admission.services.hub.sale_forwarding import record_at_hub
 
 SELLERS = allow("box_office")
 READERS = allow("box_office", "viewer")
@@ -37,14 +38,22 @@ class SalesController(Controller):
 
     @post(guards=[SELLERS], status_code=201)
     async def sell(
-        self, data: JSONBody[SaleIn], uow: Uow, keys: Keys, request: AuthenticatedRequest
+        self,
+        data: JSONBody[SaleIn],
+        uow: Uow,
+        keys: Keys,
+        settings: ServiceSettings,
+        request: AuthenticatedRequest,
     ) -> Response[SaleOut]:
         """Record a sale: 201 when recorded now, 200 with the first answer when this device re-sends
-        it under the same nonce; 409 for another sale under a nonce it used, or one it cancelled."""
+        it under the same nonce; 409 for another sale under a nonce it used, or one it cancelled.
+        A venue hub takes till-signed sales only (409, code `hub_sells_till_signed`, otherwise)."""
         # The same nonce from a concurrent re-send, or a gate registering one of these
         # offline-sold tickets at this very moment: the unit of work's second attempt sees
         # what they committed.
-        sale, created = await uow.write(sales.record_sale, keys, request.user, data)
+        # At a venue hub (signing nothing), a till's own signed sale, owed to the central service.
+        record = record_at_hub if settings.upstream else sales.record_sale
+        sale, created = await uow.write(record, keys, request.user, data)
         return Response(sale, status_code=201 if created else 200)
 
     @post("/by-nonce/{nonce:str}/cancel", guards=[SELLERS], status_code=200)

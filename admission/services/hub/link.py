@@ -1,8 +1,9 @@
 """The hub's link to the central service, run in a process of its own beside the workers (one
 link for the whole hub, however many workers answer the gates): it follows the central feed into
 the hub's database (services/hub/mirror.py) and forwards what the hub's gates registered and
-annulled (services/hub/forwarding.py, annulments.py), each in a loop of its own. Before the
-workers start, `start_following` reads the whole central feed into a new hub's empty database."""
+annulled (services/hub/forwarding.py, annulments.py) and what its tills sold
+(services/hub/sale_forwarding.py), each in a loop of its own. Before the workers start,
+`start_following` reads the whole central feed into a new hub's empty database."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from admission.services.hub.mirror import (
     mark_caught_up,
     upstream_cursor,
 )
+from admission.services.hub.sale_forwarding import SaleForwarder
 from admission.services.hub.upstream import Upstream, UpstreamRefused, UpstreamUnavailable
 from admission.services.unit_of_work import UnitOfWork
 
@@ -123,7 +125,9 @@ async def link_until_stopped(
     upstream = Upstream(upstream_url, token)
     try:
         await asyncio.gather(
-            HubForwarder(db, upstream).run(), HubFollower(db, upstream, data_dir=data_dir).run()
+            HubForwarder(db, upstream).run(),
+            SaleForwarder(db, upstream).run(),
+            HubFollower(db, upstream, data_dir=data_dir).run(),
         )
     finally:
         await upstream.aclose()

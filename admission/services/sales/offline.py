@@ -45,7 +45,8 @@ async def record_offline(
     *,
     forwarded_by: Principal | None = None,
 ) -> Sale:
-    """`forwarded_by`: the venue hub that forwarded the sale for `who`; its leases cover the sale."""
+    """`forwarded_by`: the venue hub that took the sale from the till and forwards it here (None:
+    the till posted it itself); its leases cover the sale."""
     sold_at = _offline_time(data.sold_at)
     priced = await priced_lines(session, data)
     for number, line in enumerate(priced, 1):

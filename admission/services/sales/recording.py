@@ -21,10 +21,17 @@ from admission.services.sales.online import record_online
 
 
 async def record_sale(
-    session: AsyncSession, ring: KeyRing, who: Principal, data: SaleIn
+    session: AsyncSession,
+    ring: KeyRing,
+    who: Principal,
+    data: SaleIn,
+    *,
+    forwarded_by: Principal | None = None,
 ) -> tuple[SaleOut, bool]:
     """(the sale, True if recorded now). A nonce this device used before replays that sale if the
-    request is the same, and is a 409 if it is another sale or an attempt its till cancelled."""
+    request is the same, and is a 409 if it is another sale or an attempt its till cancelled.
+    `forwarded_by`: the venue hub that took this till-signed sale and forwards it in the till's
+    name (`who`)."""
     venue = await catalog.get_venue(session)
     claim = await claim_of(session, who.device_id, data.nonce)
     if claim is not None:
@@ -33,7 +40,7 @@ async def record_sale(
     config = payments.config_from_settings(venue.settings)
     claim = await claim_for_sale(session, who.device_id, data.nonce)
     if data.offline:
-        sale = await record_offline(session, who, data, config, ring)
+        sale = await record_offline(session, who, data, config, ring, forwarded_by=forwarded_by)
     else:
         sale = await record_online(session, ring, ZoneInfo(venue.timezone), who, data, config)
     claim.sale_id = sale.id
