@@ -119,8 +119,9 @@ def cmd_list(args: argparse.Namespace) -> int:
             date_time(lease.granted_at, tz),
             date_time(lease.expires_at, tz),
         )
-    console.print(table)
-    if not rows:
+    if rows:
+        console.print(table)
+    else:
         console.print(
             _("No capacity leases.") if args.all else _("No active capacity leases (--all: every lease).")
         )
@@ -150,10 +151,20 @@ def events_table(events: list[EventOut], tz: ZoneInfo) -> Table:
 
 
 def _end(args: argparse.Namespace, *, revoke: bool) -> int:
-    async def work(session: AsyncSession) -> LeaseOut:
-        return await leases.end_lease(session, args.lease_id, holder=None, revoke=revoke)
+    async def work(session: AsyncSession) -> tuple[bool, LeaseOut]:
+        active = {lease.id for lease in await leases.list_leases(session, active_only=True)}
+        return args.lease_id in active, await leases.end_lease(
+            session, args.lease_id, holder=None, revoke=revoke
+        )
 
-    lease = run(writing(settings_from(args), work))
+    ended_now, lease = run(writing(settings_from(args), work))
+    if not ended_now:  # asked again: nothing more is freed
+        console.print(
+            _("Lease {id} was {state} already; nothing changed.").format(
+                id=lease.id, state=_(STATE_WORDS[lease.state])
+            )
+        )
+        return 0
     console.print(
         _(
             "Lease {id} is {state}: {seats} unused seats of {event} are on sale again ({sold} sold on it)."
@@ -203,8 +214,9 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
             f"[bold red]{number(row.overbooked)}[/]" if row.overbooked else "0",
             _(REASON_WORDS.get(row.reason, row.reason)),
         )
-    console.print(table)
-    if not rows:
+    if rows:
+        console.print(table)
+    else:
         console.print(_("Every offline event sale was within a lease."))
     return 0
 

@@ -30,11 +30,13 @@ from admission.contract import SaleIn, SaleOut
 from admission.contract.hub_sales import HubSaleIn
 from admission.db.engine import Database
 from admission.db.models import HubSale
-from admission.domain.errors import ConflictError
+from admission.domain.errors import ConflictError, InvalidRequestError
+from admission.domain.model import TemplateKind
 from admission.services.devices import Principal
 from admission.services.hub.upstream import Upstream, UpstreamRefused, UpstreamUnavailable
 from admission.services.keys import KeyRing
 from admission.services.sales import record_sale
+from admission.services.sales.lines import priced_lines
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +61,7 @@ async def record_at_hub(
             "this is a venue hub: it signs no tickets; sign them at the till and send the sale "
             "with offline set (the hub forwards it to the central service)"
         )
-    # Event tickets need the central capacity check: `record_sale` refuses them on this path, as
-    # for an offline till. Capacity leased to the hub would be checked and counted here.
+    await _refuse_event_tickets(session, data)
     sale, created = await record_sale(session, ring, who, data)
     if created:
         session.add(
@@ -72,6 +73,17 @@ async def record_at_hub(
             )
         )
     return sale, created
+
+
+async def _refuse_event_tickets(session: AsyncSession, data: SaleIn) -> None:
+    """Event seats need the central capacity check or a lease the hub holds, and the hub does not
+    follow leases yet: a till's event ticket is refused here, its fallback entry ticket sold."""
+    for number, line in enumerate(await priced_lines(session, data), 1):
+        if line.template.kind != TemplateKind.ENTRY or line.event is not None:
+            raise InvalidRequestError(
+                f"line {number}: {line.template.name!r} is an event ticket; a venue hub sells no "
+                "event tickets (sell its fallback entry template)"
+            )
 
 
 class OwedSale(msgspec.Struct, frozen=True, kw_only=True):
