@@ -116,13 +116,15 @@ async def seed_demo(
                     color="#c62828",
                 ),
             )
-            today = datetime.now(tz).replace(hour=19, minute=0, second=0, microsecond=0)
+            # The next full hour, doors open 90 minutes before: its tickets can be tried at the
+            # gates and its seats sold or leased whenever the demo is made, day or night.
+            starts = datetime.now(tz).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
             event = await catalog.create_event(
                 session,
                 EventIn(
                     name="Evening concert",
-                    starts_at=today,
-                    ends_at=today + timedelta(hours=3),
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=3),
                     doors_open_minutes=90,
                     capacity=500,
                     template_ids=[concert.id],
