@@ -7,9 +7,7 @@ forwarded scan replaces the mark the hub's follower may have put on it first."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select, update
 
 from admission.contract import BatchResult
@@ -19,23 +17,9 @@ from admission.demo import DemoVenue
 from admission.domain.model import Reason, Verdict
 from admission.services.hub import record_forwarded
 from tests.scanner_client.live_support import server_scans
-from tests.support.hubs import empty_hub, follow, forward, hub_api, hub_device_token
+from tests.support.hubs import forward, hub_api
 from tests.support.live_server import LiveServer
 from tests.support.venues import bearer
-
-
-@pytest.fixture
-def hub_token(live_server: LiveServer, demo_venue: DemoVenue) -> str:
-    return hub_device_token(live_server, demo_venue)
-
-
-@pytest.fixture
-def hub_venue(
-    live_server: LiveServer, demo_venue: DemoVenue, hub_database_url: str, hub_token: str, tmp_path: Path
-) -> DemoVenue:
-    hub = empty_hub(demo_venue, hub_database_url, tmp_path / "hub")
-    follow(hub, live_server.url, hub_token)
-    return hub
 
 
 async def annulment_records(venue: DemoVenue) -> dict[str, tuple[str | None, str | None]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -21,22 +20,8 @@ from admission.db.models import HubForwarded
 from admission.demo import DemoVenue
 from admission.services.hub import HubForwarder, Upstream, UpstreamRefused
 from tests.scanner_client.live_support import server_scans
-from tests.support.hubs import dead_upstream, empty_hub, follow, hub_device_token
+from tests.support.hubs import dead_upstream
 from tests.support.live_server import LiveServer
-
-
-@pytest.fixture
-def hub_token(live_server: LiveServer, demo_venue: DemoVenue) -> str:
-    return hub_device_token(live_server, demo_venue)
-
-
-@pytest.fixture
-def hub_venue(
-    live_server: LiveServer, demo_venue: DemoVenue, hub_database_url: str, hub_token: str, tmp_path: Path
-) -> DemoVenue:
-    hub = empty_hub(demo_venue, hub_database_url, tmp_path / "hub")
-    assert follow(hub, live_server.url, hub_token) > 0
-    return hub
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from admission.services.hub import Upstream
 from admission.services.hub.sale_forwarding import HubSaleRow, SaleForwarder, hub_sales
 from tests.api.test_hub_sales import signed_sale
 from tests.box_office.signing import TillKey, register_till_key
-from tests.support.hubs import empty_hub, follow, hub_device_token
+from tests.support.hubs import empty_hub, follow
 from tests.support.live_server import LiveServer
 from tests.support.venues import bearer
 
@@ -41,11 +41,6 @@ def till_key(live_server: LiveServer, demo_venue: DemoVenue) -> TillKey:
     """The till's key, registered centrally before the hub reads the feed (the hub holds it)."""
     with live_server.client(demo_venue.box_office_token) as seller:
         return register_till_key(seller, demo_venue.box_office_token)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def hub_token(live_server: LiveServer, demo_venue: DemoVenue) -> str:
-    return hub_device_token(live_server, demo_venue)
 
 
 @pytest.fixture
